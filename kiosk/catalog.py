@@ -1,0 +1,525 @@
+"""The service catalogue: what each administrative service needs, costs and takes.
+
+A secretary keeps it as YAML or as a CSV spreadsheet; both are validated with the
+line of every problem, and an import replaces the whole catalogue in one transaction
+or changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete, select
+
+from kiosk.db import Database
+from kiosk.models import CatalogRevision, CatalogService, utcnow
+
+CATEGORIES = (
+    "civil_status",
+    "local_taxes",
+    "construction",
+    "property",
+    "social",
+    "agriculture",
+    "trade_tourism",
+    "general",
+)
+COUNTER_GROUPS = (
+    "grao",
+    "taxes",
+    "construction",
+    "property",
+    "social",
+    "agriculture",
+    "trade",
+    "general",
+)
+SPEEDS = ("regular", "fast", "express")
+DEADLINE = re.compile(r"(?:(\d{1,3})(d|wd|h)|now)")
+
+REQUIRED_TEXT = ("id", "category", "name_bg", "name_en", "counter_group", "source")
+OPTIONAL_TEXT = (
+    "description_bg",
+    "description_en",
+    "who_bg",
+    "who_en",
+    "legal_basis",
+    "where_bg",
+    "where_en",
+)
+FIELDS = (
+    *REQUIRED_TEXT,
+    *OPTIONAL_TEXT,
+    "iisda",
+    "documents_bg",
+    "documents_en",
+    "eservice_url",
+    "delivery",
+    "unconfirmed",
+)
+CSV_COLUMNS = (
+    "id",
+    "iisda",
+    "category",
+    "name_bg",
+    "name_en",
+    "description_bg",
+    "description_en",
+    "who_bg",
+    "who_en",
+    "documents_bg",
+    "documents_en",
+    "legal_basis",
+    "counter_group",
+    "where_bg",
+    "where_en",
+    "eservice_url",
+    *(f"{speed}_{part}" for speed in SPEEDS for part in ("fee", "deadline")),
+    "unconfirmed",
+    "source",
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    speed: str
+    fee_cents: int | None
+    deadline: str | None
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    iisda: int | None
+    category: str
+    name_bg: str
+    name_en: str
+    counter_group: str
+    source: str
+    description_bg: str = ""
+    description_en: str = ""
+    who_bg: str = ""
+    who_en: str = ""
+    legal_basis: str = ""
+    where_bg: str = ""
+    where_en: str = ""
+    documents_bg: tuple[str, ...] = ()
+    documents_en: tuple[str, ...] = ()
+    eservice_url: str | None = None
+    delivery: tuple[Delivery, ...] = ()
+    unconfirmed: tuple[str, ...] = ()
+
+    def text(self, name: str, language: str) -> Any:
+        """A bilingual field in the given language, falling back to Bulgarian when empty."""
+        value = getattr(self, f"{name}_{language}", None)
+        return value or getattr(self, f"{name}_bg")
+
+    def is_confirmed(self, speed: str, part: str) -> bool:
+        return f"{speed}.{part}" not in self.unconfirmed
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["documents_bg"], data["documents_en"] = (
+            list(self.documents_bg),
+            list(self.documents_en),
+        )
+        data["unconfirmed"] = list(self.unconfirmed)
+        data["delivery"] = {
+            d.speed: {"fee": format_fee(d.fee_cents), "deadline": d.deadline} for d in self.delivery
+        }
+        return data
+
+
+@dataclass(frozen=True)
+class CatalogDocument:
+    revision: int
+    services: tuple[Service, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None
+    service_id: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        about = f" (service {self.service_id})" if self.service_id else ""
+        key = f" {self.field}:" if self.field else ""
+        return f"{where}{about}:{key} {self.message}"
+
+
+@dataclass
+class CatalogError(Exception):
+    source: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(f"{self.source}: {p}" for p in self.problems)
+
+
+def format_fee(cents: int | None) -> str | None:
+    return None if cents is None else f"{cents // 100}.{cents % 100:02d}"
+
+
+def _fee_cents(value: Any) -> int | None:
+    """A fee in euro ("2.56", 2.56, "0") to cents; raises ValueError with the expected form."""
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", ".").strip())
+    except InvalidOperation:
+        raise ValueError(f"fee must be an amount in euro like 2.56, got {value!r}") from None
+    if amount < 0:
+        raise ValueError(f"fee must not be negative, got {value}")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"fee has more than two decimals: {value}")
+    return int(amount * 100)
+
+
+def _service_from_record(
+    record: dict[str, Any], line: int | None, lines: dict[str, int]
+) -> tuple[Service | None, list[Problem]]:
+    """Validate one service record; every problem carries the line of its field."""
+    problems: list[Problem] = []
+    sid = str(record.get("id") or "") or None
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(lines.get(key.split(".")[0], line), sid, key, message))
+
+    for key in record:
+        if key not in FIELDS:
+            bad(key, f"unknown field (known fields: {', '.join(FIELDS)})")
+    for key in REQUIRED_TEXT:
+        value = record.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            bad(key, "missing; this field is required")
+    for key in (*REQUIRED_TEXT, *OPTIONAL_TEXT):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str | int):
+            bad(key, "must be text")
+    if sid and not re.fullmatch(r"[A-Za-z0-9-]{1,40}", sid):
+        bad("id", "use 1–40 Latin letters, digits or dashes")
+    if record.get("category") and record["category"] not in CATEGORIES:
+        bad("category", f"{record['category']!r} is not one of {', '.join(CATEGORIES)}")
+    if record.get("counter_group") and record["counter_group"] not in COUNTER_GROUPS:
+        bad(
+            "counter_group",
+            f"{record['counter_group']!r} is not one of {', '.join(COUNTER_GROUPS)}",
+        )
+    iisda = record.get("iisda")
+    if iisda not in (None, ""):
+        try:
+            iisda = int(iisda)
+            if iisda <= 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            bad(
+                "iisda",
+                f"must be the IISDA number (a positive whole number), got {record['iisda']!r}",
+            )
+            iisda = None
+    else:
+        iisda = None
+    docs = {}
+    for lang in ("bg", "en"):
+        value = record.get(f"documents_{lang}") or []
+        if not isinstance(value, list) or not all(isinstance(d, str) and d.strip() for d in value):
+            bad(f"documents_{lang}", "must be a list of non-empty lines")
+            value = []
+        docs[lang] = tuple(d.strip() for d in value)
+    if len(docs["bg"]) != len(docs["en"]):
+        bad(
+            "documents_en",
+            f"has {len(docs['en'])} documents, documents_bg has {len(docs['bg'])}: list each in both languages",
+        )
+    url = record.get("eservice_url")
+    if url not in (None, "") and not (isinstance(url, str) and re.fullmatch(r"https://\S+", url)):
+        bad("eservice_url", f"must be an https:// link, got {url!r}")
+    deliveries = []
+    delivery = record.get("delivery") or {}
+    if not isinstance(delivery, dict):
+        bad("delivery", "must map regular / fast / express to a fee and a deadline")
+        delivery = {}
+    for speed, spec in delivery.items():
+        if speed not in SPEEDS:
+            bad(f"delivery.{speed}", f"unknown delivery speed (use {', '.join(SPEEDS)})")
+            continue
+        if not isinstance(spec, dict) or set(spec) - {"fee", "deadline"}:
+            bad(f"delivery.{speed}", "must have only fee and deadline")
+            continue
+        try:
+            cents = _fee_cents(spec.get("fee"))
+        except ValueError as exc:
+            bad(f"delivery.{speed}.fee", str(exc))
+            continue
+        deadline = spec.get("deadline")
+        if deadline is not None and not DEADLINE.fullmatch(str(deadline)):
+            bad(
+                f"delivery.{speed}.deadline",
+                f"use 7d (days), 14wd (working days), 24h (hours) or now; got {deadline!r}",
+            )
+            continue
+        deliveries.append(Delivery(speed, cents, None if deadline is None else str(deadline)))
+    unconfirmed = record.get("unconfirmed") or []
+    allowed = {f"{s}.{p}" for s in SPEEDS for p in ("fee", "deadline")}
+    if not isinstance(unconfirmed, list) or not set(unconfirmed) <= allowed:
+        bad(
+            "unconfirmed",
+            f"must list figures such as regular.fee, fast.deadline; got {unconfirmed!r}",
+        )
+        unconfirmed = []
+    if problems:
+        return None, problems
+    text = {k: str(record.get(k) or "").strip() for k in (*REQUIRED_TEXT, *OPTIONAL_TEXT)}
+    service = Service(
+        **text,
+        iisda=iisda,
+        documents_bg=docs["bg"],
+        documents_en=docs["en"],
+        eservice_url=url or None,
+        delivery=tuple(sorted(deliveries, key=lambda d: SPEEDS.index(d.speed))),
+        unconfirmed=tuple(unconfirmed),
+    )
+    return service, []
+
+
+def _check_document(
+    services: list[Service], lines: list[int | None], problems: list[Problem], source: str
+) -> None:
+    seen: dict[str, int | None] = {}
+    for service, line in zip(services, lines, strict=True):
+        if service.id in seen:
+            problems.append(
+                Problem(line, service.id, "id", f"used twice (first at line {seen[service.id]})")
+            )
+        seen.setdefault(service.id, line)
+    if not services and not problems:
+        problems.append(Problem(None, None, None, "the catalogue has no services"))
+    if problems:
+        raise CatalogError(source, problems)
+
+
+def parse_yaml(data: bytes, source: str = "catalogue") -> CatalogDocument:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError(
+            source, [Problem(line, None, None, "not UTF-8 text: save the file as UTF-8")]
+        ) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise CatalogError(
+            source, [Problem(line, None, None, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
+        ) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("services"), list):
+        raise CatalogError(
+            source,
+            [Problem(1, None, None, "expected a mapping with `revision` and a `services` list")],
+        )
+    revision = doc.get("revision", 1)
+    problems: list[Problem] = []
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
+        problems.append(Problem(1, None, "revision", "must be a positive whole number"))
+        revision = 1
+    services_node = next(v for k, v in root.value if k.value == "services")
+    services: list[Service] = []
+    lines: list[int | None] = []
+    for node, record in zip(services_node.value, doc["services"], strict=True):
+        line = node.start_mark.line + 1
+        if not isinstance(record, dict):
+            problems.append(Problem(line, None, None, "each service must be a mapping of fields"))
+            continue
+        key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+        service, found = _service_from_record(record, line, key_lines)
+        problems.extend(found)
+        if service:
+            services.append(service)
+            lines.append(line)
+    _check_document(services, lines, problems, source)
+    return CatalogDocument(revision=revision, services=tuple(services))
+
+
+def parse_csv(data: bytes, source: str = "catalogue", revision: int = 1) -> CatalogDocument:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError(
+            source,
+            [
+                Problem(
+                    line,
+                    None,
+                    None,
+                    "not UTF-8 text: in the spreadsheet choose “CSV UTF-8” when saving",
+                )
+            ],
+        ) from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = reader.fieldnames or []
+    problems = [Problem(1, None, col, "unknown column") for col in header if col not in CSV_COLUMNS]
+    missing = [col for col in REQUIRED_TEXT if col not in header]
+    problems += [Problem(1, None, col, "required column is missing") for col in missing]
+    if problems:
+        raise CatalogError(source, problems)
+    services: list[Service] = []
+    lines: list[int | None] = []
+    line = 2
+    for row in reader:
+        record: dict[str, Any] = {
+            k: v
+            for k, v in row.items()
+            if k
+            in (
+                "id",
+                "category",
+                "name_bg",
+                "name_en",
+                "counter_group",
+                "source",
+                *OPTIONAL_TEXT,
+                "iisda",
+                "eservice_url",
+            )
+            and v != ""
+        }
+        for lang in ("bg", "en"):
+            cell = row.get(f"documents_{lang}") or ""
+            record[f"documents_{lang}"] = [d.strip() for d in cell.split("\n") if d.strip()]
+        record["delivery"] = {
+            speed: {
+                "fee": row.get(f"{speed}_fee") or None,
+                "deadline": row.get(f"{speed}_deadline") or None,
+            }
+            for speed in SPEEDS
+            if row.get(f"{speed}_fee") or row.get(f"{speed}_deadline")
+        }
+        record["unconfirmed"] = [
+            u.strip() for u in (row.get("unconfirmed") or "").split(",") if u.strip()
+        ]
+        service, found = _service_from_record(record, line, {})
+        problems.extend(found)
+        if service:
+            services.append(service)
+            lines.append(line)
+        line = reader.line_num + 1
+    _check_document(services, lines, problems, source)
+    return CatalogDocument(revision=revision, services=tuple(services))
+
+
+def load_file(path: Path) -> CatalogDocument:
+    data = path.read_bytes()
+    if path.suffix.lower() == ".csv":
+        return parse_csv(data, str(path))
+    return parse_yaml(data, str(path))
+
+
+def shipped_catalog() -> CatalogDocument:
+    """The catalogue that ships with the package (Община Твърдица)."""
+    path = resources.files("kiosk") / "data" / "catalog_tvarditsa.yaml"
+    return parse_yaml(path.read_bytes(), "catalog_tvarditsa.yaml")
+
+
+def to_yaml(doc: CatalogDocument) -> str:
+    body = {"revision": doc.revision, "services": [_yaml_record(s) for s in doc.services]}
+    return yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _yaml_record(service: Service) -> dict[str, Any]:
+    data = service.to_dict()
+    return {key: data[key] for key in FIELDS if key in data}
+
+
+def to_csv(doc: CatalogDocument) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for s in doc.services:
+        data = s.to_dict()
+        row = {key: data.get(key) or "" for key in CSV_COLUMNS if key in data}
+        row["documents_bg"] = "\n".join(s.documents_bg)
+        row["documents_en"] = "\n".join(s.documents_en)
+        row["unconfirmed"] = ",".join(s.unconfirmed)
+        for d in s.delivery:
+            row[f"{d.speed}_fee"] = format_fee(d.fee_cents) or ""
+            row[f"{d.speed}_deadline"] = d.deadline or ""
+        writer.writerow(row)
+    return out.getvalue()
+
+
+# --- the catalogue in the site database -----------------------------------------------
+
+
+def service_from_data(data: dict[str, Any]) -> Service:
+    delivery = tuple(
+        Delivery(speed, _fee_cents(spec.get("fee")), spec.get("deadline"))
+        for speed, spec in data["delivery"].items()
+    )
+    return Service(
+        **{
+            k: v
+            for k, v in data.items()
+            if k not in ("delivery", "documents_bg", "documents_en", "unconfirmed")
+        },
+        documents_bg=tuple(data["documents_bg"]),
+        documents_en=tuple(data["documents_en"]),
+        delivery=delivery,
+        unconfirmed=tuple(data["unconfirmed"]),
+    )
+
+
+def store_catalog(db: Database, doc: CatalogDocument, *, source: str) -> int:
+    """Replace the site's catalogue with a validated document, in one transaction."""
+    with db.write() as s:
+        s.execute(delete(CatalogService))
+        for i, service in enumerate(doc.services):
+            s.add(
+                CatalogService(
+                    id=service.id, sort=i, category=service.category, data=service.to_dict()
+                )
+            )
+        s.merge(
+            CatalogRevision(id=1, revision=doc.revision, source=source[:300], imported_at=utcnow())
+        )
+    return len(doc.services)
+
+
+def load_catalog(db: Database) -> CatalogDocument:
+    with db.read() as s:
+        revision = s.get(CatalogRevision, 1)
+        rows = s.scalars(select(CatalogService).order_by(CatalogService.sort))
+        services = tuple(service_from_data(r.data) for r in rows)
+    return CatalogDocument(revision=revision.revision if revision else 0, services=services)
+
+
+def ensure_catalog(db: Database) -> None:
+    """Load the shipped catalogue into a database that has none yet."""
+    with db.read() as s:
+        if s.get(CatalogRevision, 1) is not None:
+            return
+    store_catalog(db, shipped_catalog(), source="shipped: catalog_tvarditsa.yaml")
+
+
+def by_category(services: Iterable[Service]) -> dict[str, list[Service]]:
+    grouped: dict[str, list[Service]] = {c: [] for c in CATEGORIES}
+    for s in services:
+        grouped[s.category].append(s)
+    return grouped

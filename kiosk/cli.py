@@ -1,0 +1,111 @@
+"""The `kiosk` command: a shell that gathers the subcommands of each part of the product.
+
+Each package contributes a `commands` module with `register(subparsers)`; the domain
+never imports the UI packages, the shell only loads their command modules by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import Config, ConfigError, load_config
+from kiosk.db import Database, SchemaError
+
+COMMAND_MODULES = (
+    "kiosk.commands",
+    "devices.commands",
+    "screens.commands",
+    "kiosk.web.commands",
+    "sync.commands",
+    "kiosk.reports.commands",
+)
+
+EXIT_CONFIG = 2
+EXIT_SCHEMA = 3
+
+
+@dataclass
+class Context:
+    """What a command needs, made on first use: the config, the database, output."""
+
+    config_path: Path | None
+    as_json: bool = False
+    _db: Database | None = field(default=None, repr=False)
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(
+                self.config.database_url, busy_timeout_ms=self.config["database.busy_timeout_ms"]
+            )
+        return self._db
+
+    def ready_db(self) -> Database:
+        """The database, checked to be at the code's schema revision."""
+        from kiosk.queue import apply_queue_config
+
+        self.db.check_schema()
+        apply_queue_config(self.db, self.config)
+        return self.db
+
+    def out(self, human: str, data: Any = None) -> None:
+        if self.as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        else:
+            print(human)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description="Lobby kiosk, queue and feedback system."
+    )
+    parser.add_argument(
+        "--config", type=Path, help="path to kiosk.toml (default: $KIOSK_CONFIG or ./kiosk.toml)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="machine-readable output where a command has it"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            # a part of the product that is not installed adds no commands
+            if exc.name is None or not (name == exc.name or name.startswith(exc.name + ".")):
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context(config_path=args.config, as_json=args.json)
+    try:
+        return int(args.func(ctx, args) or 0)
+    except ConfigError as exc:
+        print(f"kiosk: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except SchemaError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_SCHEMA
+    finally:
+        if ctx._db is not None:
+            ctx._db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Subcommands of the domain: config, db, catalog, queue."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.catalog import (
+    CatalogError,
+    ensure_catalog,
+    load_catalog,
+    load_file,
+    store_catalog,
+    to_csv,
+    to_yaml,
+)
+from kiosk.config import SETTINGS
+from kiosk.labels import CLOSED_REASONS, deadline_text, fee_text, label, wait_text
+from kiosk.queue import Queue, QueueClosed, QueueError
+from kiosk.search import SearchIndex
+
+if TYPE_CHECKING:
+    from kiosk.cli import Context
+
+
+def config_reference() -> str:
+    """The README's config reference, as a Markdown table made from SETTINGS."""
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default
+        if hasattr(default, "strftime"):
+            default = default.strftime("%H:%M")
+        elif isinstance(default, tuple):
+            default = list(default)
+        rows.append(f"| `{s.key}` | `{default!r}` | {s.help} |".replace("'", '"'))
+    return "\n".join(rows)
+
+
+def _config_check(ctx: Context, args: argparse.Namespace) -> int:
+    cfg = ctx.config
+    ctx.out(
+        f"{cfg.source}: ok (site {cfg.site_id}, database {ctx.db.safe_url})",
+        {"ok": True, "site": cfg.site_id},
+    )
+    return 0
+
+
+def _config_reference(ctx: Context, args: argparse.Namespace) -> int:
+    print(config_reference())
+    return 0
+
+
+def _db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
+    before = ctx.db.current_revision()
+    ctx.db.upgrade()
+    after = ctx.db.current_revision()
+    ensure_catalog(ctx.db)
+    ctx.out(
+        f"database {ctx.db.safe_url}: {before or 'empty'} → {after}", {"from": before, "to": after}
+    )
+    return 0
+
+
+def _db_status(ctx: Context, args: argparse.Namespace) -> int:
+    current, head = ctx.db.current_revision(), ctx.db.head_revision()
+    ok = current == head
+    ctx.out(
+        f"database {ctx.db.safe_url}: revision {current or 'none'}, code expects {head}"
+        + ("" if ok else " — run `kiosk db upgrade`"),
+        {"current": current, "head": head, "ok": ok},
+    )
+    return 0 if ok else 1
+
+
+def _catalog_import(ctx: Context, args: argparse.Namespace) -> int:
+    db = ctx.ready_db()
+    try:
+        doc = load_file(args.file)
+    except CatalogError as exc:
+        print(f"catalogue not imported, the current one is unchanged:\n{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    count = store_catalog(db, doc, source=str(args.file))
+    ctx.out(
+        f"imported {count} services (revision {doc.revision}) from {args.file}", {"services": count}
+    )
+    return 0
+
+
+def _catalog_export(ctx: Context, args: argparse.Namespace) -> int:
+    doc = load_catalog(ctx.ready_db())
+    text = (
+        to_csv(doc)
+        if args.format == "csv" or (args.out and args.out.suffix == ".csv")
+        else to_yaml(doc)
+    )
+    if args.out:
+        # utf-8-sig so that a spreadsheet opens the Cyrillic text correctly
+        args.out.write_text(text, encoding="utf-8-sig" if args.out.suffix == ".csv" else "utf-8")
+        print(f"wrote {len(doc.services)} services to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _catalog_search(ctx: Context, args: argparse.Namespace) -> int:
+    doc = load_catalog(ctx.ready_db())
+    hits = SearchIndex(doc.services).search(" ".join(args.query), limit=args.limit)
+    lang = args.lang
+    lines = []
+    for hit in hits:
+        s = hit.service
+        fees = ", ".join(
+            f"{d.speed}: {fee_text(d.fee_cents, lang)} / {deadline_text(d.deadline, lang)}"
+            for d in s.delivery
+        )
+        lines.append(f"{s.id:>12}  {s.text('name', lang)}\n{'':>14}{fees}")
+    ctx.out(
+        "\n".join(lines) or "no service found",
+        [{"id": h.service.id, "name": h.service.name_bg, "score": h.score} for h in hits],
+    )
+    return 0 if hits else 1
+
+
+def _queue(ctx: Context) -> Queue:
+    return Queue(ctx.ready_db(), ctx.config)
+
+
+def _queue_issue(ctx: Context, args: argparse.Namespace) -> int:
+    try:
+        ticket = _queue(ctx).issue(category=args.category, service_id=args.service)
+    except QueueClosed as exc:
+        reason = label(CLOSED_REASONS, exc.state.reason, args.lang) if exc.state.reason else ""
+        nxt = (
+            f" Next opening: {exc.state.next_opening:%d.%m.%Y %H:%M}."
+            if exc.state.next_opening
+            else ""
+        )
+        print(f"{reason}{nxt}", file=sys.stderr)
+        return 1
+    except QueueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    ctx.out(
+        f"{ticket.label}: {ticket.people_ahead} ahead, {wait_text(ticket.estimated_wait_minutes, args.lang)}",
+        asdict(ticket),
+    )
+    return 0
+
+
+def _queue_action(ctx: Context, args: argparse.Namespace) -> int:
+    queue = _queue(ctx)
+    try:
+        if args.action == "call":
+            view = queue.call_next(counter=args.counter, clerk=args.clerk)
+            if view is None:
+                ctx.out("nobody is waiting", None)
+                return 0
+        elif args.action == "transfer":
+            view = queue.transfer(
+                counter=args.counter,
+                clerk=args.clerk,
+                to_category=args.to_category,
+                to_counter=args.to_counter,
+                reason=args.reason,
+            )
+        else:
+            view = getattr(queue, args.action.replace("-", "_"))(
+                counter=args.counter, clerk=args.clerk
+            )
+    except (QueueError, ValueError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    ctx.out(f"{view.label} → counter {args.counter}: {view.status.value}", asdict(view))
+    return 0
+
+
+def _queue_status(ctx: Context, args: argparse.Namespace) -> int:
+    st = _queue(ctx).status()
+    lines = [f"{st.day}  {'open' if st.open_state.is_open else 'closed'}"]
+    lines += [f"  {c.code}  {c.waiting:3d} waiting  {c.name_bg}" for c in st.categories]
+    for c in st.counters:
+        current = c.current.label if c.current else "—"
+        lines.append(f"  counter {c.number}: {current:6} served today {c.served_today}")
+    ctx.out("\n".join(lines), asdict(st))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("config", help="check the configuration or print its reference")
+    s = p.add_subparsers(dest="config_command", required=True)
+    s.add_parser("check", help="validate kiosk.toml").set_defaults(func=_config_check)
+    s.add_parser("reference", help="print the config reference (Markdown)").set_defaults(
+        func=_config_reference
+    )
+
+    p = sub.add_parser("db", help="site database")
+    s = p.add_subparsers(dest="db_command", required=True)
+    s.add_parser(
+        "upgrade", help="create or migrate the schema, load the shipped catalogue if none"
+    ).set_defaults(func=_db_upgrade)
+    s.add_parser("status", help="the schema revision against the code's").set_defaults(
+        func=_db_status
+    )
+
+    p = sub.add_parser("catalog", help="the service catalogue")
+    s = p.add_subparsers(dest="catalog_command", required=True)
+    c = s.add_parser("import", help="validate a YAML or CSV file and replace the catalogue with it")
+    c.add_argument("file", type=Path)
+    c.set_defaults(func=_catalog_import)
+    c = s.add_parser("export", help="write the catalogue as YAML or CSV")
+    c.add_argument("--format", choices=("yaml", "csv"), default="yaml")
+    c.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    c.set_defaults(func=_catalog_export)
+    c = s.add_parser("search", help="find services by words, in Cyrillic or Latin")
+    c.add_argument("query", nargs="+")
+    c.add_argument("--limit", type=int, default=10)
+    c.add_argument("--lang", choices=("bg", "en"), default="bg")
+    c.set_defaults(func=_catalog_search)
+
+    p = sub.add_parser("queue", help="issue and call tickets from the command line")
+    s = p.add_subparsers(dest="queue_command", required=True)
+    c = s.add_parser("issue", help="issue a ticket")
+    c.add_argument("category", help="category letter, e.g. А")
+    c.add_argument("--service", help="catalogue service id")
+    c.add_argument("--lang", choices=("bg", "en"), default="bg")
+    c.set_defaults(func=_queue_issue)
+    for action, help_text in (
+        ("call", "call the next ticket to a counter"),
+        ("recall", "announce the counter's ticket again"),
+        ("start", "the visitor has arrived: start service"),
+        ("finish", "service finished"),
+        ("no-show", "the visitor did not come"),
+        ("transfer", "send the current ticket to another category or counter"),
+    ):
+        c = s.add_parser(action, help=help_text)
+        c.add_argument("counter", type=int)
+        c.add_argument("--clerk")
+        if action == "transfer":
+            target = c.add_mutually_exclusive_group(required=True)
+            target.add_argument("--to-category")
+            target.add_argument("--to-counter", type=int)
+            c.add_argument("--reason")
+        c.set_defaults(func=_queue_action, action=action)
+    s.add_parser("status", help="waiting per category and counters").set_defaults(
+        func=_queue_status
+    )

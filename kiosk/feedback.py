@@ -1,0 +1,116 @@
+"""Smiley ratings: five faces, optional reasons, repeated presses on one terminal counted once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.models import Rating, RatingReason, utcnow
+
+
+class Reason(StrEnum):
+    """Reason chips offered after a face; the first four after a low score, the rest after a high one."""
+
+    WAITING = "waiting"
+    COURTESY = "courtesy"
+    UNCLEAR = "unclear"
+    DOCUMENTS = "documents"
+    FAST = "fast"
+    KIND = "kind"
+    HELPFUL = "helpful"
+    OTHER = "other"
+
+
+LOW_SCORE_REASONS = (
+    Reason.WAITING,
+    Reason.COURTESY,
+    Reason.UNCLEAR,
+    Reason.DOCUMENTS,
+    Reason.OTHER,
+)
+HIGH_SCORE_REASONS = (Reason.FAST, Reason.KIND, Reason.HELPFUL, Reason.OTHER)
+
+
+def reasons_for(score: int) -> tuple[Reason, ...]:
+    """The chips that fit a score: what went wrong for 1–3, what went well for 4–5."""
+    return LOW_SCORE_REASONS if score <= 3 else HIGH_SCORE_REASONS
+
+
+@dataclass(frozen=True)
+class RatingReceipt:
+    uuid: uuid.UUID
+    score: int
+    counted: bool
+
+
+class Feedback:
+    def __init__(
+        self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
+        self.db = db
+        self.site_id = config.site_id
+        self.terminal_id = config["feedback.terminal_id"]
+        self.window = dt.timedelta(seconds=config["feedback.repeat_window_s"])
+        self.clock = clock
+
+    def rate(
+        self,
+        *,
+        score: int,
+        terminal_id: str | None = None,
+        ticket_uuid: uuid.UUID | None = None,
+        service_id: str | None = None,
+        counter_number: int | None = None,
+    ) -> RatingReceipt:
+        """Store a face press at once; a press within the window after a counted one is stored uncounted."""
+        if not 1 <= score <= 5:
+            raise ValueError("score must be 1–5")
+        now = self.clock()
+        terminal = terminal_id or self.terminal_id
+        with self.db.write() as s:
+            recent = s.scalar(
+                select(Rating.seq)
+                .where(
+                    Rating.terminal_id == terminal,
+                    Rating.counted.is_(True),
+                    Rating.created_at > now - self.window,
+                )
+                .limit(1)
+            )
+            rating = Rating(
+                site_id=self.site_id,
+                created_at=now,
+                terminal_id=terminal,
+                score=score,
+                counted=recent is None,
+                ticket_uuid=ticket_uuid,
+                service_id=service_id,
+                counter_number=counter_number,
+            )
+            s.add(rating)
+            s.flush()
+            return RatingReceipt(uuid=rating.uuid, score=score, counted=rating.counted)
+
+    def add_reasons(self, *, rating_uuid: uuid.UUID, reasons: Iterable[Reason | str]) -> None:
+        """Attach the chosen reason chips to a rating (each once)."""
+        chosen = list(dict.fromkeys(Reason(r) for r in reasons))
+        now = self.clock()
+        with self.db.write() as s:
+            if s.scalar(select(Rating.seq).where(Rating.uuid == rating_uuid)) is None:
+                raise LookupError(f"no rating {rating_uuid}")
+            for reason in chosen:
+                s.add(
+                    RatingReason(
+                        site_id=self.site_id,
+                        created_at=now,
+                        rating_uuid=rating_uuid,
+                        reason=reason.value,
+                    )
+                )

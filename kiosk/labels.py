@@ -1,0 +1,106 @@
+"""The words for the domain's codes in each language: deadlines, fees, reasons, kinds.
+
+Screens, the staff web, the printer and the reports all show these; one wording for each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kiosk.catalog import DEADLINE
+from kiosk.hours import ClosedReason
+from kiosk.i18n import gettext_for, ngettext_for
+
+
+def _(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+SERVICE_CATEGORIES = {
+    "civil_status": _("Civil status"),
+    "local_taxes": _("Local taxes and fees"),
+    "construction": _("Planning and construction"),
+    "property": _("Municipal property"),
+    "social": _("Social services"),
+    "agriculture": _("Agriculture and animals"),
+    "trade_tourism": _("Trade and tourism"),
+    "general": _("General services"),
+}
+SPEEDS = {"regular": _("Regular"), "fast": _("Fast"), "express": _("Express")}
+MESSAGE_KINDS = {
+    "opinion": _("Opinion"),
+    "suggestion": _("Suggestion"),
+    "praise": _("Praise"),
+    "complaint": _("Complaint"),
+    "signal": _("Signal"),
+}
+RATING_REASONS = {
+    "waiting": _("Long wait"),
+    "courtesy": _("Impolite staff"),
+    "unclear": _("Unclear information"),
+    "documents": _("Documents asked again"),
+    "fast": _("Quick service"),
+    "kind": _("Kind staff"),
+    "helpful": _("Helpful advice"),
+    "other": _("Something else"),
+}
+CLOSED_REASONS = {
+    ClosedReason.HOLIDAY: _("Today is a public holiday."),
+    ClosedReason.WEEKEND: _("The centre is closed today."),
+    ClosedReason.BEFORE_OPENING: _("The centre has not opened yet."),
+    ClosedReason.AFTER_CLOSING: _("The centre has closed for today."),
+    ClosedReason.ISSUING_STOPPED: _("Tickets are no longer issued today: the centre closes soon."),
+}
+REVIEW = {
+    "registered": _("Registered"),
+    "not_subject_to_review": _("Not subject to review"),
+    "anonymous": _("anonymous"),
+    "obscene": _("obscene or abusive content"),
+}
+
+
+def label(table: dict, code: str, language: str) -> str:
+    """Translate one entry of the tables above."""
+    return gettext_for(language)(table[code])
+
+
+def deadline_text(deadline: str | None, language: str) -> str:
+    _t, _n = gettext_for(language), ngettext_for(language)
+    if deadline is None:
+        return _t("not known")
+    if deadline == "now":
+        return _t("on the spot")
+    match = DEADLINE.fullmatch(deadline)
+    assert match is not None, deadline
+    n, unit = int(match.group(1)), match.group(2)
+    if unit == "h":
+        return _n("{n} hour", "{n} hours", n).format(n=n)
+    if unit == "wd":
+        return _n("{n} working day", "{n} working days", n).format(n=n)
+    return _n("{n} day", "{n} days", n).format(n=n)
+
+
+def fee_text(cents: int | None, language: str) -> str:
+    _t = gettext_for(language)
+    if cents is None:
+        return _t("not known")
+    if cents == 0:
+        return _t("free")
+    amount = (
+        f"{cents // 100},{cents % 100:02d}"
+        if language == "bg"
+        else f"{cents // 100}.{cents % 100:02d}"
+    )
+    return _t("€{amount}").format(amount=amount)
+
+
+def wait_text(minutes: int, language: str) -> str:
+    _t, _n = gettext_for(language), ngettext_for(language)
+    if minutes <= 0:
+        return _t("no wait")
+    return _n("about {n} minute", "about {n} minutes", minutes).format(n=minutes)
+
+
+def date_text(day: dt.date, language: str) -> str:
+    return day.strftime("%d.%m.%Y") if language == "bg" else day.isoformat()

@@ -1,0 +1,257 @@
+"""Written messages: opinions, suggestions, praise, complaints and signals, by the charter's rules.
+
+- every message is registered with a number; nothing a visitor writes is dropped;
+- a complaint is due one calendar month after registration (the charter's promise),
+  a suggestion or signal two months (АПК art. 118);
+- an anonymous complaint or signal is stored but not subject to review, unless it
+  concerns a threat to health or safety;
+- a message with obscene or abusive words is stored and flagged, not answered;
+- contact details live in their own table, so they can be erased and never reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+
+from dateutil.relativedelta import relativedelta
+
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.models import Message, MessageContact, utcnow
+from kiosk.numbering import next_number
+
+
+class Kind(StrEnum):
+    OPINION = "opinion"
+    SUGGESTION = "suggestion"
+    PRAISE = "praise"
+    COMPLAINT = "complaint"
+    SIGNAL = "signal"
+
+
+#: Kinds whose filer must give name and contact unless they choose to stay anonymous.
+NEEDS_CONTACT = (Kind.COMPLAINT, Kind.SIGNAL)
+
+#: How long the municipality has to answer, by kind.
+ANSWER_WITHIN = {
+    Kind.COMPLAINT: relativedelta(months=1),
+    Kind.SUGGESTION: relativedelta(months=2),
+    Kind.SIGNAL: relativedelta(months=2),
+}
+
+MAX_NAME = 200
+MAX_CONTACT = 200
+
+
+class ReviewStatus(StrEnum):
+    REGISTERED = "registered"
+    NOT_SUBJECT_TO_REVIEW = "not_subject_to_review"
+
+
+class ReviewNote(StrEnum):
+    ANONYMOUS = "anonymous"
+    OBSCENE = "obscene"
+
+
+class MessageInvalid(ValueError):
+    """The draft cannot be registered as it is; `field` and `code` tell the form what to show."""
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        self.field = field
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: Kind
+    text: str
+    name: str = ""
+    contact: str = ""
+    anonymous: bool = False
+    health_safety: bool = False
+    consent: bool = False
+    language: str = "bg"
+    ticket_uuid: uuid.UUID | None = None
+    rating_uuid: uuid.UUID | None = None
+    service_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    uuid: uuid.UUID
+    reg_number: str
+    kind: Kind
+    registered_at: dt.datetime
+    due_date: dt.date | None
+    review_status: ReviewStatus
+    review_note: ReviewNote | None
+    obscene: bool
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_LATIN_LOOKALIKES = str.maketrans("aceopxyktmhb", "асеорхукрмнв")
+
+
+def clean_text(text: str) -> str:
+    """NFC-normalise, drop control and direction-override characters, trim the ends."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", text).strip()
+
+
+@cache
+def _obscene_stems() -> tuple[str, ...]:
+    lines = (
+        (resources.files("kiosk") / "data" / "obscene_bg.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
+    )
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_obscene(text: str) -> bool:
+    """Whether any word begins with a listed obscene stem (Latin look-alike letters folded in)."""
+    words = re.findall(r"[^\W\d_]+", text.lower().translate(_LATIN_LOOKALIKES))
+    stems = _obscene_stems()
+    return any(word.startswith(stems) for word in words)
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"\+?[\d ()/-]{6,20}")
+
+
+def valid_contact(contact: str) -> bool:
+    """An e-mail address or a phone number with at least six digits."""
+    contact = contact.strip()
+    if _EMAIL.fullmatch(contact):
+        return True
+    return bool(_PHONE.fullmatch(contact)) and sum(ch.isdigit() for ch in contact) >= 6
+
+
+def due_date(kind: Kind, registered: dt.date) -> dt.date | None:
+    """The answer deadline: a calendar month for a complaint, two for a suggestion or signal."""
+    within = ANSWER_WITHIN.get(kind)
+    return registered + within if within else None
+
+
+class Messages:
+    def __init__(
+        self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
+        self.db = db
+        self.site_id = config.site_id
+        self.terminal_id = config["feedback.terminal_id"]
+        self.prefix = config["site.register_prefix"]
+        self.max_text = config["feedback.max_text"]
+        self.tz = config.tz
+        self.clock = clock
+
+    def validate(self, draft: Draft) -> Draft:
+        """Return the draft with cleaned text, or raise MessageInvalid naming the field."""
+        text = clean_text(draft.text)
+        name = clean_text(draft.name)
+        contact = clean_text(draft.contact)
+        if not text:
+            raise MessageInvalid("text", "empty", "the message has no text")
+        if len(text) > self.max_text:
+            raise MessageInvalid(
+                "text", "too_long", f"the message is longer than {self.max_text} characters"
+            )
+        if len(name) > MAX_NAME or len(contact) > MAX_CONTACT:
+            raise MessageInvalid(
+                "name" if len(name) > MAX_NAME else "contact", "too_long", "too long"
+            )
+        anonymous = draft.anonymous or (draft.kind not in NEEDS_CONTACT and not (name or contact))
+        if anonymous:
+            name = contact = ""
+        else:
+            if not name:
+                raise MessageInvalid(
+                    "name", "required", "a name is required unless the message is anonymous"
+                )
+            if not valid_contact(contact):
+                raise MessageInvalid(
+                    "contact", "invalid", "give a phone number or an e-mail address"
+                )
+            if not draft.consent:
+                raise MessageInvalid(
+                    "consent", "required", "consent to the processing of personal data is required"
+                )
+        return Draft(
+            kind=Kind(draft.kind),
+            text=text,
+            name=name,
+            contact=contact,
+            anonymous=anonymous,
+            health_safety=draft.health_safety,
+            consent=draft.consent and not anonymous,
+            language=draft.language,
+            ticket_uuid=draft.ticket_uuid,
+            rating_uuid=draft.rating_uuid,
+            service_id=draft.service_id,
+        )
+
+    def submit(self, draft: Draft, *, terminal_id: str | None = None) -> Registration:
+        """Validate and register a message; it gets a number, and a due date where one applies."""
+        draft = self.validate(draft)
+        now = self.clock()
+        local_day = now.astimezone(self.tz).date()
+        obscene = is_obscene(draft.text) or is_obscene(draft.name)
+        note: ReviewNote | None = None
+        if obscene:
+            note = ReviewNote.OBSCENE
+        elif draft.anonymous and draft.kind in NEEDS_CONTACT and not draft.health_safety:
+            note = ReviewNote.ANONYMOUS
+        status = ReviewStatus.NOT_SUBJECT_TO_REVIEW if note else ReviewStatus.REGISTERED
+        due = due_date(draft.kind, local_day) if status is ReviewStatus.REGISTERED else None
+        with self.db.write() as s:
+            number = next_number(s, f"register:{local_day.year}")
+            message = Message(
+                site_id=self.site_id,
+                created_at=now,
+                kind=draft.kind.value,
+                text=draft.text,
+                language=draft.language,
+                anonymous=draft.anonymous,
+                health_safety=draft.health_safety,
+                obscene=obscene,
+                review_status=status.value,
+                review_note=note.value if note else None,
+                reg_number=f"{self.prefix}-{local_day.year}-{number:05d}",
+                due_date=due,
+                terminal_id=terminal_id or self.terminal_id,
+                ticket_uuid=draft.ticket_uuid,
+                rating_uuid=draft.rating_uuid,
+                service_id=draft.service_id,
+            )
+            s.add(message)
+            s.flush()
+            if not draft.anonymous:
+                s.add(
+                    MessageContact(
+                        site_id=self.site_id,
+                        created_at=now,
+                        message_uuid=message.uuid,
+                        name=draft.name,
+                        contact=draft.contact,
+                        consent=draft.consent,
+                    )
+                )
+            return Registration(
+                uuid=message.uuid,
+                reg_number=message.reg_number,
+                kind=draft.kind,
+                registered_at=now,
+                due_date=due,
+                review_status=status,
+                review_note=note,
+                obscene=obscene,
+            )

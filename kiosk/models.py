@@ -1,0 +1,336 @@
+"""The site database's tables, as SQLAlchemy 2 typed ORM classes.
+
+Records that leave the kiosk (tickets, their events, ratings, messages, device events)
+carry a UUID made here, the site id, the kiosk clock's UTC time and `seq`, a local
+monotonic key that sync uses as its high-water mark. They are append-only: a change
+is a new row. The few mutable tables are local bookkeeping (the queue's current state,
+number sequences, the catalogue, staff accounts, sync marks) and never leave the site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Record:
+    """Columns every record that is synced to the centre carries."""
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    site_id: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> Any:
+        return {"sqlite_autoincrement": True}
+
+
+# --- queue set-up (local, edited by admins) ---------------------------------------------
+
+
+class QueueCategory(Base):
+    __tablename__ = "queue_categories"
+
+    code: Mapped[str] = mapped_column(String(1), primary_key=True)
+    name_bg: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    counter_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name_bg: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CounterCategory(Base):
+    __tablename__ = "counter_categories"
+
+    counter_number: Mapped[int] = mapped_column(
+        ForeignKey("counters.number", ondelete="CASCADE"), primary_key=True
+    )
+    category_code: Mapped[str] = mapped_column(
+        ForeignKey("queue_categories.code", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class NumberSequence(Base):
+    """Gap-free counters: ticket numbers per day and category, registration numbers per year."""
+
+    __tablename__ = "number_sequences"
+
+    scope: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+# --- queue records ----------------------------------------------------------------------
+
+
+class Ticket(Record, Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint(
+            "site_id", "service_day", "category_code", "number", name="uq_tickets_day_number"
+        ),
+        {"sqlite_autoincrement": True},
+    )
+
+    service_day: Mapped[dt.date] = mapped_column(Date)
+    category_code: Mapped[str] = mapped_column(String(1))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(8))
+    service_id: Mapped[str | None] = mapped_column(String(40))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    language: Mapped[str] = mapped_column(String(2), default="bg")
+    terminal_id: Mapped[str] = mapped_column(String(40))
+
+
+class TicketEvent(Record, Base):
+    __tablename__ = "ticket_events"
+
+    ticket_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.uuid"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    counter_number: Mapped[int | None] = mapped_column(Integer)
+    category_code: Mapped[str | None] = mapped_column(String(1))
+    clerk: Mapped[str | None] = mapped_column(String(60))
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class QueueState(Base):
+    """The current state of each ticket: a local projection of its events, for fast calls."""
+
+    __tablename__ = "queue_state"
+    __table_args__ = (
+        Index(
+            "ix_queue_state_pick", "service_day", "status", "category_code", "priority", "issued_at"
+        ),
+    )
+
+    ticket_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.uuid"), primary_key=True)
+    ticket_seq: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(8))
+    service_day: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    category_code: Mapped[str] = mapped_column(String(1))
+    priority: Mapped[bool] = mapped_column(Boolean)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    service_id: Mapped[str | None] = mapped_column(String(40))
+    target_counter: Mapped[int | None] = mapped_column(Integer)
+    counter_number: Mapped[int | None] = mapped_column(Integer, index=True)
+    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    serving_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- feedback records -------------------------------------------------------------------
+
+
+class Rating(Record, Base):
+    __tablename__ = "ratings"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        {"sqlite_autoincrement": True},
+    )
+
+    terminal_id: Mapped[str] = mapped_column(String(40))
+    score: Mapped[int] = mapped_column(Integer)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    ticket_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    service_id: Mapped[str | None] = mapped_column(String(40))
+    counter_number: Mapped[int | None] = mapped_column(Integer)
+
+
+class RatingReason(Record, Base):
+    __tablename__ = "rating_reasons"
+
+    rating_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("ratings.uuid"), index=True)
+    reason: Mapped[str] = mapped_column(String(30))
+
+
+class Message(Record, Base):
+    """An opinion, suggestion, praise, complaint or signal; contact details live apart."""
+
+    __tablename__ = "messages"
+
+    kind: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2), default="bg")
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    health_safety: Mapped[bool] = mapped_column(Boolean, default=False)
+    obscene: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_status: Mapped[str] = mapped_column(String(24))
+    review_note: Mapped[str | None] = mapped_column(String(40))
+    reg_number: Mapped[str] = mapped_column(String(30), unique=True)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    terminal_id: Mapped[str | None] = mapped_column(String(40))
+    ticket_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    rating_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    service_id: Mapped[str | None] = mapped_column(String(40))
+
+
+class MessageContact(Record, Base):
+    """A complainant's personal data, kept apart so it can be erased and never reported."""
+
+    __tablename__ = "message_contacts"
+
+    message_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.uuid"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200))
+    consent: Mapped[bool] = mapped_column(Boolean)
+
+
+class MessageEvent(Record, Base):
+    """A step in a message's handling: review, extension, answer, a view of personal data."""
+
+    __tablename__ = "message_events"
+
+    message_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.uuid"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str | None] = mapped_column(String(60))
+    text: Mapped[str | None] = mapped_column(Text)
+    new_due_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class DeviceEvent(Record, Base):
+    """A device's state as seen at a moment: paper low, printer offline, job failed…"""
+
+    __tablename__ = "device_events"
+
+    device: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str | None] = mapped_column(String(300))
+    ticket_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+RECORD_TABLES: tuple[type[Record], ...] = (
+    Ticket,
+    TicketEvent,
+    Rating,
+    RatingReason,
+    Message,
+    MessageContact,
+    MessageEvent,
+    DeviceEvent,
+)
+
+
+# --- the service catalogue (replaced whole on import or pull) ----------------------------
+
+
+class CatalogService(Base):
+    __tablename__ = "catalog_services"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sort: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CatalogRevision(Base):
+    __tablename__ = "catalog_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False, default=1)
+    revision: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(300))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- staff and sync bookkeeping (local) ------------------------------------------------
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(12))
+    counter_number: Mapped[int | None] = mapped_column(
+        ForeignKey("counters.number", ondelete="SET NULL")
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SyncMark(Base):
+    """How far each record table has been pushed: moved only after the central commit."""
+
+    __tablename__ = "sync_marks"
+
+    table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    high_water: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    pushed: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pulled_revision: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)

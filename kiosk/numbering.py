@@ -1,0 +1,25 @@
+"""Gap-free numbers allocated inside the caller's transaction (ticket numbers, registrations)."""
+
+from __future__ import annotations
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from kiosk.models import NumberSequence
+
+
+def next_number(session: Session, scope: str) -> int:
+    """Increment and return the scope's counter (1 for a new scope).
+
+    One upsert statement: the row stays locked until the caller commits, so numbers
+    are unique, and a rolled-back transaction gives its number back (no gaps).
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(NumberSequence)
+        .values(scope=scope, value=1)
+        .on_conflict_do_update(index_elements=["scope"], set_={"value": NumberSequence.value + 1})
+        .returning(NumberSequence.value)
+    )
+    return session.execute(stmt).scalar_one()

@@ -1,0 +1,713 @@
+"""The queue: tickets per category and day, counters that call them, and every step as an event.
+
+Numbers are gap-free per category and local day (А001…А999), allocated in the same
+transaction as the ticket. Calling picks priority first, then the oldest ticket; on
+SQLite the write transaction holds the database lock (BEGIN IMMEDIATE), on PostgreSQL
+the chosen row is locked with FOR UPDATE SKIP LOCKED, so no ticket reaches two counters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.hours import OpenState, WorkingHours
+from kiosk.models import (
+    Counter,
+    CounterCategory,
+    QueueCategory,
+    QueueState,
+    Ticket,
+    TicketEvent,
+    utcnow,
+)
+from kiosk.numbering import next_number
+
+MAX_NUMBER = 999
+DEFAULT_SERVICE_MINUTES = 6.0
+RECENT_SERVICE_SAMPLE = 50
+
+
+class Status(StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+ACTIVE = (Status.CALLED, Status.SERVING)
+
+
+class EventKind(StrEnum):
+    ISSUED = "issued"
+    CALLED = "called"
+    RECALLED = "recalled"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    TRANSFERRED = "transferred"
+    PRINTED = "printed"
+    PRINT_FAILED = "print_failed"
+
+
+class QueueError(Exception):
+    """A queue operation that cannot be done; `code` names the case for UIs to translate."""
+
+    code = "queue_error"
+
+
+class QueueClosed(QueueError):
+    code = "closed"
+
+    def __init__(self, state: OpenState) -> None:
+        self.state = state
+        super().__init__(f"tickets are not issued now ({state.reason})")
+
+
+class QueueFull(QueueError):
+    code = "full"
+
+
+class UnknownCategory(QueueError):
+    code = "unknown_category"
+
+
+class UnknownCounter(QueueError):
+    code = "unknown_counter"
+
+
+class NoActiveTicket(QueueError):
+    code = "no_active_ticket"
+
+
+class TicketNotWaiting(QueueError):
+    code = "ticket_not_waiting"
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    uuid: uuid.UUID
+    label: str
+    number: int
+    category_code: str
+    category_name_bg: str
+    category_name_en: str
+    priority: bool
+    service_id: str | None
+    issued_at: dt.datetime
+    service_day: dt.date
+    people_ahead: int
+    estimated_wait_minutes: int
+    counters: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TicketView:
+    uuid: uuid.UUID
+    label: str
+    status: Status
+    category_code: str
+    priority: bool
+    service_id: str | None
+    counter_number: int | None
+    issued_at: dt.datetime
+    called_at: dt.datetime | None
+    serving_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: QueueState) -> TicketView:
+        return cls(
+            uuid=row.ticket_uuid,
+            label=row.label,
+            status=Status(row.status),
+            category_code=row.category_code,
+            priority=row.priority,
+            service_id=row.service_id,
+            counter_number=row.counter_number,
+            issued_at=row.issued_at,
+            called_at=row.called_at,
+            serving_at=row.serving_at,
+        )
+
+
+@dataclass(frozen=True)
+class CategoryStatus:
+    code: str
+    name_bg: str
+    name_en: str
+    priority: bool
+    waiting: int
+    estimated_wait_minutes: int
+
+
+@dataclass(frozen=True)
+class CounterStatus:
+    number: int
+    name_bg: str
+    name_en: str
+    categories: tuple[str, ...]
+    current: TicketView | None
+    served_today: int
+
+
+@dataclass(frozen=True)
+class Call:
+    label: str
+    counter_number: int
+    at: dt.datetime
+    kind: str
+    event_seq: int
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    day: dt.date
+    open_state: OpenState
+    categories: tuple[CategoryStatus, ...]
+    counters: tuple[CounterStatus, ...]
+    recent_calls: tuple[Call, ...]
+
+
+def ticket_label(code: str, number: int) -> str:
+    """The one number format used on the ticket, the panel and the board."""
+    return f"{code}{number:03d}"
+
+
+def apply_queue_config(db: Database, config: Config) -> None:
+    """Create the configured categories and counters where the database has none yet.
+
+    After the first start the database is the source of truth: admins edit counters in
+    the staff web, and a restart does not undo their changes.
+    """
+    with db.write() as s:
+        if s.scalar(select(func.count()).select_from(QueueCategory)) == 0:
+            for i, c in enumerate(config.categories):
+                s.add(
+                    QueueCategory(
+                        code=c.code,
+                        name_bg=c.name_bg,
+                        name_en=c.name_en,
+                        priority=c.priority,
+                        counter_groups=list(c.counter_groups),
+                        sort=i,
+                        active=True,
+                    )
+                )
+        if s.scalar(select(func.count()).select_from(Counter)) == 0:
+            s.flush()
+            for spec in config.counters:
+                s.add(
+                    Counter(
+                        number=spec.number, name_bg=spec.name_bg, name_en=spec.name_en, active=True
+                    )
+                )
+                s.flush()
+                for code in spec.categories:
+                    s.add(CounterCategory(counter_number=spec.number, category_code=code))
+
+
+class Queue:
+    """Queue operations for one site. Every method is one transaction."""
+
+    def __init__(
+        self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
+        self.db = db
+        self.site_id = config.site_id
+        self.terminal_id = config["feedback.terminal_id"]
+        self.hours = WorkingHours.from_config(config)
+        self.clock = clock
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        return self.hours.local(now or self.clock()).date()
+
+    def _event(
+        self,
+        s: Session,
+        ticket_uuid: uuid.UUID,
+        kind: EventKind,
+        now: dt.datetime,
+        **fields: object,
+    ) -> None:
+        s.add(
+            TicketEvent(
+                site_id=self.site_id,
+                created_at=now,
+                ticket_uuid=ticket_uuid,
+                kind=kind.value,
+                **fields,
+            )
+        )
+
+    def _category(self, s: Session, code: str) -> QueueCategory:
+        category = s.get(QueueCategory, code)
+        if category is None or not category.active:
+            raise UnknownCategory(f"no ticket category {code!r}")
+        return category
+
+    def _counter_categories(self, s: Session, counter: int) -> list[str]:
+        row = s.get(Counter, counter)
+        if row is None or not row.active:
+            raise UnknownCounter(f"no counter {counter}")
+        return list(
+            s.scalars(
+                select(CounterCategory.category_code).where(
+                    CounterCategory.counter_number == counter
+                )
+            )
+        )
+
+    def _counters_for(self, s: Session, code: str) -> list[int]:
+        return list(
+            s.scalars(
+                select(CounterCategory.counter_number)
+                .join(Counter, Counter.number == CounterCategory.counter_number)
+                .where(CounterCategory.category_code == code, Counter.active.is_(True))
+                .order_by(CounterCategory.counter_number)
+            )
+        )
+
+    def _active(self, s: Session, counter: int, *, lock: bool = False) -> QueueState | None:
+        query = select(QueueState).where(
+            QueueState.counter_number == counter, QueueState.status.in_([a.value for a in ACTIVE])
+        )
+        if lock and self.db.dialect == "postgresql":
+            query = query.with_for_update()
+        return s.scalars(query.order_by(QueueState.called_at.desc()).limit(1)).first()
+
+    def _service_minutes(self, s: Session, code: str, now: dt.datetime) -> float:
+        """Median minutes from call to finish of the category's recent finished tickets."""
+        rows = s.execute(
+            select(QueueState.called_at, QueueState.finished_at)
+            .where(
+                QueueState.category_code == code,
+                QueueState.status == Status.DONE.value,
+                QueueState.finished_at >= now - dt.timedelta(days=30),
+            )
+            .order_by(QueueState.finished_at.desc())
+            .limit(RECENT_SERVICE_SAMPLE)
+        ).all()
+        durations = [(f - c).total_seconds() / 60 for c, f in rows if c and f and f > c]
+        return statistics.median(durations) if durations else DEFAULT_SERVICE_MINUTES
+
+    def _open_counters(self, s: Session, code: str, now: dt.datetime) -> int:
+        """Counters serving the category that called someone in the last hour, else all of them."""
+        counters = self._counters_for(s, code)
+        busy = set(
+            s.scalars(
+                select(TicketEvent.counter_number).where(
+                    TicketEvent.kind == EventKind.CALLED.value,
+                    TicketEvent.created_at >= now - dt.timedelta(hours=1),
+                    TicketEvent.counter_number.in_(counters),
+                )
+            )
+        )
+        return max(1, len(busy) or len(counters))
+
+    def _estimate(self, s: Session, code: str, people_ahead: int, now: dt.datetime) -> int:
+        if people_ahead == 0:
+            return 0
+        minutes = (
+            people_ahead * self._service_minutes(s, code, now) / self._open_counters(s, code, now)
+        )
+        return max(1, math.ceil(minutes))
+
+    def _waiting_count(self, s: Session, code: str, day: dt.date) -> int:
+        return s.scalar(
+            select(func.count())
+            .select_from(QueueState)
+            .where(
+                QueueState.service_day == day,
+                QueueState.status == Status.WAITING.value,
+                QueueState.category_code == code,
+            )
+        )
+
+    # --- visitor side -----------------------------------------------------------------
+
+    def open_state(self, now: dt.datetime | None = None) -> OpenState:
+        return self.hours.state(now or self.clock())
+
+    def issue(
+        self,
+        *,
+        category: str,
+        service_id: str | None = None,
+        language: str = "bg",
+        terminal_id: str | None = None,
+    ) -> IssuedTicket:
+        """Issue the next ticket of a category; raises QueueClosed outside issuing hours."""
+        now = self.clock()
+        state = self.hours.state(now)
+        if not state.can_issue:
+            raise QueueClosed(state)
+        day = self.today(now)
+        with self.db.write() as s:
+            cat = self._category(s, category)
+            number = next_number(s, f"ticket:{day.isoformat()}:{cat.code}")
+            if number > MAX_NUMBER:
+                raise QueueFull(f"category {cat.code} has issued {MAX_NUMBER} tickets today")
+            people_ahead = self._waiting_count(s, cat.code, day)
+            ticket = Ticket(
+                site_id=self.site_id,
+                created_at=now,
+                service_day=day,
+                category_code=cat.code,
+                number=number,
+                label=ticket_label(cat.code, number),
+                service_id=service_id,
+                priority=cat.priority,
+                language=language,
+                terminal_id=terminal_id or self.terminal_id,
+            )
+            s.add(ticket)
+            s.flush()
+            s.add(
+                QueueState(
+                    ticket_uuid=ticket.uuid,
+                    ticket_seq=ticket.seq,
+                    label=ticket.label,
+                    service_day=day,
+                    status=Status.WAITING.value,
+                    category_code=cat.code,
+                    priority=cat.priority,
+                    issued_at=now,
+                    service_id=service_id,
+                )
+            )
+            self._event(s, ticket.uuid, EventKind.ISSUED, now, category_code=cat.code)
+            return IssuedTicket(
+                uuid=ticket.uuid,
+                label=ticket.label,
+                number=number,
+                category_code=cat.code,
+                category_name_bg=cat.name_bg,
+                category_name_en=cat.name_en,
+                priority=cat.priority,
+                service_id=service_id,
+                issued_at=now,
+                service_day=day,
+                people_ahead=people_ahead,
+                estimated_wait_minutes=self._estimate(s, cat.code, people_ahead, now),
+                counters=tuple(self._counters_for(s, cat.code)),
+            )
+
+    def record_print(self, *, ticket_uuid: uuid.UUID, ok: bool, detail: str | None = None) -> None:
+        """Note on the ticket whether its paper copy came out."""
+        with self.db.write() as s:
+            kind = EventKind.PRINTED if ok else EventKind.PRINT_FAILED
+            self._event(
+                s, ticket_uuid, kind, self.clock(), reason=(detail or None) and detail[:300]
+            )
+
+    # --- counter side -----------------------------------------------------------------
+
+    def _finish_active(self, s: Session, counter: int, now: dt.datetime, clerk: str | None) -> None:
+        active = self._active(s, counter, lock=True)
+        if active is not None:
+            self._set_status(
+                s, active, Status.DONE, now, counter=counter, clerk=clerk, reason="next called"
+            )
+
+    def _set_status(
+        self,
+        s: Session,
+        row: QueueState,
+        status: Status,
+        now: dt.datetime,
+        *,
+        counter: int | None,
+        clerk: str | None,
+        reason: str | None = None,
+        kind: EventKind | None = None,
+    ) -> None:
+        row.status = status.value
+        if status is Status.CALLED:
+            row.called_at, row.serving_at, row.counter_number, row.target_counter = (
+                now,
+                None,
+                counter,
+                None,
+            )
+        elif status is Status.SERVING:
+            row.serving_at = now
+        elif status in (Status.DONE, Status.NO_SHOW, Status.CANCELLED):
+            row.finished_at = now
+        self._event(
+            s,
+            row.ticket_uuid,
+            kind or EventKind(status.value),
+            now,
+            counter_number=counter,
+            clerk=clerk,
+            reason=reason,
+        )
+
+    def call_next(self, *, counter: int, clerk: str | None = None) -> TicketView | None:
+        """Call the next ticket for a counter (finishing its current one); None when nobody waits."""
+        now = self.clock()
+        day = self.today(now)
+        with self.db.write() as s:
+            served = self._counter_categories(s, counter)
+            self._finish_active(s, counter, now, clerk)
+            query = (
+                select(QueueState)
+                .where(
+                    QueueState.service_day == day,
+                    QueueState.status == Status.WAITING.value,
+                    or_(
+                        QueueState.target_counter == counter,
+                        QueueState.target_counter.is_(None) & QueueState.category_code.in_(served),
+                    ),
+                )
+                .order_by(
+                    case((QueueState.target_counter == counter, 0), else_=1),
+                    QueueState.priority.desc(),
+                    QueueState.issued_at,
+                    QueueState.ticket_seq,
+                )
+                .limit(1)
+            )
+            if self.db.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = s.scalars(query).first()
+            if row is None:
+                return None
+            self._set_status(s, row, Status.CALLED, now, counter=counter, clerk=clerk)
+            return TicketView.of(row)
+
+    def call_ticket(
+        self, *, counter: int, label: str, clerk: str | None, reason: str
+    ) -> TicketView:
+        """Call a particular waiting ticket out of order; the reason is recorded."""
+        now = self.clock()
+        day = self.today(now)
+        with self.db.write() as s:
+            self._counter_categories(s, counter)
+            query = select(QueueState).where(
+                QueueState.service_day == day,
+                QueueState.label == label,
+                QueueState.status == Status.WAITING.value,
+            )
+            if self.db.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = s.scalars(query).first()
+            if row is None:
+                raise TicketNotWaiting(f"ticket {label} is not waiting today")
+            self._finish_active(s, counter, now, clerk)
+            self._set_status(
+                s,
+                row,
+                Status.CALLED,
+                now,
+                counter=counter,
+                clerk=clerk,
+                reason=f"out of order: {reason}"[:300],
+            )
+            return TicketView.of(row)
+
+    def _with_active(
+        self,
+        counter: int,
+        clerk: str | None,
+        status: Status | None,
+        *,
+        kind: EventKind | None = None,
+        reason: str | None = None,
+    ) -> TicketView:
+        now = self.clock()
+        with self.db.write() as s:
+            self._counter_categories(s, counter)
+            row = self._active(s, counter, lock=True)
+            if row is None:
+                raise NoActiveTicket(f"counter {counter} has no called ticket")
+            if status is None:
+                self._event(
+                    s,
+                    row.ticket_uuid,
+                    kind or EventKind.RECALLED,
+                    now,
+                    counter_number=counter,
+                    clerk=clerk,
+                )
+            else:
+                self._set_status(s, row, status, now, counter=counter, clerk=clerk, reason=reason)
+            return TicketView.of(row)
+
+    def recall(self, *, counter: int, clerk: str | None = None) -> TicketView:
+        """Announce the counter's current ticket again."""
+        return self._with_active(counter, clerk, None, kind=EventKind.RECALLED)
+
+    def start(self, *, counter: int, clerk: str | None = None) -> TicketView:
+        """The visitor has arrived at the counter: service time starts."""
+        return self._with_active(counter, clerk, Status.SERVING)
+
+    def finish(self, *, counter: int, clerk: str | None = None) -> TicketView:
+        return self._with_active(counter, clerk, Status.DONE)
+
+    def no_show(self, *, counter: int, clerk: str | None = None) -> TicketView:
+        return self._with_active(counter, clerk, Status.NO_SHOW)
+
+    def transfer(
+        self,
+        *,
+        counter: int,
+        clerk: str | None = None,
+        to_category: str | None = None,
+        to_counter: int | None = None,
+        reason: str | None = None,
+    ) -> TicketView:
+        """Send the current ticket back to the queue of another category or counter.
+
+        The ticket keeps its issue time, so the visitor does not queue again from the end.
+        """
+        if (to_category is None) == (to_counter is None):
+            raise ValueError("transfer to exactly one of a category or a counter")
+        now = self.clock()
+        with self.db.write() as s:
+            self._counter_categories(s, counter)
+            if to_category is not None:
+                self._category(s, to_category)
+            else:
+                self._counter_categories(s, to_counter)  # type: ignore[arg-type]
+            row = self._active(s, counter, lock=True)
+            if row is None:
+                raise NoActiveTicket(f"counter {counter} has no called ticket")
+            row.status = Status.WAITING.value
+            row.counter_number, row.called_at, row.serving_at = None, None, None
+            if to_category is not None:
+                row.category_code, row.target_counter = to_category, None
+            else:
+                row.target_counter = to_counter
+            self._event(
+                s,
+                row.ticket_uuid,
+                EventKind.TRANSFERRED,
+                now,
+                counter_number=to_counter if to_counter is not None else counter,
+                category_code=to_category,
+                clerk=clerk,
+                reason=reason,
+            )
+            return TicketView.of(row)
+
+    def cancel(
+        self, *, ticket_uuid: uuid.UUID, clerk: str | None = None, reason: str | None = None
+    ) -> None:
+        now = self.clock()
+        with self.db.write() as s:
+            row = s.get(QueueState, ticket_uuid)
+            if row is None or row.status != Status.WAITING.value:
+                raise TicketNotWaiting("only a waiting ticket can be cancelled")
+            self._set_status(
+                s, row, Status.CANCELLED, now, counter=None, clerk=clerk, reason=reason
+            )
+
+    # --- views ------------------------------------------------------------------------
+
+    def ticket(self, ticket_uuid: uuid.UUID) -> TicketView | None:
+        with self.db.read() as s:
+            row = s.get(QueueState, ticket_uuid)
+            return TicketView.of(row) if row else None
+
+    def waiting(self, *, categories: list[str] | None = None) -> list[TicketView]:
+        """Today's waiting tickets in calling order."""
+        day = self.today()
+        with self.db.read() as s:
+            query = select(QueueState).where(
+                QueueState.service_day == day, QueueState.status == Status.WAITING.value
+            )
+            if categories is not None:
+                query = query.where(QueueState.category_code.in_(categories))
+            query = query.order_by(
+                QueueState.priority.desc(), QueueState.issued_at, QueueState.ticket_seq
+            )
+            return [TicketView.of(r) for r in s.scalars(query)]
+
+    def status(self, *, recent: int = 8) -> QueueStatus:
+        """Everything a board or a panel shows: waiting per category, counters, recent calls."""
+        now = self.clock()
+        day = self.today(now)
+        start_utc = dt.datetime.combine(day, dt.time(0), tzinfo=self.hours.tz).astimezone(dt.UTC)
+        with self.db.read() as s:
+            categories = []
+            for cat in s.scalars(
+                select(QueueCategory)
+                .where(QueueCategory.active.is_(True))
+                .order_by(QueueCategory.sort)
+            ):
+                waiting = self._waiting_count(s, cat.code, day)
+                categories.append(
+                    CategoryStatus(
+                        code=cat.code,
+                        name_bg=cat.name_bg,
+                        name_en=cat.name_en,
+                        priority=cat.priority,
+                        waiting=waiting,
+                        estimated_wait_minutes=self._estimate(s, cat.code, waiting, now),
+                    )
+                )
+            served_rows = s.execute(
+                select(TicketEvent.counter_number, func.count())
+                .where(
+                    TicketEvent.kind == EventKind.DONE.value, TicketEvent.created_at >= start_utc
+                )
+                .group_by(TicketEvent.counter_number)
+            ).all()
+            served = {number: count for number, count in served_rows}
+            counters = []
+            for c in s.scalars(
+                select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)
+            ):
+                active = self._active(s, c.number)
+                counters.append(
+                    CounterStatus(
+                        number=c.number,
+                        name_bg=c.name_bg,
+                        name_en=c.name_en,
+                        categories=tuple(self._counter_categories(s, c.number)),
+                        current=TicketView.of(active) if active else None,
+                        served_today=served.get(c.number, 0),
+                    )
+                )
+            calls = s.execute(
+                select(
+                    Ticket.label,
+                    TicketEvent.counter_number,
+                    TicketEvent.created_at,
+                    TicketEvent.kind,
+                    TicketEvent.seq,
+                )
+                .join(Ticket, Ticket.uuid == TicketEvent.ticket_uuid)
+                .where(
+                    TicketEvent.kind.in_([EventKind.CALLED.value, EventKind.RECALLED.value]),
+                    TicketEvent.created_at >= start_utc,
+                )
+                .order_by(TicketEvent.seq.desc())
+                .limit(recent)
+            ).all()
+            return QueueStatus(
+                day=day,
+                open_state=self.hours.state(now),
+                categories=tuple(categories),
+                counters=tuple(counters),
+                recent_calls=tuple(
+                    Call(label=label, counter_number=n, at=at, kind=kind, event_seq=seq)
+                    for label, n, at, kind, seq in calls
+                ),
+            )

@@ -1,0 +1,54 @@
+"""Shared fixtures: a site database on a real SQLite file and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import Config
+from kiosk.db import Database
+from tests.support import Clock, fresh_pg_url, make_config, upgraded
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL started from the pgserver wheel, once per test session."""
+    import pgserver
+
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("xdg")))
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+    server.cleanup()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, config: Config) -> Iterator[Database]:
+    db = upgraded(f"sqlite:///{tmp_path / 'site.sqlite'}", config)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def pg_db(pg_server: str, config: Config) -> Iterator[Database]:
+    db = upgraded(fresh_pg_url(pg_server), config)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest) -> Database:
+    """The same test on the SQLite file and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param.replace('postgresql', 'pg')}_db")

@@ -1,0 +1,157 @@
+"""The queue engine on the SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.db import Database
+from kiosk.hours import ClosedReason
+from kiosk.models import TicketEvent
+from kiosk.queue import NoActiveTicket, Queue, QueueClosed, QueueFull, Status, TicketNotWaiting
+from tests.support import SOFIA, Clock
+
+
+@pytest.fixture
+def queue(db: Database, config, clock: Clock) -> Queue:
+    return Queue(db, config, clock=clock)
+
+
+def test_numbers_run_per_category_and_restart_each_day(queue: Queue, clock: Clock) -> None:
+    labels = [queue.issue(category=c).label for c in "ААБА"]
+    assert labels == ["А001", "А002", "Б001", "А003"]
+    clock.set(dt.datetime(2026, 11, 26, 9, 0, tzinfo=SOFIA))
+    assert queue.issue(category="А").label == "А001"
+
+
+def test_priority_first_then_oldest(queue: Queue, clock: Clock) -> None:
+    queue.issue(category="А")
+    clock.advance(minutes=1)
+    queue.issue(category="А")
+    clock.advance(minutes=1)
+    queue.issue(category="П")
+    called = [queue.call_next(counter=1).label for _ in range(3)]
+    assert called == ["П001", "А001", "А002"]
+    assert queue.call_next(counter=1) is None
+
+
+def test_counter_only_calls_its_categories(queue: Queue) -> None:
+    queue.issue(category="Б")
+    assert queue.call_next(counter=1) is None  # counter 1 serves А and П
+    assert queue.call_next(counter=3).label == "Б001"
+
+
+def test_full_journey_is_recorded_as_events(queue: Queue, db: Database, clock: Clock) -> None:
+    ticket = queue.issue(category="А", service_id="2016")
+    queue.call_next(counter=2, clerk="maria")
+    queue.recall(counter=2, clerk="maria")
+    clock.advance(minutes=1)
+    queue.start(counter=2, clerk="maria")
+    clock.advance(minutes=7)
+    done = queue.finish(counter=2, clerk="maria")
+    assert done.status is Status.DONE
+    with db.read() as s:
+        kinds = list(
+            s.scalars(
+                select(TicketEvent.kind)
+                .where(TicketEvent.ticket_uuid == ticket.uuid)
+                .order_by(TicketEvent.seq)
+            )
+        )
+        clerks = set(s.scalars(select(TicketEvent.clerk).where(TicketEvent.kind != "issued")))
+    assert kinds == ["issued", "called", "recalled", "serving", "done"]
+    assert clerks == {"maria"}
+    with pytest.raises(NoActiveTicket):
+        queue.finish(counter=2)
+
+
+def test_transfer_keeps_place_and_goes_to_the_other_queue(queue: Queue, clock: Clock) -> None:
+    first = queue.issue(category="А")
+    clock.advance(minutes=5)
+    queue.issue(category="Б")
+    queue.call_next(counter=1)
+    moved = queue.transfer(counter=1, to_category="Б", reason="tax question")
+    assert moved.status is Status.WAITING and moved.category_code == "Б"
+    # the transferred visitor was there first, so counter 3 calls them before Б001
+    assert queue.call_next(counter=3).uuid == first.uuid
+
+
+def test_transfer_to_a_counter_is_called_there_first(queue: Queue) -> None:
+    queue.issue(category="Г")
+    target = queue.issue(category="А")
+    queue.call_next(counter=1)  # calls А001 (counter 1 does not serve Г)
+    queue.transfer(counter=1, to_counter=4)
+    assert queue.call_next(counter=4).uuid == target.uuid
+
+
+def test_no_show_and_out_of_order_call(queue: Queue, db: Database) -> None:
+    queue.issue(category="А")
+    queue.issue(category="А")
+    called = queue.call_ticket(counter=1, label="А002", clerk="ivan", reason="returning visitor")
+    assert called.label == "А002"
+    assert queue.no_show(counter=1).status is Status.NO_SHOW
+    with pytest.raises(TicketNotWaiting):
+        queue.call_ticket(counter=1, label="А002", clerk="ivan", reason="again")
+    with db.read() as s:
+        reason = s.scalar(select(TicketEvent.reason).where(TicketEvent.kind == "called"))
+    assert reason == "out of order: returning visitor"
+
+
+def test_call_next_finishes_the_previous_ticket(queue: Queue) -> None:
+    first = queue.issue(category="А")
+    queue.issue(category="А")
+    queue.call_next(counter=1)
+    queue.call_next(counter=1)
+    assert queue.ticket(first.uuid).status is Status.DONE
+
+
+@pytest.mark.parametrize(
+    ("local", "reason"),
+    [
+        (dt.datetime(2026, 11, 25, 8, 0), ClosedReason.BEFORE_OPENING),
+        (dt.datetime(2026, 11, 25, 16, 50), ClosedReason.ISSUING_STOPPED),
+        (dt.datetime(2026, 11, 25, 17, 30), ClosedReason.AFTER_CLOSING),
+        (dt.datetime(2026, 11, 28, 10, 0), ClosedReason.WEEKEND),
+        (dt.datetime(2026, 12, 24, 10, 0), ClosedReason.HOLIDAY),
+    ],
+)
+def test_no_tickets_outside_issuing_hours(
+    queue: Queue, clock: Clock, local: dt.datetime, reason: ClosedReason
+) -> None:
+    clock.set(local.replace(tzinfo=SOFIA))
+    with pytest.raises(QueueClosed) as info:
+        queue.issue(category="А")
+    assert info.value.state.reason is reason
+
+
+def test_estimated_wait_uses_recent_service_times(queue: Queue, clock: Clock) -> None:
+    for _ in range(3):
+        queue.issue(category="Б")
+    for _ in range(2):  # counter 3 serves two visitors, 10 minutes each
+        queue.call_next(counter=3)
+        clock.advance(minutes=10)
+        queue.finish(counter=3)
+    ticket = queue.issue(category="Б")
+    # one person ahead, median 10 minutes, one counter (3) serving Б
+    assert (ticket.people_ahead, ticket.estimated_wait_minutes) == (1, 10)
+
+
+def test_a_category_stops_at_999(queue: Queue, db: Database) -> None:
+    from kiosk.models import NumberSequence
+
+    with db.write() as s:
+        s.add(NumberSequence(scope=f"ticket:{queue.today().isoformat()}:В", value=999))
+    with pytest.raises(QueueFull):
+        queue.issue(category="В")
+
+
+def test_status_shows_the_counter_that_called(queue: Queue) -> None:
+    queue.issue(category="Г")
+    queue.issue(category="Г")
+    queue.call_next(counter=4)
+    queue.call_next(counter=2)
+    st = queue.status()
+    assert [(c.label, c.counter_number) for c in st.recent_calls] == [("Г002", 2), ("Г001", 4)]
+    assert {c.number: (c.current.label if c.current else None) for c in st.counters}[4] == "Г001"
