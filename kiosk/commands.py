@@ -65,12 +65,12 @@ def _db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _db_status(ctx: Context, args: argparse.Namespace) -> int:
-    current, head = ctx.db.current_revision(), ctx.db.head_revision()
-    ok = current == head
+    current, heads = sorted(ctx.db.current_revisions()), sorted(ctx.db.head_revisions())
+    ok = current == heads
     ctx.out(
-        f"database {ctx.db.safe_url}: revision {current or 'none'}, code expects {head}"
+        f"database {ctx.db.safe_url}: revision {', '.join(current) or 'none'}, code expects {', '.join(heads)}"
         + ("" if ok else " — run `kiosk db upgrade`"),
-        {"current": current, "head": head, "ok": ok},
+        {"current": current, "heads": heads, "ok": ok},
     )
     return 0 if ok else 1
 

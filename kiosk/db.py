@@ -92,36 +92,38 @@ class Database:
         cfg.attributes["engine"] = self.write_engine
         return cfg
 
-    def head_revision(self) -> str:
-        head = ScriptDirectory.from_config(self._alembic_config()).get_current_head()
-        assert head is not None
-        return head
+    def head_revisions(self) -> frozenset[str]:
+        """The heads of the migration tree (one branch per package that adds tables)."""
+        return frozenset(ScriptDirectory.from_config(self._alembic_config()).get_heads())
 
-    def current_revision(self) -> str | None:
+    def current_revisions(self) -> frozenset[str]:
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return frozenset(MigrationContext.configure(conn).get_current_heads())
 
-    def upgrade(self, revision: str = "head") -> None:
+    def upgrade(self, revision: str = "heads") -> None:
         command.upgrade(self._alembic_config(), revision)
 
     def check_schema(self) -> None:
-        """Raise SchemaError unless the database is at the code's migration head."""
-        current, head = self.current_revision(), self.head_revision()
-        if current == head:
+        """Raise SchemaError unless the database is at every head of the migration tree."""
+        current, heads = self.current_revisions(), self.head_revisions()
+        if current == heads:
             return
-        if current is None:
+        if not current:
             raise SchemaError(
                 f"the database {self.safe_url} has no tables yet: run `kiosk db upgrade`"
             )
-        script = ScriptDirectory.from_config(self._alembic_config())
-        known = {rev.revision for rev in script.walk_revisions()}
-        if current not in known:
+        known = {
+            rev.revision
+            for rev in ScriptDirectory.from_config(self._alembic_config()).walk_revisions()
+        }
+        if not current <= known:
             raise SchemaError(
-                f"the database is at revision {current}, newer than this program knows (head {head}): "
-                "install the newer kiosk version"
+                f"the database is at revision {', '.join(sorted(current - known))}, newer than this "
+                "program knows: install the newer kiosk version"
             )
         raise SchemaError(
-            f"the database is at revision {current}, the program needs {head}: run `kiosk db upgrade`"
+            f"the database is at revision {', '.join(sorted(current))}, the program needs "
+            f"{', '.join(sorted(heads))}: run `kiosk db upgrade`"
         )
 
     @property
