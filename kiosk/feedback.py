@@ -13,6 +13,7 @@ from sqlalchemy import select
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import Rating, RatingReason, utcnow
+from kiosk.site import SiteBound
 
 
 class Reason(StrEnum):
@@ -50,15 +51,12 @@ class RatingReceipt:
     counted: bool
 
 
-class Feedback:
+class Feedback(SiteBound):
     def __init__(
         self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
     ) -> None:
-        self.db = db
-        self.site_id = config.site_id
-        self.terminal_id = config["feedback.terminal_id"]
+        super().__init__(db, config, clock=clock)
         self.window = dt.timedelta(seconds=config["feedback.repeat_window_s"])
-        self.clock = clock
 
     def rate(
         self,

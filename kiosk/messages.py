@@ -27,6 +27,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import Message, MessageContact, utcnow
 from kiosk.numbering import next_number
+from kiosk.site import SiteBound
 
 
 class Kind(StrEnum):
@@ -142,17 +143,14 @@ def due_date(kind: Kind, registered: dt.date) -> dt.date | None:
     return registered + within if within else None
 
 
-class Messages:
+class Messages(SiteBound):
     def __init__(
         self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
     ) -> None:
-        self.db = db
-        self.site_id = config.site_id
-        self.terminal_id = config["feedback.terminal_id"]
+        super().__init__(db, config, clock=clock)
         self.prefix = config["site.register_prefix"]
         self.max_text = config["feedback.max_text"]
         self.tz = config.tz
-        self.clock = clock
 
     def validate(self, draft: Draft) -> Draft:
         """Return the draft with cleaned text, or raise MessageInvalid naming the field."""

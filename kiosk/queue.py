@@ -32,6 +32,7 @@ from kiosk.models import (
     utcnow,
 )
 from kiosk.numbering import next_number
+from kiosk.site import SiteBound
 
 MAX_NUMBER = 999
 DEFAULT_SERVICE_MINUTES = 6.0
@@ -219,17 +220,14 @@ def apply_queue_config(db: Database, config: Config) -> None:
                     s.add(CounterCategory(counter_number=spec.number, category_code=code))
 
 
-class Queue:
+class Queue(SiteBound):
     """Queue operations for one site. Every method is one transaction."""
 
     def __init__(
         self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
     ) -> None:
-        self.db = db
-        self.site_id = config.site_id
-        self.terminal_id = config["feedback.terminal_id"]
+        super().__init__(db, config, clock=clock)
         self.hours = WorkingHours.from_config(config)
-        self.clock = clock
 
     # --- helpers ----------------------------------------------------------------------
 
