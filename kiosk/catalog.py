@@ -195,7 +195,17 @@ def _service_from_record(
     sid = str(record.get("id") or "") or None
 
     def bad(key: str, message: str) -> None:
-        problems.append(Problem(lines.get(key.split(".")[0], line), sid, key, message))
+        # the most precise line known: "delivery.regular.fee", else "delivery.regular", …
+        parts = key.split(".")
+        found = next(
+            (
+                lines[".".join(parts[:n])]
+                for n in range(len(parts), 0, -1)
+                if ".".join(parts[:n]) in lines
+            ),
+            line,
+        )
+        problems.append(Problem(found, sid, key, message))
 
     for key in record:
         if key not in FIELDS:
@@ -270,6 +280,8 @@ def _service_from_record(
                 f"use 7d (days), 14wd (working days), 24h (hours) or now; got {deadline!r}",
             )
             continue
+        if cents is None and deadline is None:
+            continue  # a speed with no known figure says nothing; the screen says "ask at the counter"
         deliveries.append(Delivery(speed, cents, None if deadline is None else str(deadline)))
     unconfirmed = record.get("unconfirmed") or []
     allowed = {f"{s}.{p}" for s in SPEEDS for p in ("fee", "deadline")}
@@ -322,7 +334,8 @@ def parse_yaml(data: bytes, source: str = "catalogue") -> CatalogDocument:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # the context mark is the line the writer got wrong; the problem mark is where the parser noticed
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise CatalogError(
             source, [Problem(line, None, None, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
@@ -345,7 +358,12 @@ def parse_yaml(data: bytes, source: str = "catalogue") -> CatalogDocument:
         if not isinstance(record, dict):
             problems.append(Problem(line, None, None, "each service must be a mapping of fields"))
             continue
-        key_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+        key_lines = {}
+        for key_node, value_node in node.value:
+            key_lines[key_node.value] = key_node.start_mark.line + 1
+            if isinstance(value_node, yaml.MappingNode):
+                for sub_key, _ in value_node.value:
+                    key_lines[f"{key_node.value}.{sub_key.value}"] = sub_key.start_mark.line + 1
         service, found = _service_from_record(record, line, key_lines)
         problems.extend(found)
         if service:

@@ -54,13 +54,11 @@ def _config_reference(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
-    before = ctx.db.current_revision()
+    before = ", ".join(sorted(ctx.db.current_revisions())) or "empty"
     ctx.db.upgrade()
-    after = ctx.db.current_revision()
+    after = ", ".join(sorted(ctx.db.current_revisions()))
     ensure_catalog(ctx.db)
-    ctx.out(
-        f"database {ctx.db.safe_url}: {before or 'empty'} → {after}", {"from": before, "to": after}
-    )
+    ctx.out(f"database {ctx.db.safe_url}: {before} → {after}", {"from": before, "to": after})
     return 0
 
 
