@@ -1,0 +1,115 @@
+"""kiosk.toml: validated at start, every bad value named; the README documents every key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import main
+from kiosk.commands import config_reference
+from kiosk.config import DEFAULT_CATEGORIES, DEFAULT_COUNTERS, SETTINGS, ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("toml", "key", "expected"),
+    [
+        ('[hours]\nopen = "8.30"', "hours.open", 'a time of day as "HH:MM"'),
+        ('[hours]\nopen = "18:00"', "hours.close", "a time after hours.open"),
+        ("[hours]\ndays = [0, 1]", "hours.days", "ISO weekdays"),
+        ('[printer]\nconnection = "bluetooth"', "printer.connection", "one of 'virtual'"),
+        ('[printer]\nbaudrate = "fast"', "printer.baudrate", "a whole number"),
+        ('[site]\nid = "Твърдица"', "site.id", "lowercase Latin"),
+        ('[site]\ntimezone = "Europe/Tvarditsa"', "site.timezone", "IANA time zone"),
+        ('[ui]\nadmin_pin = "1234"', "ui.admin_pin", 'a reference "env:VARIABLE"'),
+        ('[hours]\nopn = "08:30"', "hours.opn", "no such key"),
+        ('[languages]\ndefault = "de"', "languages.default", "one of 'bg', 'en'"),
+        (
+            '[[counters]]\nnumber = 1\ncategories = ["Я"]',
+            "counters[0].categories",
+            "category codes",
+        ),
+        (
+            '[[queue.categories]]\ncode = "AB"\nname_bg = "x"\nname_en = "x"',
+            "queue.categories[0].code",
+            "one capital letter",
+        ),
+        ("[site\nid = 1", "(syntax)", "valid TOML"),
+    ],
+)
+def test_a_bad_value_names_its_key_and_the_expected_form(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str, key: str, expected: str
+) -> None:
+    path = _write(tmp_path, toml)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == key and expected in str(info.value)
+    assert main(["--config", str(path), "config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert key in err and expected in err and str(path) in err
+
+
+def test_no_file_means_the_built_in_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    config = load_config()
+    assert config.source == "(built-in defaults)"
+    assert config["hours.open"] == dt.time(8, 30) and config["hours.close"] == dt.time(17, 0)
+    assert config.database_url == f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}"
+    assert config.categories == DEFAULT_CATEGORIES and config.counters == DEFAULT_COUNTERS
+
+
+def test_the_example_file_is_complete_and_valid() -> None:
+    example = ROOT / "kiosk.toml.example"
+    config = load_config(example)
+    assert config.categories == DEFAULT_CATEGORIES
+    assert [(c.number, c.categories) for c in config.counters] == [
+        (c.number, c.categories) for c in DEFAULT_COUNTERS
+    ]
+    data = tomllib.loads(example.read_text(encoding="utf-8"))
+    written = {
+        f"{section}.{key}"
+        for section, table in data.items()
+        if section not in ("queue", "counters")
+        for key in table
+    }
+    assert written == {s.key for s in SETTINGS}, "kiosk.toml.example must show every setting"
+
+
+def test_secrets_are_read_from_environment_or_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pin").write_text("4711\n", encoding="utf-8")
+    path = _write(
+        tmp_path, '[ui]\nadmin_pin = "file:pin"\n[web]\nsecret = "env:TEST_KIOSK_SECRET"\n'
+    )
+    monkeypatch.setenv("TEST_KIOSK_SECRET", "s3cret")
+    config = load_config(path)
+    assert config.secret("ui.admin_pin") == "4711"
+    assert config.secret("web.secret") == "s3cret"
+    monkeypatch.delenv("TEST_KIOSK_SECRET")
+    assert config.secret("web.secret") is None
+
+
+def test_readme_config_reference_is_the_generated_one() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(
+        r"<!-- config-reference[^\n]*-->\n(.*?)\n<!-- /config-reference -->", readme, re.S
+    )
+    assert block, "README lacks the config-reference block"
+    assert block.group(1).strip() == config_reference().strip(), (
+        "run `kiosk config reference` into the README"
+    )
