@@ -3,7 +3,8 @@
 Both the catalogue and the query are brought to one Latin spelling (the official
 Bulgarian transliteration: ъ→a, щ→sht, so "udostoverenie" meets "удостоверение"),
 then each query word is matched as a whole word, as the start of a word (results
-update while the visitor types) or with one typo. Name matches weigh most.
+update while the visitor types) or with one typo (a wrong, missing, extra or swapped
+letter). Name matches weigh most.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import cyrtranslit
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from kiosk.catalog import Service
 
@@ -46,9 +47,15 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[^\W_]+")
 
 
+# Informal Latin spellings people type for ц and ж, folded on both sides so either finds both.
+_INFORMAL = (("ts", "c"), ("zh", "j"))
+
+
 def fold(text: str) -> str:
     """Lowercase Latin spelling of any Bulgarian or English text, without accents."""
     latin = cyrtranslit.to_latin(text.lower(), "bg").replace("ă", "a").replace("j", "y")
+    for official, informal in _INFORMAL:
+        latin = latin.replace(official, informal)
     return "".join(c for c in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(c))
 
 
@@ -89,8 +96,8 @@ class SearchIndex:
             elif len(query_word) >= 2 and word.startswith(query_word):
                 quality = PREFIX
             elif typo_ok and (
-                Levenshtein.distance(query_word, word, score_cutoff=1) <= 1
-                or Levenshtein.distance(query_word, word[: len(query_word)], score_cutoff=1) <= 1
+                OSA.distance(query_word, word, score_cutoff=1) <= 1
+                or OSA.distance(query_word, word[: len(query_word)], score_cutoff=1) <= 1
             ):
                 quality = TYPO
             else:

@@ -1,0 +1,49 @@
+"""Smiley ratings: stored on the press, repeats within the window counted once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.db import Database
+from kiosk.feedback import HIGH_SCORE_REASONS, LOW_SCORE_REASONS, Feedback, Reason, reasons_for
+from kiosk.models import Rating, RatingReason
+from tests.support import Clock
+
+
+@pytest.fixture
+def feedback(db: Database, config, clock: Clock) -> Feedback:
+    return Feedback(db, config, clock=clock)
+
+
+def test_repeated_presses_count_once_within_the_window(
+    feedback: Feedback, clock: Clock, db: Database
+) -> None:
+    first = feedback.rate(score=5)
+    clock.advance(seconds=5)
+    second = feedback.rate(score=5)
+    clock.advance(seconds=19)  # 24 s after the counted press: past the 20 s window
+    third = feedback.rate(score=2)
+    other_terminal = feedback.rate(score=4, terminal_id="kiosk-2")
+    assert [r.counted for r in (first, second, third, other_terminal)] == [True, False, True, True]
+    with db.read() as s:
+        assert len(list(s.scalars(select(Rating)))) == 4  # every press is kept
+
+
+def test_reasons_are_attached_once_each(feedback: Feedback, db: Database) -> None:
+    rating = feedback.rate(score=2, counter_number=3, service_id="2016")
+    feedback.add_reasons(rating_uuid=rating.uuid, reasons=["waiting", Reason.COURTESY, "waiting"])
+    with db.read() as s:
+        reasons = sorted(
+            s.scalars(select(RatingReason.reason).where(RatingReason.rating_uuid == rating.uuid))
+        )
+    assert reasons == ["courtesy", "waiting"]
+
+
+def test_scores_and_reasons_are_checked(feedback: Feedback) -> None:
+    with pytest.raises(ValueError):
+        feedback.rate(score=6)
+    rating = feedback.rate(score=1)
+    with pytest.raises(ValueError):
+        feedback.add_reasons(rating_uuid=rating.uuid, reasons=["bribery"])
+    assert reasons_for(2) == LOW_SCORE_REASONS and reasons_for(5) == HIGH_SCORE_REASONS

@@ -1,0 +1,145 @@
+"""Written messages follow the charter: registered, due dates, anonymous and abusive ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.db import Database
+from kiosk.messages import (
+    Draft,
+    Kind,
+    MessageInvalid,
+    Messages,
+    ReviewNote,
+    ReviewStatus,
+    clean_text,
+    due_date,
+)
+from kiosk.models import Message, MessageContact
+from tests.support import SOFIA, Clock
+
+
+@pytest.fixture
+def box(db: Database, config, clock: Clock) -> Messages:
+    return Messages(db, config, clock=clock)
+
+
+def _count(db: Database, table: type) -> int:
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(table))
+
+
+def test_a_complaint_with_contact_is_due_in_one_calendar_month(box: Messages, db: Database) -> None:
+    reg = box.submit(
+        Draft(
+            kind=Kind.COMPLAINT,
+            text="Чаках два часа.",
+            name="Иван Петров",
+            contact="0888 123 456",
+            consent=True,
+        )
+    )
+    assert reg.review_status is ReviewStatus.REGISTERED
+    assert reg.due_date == dt.date(2026, 12, 25)
+    assert reg.reg_number == "ОЦИУ-2026-00001"
+    with db.read() as s:
+        contact = s.scalars(select(MessageContact)).one()
+        message = s.scalars(select(Message)).one()
+    assert (contact.name, contact.contact, contact.consent) == ("Иван Петров", "0888 123 456", True)
+    assert "Иван" not in message.text and not message.anonymous
+
+
+@pytest.mark.parametrize(
+    ("kind", "day", "due"),
+    [
+        (Kind.COMPLAINT, dt.date(2027, 1, 31), dt.date(2027, 2, 28)),
+        (Kind.COMPLAINT, dt.date(2028, 1, 31), dt.date(2028, 2, 29)),
+        (Kind.SUGGESTION, dt.date(2026, 12, 31), dt.date(2027, 2, 28)),
+        (Kind.SIGNAL, dt.date(2026, 11, 25), dt.date(2027, 1, 25)),
+        (Kind.PRAISE, dt.date(2026, 11, 25), None),
+        (Kind.OPINION, dt.date(2026, 11, 25), None),
+    ],
+)
+def test_due_dates(kind: Kind, day: dt.date, due: dt.date | None) -> None:
+    assert due_date(kind, day) == due
+
+
+def test_anonymous_complaint_is_stored_but_not_reviewed(box: Messages, db: Database) -> None:
+    reg = box.submit(Draft(kind=Kind.COMPLAINT, text="Служителят беше груб.", anonymous=True))
+    assert (reg.review_status, reg.review_note, reg.due_date) == (
+        ReviewStatus.NOT_SUBJECT_TO_REVIEW,
+        ReviewNote.ANONYMOUS,
+        None,
+    )
+    assert _count(db, Message) == 1 and _count(db, MessageContact) == 0
+
+
+def test_anonymous_complaint_about_health_or_safety_is_reviewed(box: Messages) -> None:
+    reg = box.submit(
+        Draft(
+            kind=Kind.SIGNAL,
+            text="Падаща мазилка над входа на училището.",
+            anonymous=True,
+            health_safety=True,
+        )
+    )
+    assert reg.review_status is ReviewStatus.REGISTERED and reg.due_date == dt.date(2027, 1, 25)
+
+
+def test_obscene_message_is_stored_and_flagged(box: Messages, db: Database) -> None:
+    reg = box.submit(
+        Draft(
+            kind=Kind.COMPLAINT,
+            text="Шибаната опашка!",
+            name="Х",
+            contact="x@example.bg",
+            consent=True,
+        )
+    )
+    assert reg.obscene and reg.review_note is ReviewNote.OBSCENE
+    with db.read() as s:
+        assert s.scalar(select(Message.text)) == "Шибаната опашка!"
+    # Latin look-alike letters do not hide it
+    assert box.submit(Draft(kind=Kind.OPINION, text="kурва")).obscene
+    assert not box.submit(Draft(kind=Kind.OPINION, text="Благодаря за курса по компютри")).obscene
+
+
+@pytest.mark.parametrize(
+    ("draft", "field", "code"),
+    [
+        (Draft(kind=Kind.OPINION, text="   "), "text", "empty"),
+        (Draft(kind=Kind.OPINION, text="а" * 2001), "text", "too_long"),
+        (Draft(kind=Kind.COMPLAINT, text="Жалба"), "name", "required"),
+        (
+            Draft(kind=Kind.COMPLAINT, text="Жалба", name="Мария", contact="ул. Роза 3"),
+            "contact",
+            "invalid",
+        ),
+        (
+            Draft(kind=Kind.COMPLAINT, text="Жалба", name="Мария", contact="m@abv.bg"),
+            "consent",
+            "required",
+        ),
+    ],
+)
+def test_invalid_drafts_are_refused_and_nothing_is_stored(
+    box: Messages, db: Database, draft: Draft, field: str, code: str
+) -> None:
+    with pytest.raises(MessageInvalid) as info:
+        box.submit(draft)
+    assert (info.value.field, info.value.code) == (field, code)
+    assert _count(db, Message) == 0
+
+
+def test_control_characters_are_stripped_not_the_message() -> None:
+    assert clean_text("Добър\x00 ден\u202e!\r\nБлагодаря\x07") == "Добър ден!\nБлагодаря"
+
+
+def test_registration_numbers_run_per_year(box: Messages, clock: Clock) -> None:
+    numbers = [box.submit(Draft(kind=Kind.PRAISE, text="Браво!")).reg_number for _ in range(3)]
+    clock.set(dt.datetime(2027, 1, 4, 9, 0, tzinfo=SOFIA))
+    numbers.append(box.submit(Draft(kind=Kind.PRAISE, text="Браво!")).reg_number)
+    assert numbers == ["ОЦИУ-2026-00001", "ОЦИУ-2026-00002", "ОЦИУ-2026-00003", "ОЦИУ-2027-00001"]
