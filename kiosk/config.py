@@ -359,6 +359,36 @@ SETTINGS: tuple[Setting, ...] = (
         _int_range(10, 86400),
         "A nightly run gives up retrying after this many seconds.",
     ),
+    Setting(
+        "register.retention_days",
+        365,
+        _int_range(30, 3650),
+        "Days after a complaint is closed before the complainant's personal data are erased.",
+    ),
+    Setting(
+        "register.due_soon_days",
+        5,
+        _int_range(1, 30),
+        "A message due within this many days shows as an alert to admin and quality staff.",
+    ),
+    Setting(
+        "reports.alert_window_minutes",
+        60,
+        _int_range(5, 1440),
+        "Window of recent ratings in which the share of 1–2 faces is watched.",
+    ),
+    Setting(
+        "reports.alert_threshold",
+        0.3,
+        _float_range(0.05, 1.0),
+        "Share of 1–2 faces in the window above which an alert shows.",
+    ),
+    Setting(
+        "reports.alert_min_ratings",
+        5,
+        _int_range(1, 1000),
+        "Fewest ratings in the window before an alert can show (a single bad face is no trend).",
+    ),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}

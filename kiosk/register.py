@@ -1,0 +1,404 @@
+"""The complaint register: every message's handling, the charter's deadlines, personal data kept apart.
+
+A message's handling is a chain of append-only `message_events`: a status change
+(in review, extended with a new due date, answered, not subject to review), a view
+of the complainant's personal data (who looked, when) and its erasure after the
+retention period. The current status and due date are the latest such events, so
+nothing a clerk did is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.messages import ReviewStatus
+from kiosk.models import Message, MessageContact, MessageEvent, utcnow
+from kiosk.site import SiteBound
+
+#: Roles that may see a complainant's name and contact (every view is recorded).
+PII_ROLES = frozenset({"admin", "quality"})
+
+
+class Status(StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    EXTENDED = "extended"
+    ANSWERED = "answered"
+    NOT_SUBJECT = "not_subject_to_review"
+
+
+CLOSED = (Status.ANSWERED, Status.NOT_SUBJECT)
+STATUS_EVENTS = tuple(s.value for s in Status if s is not Status.NEW)
+PII_VIEWED = "pii_viewed"
+PII_ERASED = "pii_erased"
+
+
+class Filter(StrEnum):
+    ALL = "all"
+    OPEN = "open"
+    DUE_THIS_WEEK = "due_week"
+    OVERDUE = "overdue"
+
+
+class RegisterError(Exception):
+    """A step the register refuses; `code` names the case for UIs to translate."""
+
+    code = "register_error"
+
+
+class NotAllowed(RegisterError):
+    code = "not_allowed"
+
+
+class WrongState(RegisterError):
+    code = "wrong_state"
+
+
+class UnknownMessage(RegisterError):
+    code = "unknown_message"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the register: no personal data, only whether there are any."""
+
+    uuid: uuid.UUID
+    reg_number: str
+    registered_at: dt.datetime
+    kind: str
+    site_id: str
+    text: str
+    anonymous: bool
+    status: Status
+    status_note: str | None
+    original_due_date: dt.date | None
+    due_date: dt.date | None
+    answer_text: str | None
+    answered_at: dt.datetime | None
+    answered_by: str | None
+    extension_reason: str | None
+    has_personal_data: bool
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.status not in CLOSED and self.due_date is not None and self.due_date < today
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    at: dt.datetime
+    kind: str
+    actor: str | None
+    text: str | None
+    new_due_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    name: str
+    contact: str
+    consent: bool
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A written notice to the complainant: the answer, or why and until when it is delayed."""
+
+    kind: Status
+    reg_number: str
+    registered_at: dt.datetime
+    written_at: dt.datetime
+    addressee: PersonalData | None
+    body: str
+    final_due_date: dt.date | None
+    signed_by: str | None
+
+
+def _latest(kinds: tuple[str, ...], before: dt.datetime | None, name: str) -> tuple[Any, Any]:
+    """An alias of message_events holding, per message, only its latest event of these kinds."""
+    last = select(
+        MessageEvent.message_uuid.label("message_uuid"), func.max(MessageEvent.seq).label("seq")
+    ).where(MessageEvent.kind.in_(kinds))
+    if before is not None:
+        last = last.where(MessageEvent.created_at < before)
+    last_sq = last.group_by(MessageEvent.message_uuid).subquery(f"{name}_last")
+    event = aliased(MessageEvent, name=name)
+    return event, last_sq
+
+
+def state_query(*, before: dt.datetime | None = None) -> Select:
+    """Each message with its status, due date and answer as of `before` (default: now).
+
+    Shared by the register and the reports, so the two never disagree on what is overdue.
+    """
+    status_ev, status_last = _latest(STATUS_EVENTS, before, "status_ev")
+    ext_ev, ext_last = _latest((Status.EXTENDED.value,), before, "ext_ev")
+    ans_ev, ans_last = _latest((Status.ANSWERED.value,), before, "ans_ev")
+    initial = func.coalesce(
+        status_ev.kind,
+        func.replace(Message.review_status, ReviewStatus.REGISTERED.value, Status.NEW.value),
+    )
+    return (
+        select(
+            Message.uuid,
+            Message.reg_number,
+            Message.created_at,
+            Message.kind,
+            Message.site_id,
+            Message.text,
+            Message.anonymous,
+            initial.label("status"),
+            func.coalesce(status_ev.text, Message.review_note).label("status_note"),
+            Message.due_date.label("original_due_date"),
+            func.coalesce(ext_ev.new_due_date, Message.due_date).label("due_date"),
+            ans_ev.text.label("answer_text"),
+            ans_ev.created_at.label("answered_at"),
+            ans_ev.actor.label("answered_by"),
+            ext_ev.text.label("extension_reason"),
+            status_ev.created_at.label("status_at"),
+        )
+        .outerjoin(status_last, status_last.c.message_uuid == Message.uuid)
+        .outerjoin(status_ev, status_ev.seq == status_last.c.seq)
+        .outerjoin(ext_last, ext_last.c.message_uuid == Message.uuid)
+        .outerjoin(ext_ev, ext_ev.seq == ext_last.c.seq)
+        .outerjoin(ans_last, ans_last.c.message_uuid == Message.uuid)
+        .outerjoin(ans_ev, ans_ev.seq == ans_last.c.seq)
+    )
+
+
+class Register(SiteBound):
+    def __init__(
+        self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
+        super().__init__(db, config, clock=clock)
+        self.tz = config.tz
+        self.retention = dt.timedelta(days=config["register.retention_days"])
+
+    def today(self) -> dt.date:
+        return self.clock().astimezone(self.tz).date()
+
+    # --- reading ----------------------------------------------------------------------
+
+    def _entries(self, s: Session, query: Select) -> list[Entry]:
+        has_contact = exists().where(MessageContact.message_uuid == Message.uuid)
+        rows = s.execute(query.add_columns(has_contact.label("has_contact"))).all()
+        return [
+            Entry(
+                uuid=r.uuid,
+                reg_number=r.reg_number,
+                registered_at=r.created_at,
+                kind=r.kind,
+                site_id=r.site_id,
+                text=r.text,
+                anonymous=r.anonymous,
+                status=Status(r.status),
+                status_note=r.status_note,
+                original_due_date=r.original_due_date,
+                due_date=r.due_date,
+                answer_text=r.answer_text,
+                answered_at=r.answered_at,
+                answered_by=r.answered_by,
+                extension_reason=r.extension_reason,
+                has_personal_data=bool(r.has_contact),
+            )
+            for r in rows
+        ]
+
+    def entries(self, *, filter: Filter = Filter.ALL, kind: str | None = None) -> list[Entry]:
+        """The register, newest first; due-this-week means due in the next seven days."""
+        query = state_query()
+        sq = query.subquery("state")
+        today = self.today()
+        conditions = []
+        open_ = sq.c.status.notin_([s.value for s in CLOSED])
+        if filter is Filter.OPEN:
+            conditions.append(open_)
+        elif filter is Filter.OVERDUE:
+            conditions += [open_, sq.c.due_date < today]
+        elif filter is Filter.DUE_THIS_WEEK:
+            conditions += [
+                open_,
+                sq.c.due_date >= today,
+                sq.c.due_date <= today + dt.timedelta(days=6),
+            ]
+        if kind is not None:
+            conditions.append(sq.c.kind == kind)
+        order = (sq.c.due_date,) if filter is not Filter.ALL else (sq.c.created_at.desc(),)
+        with self.db.read() as s:
+            uuids = list(s.scalars(select(sq.c.uuid).where(*conditions).order_by(*order)))
+            by_uuid = {e.uuid: e for e in self._entries(s, query.where(Message.uuid.in_(uuids)))}
+        return [by_uuid[u] for u in uuids]
+
+    def entry(self, message_uuid: uuid.UUID) -> Entry:
+        with self.db.read() as s:
+            found = self._entries(s, state_query().where(Message.uuid == message_uuid))
+        if not found:
+            raise UnknownMessage(f"no message {message_uuid}")
+        return found[0]
+
+    def history(self, message_uuid: uuid.UUID) -> list[HistoryItem]:
+        with self.db.read() as s:
+            rows = s.scalars(
+                select(MessageEvent)
+                .where(MessageEvent.message_uuid == message_uuid)
+                .order_by(MessageEvent.seq)
+            )
+            return [
+                HistoryItem(
+                    at=e.created_at,
+                    kind=e.kind,
+                    actor=e.actor,
+                    text=e.text,
+                    new_due_date=e.new_due_date,
+                )
+                for e in rows
+            ]
+
+    def personal_data(
+        self, *, message_uuid: uuid.UUID, actor: str, role: str, purpose: str = "register"
+    ) -> PersonalData | None:
+        """The complainant's name and contact, for the roles that may see them; the view is recorded."""
+        if role not in PII_ROLES:
+            raise NotAllowed(f"role {role!r} may not see personal data")
+        with self.db.write() as s:
+            contact = s.scalars(
+                select(MessageContact).where(MessageContact.message_uuid == message_uuid)
+            ).first()
+            if contact is None:
+                return None
+            self._event(s, message_uuid, PII_VIEWED, actor=actor, text=purpose)
+            return PersonalData(name=contact.name, contact=contact.contact, consent=contact.consent)
+
+    # --- handling ---------------------------------------------------------------------
+
+    def _event(self, s: Session, message_uuid: uuid.UUID, kind: str, **fields: object) -> None:
+        s.add(
+            MessageEvent(
+                site_id=self.site_id,
+                created_at=self.clock(),
+                message_uuid=message_uuid,
+                kind=kind,
+                **fields,
+            )
+        )
+
+    def _step(
+        self,
+        *,
+        message_uuid: uuid.UUID,
+        to: Status,
+        allowed_from: tuple[Status, ...],
+        actor: str,
+        text: str | None = None,
+        new_due_date: dt.date | None = None,
+    ) -> Entry:
+        current = self.entry(message_uuid)
+        if current.status not in allowed_from:
+            raise WrongState(
+                f"{current.reg_number} is {current.status.value}, cannot become {to.value}"
+            )
+        with self.db.write() as s:
+            self._event(
+                s, message_uuid, to.value, actor=actor, text=text, new_due_date=new_due_date
+            )
+        return self.entry(message_uuid)
+
+    def start_review(self, *, message_uuid: uuid.UUID, actor: str) -> Entry:
+        return self._step(
+            message_uuid=message_uuid, to=Status.IN_REVIEW, allowed_from=(Status.NEW,), actor=actor
+        )
+
+    def extend(
+        self, *, message_uuid: uuid.UUID, actor: str, reason: str, final_due_date: dt.date
+    ) -> Entry:
+        """Record why the answer is late and the final deadline; the notice letter follows from it."""
+        current = self.entry(message_uuid)
+        if not reason.strip():
+            raise WrongState("an extension needs its reason")
+        if current.due_date is None or final_due_date <= current.due_date:
+            raise WrongState("the final deadline must be after the current due date")
+        return self._step(
+            message_uuid=message_uuid,
+            to=Status.EXTENDED,
+            allowed_from=(Status.NEW, Status.IN_REVIEW, Status.EXTENDED),
+            actor=actor,
+            text=reason.strip(),
+            new_due_date=final_due_date,
+        )
+
+    def answer(self, *, message_uuid: uuid.UUID, actor: str, text: str) -> Entry:
+        if not text.strip():
+            raise WrongState("the answer has no text")
+        return self._step(
+            message_uuid=message_uuid,
+            to=Status.ANSWERED,
+            allowed_from=(Status.NEW, Status.IN_REVIEW, Status.EXTENDED),
+            actor=actor,
+            text=text.strip(),
+        )
+
+    def not_subject_to_review(self, *, message_uuid: uuid.UUID, actor: str, reason: str) -> Entry:
+        """Close a message the charter does not require to answer (anonymous, obscene…), with why."""
+        if not reason.strip():
+            raise WrongState("closing without review needs its reason")
+        return self._step(
+            message_uuid=message_uuid,
+            to=Status.NOT_SUBJECT,
+            allowed_from=(Status.NEW, Status.IN_REVIEW),
+            actor=actor,
+            text=reason.strip(),
+        )
+
+    def letter(self, *, message_uuid: uuid.UUID, kind: Status, actor: str, role: str) -> Letter:
+        """The answer or the extension notice as a letter to the complainant (a recorded view)."""
+        entry = self.entry(message_uuid)
+        if kind is Status.ANSWERED and entry.answer_text is not None:
+            body, written = entry.answer_text, entry.answered_at
+        elif kind is Status.EXTENDED and entry.extension_reason is not None:
+            body = entry.extension_reason
+            written = max(h.at for h in self.history(message_uuid) if h.kind == kind.value)
+        else:
+            raise WrongState(f"{entry.reg_number} has no {kind.value} to write")
+        addressee = self.personal_data(
+            message_uuid=message_uuid, actor=actor, role=role, purpose=f"letter:{kind.value}"
+        )
+        return Letter(
+            kind=kind,
+            reg_number=entry.reg_number,
+            registered_at=entry.registered_at,
+            written_at=written,  # type: ignore[arg-type]
+            addressee=addressee,
+            body=body,
+            final_due_date=entry.due_date if kind is Status.EXTENDED else None,
+            signed_by=entry.answered_by if kind is Status.ANSWERED else actor,
+        )
+
+    def erase_expired(self, *, actor: str = "retention") -> list[str]:
+        """Erase personal data of cases closed longer than the retention period; the record stays."""
+        cutoff = self.clock() - self.retention
+        state = state_query().subquery("state")
+        closed_at = func.coalesce(state.c.status_at, state.c.created_at)
+        with self.db.write() as s:
+            rows = s.execute(
+                select(state.c.uuid, state.c.reg_number)
+                .join(MessageContact, MessageContact.message_uuid == state.c.uuid)
+                .where(state.c.status.in_([c.value for c in CLOSED]), closed_at < cutoff)
+            ).all()
+            if rows:
+                s.execute(
+                    delete(MessageContact).where(
+                        MessageContact.message_uuid.in_([r.uuid for r in rows])
+                    )
+                )
+                for r in rows:
+                    self._event(s, r.uuid, PII_ERASED, actor=actor)
+            return [r.reg_number for r in rows]
