@@ -393,7 +393,9 @@ def parse_csv(data: bytes, source: str = "catalogue", revision: int = 1) -> Cata
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = reader.fieldnames or []
-    problems = [Problem(1, None, col, "unknown column") for col in header if col not in CSV_COLUMNS]
+    problems = [
+        Problem(1, None, col, "unknown column") for col in header if col and col not in CSV_COLUMNS
+    ]
     missing = [col for col in REQUIRED_TEXT if col not in header]
     problems += [Problem(1, None, col, "required column is missing") for col in missing]
     if problems:
@@ -402,6 +404,24 @@ def parse_csv(data: bytes, source: str = "catalogue", revision: int = 1) -> Cata
     lines: list[int | None] = []
     line = 2
     for row in reader:
+        # cells beyond the header; empty ones are a spreadsheet's used range, not data
+        extra = [c for c in row.pop(None, None) or () if c.strip()]  # type: ignore[call-overload]
+        unnamed = (row.pop("", None) or "").strip()  # a column with no name in the header
+        if unnamed:
+            extra.append(unnamed)
+        if not any((v or "").strip() for v in row.values()) and not extra:
+            line = reader.line_num + 1  # a row a spreadsheet left empty says nothing
+            continue
+        if extra:
+            problems.append(
+                Problem(
+                    line,
+                    row.get("id") or None,
+                    None,
+                    f"{len(extra)} more cells than the header has columns (a stray "
+                    f"{delimiter!r} in a cell that is not in quotes?)",
+                )
+            )
         record: dict[str, Any] = {
             k: v
             for k, v in row.items()

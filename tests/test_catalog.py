@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,14 +43,29 @@ services:
 """
 
 
+@pytest.fixture(scope="module")
+def upgraded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`kiosk db upgrade` run once: a migrated SQLite file holding the shipped catalogue."""
+    folder = tmp_path_factory.mktemp("template")
+    config = folder / "kiosk.toml"
+    config.write_text(f'[paths]\ndata_dir = "{folder}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "db", "upgrade"]) == 0
+    return folder / "kiosk.sqlite"
+
+
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Database]:
-    """A migrated site database holding the shipped catalogue, used through the CLI."""
+def site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upgraded_file: Path
+) -> Iterator[tuple[Path, Database]]:
+    """A copy of that site database, used through the CLI."""
+    (tmp_path / "var").mkdir()
+    shutil.copyfile(upgraded_file, tmp_path / "var" / "kiosk.sqlite")
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[paths]\ndata_dir = "{tmp_path / "var"}"\n', encoding="utf-8")
     monkeypatch.setenv("KIOSK_CONFIG", str(config))
-    assert main(["db", "upgrade"]) == 0
-    return tmp_path, Database(f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}")
+    db = Database(f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}")
+    yield tmp_path, db
+    db.dispose()
 
 
 def _import(tmp_path: Path, name: str, data: bytes) -> int:
@@ -122,7 +141,7 @@ def test_spreadsheet_csv_with_bom_and_semicolons(
     tmp_path, db = site
     csv_text = to_csv(parse_yaml(GOOD.encode()))
     # a Bulgarian spreadsheet saves "CSV UTF-8" with a BOM and semicolons
-    excel = "\ufeff" + csv_text.replace(",", ";").replace("regular.fee", "regular.fee")
+    excel = "\ufeff" + csv_text.replace(",", ";")
     assert _import(tmp_path, "excel.csv", excel.encode("utf-8")) == 0
     assert [s.id for s in load_catalog(db).services] == ["2016", "tvr-dog"]
     broken = csv_text.replace("2.56", "-1", 1)
@@ -140,6 +159,81 @@ def test_csv_with_unknown_column_and_cp1251(
     assert "line 1" in capsys.readouterr().err
     assert _import(tmp_path, "win.csv", csv_text.encode("cp1251")) == 1
     assert "CSV UTF-8" in capsys.readouterr().err
+
+
+def _excel(rows: list[list[str]]) -> bytes:
+    """Rows as a Bulgarian Excel saves "CSV UTF-8": BOM, semicolons, CRLF, decimal commas."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _sheet() -> list[list[str]]:
+    """GOOD as spreadsheet rows; the first service's documents take two lines in their cells."""
+    rows = list(csv.reader(io.StringIO(to_csv(parse_yaml(GOOD.encode())))))
+    header = rows[0]
+    first = dict(zip(header, rows[1], strict=True))
+    first["documents_bg"] += "\nЛична карта"
+    first["documents_en"] += "\nIdentity card"
+    first["regular_fee"] = first["regular_fee"].replace(".", ",")
+    return [header, [first[c] for c in header], rows[2]]
+
+
+def _cell(rows: list[list[str]], row: int, column: str, value: str) -> list[list[str]]:
+    rows[row][rows[0].index(column)] = value
+    return rows
+
+
+# The header is line 1; the first service spans lines 2–4 (its document cells hold a line
+# break each), so the second service starts on line 5.
+@pytest.mark.parametrize(
+    ("edit", "line", "needle"),
+    [
+        (lambda r: _cell(r, 0, "source", "sauce"), 1, "sauce: unknown column"),
+        (lambda r: [row[:-1] for row in r], 1, "source: required column is missing"),
+        (lambda r: _cell(r, 2, "name_en", ""), 5, "name_en: missing"),
+        (lambda r: _cell(r, 2, "regular_fee", "-1,50"), 5, "must not be negative"),
+        (lambda r: _cell(r, 1, "express_fee", "десет"), 2, "an amount in euro"),
+        (lambda r: _cell(r, 2, "id", "2016"), 5, "used twice (first at line 2)"),
+        (lambda r: [*r[:2], [*r[2], "x"]], 5, "1 more cells than the header"),
+    ],
+)
+def test_bad_spreadsheet_csv_is_refused_with_its_line_and_nothing_changes(
+    site: tuple[Path, Database],
+    capsys: pytest.CaptureFixture[str],
+    edit: Callable[[list[list[str]]], list[list[str]]],
+    line: int,
+    needle: str,
+) -> None:
+    tmp_path, db = site
+    assert _import(tmp_path, "good.csv", _excel(_sheet())) == 0  # the unedited sheet is good
+    before = load_catalog(db)
+    assert [len(s.documents_bg) for s in before.services] == [2, 0]
+    assert _import(tmp_path, "bad.csv", _excel(edit(_sheet()))) == 1
+    err = capsys.readouterr().err
+    assert "the current one is unchanged" in err
+    assert f"bad.csv: line {line}" in err and needle in err, err
+    assert load_catalog(db) == before
+
+
+def test_csv_in_windows_1251_names_the_first_cyrillic_line(
+    site: tuple[Path, Database], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tmp_path, db = site
+    before = load_catalog(db)
+    data = _excel(_sheet()).decode("utf-8").lstrip("\ufeff").encode("cp1251")
+    assert _import(tmp_path, "win.csv", data) == 1
+    err = capsys.readouterr().err
+    assert "win.csv: line 2" in err and "CSV UTF-8" in err  # the header is plain ASCII
+    assert load_catalog(db) == before
+
+
+def test_empty_rows_a_spreadsheet_leaves_are_ignored(site: tuple[Path, Database]) -> None:
+    tmp_path, db = site
+    rows = _sheet()
+    blank = [""] * len(rows[0])
+    assert _import(tmp_path, "tail.csv", _excel([rows[0], rows[1], blank, rows[2], blank])) == 0
+    assert [s.id for s in load_catalog(db).services] == ["2016", "tvr-dog"]
 
 
 def test_export_then_import_round_trips(site: tuple[Path, Database]) -> None:
