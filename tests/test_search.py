@@ -53,12 +53,27 @@ def test_one_typo_is_forgiven_but_nonsense_finds_nothing(index: SearchIndex) -> 
 
 def test_a_name_match_ranks_above_a_documents_only_match(index: SearchIndex) -> None:
     hits = index.search("наследници")
-    by_id = {h.service.id: h.score for h in hits}
     in_name = [h for h in hits if "наследници" in h.service.name_bg.lower()]
     only_docs = [h for h in hits if "наследници" not in h.service.name_bg.lower()]
     assert in_name and only_docs
     assert min(h.score for h in in_name) > max(h.score for h in only_docs)
-    assert by_id
+
+
+def test_a_word_only_in_the_documents_finds_the_service(index: SearchIndex) -> None:
+    # "пълномощно" (power of attorney) is in no service's name, only in what to bring
+    for query in ("пълномощно", "palnomoshtno", "пълномощ"):
+        hits = index.search(query, limit=100)
+        assert len(hits) >= 5
+        for hit in hits:
+            assert "пълномощ" not in hit.service.name_bg.lower()
+            assert "пълномощ" in " ".join(hit.service.documents_bg).lower()
+
+
+def test_a_typo_alone_finds_what_the_right_word_finds(index: SearchIndex) -> None:
+    right = _ids(index, "udostoverenie")
+    assert _ids(index, "udostoverenei")[:5] == right[:5]
+    # one typo is forgiven, two are not
+    assert _ids(index, "udstoverenei") == [] and _ids(index, "наслдднци") == []
 
 
 def test_iisda_number_finds_the_service(index: SearchIndex) -> None:
