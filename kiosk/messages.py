@@ -163,10 +163,11 @@ class Messages(SiteBound):
             raise MessageInvalid(
                 "text", "too_long", f"the message is longer than {self.max_text} characters"
             )
-        if len(name) > MAX_NAME or len(contact) > MAX_CONTACT:
-            raise MessageInvalid(
-                "name" if len(name) > MAX_NAME else "contact", "too_long", "too long"
-            )
+        for field, value, limit in (("name", name, MAX_NAME), ("contact", contact, MAX_CONTACT)):
+            if len(value) > limit:
+                raise MessageInvalid(
+                    field, "too_long", f"the {field} is longer than {limit} characters"
+                )
         anonymous = draft.anonymous or (draft.kind not in NEEDS_CONTACT and not (name or contact))
         if anonymous:
             name = contact = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -77,16 +78,40 @@ def test_anonymous_complaint_is_stored_but_not_reviewed(box: Messages, db: Datab
     assert _count(db, Message) == 1 and _count(db, MessageContact) == 0
 
 
-def test_anonymous_complaint_about_health_or_safety_is_reviewed(box: Messages) -> None:
+@pytest.mark.parametrize(
+    ("kind", "due"), [(Kind.COMPLAINT, dt.date(2026, 12, 25)), (Kind.SIGNAL, dt.date(2027, 1, 25))]
+)
+def test_anonymous_complaint_about_health_or_safety_is_reviewed(
+    box: Messages, kind: Kind, due: dt.date
+) -> None:
     reg = box.submit(
         Draft(
-            kind=Kind.SIGNAL,
+            kind=kind,
             text="Падаща мазилка над входа на училището.",
             anonymous=True,
             health_safety=True,
         )
     )
-    assert reg.review_status is ReviewStatus.REGISTERED and reg.due_date == dt.date(2027, 1, 25)
+    assert (reg.review_status, reg.review_note) == (ReviewStatus.REGISTERED, None)
+    assert reg.due_date == due
+
+
+@pytest.mark.parametrize(
+    ("local", "due"),
+    [
+        # 31 January: a calendar month later is the last day of February
+        (dt.datetime(2027, 1, 31, 23, 30), dt.date(2027, 2, 28)),
+        # half an hour later it is 1 February in Tvarditsa (still 31 January in UTC)
+        (dt.datetime(2027, 2, 1, 0, 30), dt.date(2027, 3, 1)),
+    ],
+)
+def test_due_date_counts_from_the_local_day_of_registration(
+    box: Messages, clock: Clock, local: dt.datetime, due: dt.date
+) -> None:
+    clock.set(local.replace(tzinfo=SOFIA))
+    draft = Draft(kind=Kind.COMPLAINT, text="Няма отговор.", name="Ана", contact="ana@abv.bg")
+    reg = box.submit(dataclasses.replace(draft, consent=True))
+    assert reg.due_date == due and reg.reg_number.startswith("ОЦИУ-2027-")
 
 
 def test_obscene_message_is_stored_and_flagged(box: Messages, db: Database) -> None:
@@ -134,8 +159,37 @@ def test_invalid_drafts_are_refused_and_nothing_is_stored(
     assert _count(db, Message) == 0
 
 
-def test_control_characters_are_stripped_not_the_message() -> None:
+def test_control_characters_are_stripped_not_the_message(box: Messages, db: Database) -> None:
     assert clean_text("Добър\x00 ден\u202e!\r\nБлагодаря\x07") == "Добър ден!\nБлагодаря"
+    box.submit(Draft(kind=Kind.PRAISE, text="\x1b[31mБлагодаря\u200b на Гише 2!\x00 "))
+    with db.read() as s:
+        assert s.scalar(select(Message.text)) == "[31mБлагодаря на Гише 2!"
+
+
+def test_the_length_limit_is_counted_on_the_cleaned_text(box: Messages, db: Database) -> None:
+    limit = box.max_text
+    box.submit(Draft(kind=Kind.OPINION, text="д" * limit + "\x00" * 10))  # exactly at the limit
+    with pytest.raises(MessageInvalid, match=f"longer than {limit} characters"):
+        box.submit(Draft(kind=Kind.OPINION, text="д" * (limit + 1)))
+    with pytest.raises(MessageInvalid, match="the name is longer than 200 characters"):
+        box.submit(
+            Draft(
+                kind=Kind.COMPLAINT,
+                text="Жалба",
+                name="И" * 201,
+                contact="0888123456",
+                consent=True,
+            )
+        )
+    assert _count(db, Message) == 1 and _count(db, MessageContact) == 0
+
+
+def test_a_refused_draft_takes_no_registration_number(box: Messages) -> None:
+    first = box.submit(Draft(kind=Kind.OPINION, text="Добре е."))
+    with pytest.raises(MessageInvalid):
+        box.submit(Draft(kind=Kind.SIGNAL, text="Сигнал", name="Петър", contact="?"))
+    second = box.submit(Draft(kind=Kind.OPINION, text="Пак добре."))
+    assert (first.reg_number, second.reg_number) == ("ОЦИУ-2026-00001", "ОЦИУ-2026-00002")
 
 
 def test_registration_numbers_run_per_year(box: Messages, clock: Clock) -> None:
