@@ -109,10 +109,13 @@ def _dates(value: Any) -> tuple[dt.date, ...]:
 
 
 def _weekdays(value: Any) -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in value
+    # an empty list would leave no day to open on: the next opening could never be found
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in value)
     ):
-        raise ValueError("a list of ISO weekdays 1 (Monday) … 7 (Sunday)")
+        raise ValueError("a non-empty list of ISO weekdays 1 (Monday) … 7 (Sunday)")
     return tuple(sorted(set(value)))
 
 
@@ -553,6 +556,13 @@ def _parse_counters(
         if not isinstance(item, dict):
             raise ConfigError(
                 where, "a table with number, name_bg, name_en, categories", source=source
+            )
+        unknown = set(item) - {"number", "name_bg", "name_en", "categories"}
+        if unknown:
+            raise ConfigError(
+                f"{where}.{sorted(unknown)[0]}",
+                "no such key (number, name_bg, name_en, categories)",
+                source=source,
             )
         number = item.get("number")
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 99:
