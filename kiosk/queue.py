@@ -152,6 +152,7 @@ class CategoryStatus:
     priority: bool
     waiting: int
     estimated_wait_minutes: int
+    counter_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -404,6 +405,18 @@ class Queue(SiteBound):
                 estimated_wait_minutes=self._estimate(s, cat.code, people_ahead, now),
                 counters=tuple(self._counters_for(s, cat.code)),
             )
+
+    def category_for(self, *, counter_group: str) -> str | None:
+        """The active, non-priority ticket category whose counters serve a catalogue group."""
+        with self.db.read() as s:
+            for cat in s.scalars(
+                select(QueueCategory)
+                .where(QueueCategory.active.is_(True), QueueCategory.priority.is_(False))
+                .order_by(QueueCategory.sort)
+            ):
+                if counter_group in (cat.counter_groups or ()):
+                    return cat.code
+        return None
 
     def record_print(self, *, ticket_uuid: uuid.UUID, ok: bool, detail: str | None = None) -> None:
         """Note on the ticket whether its paper copy came out."""
@@ -658,6 +671,7 @@ class Queue(SiteBound):
                         priority=cat.priority,
                         waiting=waiting,
                         estimated_wait_minutes=self._estimate(s, cat.code, waiting, now),
+                        counter_groups=tuple(cat.counter_groups or ()),
                     )
                 )
             served_rows = s.execute(

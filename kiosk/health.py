@@ -1,0 +1,49 @@
+"""The kiosk's health as staff see it: device events (paper replaced, faults) and the last sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from kiosk.models import DeviceEvent, SyncRun
+from kiosk.site import SiteBound
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    ok: bool
+    pushed: dict[str, Any]
+    error: str | None
+
+
+class Health(SiteBound):
+    def record_device(self, *, device: str, status: str, detail: str | None = None) -> None:
+        """Note a device's state, e.g. ("printer", "paper_replaced") when staff change the roll."""
+        with self.db.write() as s:
+            s.add(
+                DeviceEvent(
+                    site_id=self.site_id,
+                    created_at=self.clock(),
+                    device=device,
+                    status=status,
+                    detail=(detail or None) and detail[:300],
+                )
+            )
+
+    def last_sync(self) -> SyncResult | None:
+        with self.db.read() as s:
+            run = s.scalars(select(SyncRun).order_by(SyncRun.started_at.desc()).limit(1)).first()
+            if run is None:
+                return None
+            return SyncResult(
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                ok=run.ok,
+                pushed=dict(run.pushed or {}),
+                error=run.error,
+            )

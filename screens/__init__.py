@@ -1,0 +1,1 @@
+"""The visitor's touchscreen app (Kivy): services, tickets, smileys and messages, locked down."""

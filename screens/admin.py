@@ -1,0 +1,100 @@
+"""Staff only, behind a long press in the corner and the PIN: printer, paper, last sync, restart."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import Any
+
+from kivy.properties import StringProperty
+
+from kiosk.health import Health
+from screens.base import KioskScreen
+
+MAX_TRIES = 3
+LOCKOUT_S = 60
+
+
+class AdminScreen(KioskScreen):
+    step = StringProperty("pin")  # pin | disabled | open
+    status_text = StringProperty("")
+    printer_text = StringProperty("")
+    message = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._tries = 0
+        self._locked_until = 0.0
+
+    @property
+    def health(self) -> Health:
+        return Health(self.app.db, self.app.kiosk_config, clock=self.app.clock)
+
+    def refresh(self) -> None:
+        self.message = ""
+        self.ids.pin.text = ""
+        self.ids.keyboard.target = self.ids.pin
+        self.ids.keyboard.layout = "digits"
+        pin = self.app.kiosk_config.secret("ui.admin_pin")
+        self.step = "pin" if pin else "disabled"
+
+    def unlock(self) -> None:
+        app = self.app
+        pin = app.kiosk_config.secret("ui.admin_pin")
+        if not pin or time.monotonic() < self._locked_until:
+            self.message = app.tr("Too many wrong PINs: wait a minute.")
+            return
+        if hmac.compare_digest(self.ids.pin.text.strip().encode(), pin.encode()):
+            self._tries = 0
+            self.step = "open"
+            self.show_status()
+            return
+        self._tries += 1
+        self.ids.pin.text = ""
+        if self._tries >= MAX_TRIES:
+            self._tries = 0
+            self._locked_until = time.monotonic() + LOCKOUT_S
+        self.message = app.tr("Wrong PIN.")
+
+    def show_status(self) -> None:
+        app = self.app
+        sync = self.health.last_sync()
+        if sync is None:
+            self.status_text = app.tr("Last sync: never run on this kiosk.")
+        else:
+            when = sync.started_at.astimezone(app.kiosk_config.tz).strftime("%d.%m.%Y %H:%M")
+            self.status_text = (
+                app.tr("Last sync: {when}, succeeded.").format(when=when)
+                if sync.ok
+                else app.tr("Last sync: {when}, failed: {error}").format(
+                    when=when, error=sync.error or "?"
+                )
+            )
+        self.printer_text = app.tr("Printer: checking…")
+        app.printer_status(self._printer_state)
+
+    def _printer_state(self, result: Any) -> None:
+        self.printer_text = self.app.tr("Printer: {state} {detail}").format(
+            state=result.state.value, detail=result.detail
+        )
+
+    def test_print(self) -> None:
+        self.printer_text = self.app.tr("Printer: printing a test page…")
+        service = self.app.services[0] if self.app.services else None
+        if service is not None:
+            self.app.print_service(service, self._printer_state)
+
+    def paper_replaced(self) -> None:
+        self.health.record_device(device="printer", status="paper_replaced", detail="kiosk admin")
+        self.message = self.app.tr("Noted: paper replaced.")
+
+    def leave(self) -> None:
+        self.step = "pin"
+        self.app.go_to("attract")
+
+    def reset(self) -> None:
+        self.step = "pin"
+        self.ids.pin.text = ""
+
+
+SCREEN = AdminScreen

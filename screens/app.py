@@ -1,0 +1,394 @@
+"""The kiosk App: screens loaded on first use, shared visitor state, idle reset, lockdown.
+
+Screens hold layout (kv) and behaviour (Python) and call the domain in `kiosk/`; the
+state one screen hands to the next (the chosen service, the issued ticket, the rating,
+the registration) lives here as Kivy properties. Printing and speech run off the UI
+thread and come back with `Clock.schedule_once`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import (
+    BooleanProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.catalog import Service, load_catalog
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.feedback import Feedback
+from kiosk.i18n import gettext_for, ngettext_for
+from kiosk.messages import Messages, Registration
+from kiosk.models import utcnow
+from kiosk.printing import ComplaintReceipt, PrinterState, PrintResult, TicketPrinter, TicketSlip
+from kiosk.queue import IssuedTicket, Queue
+from kiosk.search import SearchIndex
+from screens.theme import LARGE_TEXT_SCALE, theme_for
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+SCREENS = (
+    "attract",
+    "home",
+    "categories",
+    "services",
+    "service",
+    "ticket",
+    "rating",
+    "message",
+    "thanks",
+    "closed",
+    "admin",
+)
+STAFF_CORNER = 90  # px: the top-left square where a long press opens the admin screen
+STAFF_PRESS_S = 3.0
+KEY_ESCAPE, KEY_F1 = 27, 282
+
+
+class KioskRoot(FloatLayout):
+    """The window's one child: the screens, and the hidden staff gesture in the top-left corner."""
+
+    manager = ObjectProperty()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.manager = ScreenManager(transition=NoTransition())
+        self.add_widget(self.manager)
+        self._staff_press: Any = None
+
+    def on_touch_down(self, touch: Any) -> bool:
+        App.get_running_app().touched()
+        if touch.x < STAFF_CORNER and touch.y > self.height - STAFF_CORNER:
+            self._staff_press = Clock.schedule_once(
+                lambda _dt: App.get_running_app().go_to("admin"), STAFF_PRESS_S
+            )
+        return super().on_touch_down(touch)
+
+    def on_touch_up(self, touch: Any) -> bool:
+        if self._staff_press is not None:
+            self._staff_press.cancel()
+            self._staff_press = None
+        return super().on_touch_up(touch)
+
+
+# --- the printer: the one place where the screens meet devices/ ---------------------------
+
+
+def make_printer(config: Config, db: Database) -> TicketPrinter | None:
+    """The configured printer from devices/, or None when that part is not installed."""
+    try:
+        factory = importlib.import_module("devices.factory")
+    except ModuleNotFoundError:
+        log.warning("devices/ is not installed: tickets are shown, not printed")
+        return None
+    return factory.make_printer(config)
+
+
+def make_announcer(config: Config) -> Any:
+    """The offline speech of devices/, or None without it or without espeak-ng."""
+    if shutil.which("espeak-ng") is None:
+        return None
+    try:
+        announcer = importlib.import_module("devices.announcer")
+    except ModuleNotFoundError:
+        return None
+    return announcer.Announcer(config.data_dir / "speech")
+
+
+NO_PRINTER = PrintResult(ok=False, state=PrinterState.OFFLINE, detail="no printer configured")
+
+
+class KioskApp(App):
+    language = StringProperty("bg")
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
+    theme = ObjectProperty(theme_for(high_contrast=False))
+    font_scale = NumericProperty(1.0)
+    landscape = BooleanProperty(False)
+    site_name = StringProperty("")
+    can_read_aloud = BooleanProperty(False)
+
+    # what one screen hands to the next
+    current_service = ObjectProperty(None, allownone=True)
+    current_ticket = ObjectProperty(None, allownone=True)
+    print_result = ObjectProperty(None, allownone=True)
+    rating = ObjectProperty(None, allownone=True)
+    registration = ObjectProperty(None, allownone=True)
+    message_kind = StringProperty("opinion")
+    receipt_result = ObjectProperty(None, allownone=True)
+
+    use_kivy_settings = False
+
+    def __init__(
+        self,
+        *,
+        kiosk_config: Config,
+        db: Database,
+        clock: Callable[[], dt.datetime] = utcnow,
+        printer: TicketPrinter | None = None,
+        announcer: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.kiosk_config = kiosk_config
+        self.db = db
+        self.clock = clock
+        self.queue = Queue(db, kiosk_config, clock=clock)
+        self.feedback = Feedback(db, kiosk_config, clock=clock)
+        self.messages = Messages(db, kiosk_config, clock=clock)
+        self.printer = printer
+        self.announcer = announcer
+        self.can_read_aloud = announcer is not None
+        self.default_language = kiosk_config["languages.default"]
+        self.language = self.default_language
+        self.idle_timeout = float(kiosk_config["ui.idle_timeout_s"])
+        self.services: tuple[Service, ...] = ()
+        self.search_index = SearchIndex(())
+        self._catalog_revision = -1
+        self._history: list[str] = []
+        self._idle = None
+        self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
+        self._speech = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-speech")
+        self.title = kiosk_config["site.name_bg"]
+
+    # --- text ---------------------------------------------------------------------------
+
+    def tr(self, message: str, language: str | None = None) -> str:
+        """Translate a screen's text; kv passes app.language so the text follows a switch."""
+        return gettext_for(language or self.language, "screens")(message)
+
+    def ntr(self, singular: str, plural: str, n: int, language: str | None = None) -> str:
+        return ngettext_for(language or self.language, "screens")(singular, plural, n)
+
+    def on_language(self, *_args: object) -> None:
+        self.site_name = self.kiosk_config[f"site.name_{self.language}"]
+
+    def on_high_contrast(self, *_args: object) -> None:
+        self.theme = theme_for(high_contrast=self.high_contrast)
+
+    def on_large_text(self, *_args: object) -> None:
+        self.font_scale = LARGE_TEXT_SCALE if self.large_text else 1.0
+
+    def toggle_language(self) -> None:
+        available = self.kiosk_config["languages.available"]
+        self.language = available[(available.index(self.language) + 1) % len(available)]
+
+    # --- the App's life -----------------------------------------------------------------
+
+    def build(self) -> KioskRoot:
+        self.on_language()
+        Builder.load_file(str(HERE / "widgets.kv"))
+        Window.bind(on_keyboard=self._on_keyboard, size=self._on_window_size)
+        Window.clearcolor = self.theme.background
+        self._on_window_size(Window, Window.size)
+        self.refresh_catalog()
+        root = KioskRoot()
+        self.root = root
+        self.go_to("attract")
+        return root
+
+    def on_theme(self, *_args: object) -> None:
+        Window.clearcolor = self.theme.background
+
+    def on_stop(self) -> None:
+        self._jobs.shutdown(wait=False, cancel_futures=True)
+        self._speech.shutdown(wait=False, cancel_futures=True)
+
+    def open_settings(self, *_args: object) -> bool:
+        return False  # no settings panel for a visitor, whatever key is pressed
+
+    def _on_keyboard(self, _window: Any, key: int, *_args: object) -> bool:
+        # Escape would leave the app and F1 open Kivy's settings: a visitor gets neither.
+        return key in (KEY_ESCAPE, KEY_F1)
+
+    def _on_window_size(self, _window: Any, size: tuple[int, int]) -> None:
+        self.landscape = size[0] > size[1]
+
+    # --- navigation ---------------------------------------------------------------------
+
+    def screen(self, name: str) -> Any:
+        """The screen of that name, loading its module and kv file the first time."""
+        manager = self.root.manager
+        if not manager.has_screen(name):
+            if name not in SCREENS:
+                raise KeyError(name)
+            Builder.load_file(str(HERE / f"{name}.kv"))
+            module = importlib.import_module(f"screens.{name}")
+            manager.add_widget(module.SCREEN(name=name))
+        return manager.get_screen(name)
+
+    def go_to(self, name: str) -> None:
+        screen = self.screen(name)
+        manager = self.root.manager
+        if manager.current and manager.current != name:
+            self._history.append(manager.current)
+        manager.current = screen.name
+        self.touched()
+
+    def start_visit(self) -> None:
+        """From the attract screen: the full menu while tickets are issued, else the closed one."""
+        self.go_to("home" if self.queue.open_state().can_issue else "closed")
+
+    def go_back(self) -> None:
+        previous = self._history.pop() if self._history else "home"
+        self.root.manager.current = self.screen(previous).name
+
+    @property
+    def current_screen(self) -> Any:
+        return self.root.manager.current_screen
+
+    # --- idle: back to the attract screen and the default language ----------------------
+
+    def touched(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = Clock.schedule_once(self.on_idle, self.idle_timeout)
+
+    def on_idle(self, *_args: object) -> None:
+        if self.root is None:
+            return
+        if getattr(self.current_screen, "holds_when_idle", False):
+            self.touched()  # e.g. an unprinted ticket number stays until dismissed
+            return
+        for screen in self.root.manager.screens:
+            screen.reset()
+        self.current_service = self.current_ticket = self.print_result = None
+        self.rating = self.registration = self.receipt_result = None
+        self.language = self.default_language
+        self.large_text = self.high_contrast = False
+        self._history.clear()
+        self.root.manager.current = self.screen("attract").name
+
+    # --- the catalogue ------------------------------------------------------------------
+
+    def refresh_catalog(self) -> None:
+        doc = load_catalog(self.db)
+        if doc.revision != self._catalog_revision:
+            self.services = doc.services
+            self.search_index = SearchIndex(doc.services)
+            self._catalog_revision = doc.revision
+
+    # --- printing and speech, off the UI thread -----------------------------------------
+
+    def _in_background(
+        self, pool: ThreadPoolExecutor, job: Callable[[], Any], done: Callable[[Any], None]
+    ) -> Future:
+        future = pool.submit(job)
+
+        def back_on_ui_thread(f: Future) -> None:
+            try:
+                result = f.result()
+            except Exception as exc:  # a printer driver must not take the kiosk down
+                log.exception("background job failed")
+                result = PrintResult(ok=False, state=PrinterState.ERROR, detail=str(exc))
+            Clock.schedule_once(lambda _dt: done(result))
+
+        future.add_done_callback(back_on_ui_thread)
+        return future
+
+    def print_ticket(self, ticket: IssuedTicket, service: Service | None) -> None:
+        """Print the ticket in the background; the result lands in `print_result`."""
+        self.print_result = None
+        lang = self.language
+        slip = TicketSlip(
+            language=lang,
+            site_name=self.kiosk_config[f"site.name_{lang}"],
+            unit_name=self.kiosk_config[f"site.unit_{lang}"],
+            label=ticket.label,
+            category_name=getattr(ticket, f"category_name_{lang}"),
+            service_name=service.text("name", lang) if service else None,
+            issued_at=ticket.issued_at.astimezone(self.kiosk_config.tz),
+            people_ahead=ticket.people_ahead,
+            estimated_wait_minutes=ticket.estimated_wait_minutes,
+            counters=ticket.counters,
+            qr_url=self.kiosk_config["site.feedback_url"],
+        )
+        printer = self.printer
+
+        def job() -> PrintResult:
+            result = printer.print_ticket(slip) if printer else NO_PRINTER
+            self.queue.record_print(ticket_uuid=ticket.uuid, ok=result.ok, detail=result.detail)
+            return result
+
+        def done(result: PrintResult) -> None:
+            if self.current_ticket is ticket:
+                self.print_result = result
+
+        self._in_background(self._jobs, job, done)
+
+    def print_receipt(self, registration: Registration) -> None:
+        self.receipt_result = None
+        lang = self.language
+        from kiosk.labels import REVIEW, label
+
+        receipt = ComplaintReceipt(
+            language=lang,
+            site_name=self.kiosk_config[f"site.name_{lang}"],
+            reg_number=registration.reg_number,
+            kind=registration.kind.value,
+            registered_at=registration.registered_at.astimezone(self.kiosk_config.tz),
+            due_date=registration.due_date,
+            review_status=label(REVIEW, registration.review_status.value, lang),
+            review_note=label(REVIEW, registration.review_note.value, lang)
+            if registration.review_note
+            else None,
+        )
+        printer = self.printer
+        self._in_background(
+            self._jobs,
+            lambda: printer.print_receipt(receipt) if printer else NO_PRINTER,
+            lambda result: setattr(self, "receipt_result", result),
+        )
+
+    def print_service(self, service: Service, done: Callable[[PrintResult], None]) -> None:
+        printer, lang = self.printer, self.language
+        self._in_background(
+            self._jobs,
+            lambda: printer.print_service(service, lang) if printer else NO_PRINTER,
+            done,
+        )
+
+    def printer_status(self, done: Callable[[PrintResult], None]) -> None:
+        printer = self.printer
+        self._in_background(self._jobs, lambda: printer.status() if printer else NO_PRINTER, done)
+
+    def read_aloud(self, text: str) -> None:
+        """Speak a screen's text (espeak-ng through devices/); silently nothing without it."""
+        if self.announcer is None or not text:
+            return
+        announcer, lang = self.announcer, self.language
+        self._in_background(self._speech, lambda: announcer.speak_wav(text, lang), self._play)
+
+    def _play(self, wav: Any) -> None:
+        if not isinstance(wav, Path):
+            return
+        from kivy.core.audio import SoundLoader
+
+        sound = SoundLoader.load(str(wav))
+        if sound is not None:
+            sound.play()
+
+    # --- staff --------------------------------------------------------------------------
+
+    def restart(self) -> None:
+        self.stop()
+        os.execv(sys.executable, [sys.executable, *sys.argv])

@@ -1,0 +1,61 @@
+"""Take a ticket: one large button per queue category, with how many wait in it."""
+
+from __future__ import annotations
+
+from kivy.factory import Factory
+
+from kiosk.labels import wait_text
+from kiosk.queue import QueueClosed, QueueError
+from screens.base import KioskScreen
+from screens.pictograms import GROUP_PICTOGRAMS
+
+
+def category_pictogram(priority: bool, counter_groups: tuple[str, ...]) -> str:
+    if priority:
+        return "priority"
+    if len(counter_groups) != 1:
+        return "general"  # a category for several kinds of service
+    return GROUP_PICTOGRAMS.get(counter_groups[0], "general")
+
+
+class CategoriesScreen(KioskScreen):
+    def refresh(self) -> None:
+        app, lang = self.app, self.app.language
+        grid = self.ids.grid
+        grid.clear_widgets()
+        for c in app.queue.status().categories:
+            waiting = app.ntr("{n} waiting", "{n} waiting", c.waiting).format(n=c.waiting)
+            button = Factory.TapButton(
+                icon=category_pictogram(c.priority, c.counter_groups),
+                text=f"{c.code} — {getattr(c, f'name_{lang}')}\n{waiting}, {wait_text(c.estimated_wait_minutes, lang)}",
+                size_hint_y=1,
+            )
+            button.category = c.code
+            button.bind(on_release=lambda b: self.take(b.category))
+            grid.add_widget(button)
+
+    def take(self, category: str) -> None:
+        take_ticket(self.app, category=category, service=None)
+
+
+def take_ticket(app, *, category: str, service) -> None:
+    """Issue a ticket, show it and send it to the printer; closed hours go to the closed screen."""
+    try:
+        ticket = app.queue.issue(
+            category=category,
+            service_id=service.id if service else None,
+            language=app.language,
+        )
+    except QueueClosed:
+        app.go_to("closed")
+        return
+    except QueueError:
+        app.go_to("closed")
+        return
+    app.current_ticket = ticket
+    app.current_service = service
+    app.go_to("ticket")
+    app.print_ticket(ticket, service)
+
+
+SCREEN = CategoriesScreen

@@ -1,0 +1,37 @@
+"""Outside working hours: why no ticket now, when we open, and what can still be done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import StringProperty
+
+from kiosk.labels import CLOSED_REASONS, date_text, label
+from screens.base import KioskScreen
+
+
+class ClosedScreen(KioskScreen):
+    reason = StringProperty("")
+    next_opening = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app.bind(language=lambda *_a: self.refresh())
+
+    def refresh(self) -> None:
+        app, lang = self.app, self.app.language
+        state = app.queue.open_state()
+        self.reason = label(CLOSED_REASONS, state.reason, lang) if state.reason else ""
+        if state.next_opening is not None:
+            self.next_opening = app.tr("We open again on {date} at {time}.").format(
+                date=date_text(state.next_opening.date(), lang),
+                time=state.next_opening.strftime("%H:%M"),
+            )
+        else:
+            cfg = app.kiosk_config
+            self.next_opening = app.tr("Working hours: every working day {open}–{close}.").format(
+                open=cfg["hours.open"].strftime("%H:%M"), close=cfg["hours.close"].strftime("%H:%M")
+            )
+
+
+SCREEN = ClosedScreen

@@ -1,0 +1,136 @@
+"""`kiosk demo`, `kiosk run` and `kiosk screenshots`: the touchscreen app from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.cli import Context
+
+SIZES = {"portrait": (1080, 1920), "landscape": (1920, 1080)}
+DOCS_SCREENS = Path(__file__).resolve().parent.parent / "docs" / "screens"
+
+
+def _prepare_db(ctx: Context) -> Any:
+    from kiosk.catalog import ensure_catalog
+    from kiosk.queue import apply_queue_config
+
+    ctx.db.upgrade()
+    ensure_catalog(ctx.db)
+    apply_queue_config(ctx.db, ctx.config)
+    return ctx.db
+
+
+def _make_app(ctx: Context, *, fullscreen: bool, headless: bool | None, clock: Any = None) -> Any:
+    from screens import kivy_env
+
+    cfg = ctx.config
+    kivy_env.prepare(kivy_home=cfg.data_dir / "kivy", headless=headless)
+    kivy_env.configure(size=SIZES[cfg["ui.orientation"]], fullscreen=fullscreen)
+    from screens.app import KioskApp, make_announcer, make_printer
+
+    db = _prepare_db(ctx)
+    kwargs = {"clock": clock} if clock else {}
+    return KioskApp(
+        kiosk_config=cfg,
+        db=db,
+        printer=make_printer(cfg, db),
+        announcer=make_announcer(cfg),
+        **kwargs,
+    )
+
+
+def _run(ctx: Context, args: argparse.Namespace, *, fullscreen: bool) -> int:
+    app = _make_app(ctx, fullscreen=fullscreen, headless=args.headless or None)
+    cfg = ctx.config
+    print(f"database: {ctx.db.safe_url}")
+    print(
+        f"printer: {cfg['printer.connection']} (virtual printer PNGs in {cfg.data_dir / 'printer'})"
+    )
+    print(f"screenshots: `kiosk screenshots` writes {DOCS_SCREENS}")
+    if args.seconds:
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: app.stop(), args.seconds)
+    app.run()
+    return 0
+
+
+def _demo(ctx: Context, args: argparse.Namespace) -> int:
+    return _run(ctx, args, fullscreen=False)
+
+
+def _kiosk(ctx: Context, args: argparse.Namespace) -> int:
+    return _run(ctx, args, fullscreen=ctx.config["ui.fullscreen"])
+
+
+#: What each screen shows in the screenshots; the journey that leads there, set directly.
+SHOTS = (
+    "attract",
+    "home",
+    "categories",
+    "services",
+    "service",
+    "ticket",
+    "rating",
+    "message",
+    "thanks",
+    "closed",
+    "admin",
+)
+
+
+def _screenshots(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.config import parse_config
+    from kiosk.db import Database
+    from screens import kivy_env
+
+    work = Path(tempfile.mkdtemp(prefix="kiosk-shots-"))
+    # a fresh database and a fixed Wednesday morning, so the pictures do not depend on today
+    cfg = parse_config({"paths": {"data_dir": str(work)}}, base_dir=work, source="screenshots")
+    kivy_env.prepare(kivy_home=work / "kivy", headless=None)
+    kivy_env.configure(size=SIZES[args.orientation], fullscreen=False)
+    from kiosk.catalog import ensure_catalog
+    from kiosk.queue import apply_queue_config
+    from screens import headless, scenes
+    from screens.app import KioskApp
+
+    db = Database(cfg.database_url)
+    db.upgrade()
+    ensure_catalog(db)
+    apply_queue_config(db, cfg)
+    morning = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+    app = KioskApp(kiosk_config=cfg, db=db, clock=lambda: morning)
+    headless.start(app)
+    out = args.out
+    written = []
+    for lang in ("bg", "en"):
+        for name in SHOTS:
+            scenes.show(app, name, language=lang)
+            written.append(headless.capture(app, out / f"{name}-{lang}.png"))
+    headless.stop(app)
+    db.dispose()
+    ctx.out(f"wrote {len(written)} screenshots to {out}", [str(p) for p in written])
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    for name, func, help_text in (
+        ("demo", _demo, "the kiosk in a window on the embedded default (SQLite, virtual printer)"),
+        ("run", _kiosk, "the kiosk for the lobby: full screen as configured"),
+        ("kiosk", _kiosk, "same as run"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--seconds", type=float, help="exit after this many seconds")
+        p.add_argument(
+            "--headless", action="store_true", help="render off-screen even when a display exists"
+        )
+        p.set_defaults(func=func)
+    p = sub.add_parser("screenshots", help="a PNG of every screen in both languages")
+    p.add_argument("--out", type=Path, default=DOCS_SCREENS)
+    p.add_argument("--orientation", choices=tuple(SIZES), default="portrait")
+    p.set_defaults(func=_screenshots)

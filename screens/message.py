@@ -1,0 +1,105 @@
+"""Opinion, suggestion, praise, complaint or signal: the charter's rules said before sending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, DictProperty
+
+from kiosk.labels import MESSAGE_KINDS, label
+from kiosk.messages import NEEDS_CONTACT, Draft, Kind, MessageInvalid
+from screens.base import KioskScreen
+from screens.keyboard import DEFAULT_LAYOUT
+
+#: What the form says for each (field, code) a MessageInvalid can carry.
+ERRORS = {
+    ("text", "empty"): "Please write your message.",
+    ("text", "too_long"): "The message is too long: please shorten it.",
+    ("name", "required"): "Please give your name, or choose to stay anonymous.",
+    ("name", "too_long"): "The name is too long.",
+    ("contact", "invalid"): "Please give a phone number or an e-mail address.",
+    ("contact", "too_long"): "The contact is too long.",
+    (
+        "consent",
+        "required",
+    ): "Please agree to the processing of your personal data, or stay anonymous.",
+}
+
+
+class MessageScreen(KioskScreen):
+    needs_contact = BooleanProperty(False)
+    errors = DictProperty()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app.bind(
+            language=lambda *_a: self._fill_kinds(), message_kind=lambda *_a: self._fill_kinds()
+        )
+        for field in ("text", "name", "contact"):
+            self.ids[field].bind(focus=self._on_focus)
+
+    def refresh(self) -> None:
+        self._fill_kinds()
+        self.errors = {}
+        self.ids.keyboard.target = self.ids.text
+        self.ids.keyboard.layout = DEFAULT_LAYOUT[self.app.language]
+
+    def _fill_kinds(self) -> None:
+        kinds = self.ids.kinds
+        kinds.clear_widgets()
+        for kind in Kind:
+            chip = Factory.Chip(
+                text=label(MESSAGE_KINDS, kind.value, self.app.language),
+                value=kind.value,
+                selected=kind.value == self.app.message_kind,
+            )
+            chip.bind(on_release=lambda c: setattr(self.app, "message_kind", c.value))
+            kinds.add_widget(chip)
+        self.needs_contact = Kind(self.app.message_kind) in NEEDS_CONTACT
+
+    def _on_focus(self, field: Any, focused: bool) -> None:
+        if focused:
+            self.ids.keyboard.target = field
+            if field is self.ids.contact:
+                self.ids.keyboard.layout = "latin"
+
+    def spoken_text(self) -> str:
+        return self.ids.charter_note.text if self.needs_contact else self.ids.intro.text
+
+    def submit(self) -> None:
+        app, ids = self.app, self.ids
+        anonymous = not self.needs_contact or ids.anonymous.active
+        draft = Draft(
+            kind=Kind(app.message_kind),
+            text=ids.text.text,
+            name="" if anonymous else ids.name.text,
+            contact="" if anonymous else ids.contact.text,
+            anonymous=anonymous,
+            health_safety=self.needs_contact and ids.health_safety.active,
+            consent=ids.consent.active and not anonymous,
+            language=app.language,
+            ticket_uuid=app.current_ticket.uuid if app.current_ticket else None,
+            rating_uuid=app.rating.uuid if app.rating else None,
+        )
+        try:
+            registration = app.messages.submit(draft)
+        except MessageInvalid as exc:
+            self.errors = {
+                exc.field: app.tr(ERRORS.get((exc.field, exc.code), "Please check this field."))
+            }
+            return
+        app.registration = registration
+        self.reset()
+        app.go_to("thanks")
+
+    def reset(self) -> None:
+        for field in ("text", "name", "contact"):
+            self.ids[field].text = ""
+            self.ids[field].focus = False
+        for box in ("anonymous", "health_safety", "consent"):
+            self.ids[box].active = False
+        self.errors = {}
+
+
+SCREEN = MessageScreen

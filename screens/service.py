@@ -1,0 +1,91 @@
+"""One service: what to bring, what it costs and how long it takes, where, and its e-service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.factory import Factory
+from kivy.properties import ObjectProperty, StringProperty
+
+from kiosk.labels import SPEEDS, deadline_text, fee_text, label
+from screens.base import KioskScreen
+from screens.categories import take_ticket
+from screens.qr import qr_texture
+
+
+class ServiceScreen(KioskScreen):
+    title = StringProperty("")
+    print_text = StringProperty("")
+    qr = ObjectProperty(None, allownone=True)
+    eservice_url = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app.bind(language=lambda *_a: self.refresh())
+
+    def refresh(self) -> None:
+        app, lang = self.app, self.app.language
+        service = app.current_service
+        body = self.ids.body
+        body.clear_widgets()
+        self.print_text = ""
+        if service is None:
+            return
+        self.title = service.text("name", lang)
+        self.eservice_url = service.eservice_url or ""
+        self.qr = qr_texture(service.eservice_url) if service.eservice_url else None
+
+        def section(heading: str, text: str) -> None:
+            if text:
+                body.add_widget(Factory.SectionHeading(text=heading))
+                body.add_widget(Factory.Body(text=text))
+
+        body.add_widget(Factory.Heading(text=self.title))
+        section(app.tr("What it is"), service.text("description", lang))
+        section(app.tr("Who can apply"), service.text("who", lang))
+        documents = service.text("documents", lang)
+        section(app.tr("Documents to bring"), "\n".join(f"• {d}" for d in documents))
+        rows = []
+        for d in service.delivery:
+            line = app.tr("{speed}: {fee}, ready in {deadline}").format(
+                speed=label(SPEEDS, d.speed, lang),
+                fee=fee_text(d.fee_cents, lang),
+                deadline=deadline_text(d.deadline, lang),
+            )
+            if not (
+                service.is_confirmed(d.speed, "fee") and service.is_confirmed(d.speed, "deadline")
+            ):
+                line += "\n    " + app.tr("(to be confirmed at the counter)")
+            rows.append(line)
+        section(
+            app.tr("Fees and deadlines"),
+            "\n".join(rows) or app.tr("Ask at the counter about fees and deadlines."),
+        )
+        section(app.tr("Where"), service.text("where", lang))
+        self.ids.scroll.scroll_y = 1
+
+    def spoken_text(self) -> str:
+        return "\n".join(w.text for w in reversed(self.ids.body.children))
+
+    def take_ticket(self) -> None:
+        app = self.app
+        service = app.current_service
+        category = app.queue.category_for(counter_group=service.counter_group)
+        if category is None:
+            app.go_to("categories")
+            return
+        take_ticket(app, category=category, service=service)
+
+    def print_information(self) -> None:
+        self.print_text = self.app.tr("Printing…")
+        self.app.print_service(self.app.current_service, self._printed)
+
+    def _printed(self, result: Any) -> None:
+        self.print_text = (
+            self.app.tr("Printed: take the page from the printer below.")
+            if result.ok
+            else self.app.tr("Sorry, the information could not be printed.")
+        )
+
+
+SCREEN = ServiceScreen

@@ -1,0 +1,74 @@
+"""The kiosk's building blocks: finger-sized buttons with pictograms, chips, fields, labels."""
+
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.metrics import sp
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.textinput import TextInput
+
+MIN_SHRINK = 0.6
+
+
+class FitLabel(Label):
+    """Wraps to its width and, when the text is still too tall, shrinks its font down to 60 %."""
+
+    base_font_size = NumericProperty(sp(24))
+
+    def __init__(self, **kwargs) -> None:
+        self._fit = Clock.create_trigger(self.fit, -1)
+        super().__init__(**kwargs)
+        for prop in ("size", "text", "base_font_size"):
+            self.fbind(prop, self._fit)
+
+    def fit(self, *_args: object) -> None:
+        size = self.base_font_size
+        self.font_size = size
+        self.text_size = (max(1, self.width - self.padding[0] - self.padding[2]), None)
+        self.texture_update()
+        while self.texture_size[1] > self.height and size > self.base_font_size * MIN_SHRINK:
+            size *= 0.92
+            self.font_size = size
+            self.texture_update()
+
+
+class TapButton(ButtonBehavior, BoxLayout):
+    """A large button: a pictogram (optional) above or beside its words."""
+
+    text = StringProperty("")
+    icon = StringProperty("")
+    primary = BooleanProperty(False)
+    base_font_size = NumericProperty(sp(26))
+
+
+class Chip(ButtonBehavior, BoxLayout):
+    """A choice that is on or off; "on" shows a tick and a heavier border, not only a colour."""
+
+    text = StringProperty("")
+    icon = StringProperty("")
+    selected = BooleanProperty(False)
+    value = ObjectProperty(None, allownone=True)
+
+
+class CheckRow(ButtonBehavior, BoxLayout):
+    """A tick box with its words; the whole row is the target."""
+
+    text = StringProperty("")
+    active = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        self.active = not self.active
+
+
+class KioskField(TextInput):
+    """A text field typed on the on-screen keyboard only: no copy bubble, no handles."""
+
+    error = StringProperty("")
+
+
+class TopBar(BoxLayout):
+    title = StringProperty("")
+    show_back = BooleanProperty(True)
