@@ -44,12 +44,16 @@ def test_sigkill_at_random_moments_loses_no_committed_ticket(tmp_path: Path) -> 
     rng = random.Random(20261125)
     committed: list[str] = []
     ctx = mp.get_context("fork")  # a forked child starts in milliseconds, 200 times
-    for _ in range(KILLS):
+    for life in range(KILLS):
         receive, send = ctx.Pipe(duplex=False)
         child = ctx.Process(target=_issue_forever, args=(url, config, send))
         child.start()
         send.close()
         assert receive.recv() == "ready"
+        if life % 2:
+            # every other life dies only after its first commit, so however slow the machine
+            # the run commits at least KILLS / 2 tickets; the others may die while connecting
+            committed.append(receive.recv())
         time.sleep(rng.uniform(0.0, 0.08))
         os.kill(child.pid, signal.SIGKILL)
         child.join()
@@ -65,7 +69,7 @@ def test_sigkill_at_random_moments_loses_no_committed_ticket(tmp_path: Path) -> 
     with db.read() as s:
         stored = list(s.scalars(select(Ticket.label)))
         numbers = sorted(s.scalars(select(Ticket.number)))
-    assert len(committed) > KILLS, f"only {len(committed)} reported, {len(stored)} stored"
+    assert len(committed) >= KILLS // 2
     assert len(stored) == len(set(stored))
     missing = set(committed) - set(stored)
     assert not missing, f"committed but lost: {sorted(missing)[:5]}"
