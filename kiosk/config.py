@@ -149,6 +149,17 @@ def _url(value: Any) -> str:
     raise ValueError('a URL such as "https://…", "sqlite:///path" or "postgresql+psycopg://…"')
 
 
+def _database_url(value: Any) -> str:
+    """SQLite or PostgreSQL; a plain postgresql:// URL gets the installed driver, psycopg 3."""
+    if isinstance(value, str):
+        if value == "" or value.startswith(("sqlite:///", "postgresql+psycopg://")):
+            return value
+        for plain in ("postgresql://", "postgres://"):
+            if value.startswith(plain):
+                return "postgresql+psycopg://" + value.removeprefix(plain)
+    raise ValueError('"sqlite:///path/to/file.sqlite" or "postgresql://user@host/database"')
+
+
 def _hex_id(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFF:
         return value
@@ -222,8 +233,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "database.url",
         "",
-        _url,
-        "Site database; empty means the SQLite file <data_dir>/kiosk.sqlite. Any SQLAlchemy URL, e.g. postgresql+psycopg://…",
+        _database_url,
+        "Site database; empty means the SQLite file <data_dir>/kiosk.sqlite. Or a PostgreSQL URL, postgresql://user@host/database; psycopg 3 is the driver.",
     ),
     Setting(
         "database.busy_timeout_ms",

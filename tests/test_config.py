@@ -31,7 +31,8 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("[hours]\ndays = []", "hours.days", "a non-empty list of ISO weekdays"),
         ('[hours]\nholidays = ["31.12.2026"]', "hours.holidays", "a list of dates"),
         ("[feedback]\nrepeat_window_s = -5", "feedback.repeat_window_s", "from 0 to 3600"),
-        ('[database]\nurl = "kiosk.sqlite"', "database.url", "a URL such as"),
+        ('[database]\nurl = "kiosk.sqlite"', "database.url", '"sqlite:///path/to/file.sqlite" or'),
+        ('[database]\nurl = "mysql://kiosk@db/site"', "database.url", '"postgresql://user@host'),
         (
             '[sync]\ncentral_url = "postgresql://site:pw@db/central"',
             "sync.central_url",
@@ -103,6 +104,22 @@ def test_the_example_file_is_complete_and_valid() -> None:
         for key in table
     }
     assert written == {s.key for s in SETTINGS}, "kiosk.toml.example must show every setting"
+
+
+@pytest.mark.parametrize(
+    ("url", "used"),
+    [
+        ("postgresql://kiosk@db.local/site", "postgresql+psycopg://kiosk@db.local/site"),
+        ("postgres://kiosk@db.local/site", "postgresql+psycopg://kiosk@db.local/site"),
+        ("postgresql+psycopg://kiosk@db.local/site", "postgresql+psycopg://kiosk@db.local/site"),
+        ("sqlite:////srv/kiosk/site.sqlite", "sqlite:////srv/kiosk/site.sqlite"),
+    ],
+)
+def test_a_plain_postgresql_url_uses_the_installed_driver(
+    tmp_path: Path, url: str, used: str
+) -> None:
+    # psycopg2 is not installed: SQLAlchemy's default driver for postgresql:// would fail
+    assert load_config(_write(tmp_path, f'[database]\nurl = "{url}"')).database_url == used
 
 
 def test_secrets_are_read_from_environment_or_file(
