@@ -44,6 +44,7 @@ COUNTER_GROUPS = (
     "general",
 )
 SPEEDS = ("regular", "fast", "express")
+MAX_FEE_EUR = 1_000_000  # far above any municipal fee; larger is a typing slip
 DEADLINE = re.compile(r"(?:(\d{1,3})(d|wd|h)|now)")
 
 REQUIRED_TEXT = ("id", "category", "name_bg", "name_en", "counter_group", "source")
@@ -179,7 +180,12 @@ def _fee_cents(value: Any) -> int | None:
     try:
         amount = Decimal(str(value).replace(",", ".").strip())
     except InvalidOperation:
-        raise ValueError(f"fee must be an amount in euro like 2.56, got {value!r}") from None
+        amount = Decimal("NaN")
+    # NaN and Infinity parse as Decimals (and YAML reads .nan, .inf); they are not amounts
+    if isinstance(value, bool) or not amount.is_finite():
+        raise ValueError(f"fee must be an amount in euro like 2.56, got {value!r}")
+    if amount >= MAX_FEE_EUR:
+        raise ValueError(f"fee must be less than {MAX_FEE_EUR} euro, got {value}")
     if amount < 0:
         raise ValueError(f"fee must not be negative, got {value}")
     if amount != amount.quantize(Decimal("0.01")):
@@ -322,6 +328,26 @@ def _check_document(
         raise CatalogError(source, problems)
 
 
+def _key_lines(
+    node: yaml.MappingNode, prefix: str, lines: dict[str, int]
+) -> list[tuple[str, int, int]]:
+    """Record each key's line as "delivery.regular.fee"; return the keys given twice.
+
+    YAML loaders keep the last of two equal keys without a word, so a value the
+    secretary wrote would be lost; the composed nodes still show both.
+    """
+    twice = []
+    for key_node, value_node in node.value:
+        key, at = f"{prefix}{key_node.value}", key_node.start_mark.line + 1
+        if key in lines:
+            twice.append((key, lines[key], at))
+        else:
+            lines[key] = at
+        if isinstance(value_node, yaml.MappingNode):
+            twice += _key_lines(value_node, f"{key}.", lines)
+    return twice
+
+
 def parse_yaml(data: bytes, source: str = "catalogue") -> CatalogDocument:
     try:
         text = data.decode("utf-8-sig")
@@ -346,7 +372,19 @@ def parse_yaml(data: bytes, source: str = "catalogue") -> CatalogDocument:
             [Problem(1, None, None, "expected a mapping with `revision` and a `services` list")],
         )
     revision = doc.get("revision", 1)
-    problems: list[Problem] = []
+    top_lines: dict[str, int] = {}
+    problems = [
+        Problem(at, None, key, f"given twice (first at line {first})")
+        for key, first, at in _key_lines(root, "", top_lines)
+        if "." not in key
+    ]
+    if problems:
+        raise CatalogError(source, problems)
+    problems += [
+        Problem(at, None, key, "unknown key at the top (only revision and services)")
+        for key, at in top_lines.items()
+        if "." not in key and key not in ("revision", "services")
+    ]
     if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
         problems.append(Problem(1, None, "revision", "must be a positive whole number"))
         revision = 1
@@ -358,14 +396,18 @@ def parse_yaml(data: bytes, source: str = "catalogue") -> CatalogDocument:
         if not isinstance(record, dict):
             problems.append(Problem(line, None, None, "each service must be a mapping of fields"))
             continue
-        key_lines = {}
-        for key_node, value_node in node.value:
-            key_lines[key_node.value] = key_node.start_mark.line + 1
-            if isinstance(value_node, yaml.MappingNode):
-                for sub_key, _ in value_node.value:
-                    key_lines[f"{key_node.value}.{sub_key.value}"] = sub_key.start_mark.line + 1
+        key_lines: dict[str, int] = {}
+        twice = _key_lines(node, "", key_lines)
         service, found = _service_from_record(record, line, key_lines)
         problems.extend(found)
+        problems.extend(
+            Problem(
+                at, str(record.get("id") or "") or None, key, f"given twice (first at line {first})"
+            )
+            for key, first, at in twice
+        )
+        if twice:
+            continue
         if service:
             services.append(service)
             lines.append(line)

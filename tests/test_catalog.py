@@ -89,6 +89,17 @@ def _import(tmp_path: Path, name: str, data: bytes) -> int:
         (("category: agriculture", "category: farming"), 19, "not one of"),
         (("    documents_en:\n      - Application\n", ""), 3, "documents_en: has 0 documents"),
         (("  - id: tvr-dog", "  - id: tvr-dog\n  bad"), 19, "not valid YAML"),
+        (
+            (
+                "    name_en: Dog registration\n",
+                "    name_en: Dog registration\n    name_en: Dogs\n",
+            ),
+            22,
+            "name_en: given twice (first at line 21)",
+        ),
+        (('fee: "0.00"', "fee: .nan"), 24, "fee must be an amount in euro"),
+        (('fee: "0.00"', "fee: 1e9"), 24, "fee must be less than 1000000 euro"),
+        (("revision: 3", "revison: 3"), 1, "revison: unknown key at the top"),
     ],
 )
 def test_bad_yaml_is_refused_with_its_line_and_nothing_changes(
