@@ -31,6 +31,7 @@ from sqlalchemy import (
     Uuid,
     and_,
     case,
+    cast,
     func,
     literal,
     or_,
@@ -328,44 +329,58 @@ def _faces(conn: Connection, *keys: Any) -> dict[Any, Satisfaction]:
 def _percentiles(
     conn: Connection, value: Any, keys: Sequence[Any]
 ) -> dict[Any, tuple[int, list[float | None]]]:
-    """Per group: its count and the PERCENTILES of `value` (linear between ranks, as percentile_cont)."""
-    n = func.count().over(partition_by=list(keys) or None)
-    rank = func.row_number().over(partition_by=list(keys) or None, order_by=value)
-    ranked = (
-        select(
-            *(k.label(f"k{i}") for i, k in enumerate(keys)),
-            value.label("v"),
-            n.label("n"),
-            rank.label("r"),
-        )
+    """Per group: its count and the PERCENTILES of `value` (linear between ranks, as percentile_cont).
+
+    The values are first counted per distinct value (thousands of rows, not millions),
+    then a running sum over them finds the value at each wanted rank.
+    """
+    labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
+    dist = (
+        select(*labelled, value.label("v"), func.count().label("c"))
         .where(value.is_not(None))
-        .subquery("ranked")
+        .group_by(*keys, value)
+        .subquery("dist")
     )
+    part = [dist.c[f"k{i}"] for i in range(len(keys))] or None
+    ranked = select(
+        *(dist.c[f"k{i}"] for i in range(len(keys))),
+        dist.c.v,
+        dist.c.c,
+        cast(func.sum(dist.c.c).over(partition_by=part, order_by=dist.c.v), Integer).label("cum"),
+        cast(func.sum(dist.c.c).over(partition_by=part), Integer).label("n"),
+    ).subquery("ranked")
     # 1-based ranks either side of each percentile: floor((n-1)·p)+1 and the one after it
-    wanted = [
-        ranked.c.r.in_([(ranked.c.n - 1) * p.numerator // p.denominator + 1 + d for d in (0, 1)])
-        for p in PERCENTILES
+    targets = [
+        (ranked.c.n - 1) * p.numerator // p.denominator + 1 + d for p in PERCENTILES for d in (0, 1)
     ]
+    holds = [and_(ranked.c.cum - ranked.c.c < t, t <= ranked.c.cum) for t in targets]
     rows = conn.execute(
         select(
-            *(ranked.c[f"k{i}"] for i in range(len(keys))), ranked.c.n, ranked.c.r, ranked.c.v
-        ).where(or_(*wanted))
+            *(ranked.c[f"k{i}"] for i in range(len(keys))),
+            ranked.c.v,
+            ranked.c.c,
+            ranked.c.cum,
+            ranked.c.n,
+        ).where(or_(*holds))
     ).all()
-    values: dict[Any, dict[int, int]] = defaultdict(dict)
+    spans: dict[Any, list[tuple[int, int, int]]] = defaultdict(list)  # (first rank, last, value)
     counts: dict[Any, int] = {}
-    for *key, n_rows, r, v in rows:
+    for *key, v, c, cum, n_rows in rows:
         k = tuple(key) if len(key) > 1 else (key[0] if key else None)
-        values[k][r] = v
+        spans[k].append((cum - c + 1, cum, v))
         counts[k] = n_rows
+
+    def at(k: Any, rank: int) -> int:
+        return next(v for first, last, v in spans[k] if first <= rank <= last)
+
     out = {}
-    for k, by_rank in values.items():
-        n_rows = counts[k]
+    for k, n_rows in counts.items():
         results: list[float | None] = []
         for p in PERCENTILES:
             h = (n_rows - 1) * p
             lo = math.floor(h) + 1
-            v_lo = by_rank[lo]
-            v_hi = by_rank.get(lo + 1, v_lo)
+            v_lo = at(k, lo)
+            v_hi = at(k, lo + 1) if lo < n_rows else v_lo
             results.append(float(v_lo + (h - math.floor(h)) * (v_hi - v_lo)))
         out[k] = (n_rows, results)
     return out
@@ -453,6 +468,9 @@ def compute_report(
     )
     with db.read() as s:
         conn = s.connection()
+        if db.dialect == "postgresql":
+            # a year of tickets grouped by ticket fits in memory; the 4 MB default spills to disk
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         TICKET_FACTS.create(conn)
         RATING_FACTS.create(conn)
         _load_ticket_facts(conn, local, start, end, site_list)

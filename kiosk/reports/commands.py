@@ -1,0 +1,131 @@
+"""Subcommands of the reports: `kiosk report`, `kiosk demo seed`, `kiosk register …`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.models import utcnow
+from kiosk.register import Filter, Register
+from kiosk.reports.compute import Period, compute_report
+from kiosk.reports.demo_seed import seed_demo
+from kiosk.reports.outputs import write_outputs
+
+if TYPE_CHECKING:
+    from kiosk.cli import Context
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _report(ctx: Context, args: argparse.Namespace) -> int:
+    db = ctx.ready_db()
+    config = ctx.config
+    today = utcnow().astimezone(config.tz).date()
+    report = compute_report(
+        db, period=args.period, tz=config.tz, sites=args.site or None, as_of=args.as_of or today
+    )
+    out = write_outputs(
+        report, args.out, config=config, language=args.lang, pdf=not args.no_pdf, generated=today
+    )
+    files = [*out.charts, out.workbook, out.html, *([out.pdf] if out.pdf else [])]
+    ctx.out(
+        "\n".join(
+            [
+                f"{report.period.code}: {report.overall.count} ratings, happiness "
+                f"{report.overall.happiness or 0:.1f}, {report.tickets} tickets",
+                *(str(f) for f in files),
+            ]
+        ),
+        {
+            "period": report.period.code,
+            "ratings": report.overall.count,
+            "happiness": report.overall.happiness,
+            "tickets": report.tickets,
+            "files": [str(f) for f in files],
+        },
+    )
+    return 0
+
+
+def _demo_seed(ctx: Context, args: argparse.Namespace) -> int:
+    db = ctx.ready_db()
+    counts = seed_demo(
+        db,
+        ctx.config,
+        days=args.days,
+        tickets_per_day=args.tickets_per_day,
+        now=utcnow(),
+        seed=args.seed,
+    )
+    ctx.out(
+        "synthetic demo activity (terminal id 'demo', texts marked [ДЕМО]): "
+        + ", ".join(f"{n} {table}" for table, n in counts.items()),
+        counts,
+    )
+    return 0
+
+
+def _register_list(ctx: Context, args: argparse.Namespace) -> int:
+    register = Register(ctx.ready_db(), ctx.config)
+    entries = register.entries(filter=Filter(args.filter))
+    today = register.today()
+    lines = [
+        f"{e.reg_number}  {e.registered_at.astimezone(ctx.config.tz):%d.%m.%Y}  {e.kind:<10} "
+        f"{e.status.value:<22} {e.due_date or '':<10} {'OVERDUE' if e.is_overdue(today) else ''}"
+        for e in entries
+    ]
+    ctx.out(
+        "\n".join(lines) or "no messages",
+        [
+            {
+                "reg_number": e.reg_number,
+                "kind": e.kind,
+                "status": e.status.value,
+                "due_date": e.due_date,
+                "overdue": e.is_overdue(today),
+            }
+            for e in entries
+        ],
+    )
+    return 0
+
+
+def _register_erase(ctx: Context, args: argparse.Namespace) -> int:
+    erased = Register(ctx.ready_db(), ctx.config).erase_expired()
+    ctx.out(f"personal data erased from {len(erased)} closed cases", {"erased": erased})
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="satisfaction and service report for a period")
+    p.add_argument("--period", type=_period, required=True, help="2026, 2026-Q3 or 2026-09")
+    p.add_argument("--site", action="append", help="site id (repeat for several; default all)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the charts and files")
+    p.add_argument("--lang", choices=("bg", "en"), default="bg")
+    p.add_argument("--as-of", type=dt.date.fromisoformat, help="complaint states at this date")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF (needs Chromium)")
+    p.set_defaults(func=_report)
+
+    demo = sub.choices.get("demo") or sub.add_parser("demo", help="demonstration helpers")
+    s = demo.add_subparsers(dest="demo_command", required=False)
+    c = s.add_parser("seed", help="fill the database with marked synthetic activity")
+    c.add_argument("--days", type=int, default=90)
+    c.add_argument("--tickets-per-day", type=int, default=60)
+    c.add_argument("--seed", type=int, default=2026)
+    c.set_defaults(func=_demo_seed)
+
+    p = sub.add_parser("register", help="the complaint register")
+    s = p.add_subparsers(dest="register_command", required=True)
+    c = s.add_parser("list", help="messages with their status and due date")
+    c.add_argument("--filter", choices=[f.value for f in Filter], default=Filter.OPEN.value)
+    c.set_defaults(func=_register_list)
+    s.add_parser(
+        "erase-expired", help="erase personal data of cases closed longer than the retention"
+    ).set_defaults(func=_register_erase)

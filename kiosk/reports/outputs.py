@@ -1,0 +1,60 @@
+"""Every output of one report into a folder: PNG charts, the .xlsx workbook, HTML and PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.reports.charts import write_charts
+from kiosk.reports.compute import Report
+from kiosk.reports.publish import html_to_pdf, render_html
+from kiosk.reports.wording import translator
+from kiosk.reports.workbook import write_workbook
+
+
+@dataclass(frozen=True)
+class Outputs:
+    charts: list[Path]
+    workbook: Path
+    html: Path
+    pdf: Path | None
+
+
+def write_outputs(
+    report: Report,
+    out_dir: Path,
+    *,
+    config: Config,
+    language: str = "bg",
+    pdf: bool = True,
+    generated: dt.date,
+) -> Outputs:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"report-{report.period.code}"
+    charts = write_charts(report, out_dir, language)
+    organisation = config[f"site.name_{language}"]
+    unit = config[f"site.unit_{language}"]
+    title = translator(language)("Client satisfaction and service report")
+    workbook = write_workbook(
+        report, out_dir / f"{stem}.xlsx", language=language, title=f"{title} — {organisation}"
+    )
+    html = out_dir / f"{stem}.html"
+    html.write_text(
+        render_html(
+            report,
+            language=language,
+            organisation=organisation,
+            unit=unit,
+            charts=charts,
+            generated=generated,
+        ),
+        encoding="utf-8",
+    )
+    return Outputs(
+        charts=charts,
+        workbook=workbook,
+        html=html,
+        pdf=html_to_pdf(html, out_dir / f"{stem}.pdf") if pdf else None,
+    )

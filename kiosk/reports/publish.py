@@ -1,0 +1,127 @@
+"""The printable report in Bulgarian (HTML, and PDF through headless Chromium) for publication.
+
+The page is self-contained (charts embedded), built only from the report's aggregate
+tables: no message text and no personal data can reach it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from kiosk.reports.compute import Report, Share
+from kiosk.reports.tables import Table, report_tables
+from kiosk.reports.wording import minutes, number, percent, period_text, translator
+
+log = logging.getLogger(__name__)
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+
+def cell_text(kind: str, value: Any, language: str) -> str:
+    if kind == "mixed":
+        return cell_text(*value, language)
+    if kind == "share":
+        share: Share = value
+        if share.value is None:
+            return "–"
+        low, high = share.interval  # type: ignore[misc]
+        interval = translator(language)("({low}–{high})").format(
+            low=percent(low, language), high=percent(high, language)
+        )
+        return Markup('{}<br><span class="ci">{}</span>').format(
+            percent(share.value, language), interval
+        )
+    if kind == "int":
+        return number(value, language, 0)
+    if kind == "dec":
+        return number(value, language)
+    if kind == "pct":
+        return percent(value, language)
+    if kind == "min":
+        return minutes(value, language)
+    return "–" if value is None else str(value)
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("kiosk.reports", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(
+    report: Report,
+    *,
+    language: str,
+    organisation: str,
+    unit: str,
+    charts: list[Path],
+    generated: dt.date,
+) -> str:
+    _ = translator(language)
+    tables: list[Table] = report_tables(report, language)
+    images = {
+        p.stem: "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii")
+        for p in charts
+    }
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(
+            _=_,
+            lang=language,
+            organisation=organisation,
+            unit=unit,
+            period=period_text(report.period, language),
+            previous=period_text(report.previous.period, language) if report.previous else None,
+            sites=", ".join(report.sites) if report.sites else _("all sites"),
+            generated=generated.strftime("%d.%m.%Y"),
+            tables=tables,
+            images=images,
+            cell=lambda kind, value: cell_text(kind, value, language),
+            overall=report.overall,
+            fmt_number=lambda v, d=1: number(v, language, d),
+            fmt_percent=lambda v: percent(v, language),
+        )
+    )
+
+
+def chromium() -> str | None:
+    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
+def html_to_pdf(html: Path, pdf: Path, *, timeout_s: float = 120) -> Path | None:
+    """Print the page to PDF with headless Chromium; None (and a log line) when there is none."""
+    browser = chromium()
+    if browser is None:
+        log.warning("no Chromium found: the PDF is not made, the HTML report is")
+        return None
+    with tempfile.TemporaryDirectory(prefix="kiosk-pdf-") as profile:
+        subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                html.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout_s,
+        )
+    return pdf
