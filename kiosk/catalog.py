@@ -438,6 +438,11 @@ def parse_csv(data: bytes, source: str = "catalogue", revision: int = 1) -> Cata
     problems = [
         Problem(1, None, col, "unknown column") for col in header if col and col not in CSV_COLUMNS
     ]
+    problems += [
+        Problem(1, None, col, "column given twice")
+        for col in dict.fromkeys(header)
+        if col and header.count(col) > 1
+    ]
     missing = [col for col in REQUIRED_TEXT if col not in header]
     problems += [Problem(1, None, col, "required column is missing") for col in missing]
     if problems:

@@ -202,6 +202,7 @@ def _cell(rows: list[list[str]], row: int, column: str, value: str) -> list[list
     [
         (lambda r: _cell(r, 0, "source", "sauce"), 1, "sauce: unknown column"),
         (lambda r: [row[:-1] for row in r], 1, "source: required column is missing"),
+        (lambda r: _cell(r, 0, "who_bg", "name_bg"), 1, "name_bg: column given twice"),
         (lambda r: _cell(r, 2, "name_en", ""), 5, "name_en: missing"),
         (lambda r: _cell(r, 2, "regular_fee", "-1,50"), 5, "must not be negative"),
         (lambda r: _cell(r, 1, "express_fee", "десет"), 2, "an amount in euro"),
