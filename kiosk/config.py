@@ -374,6 +374,18 @@ SETTINGS: tuple[Setting, ...] = (
         "A nightly run gives up retrying after this many seconds.",
     ),
     Setting(
+        "sync.sslmode",
+        "verify-full",
+        _choice("disable", "prefer", "require", "verify-ca", "verify-full"),
+        "TLS to the central database; production uses verify-full.",
+    ),
+    Setting(
+        "sync.sslrootcert",
+        "",
+        _str,
+        "CA certificate that signed the central server's certificate (a file path).",
+    ),
+    Setting(
         "register.retention_days",
         365,
         _int_range(30, 3650),

@@ -1,0 +1,68 @@
+"""The service catalogue between the centre and the sites: publish a revision, pull the newest.
+
+The centre keeps each revision as the YAML text of a validated document, so a site checks
+a pulled snapshot with the very parser that checks a file, and a bad one changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import psycopg
+from sqlalchemy import Connection, select, text
+
+from kiosk.catalog import CatalogDocument, CatalogError, parse_yaml, store_catalog, to_yaml
+from kiosk.db import Database
+from kiosk.models import CatalogRevision
+from sync.schema import require_schema
+
+
+def publish(conn: Connection, doc: CatalogDocument, *, source: str) -> int:
+    """Store a validated document as the next central revision; returns its number.
+
+    The number is the document's own revision if that is above every published one,
+    else one more than the newest: sites pull only a revision above theirs.
+    """
+    require_schema(conn)
+    conn.execute(text("LOCK TABLE catalog_revisions IN EXCLUSIVE MODE"))
+    newest = conn.execute(text("SELECT coalesce(max(revision), 0) FROM catalog_revisions"))
+    revision = max(doc.revision, newest.scalar_one() + 1)
+    conn.execute(
+        text("INSERT INTO catalog_revisions (revision, source, document) VALUES (:r, :s, :d)"),
+        {
+            "r": revision,
+            "s": source[:300],
+            "d": to_yaml(dataclasses.replace(doc, revision=revision)),
+        },
+    )
+    return revision
+
+
+class SnapshotRejected(Exception):
+    """The central catalogue failed validation; the site's catalogue is unchanged."""
+
+
+def local_revision(db: Database) -> int:
+    with db.read() as s:
+        return s.scalar(select(CatalogRevision.revision).where(CatalogRevision.id == 1)) or 0
+
+
+def pull(db: Database, central: psycopg.Connection) -> int | None:
+    """Apply the newest central revision if it is above the site's; returns it, or None."""
+    have = local_revision(db)
+    row = central.execute(
+        "SELECT revision, document FROM catalog_revisions WHERE revision > %s "
+        "ORDER BY revision DESC LIMIT 1",
+        (have,),
+    ).fetchone()
+    central.commit()
+    if row is None:
+        return None
+    revision, document = row
+    source = f"central revision {revision}"
+    try:
+        doc = parse_yaml(document.encode("utf-8"), source)
+    except CatalogError as exc:
+        raise SnapshotRejected(f"{source} rejected, the catalogue in use stays:\n{exc}") from exc
+    store_catalog(db, dataclasses.replace(doc, revision=revision), source=source)
+    return revision

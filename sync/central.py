@@ -1,0 +1,64 @@
+"""Connections to the central database, with the TLS settings of the site's config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+
+from kiosk.config import Config
+
+
+class CentralNotConfigured(Exception):
+    """The site's config gives no central URL (or its secret reference resolves to nothing)."""
+
+
+@dataclass(frozen=True)
+class CentralTarget:
+    url: str
+    sslmode: str = "verify-full"
+    sslrootcert: str = ""
+
+    @classmethod
+    def from_config(cls, config: Config) -> CentralTarget:
+        url = config.secret("sync.central_url")
+        if not url:
+            raise CentralNotConfigured(
+                f"sync.central_url ({config['sync.central_url']}) gives no URL: "
+                "set the variable or file it refers to"
+            )
+        return cls(url=url, sslmode=config["sync.sslmode"], sslrootcert=config["sync.sslrootcert"])
+
+    @property
+    def _ssl(self) -> dict[str, str]:
+        ssl = {"sslmode": self.sslmode}
+        if self.sslrootcert:
+            ssl["sslrootcert"] = self.sslrootcert
+        return ssl
+
+    @property
+    def libpq_url(self) -> str:
+        return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    def connect(self) -> psycopg.Connection:
+        # keepalives so a link that dies silently at night fails the batch instead of hanging
+        return psycopg.connect(
+            self.libpq_url,
+            application_name="kiosk-sync",
+            connect_timeout=15,
+            keepalives=1,
+            keepalives_idle=30,
+            keepalives_interval=10,
+            keepalives_count=3,
+            **self._ssl,
+        )
+
+    def engine(self) -> Engine:
+        url = make_url(self.url).set(drivername="postgresql+psycopg")
+        return create_engine(url, connect_args=self._ssl, pool_pre_ping=True)
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)

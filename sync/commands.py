@@ -1,0 +1,191 @@
+"""Subcommands: `kiosk sync` on a site; `kiosk central …` for the municipality's admin."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.catalog import CatalogError, load_file
+from sync.catalog import publish
+from sync.central import CentralNotConfigured, CentralTarget
+from sync.job import SyncBusy, run_lock, run_sync
+from sync.push import PushPlan
+from sync.schema import CentralSchemaError, init_central
+from sync.sites import add_site, site_config_block
+
+if TYPE_CHECKING:
+    from kiosk.cli import Context
+
+EXIT_BUSY = 75  # EX_TEMPFAIL: systemd and cron read it as "try again later"
+
+
+def _sync(ctx: Context, args: argparse.Namespace) -> int:
+    cfg = ctx.config
+    try:
+        target = CentralTarget.from_config(cfg)
+    except CentralNotConfigured as exc:
+        print(f"kiosk sync: {exc}", file=sys.stderr)
+        return 1
+    db = ctx.ready_db()
+    bar = None
+    try:
+        with run_lock(cfg.data_dir):
+            if args.progress:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+                bar = Progress(
+                    TextColumn("{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("{task.fields[table]}"),
+                    transient=False,
+                )
+                bar.start()
+                task = bar.add_task("push", total=None, table="")
+
+                def on_plan(plan: PushPlan) -> None:
+                    bar.update(task, total=plan.total, completed=0)
+
+                def progress(table: str, n: int) -> None:
+                    bar.update(task, advance=n, table=table)
+
+                outcome = run_sync(
+                    db,
+                    target,
+                    batch_size=cfg["sync.batch_size"],
+                    time_budget_s=cfg["sync.time_budget_s"],
+                    on_plan=on_plan,
+                    progress=progress,
+                )
+            else:
+                outcome = run_sync(
+                    db,
+                    target,
+                    batch_size=cfg["sync.batch_size"],
+                    time_budget_s=cfg["sync.time_budget_s"],
+                )
+    except SyncBusy as exc:
+        print(f"kiosk sync: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    finally:
+        if bar is not None:
+            bar.stop()
+    total = sum(outcome.pushed.values())
+    pulled = (
+        f", catalogue revision {outcome.pulled_revision} pulled" if outcome.pulled_revision else ""
+    )
+    human = (
+        f"sync to {target.safe_url}: {'ok' if outcome.ok else 'FAILED'}, {total} records pushed"
+        f"{pulled} in {outcome.seconds:.1f} s, {outcome.attempts} attempt(s)"
+    )
+    if outcome.error:
+        human += f"\n{outcome.error}"
+    data = {
+        "ok": outcome.ok,
+        "pushed": outcome.pushed,
+        "pulled_revision": outcome.pulled_revision,
+        "attempts": outcome.attempts,
+        "error": outcome.error,
+    }
+    ctx.out(human, data)
+    return 0 if outcome.ok else 1
+
+
+def _central_target(args: argparse.Namespace) -> CentralTarget:
+    return CentralTarget(url=args.url, sslmode=args.sslmode, sslrootcert=args.sslrootcert or "")
+
+
+def _central_init(ctx: Context, args: argparse.Namespace) -> int:
+    engine = _central_target(args).engine()
+    try:
+        with engine.begin() as conn:
+            before, after = init_central(conn)
+    except CentralSchemaError as exc:
+        print(f"kiosk central init: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    ctx.out(f"central schema: version {before} → {after}", {"from": before, "to": after})
+    return 0
+
+
+def _central_add_site(ctx: Context, args: argparse.Namespace) -> int:
+    target = _central_target(args)
+    engine = target.engine()
+    try:
+        with engine.begin() as conn:
+            login = add_site(conn, site_id=args.site)
+    except (ValueError, CentralSchemaError) as exc:
+        print(f"kiosk central add-site: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    block = site_config_block(login, central_url=args.public_url or args.url)
+    ctx.out(block, {"site": login.site_id, "role": login.role, "config": block})
+    return 0
+
+
+def _central_publish(ctx: Context, args: argparse.Namespace) -> int:
+    try:
+        doc = load_file(args.file)
+    except CatalogError as exc:
+        print(f"catalogue not published:\n{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    engine = _central_target(args).engine()
+    try:
+        with engine.begin() as conn:
+            revision = publish(conn, doc, source=str(args.file))
+    except CentralSchemaError as exc:
+        print(f"kiosk central catalog publish: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    ctx.out(
+        f"published {len(doc.services)} services as central revision {revision}",
+        {"revision": revision, "services": len(doc.services)},
+    )
+    return 0
+
+
+def _central_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--url",
+        required=True,
+        help="admin URL of the central database, e.g. postgresql://admin@central/kiosk",
+    )
+    p.add_argument(
+        "--sslmode",
+        default="verify-full",
+        choices=("disable", "prefer", "require", "verify-ca", "verify-full"),
+    )
+    p.add_argument("--sslrootcert", help="CA certificate of the central server")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sync", help="push records to the central database, pull the catalogue")
+    p.add_argument("--progress", action="store_true", help="show a progress bar (rows done/total)")
+    p.set_defaults(func=_sync)
+
+    p = sub.add_parser("central", help="the municipality's central database (admin)")
+    s = p.add_subparsers(dest="central_command", required=True)
+    c = s.add_parser("init", help="create or migrate the central schema, roles and policies")
+    _central_args(c)
+    c.set_defaults(func=_central_init)
+    c = s.add_parser("add-site", help="create a site's login role and print its config")
+    c.add_argument("site", help="the site's id (site.id in its kiosk.toml)")
+    _central_args(c)
+    c.add_argument(
+        "--public-url", help="the central URL as the site reaches it (default: --url's host)"
+    )
+    c.set_defaults(func=_central_add_site)
+    c = s.add_parser("catalog", help="the central service catalogue")
+    cs = c.add_subparsers(dest="central_catalog_command", required=True)
+    c = cs.add_parser("publish", help="validate a YAML or CSV catalogue and publish a revision")
+    c.add_argument("file", type=Path)
+    _central_args(c)
+    c.set_defaults(func=_central_publish)

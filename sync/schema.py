@@ -1,0 +1,165 @@
+"""The central database: its own schema (not the site's Alembic tree), roles and row security.
+
+Record tables mirror the site's, keyed by the record's UUID, plus the server's `received_at`.
+Sites log in as `site_<site id>`, members of the group role `kiosk_sites`, which may INSERT
+records and SELECT the catalogue; row-level security (forced, so even the tables' owner is
+bound) lets a site role insert and read only rows whose `site_id` its own role name carries.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from kiosk.models import RECORD_TABLES, UTCDateTime
+
+SCHEMA_VERSION = 1
+GROUP_ROLE = "kiosk_sites"
+SITE_ROLE_PREFIX = "site_"
+
+central = MetaData()
+
+schema_version = Table("central_schema", central, Column("version", Integer, nullable=False))
+
+sites = Table(
+    "sites",
+    central,
+    Column("site_id", String(40), primary_key=True),
+    Column("role_name", String(63), nullable=False, unique=True),
+    Column("added_at", UTCDateTime, nullable=False, server_default=func.now()),
+)
+
+catalog_revisions = Table(
+    "catalog_revisions",
+    central,
+    Column("revision", Integer, primary_key=True, autoincrement=False),
+    Column("source", String(300), nullable=False),
+    # the YAML text, so a site validates a pulled snapshot with the same parser as a file
+    Column("document", Text, nullable=False),
+    Column("published_at", UTCDateTime, nullable=False, server_default=func.now()),
+)
+
+sync_log = Table(
+    "sync_log",
+    central,
+    Column("id", Uuid, primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("site_id", String(40), nullable=False, index=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("pushed", JSONB, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False, server_default=func.now()),
+)
+
+
+def _record_table(model: type) -> Table:
+    site_table = model.__table__  # type: ignore[attr-defined]
+    columns = [
+        Column(
+            c.name,
+            c.type,
+            primary_key=c.name == "uuid",
+            nullable=c.name == "uuid" or c.nullable or False,
+        )
+        for c in site_table.columns
+    ]
+    columns.append(Column("received_at", UTCDateTime, nullable=False, server_default=func.now()))
+    return Table(site_table.name, central, *columns)
+
+
+# parents before children: the order of RECORD_TABLES, which push follows
+RECORDS: tuple[Table, ...] = tuple(_record_table(m) for m in RECORD_TABLES)
+
+# what a site may send: everything but the server's own columns
+SENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    t.name: tuple(c.name for c in t.columns if c.name != "received_at") for t in RECORDS
+}
+
+
+class CentralSchemaError(Exception):
+    """The central database is not at the schema this code knows."""
+
+
+def site_role(site_id: str) -> str:
+    return SITE_ROLE_PREFIX + site_id
+
+
+def current_version(conn: Connection) -> int:
+    if not conn.dialect.has_table(conn, "central_schema"):
+        return 0
+    return conn.execute(text("SELECT coalesce(max(version), 0) FROM central_schema")).scalar_one()
+
+
+def _ident(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote_identifier(name)
+
+
+def init_central(conn: Connection) -> tuple[int, int]:
+    """Create or migrate the central schema in the caller's transaction; returns (from, to).
+
+    Idempotent: tables are created if missing, policies and grants re-stated.
+    """
+    # two admins running init at once must not interleave their DDL
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('kiosk central init'))"))
+    before = current_version(conn)
+    if before > SCHEMA_VERSION:
+        raise CentralSchemaError(
+            f"the central database is at schema version {before}, newer than this program "
+            f"({SCHEMA_VERSION}): install the newer kiosk version"
+        )
+    central.create_all(conn, checkfirst=True)
+    group = _ident(conn, GROUP_ROLE)
+    conn.execute(
+        text(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{GROUP_ROLE}') "
+            f"THEN CREATE ROLE {group} NOLOGIN; END IF; END $$"
+        )
+    )
+    database = _ident(conn, conn.execute(text("SELECT current_database()")).scalar_one())
+    # only site roles may connect, and none may create temporary or other objects
+    conn.execute(text(f"REVOKE ALL ON DATABASE {database} FROM PUBLIC"))
+    conn.execute(text(f"GRANT CONNECT ON DATABASE {database} TO {group}"))
+    conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+    conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {group}"))
+    conn.execute(text(f"GRANT SELECT ON catalog_revisions TO {group}"))
+    for table in (*RECORDS, sync_log):
+        name = _ident(conn, table.name)
+        sent = ", ".join(
+            _ident(conn, c.name) for c in table.columns if c.name not in ("received_at", "id")
+        )
+        conn.execute(text(f"REVOKE ALL ON {name} FROM {group}"))
+        conn.execute(text(f"GRANT INSERT ({sent}) ON {name} TO {group}"))
+        conn.execute(text(f"GRANT SELECT ON {name} TO {group}"))
+        conn.execute(text(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
+        conn.execute(text(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"))
+        conn.execute(text(f"DROP POLICY IF EXISTS own_site ON {name}"))
+        # the site is the login role's name, never a value the client sends
+        own = f"current_user = '{SITE_ROLE_PREFIX}' || site_id"
+        conn.execute(
+            text(
+                f"CREATE POLICY own_site ON {name} FOR ALL TO {group} USING ({own}) "
+                f"WITH CHECK ({own})"
+            )
+        )
+    conn.execute(text("DELETE FROM central_schema"))
+    conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
+    return before, SCHEMA_VERSION
+
+
+def require_schema(conn: Connection) -> None:
+    version = current_version(conn)
+    if version != SCHEMA_VERSION:
+        raise CentralSchemaError(
+            f"the central database is at schema version {version}, this program needs "
+            f"{SCHEMA_VERSION}: run `kiosk central init`"
+        )

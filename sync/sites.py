@@ -1,0 +1,79 @@
+"""Registering a site on the central database: its login role and the config it needs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import make_url
+
+from sync.schema import GROUP_ROLE, require_schema, site_role, sites
+
+SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
+
+
+@dataclass(frozen=True)
+class SiteLogin:
+    site_id: str
+    role: str
+    password: str
+
+
+def scram_verifier(password: str, *, iterations: int = 4096) -> str:
+    """PostgreSQL's SCRAM-SHA-256 verifier, made here so the password never reaches the server
+    (nor its statement log) in clear."""
+    salt = secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.digest(salted, b"Client Key", "sha256")
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.digest(salted, b"Server Key", "sha256")
+
+    def b64(raw: bytes) -> str:
+        return base64.b64encode(raw).decode()
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def add_site(conn: Connection, *, site_id: str) -> SiteLogin:
+    """Create the site's login role (or give it a new password), in the caller's transaction."""
+    if not SITE_ID.fullmatch(site_id):
+        raise ValueError("a site id is 2–40 lowercase Latin letters, digits or dashes")
+    require_schema(conn)
+    role = site_role(site_id)
+    quoted = conn.dialect.identifier_preparer.quote_identifier(role)
+    password = secrets.token_urlsafe(24)
+    verifier = scram_verifier(password).replace("'", "''")
+    exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+    verb = "ALTER" if exists else "CREATE"
+    # no bind parameters: a verifier holds colons that text() would read as names
+    conn.exec_driver_sql(
+        f"{verb} ROLE {quoted} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT "
+        f"PASSWORD '{verifier}'"
+    )
+    conn.execute(text(f"GRANT {GROUP_ROLE} TO {quoted}"))
+    conn.execute(pg_insert(sites).values(site_id=site_id, role_name=role).on_conflict_do_nothing())
+    return SiteLogin(site_id=site_id, role=role, password=password)
+
+
+def site_config_block(login: SiteLogin, *, central_url: str) -> str:
+    """The lines the site's kiosk.toml and its secret file need, for the admin to hand over."""
+    url = make_url(central_url).set(
+        drivername="postgresql+psycopg", username=login.role, password=login.password
+    )
+    return (
+        "# kiosk.toml of the site\n"
+        "[site]\n"
+        f'id = "{login.site_id}"\n\n'
+        "[sync]\n"
+        'central_url = "file:/etc/kiosk/central-url"\n'
+        'sslmode = "verify-full"\n'
+        'sslrootcert = "/etc/kiosk/central-ca.pem"\n\n'
+        "# /etc/kiosk/central-url (mode 0600, owner kiosk): the only copy of this password\n"
+        f"{url.render_as_string(hide_password=False)}\n"
+    )
