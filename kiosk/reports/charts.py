@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from kiosk.reports.compute import Report
 from kiosk.reports.wording import (
@@ -43,11 +44,11 @@ def faces_chart(report: Report, path: Path, language: str) -> Path:
     """Share of each face this period and the previous one."""
     _ = translator(language)
     fig, ax = _figure()
-    periods = [(report, _("this period"), 0.38)]
+    periods = [(report, _("this period"))]
     if report.previous is not None:
-        periods.append((report.previous, _("previous period"), -0.0))
+        periods.append((report.previous, _("previous period")))
     width = 0.36
-    for i, (rep, name, _offset) in enumerate(periods):
+    for i, (rep, _name) in enumerate(periods):
         n = rep.overall.count or 1
         shares = [100 * rep.overall.faces.get(s, 0) / n for s in range(1, 6)]
         xs = [s + (i - 0.5) * width if len(periods) > 1 else s for s in range(1, 6)]
@@ -59,14 +60,20 @@ def faces_chart(report: Report, path: Path, language: str) -> Path:
             alpha=1.0 if i == 0 else 0.4,
             edgecolor=INK if i == 0 else "none",
             linewidth=0.6,
-            label=name,
         )
         ax.bar_label(bars, fmt="%.0f%%", fontsize=8, color=INK, padding=2)
+    if len(periods) > 1:
+        # the faces have their own colours: the legend shows only solid against pale
+        ax.legend(
+            handles=[
+                Patch(facecolor="#7f8c8d", edgecolor=INK, linewidth=0.6, label=periods[0][1]),
+                Patch(facecolor="#7f8c8d", alpha=0.4, label=periods[1][1]),
+            ],
+            frameon=False,
+        )
     ax.set_xticks(range(1, 6), [_("1 very bad"), "2", "3", "4", _("5 very good")])
     ax.set_ylabel(_("share of ratings, %"))
     ax.set_title(_("Ratings by face"), color=INK, loc="left")
-    if len(periods) > 1:
-        ax.legend(frameon=False)
     return _save(fig, path)
 
 
