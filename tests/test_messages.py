@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -197,3 +198,21 @@ def test_registration_numbers_run_per_year(box: Messages, clock: Clock) -> None:
     clock.set(dt.datetime(2027, 1, 4, 9, 0, tzinfo=SOFIA))
     numbers.append(box.submit(Draft(kind=Kind.PRAISE, text="Браво!")).reg_number)
     assert numbers == ["ОЦИУ-2026-00001", "ОЦИУ-2026-00002", "ОЦИУ-2026-00003", "ОЦИУ-2027-00001"]
+
+
+def test_registration_numbers_stay_gap_free_when_terminals_submit_at_once(
+    box: Messages, db: Database
+) -> None:
+    # four terminals (threads with their own connections) register ten messages each
+    def terminal(n: int) -> list[str]:
+        return [
+            box.submit(
+                Draft(kind=Kind.OPINION, text=f"Мнение {i}"), terminal_id=f"kiosk-{n}"
+            ).reg_number
+            for i in range(10)
+        ]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        numbers = [reg for batch in pool.map(terminal, range(4)) for reg in batch]
+    assert sorted(numbers) == [f"ОЦИУ-2026-{n:05d}" for n in range(1, 41)]
+    assert _count(db, Message) == 40
