@@ -20,13 +20,13 @@ from sync.schema import require_schema
 def publish(conn: Connection, doc: CatalogDocument, *, source: str) -> int:
     """Store a validated document as the next central revision; returns its number.
 
-    The number is the document's own revision if that is above every published one,
-    else one more than the newest: sites pull only a revision above theirs.
+    The number is one above both the newest published and the document's own, so that it
+    outranks a site that imported the same file locally: sites pull only a revision above theirs.
     """
     require_schema(conn)
     conn.execute(text("LOCK TABLE catalog_revisions IN EXCLUSIVE MODE"))
     newest = conn.execute(text("SELECT coalesce(max(revision), 0) FROM catalog_revisions"))
-    revision = max(doc.revision, newest.scalar_one() + 1)
+    revision = max(doc.revision, newest.scalar_one()) + 1
     conn.execute(
         text("INSERT INTO catalog_revisions (revision, source, document) VALUES (:r, :s, :d)"),
         {

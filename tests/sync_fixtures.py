@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -56,16 +58,15 @@ class CentralServer:
     def ctl(self, args: list[str]) -> None:
         self._pg_ctl(args, pgdata=self.pgdata, user=self.server.system_user, timeout=30)
 
-    def stop(self) -> None:
-        """Fast shutdown by signal (pg_ctl may no longer reach a temp dir at teardown)."""
-        pid = int((self.pgdata / "postmaster.pid").read_text().split()[0])
-        os.kill(pid, signal.SIGINT)
-        for _ in range(200):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+    def stop(self, how: signal.Signals = signal.SIGINT) -> None:
+        """Shut down by signal: SIGINT fast, SIGQUIT immediate (for data about to be deleted)."""
+        pidfile = self.pgdata / "postmaster.pid"
+        os.kill(int(pidfile.read_text().split()[0]), how)
+        # the postmaster removes its pid file last (its zombie may outlive it: PID 1 may not reap)
+        for _ in range(400):
+            if not pidfile.exists():
                 return
-            time.sleep(0.05)
+            time.sleep(0.025)
 
     def restart(self) -> None:
         self.ctl(["-w", "-m", "fast", "restart"])
@@ -155,7 +156,12 @@ class CuttingProxy:
 
 
 @pytest.fixture(scope="module")
-def central_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralServer]:
-    server = CentralServer(tmp_path_factory.mktemp("central"))
+def central_server() -> Iterator[CentralServer]:
+    # not under pytest's basetemp: a concurrent pytest resets that tree to 0700, which would
+    # lock out the unprivileged user postgres runs as
+    home = Path(tempfile.mkdtemp(prefix="kiosk-central-"))
+    home.chmod(0o755)
+    server = CentralServer(home / "pgdata")
     yield server
-    server.stop()
+    server.stop(signal.SIGQUIT)
+    shutil.rmtree(home, ignore_errors=True)
