@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -38,6 +39,12 @@ class KioskKeys(VKeyboard):
 class OnScreenKeyboard(BoxLayout):
     target = ObjectProperty(None, allownone=True)
     layout = StringProperty("phonetic")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        app = App.get_running_app()
+        self.layout = DEFAULT_LAYOUT[app.language]
+        app.bind(language=lambda _app, lang: setattr(self, "layout", DEFAULT_LAYOUT[lang]))
 
     def type_text(self, text: str) -> None:
         target = self.target

@@ -10,7 +10,6 @@ from kivy.properties import BooleanProperty, DictProperty
 from kiosk.labels import MESSAGE_KINDS, label
 from kiosk.messages import NEEDS_CONTACT, Draft, Kind, MessageInvalid
 from screens.base import KioskScreen
-from screens.keyboard import DEFAULT_LAYOUT
 
 #: What the form says for each (field, code) a MessageInvalid can carry.
 ERRORS = {
@@ -43,7 +42,6 @@ class MessageScreen(KioskScreen):
         self._fill_kinds()
         self.errors = {}
         self.ids.keyboard.target = self.ids.text
-        self.ids.keyboard.layout = DEFAULT_LAYOUT[self.app.language]
 
     def _fill_kinds(self) -> None:
         kinds = self.ids.kinds

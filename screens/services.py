@@ -10,7 +10,6 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk.catalog import CATEGORIES, Service, by_category
 from kiosk.labels import SERVICE_CATEGORIES, label
 from screens.base import KioskScreen
-from screens.keyboard import DEFAULT_LAYOUT
 
 MAX_RESULTS = 15
 
@@ -33,7 +32,6 @@ class ServicesScreen(KioskScreen):
 
     def start_typing(self) -> None:
         self.typing = True
-        self.ids.keyboard.layout = DEFAULT_LAYOUT[self.app.language]
 
     def on_search_text(self, _text: str) -> None:
         self.show()

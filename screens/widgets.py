@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.clock import Clock
 from kivy.metrics import sp
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
@@ -67,6 +69,25 @@ class KioskField(TextInput):
     """A text field typed on the on-screen keyboard only: no copy bubble, no handles."""
 
     error = StringProperty("")
+
+
+class Reveal(BoxLayout):
+    """A part of a screen that is there or not: hidden, it takes no touches and shows nothing.
+
+    A hidden part keeps its children laid out beyond its zero height, where they would
+    otherwise swallow touches meant for what is drawn there.
+    """
+
+    shown = BooleanProperty(True)
+
+    def on_touch_down(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_down(touch))
+
+    def on_touch_move(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_move(touch))
+
+    def on_touch_up(self, touch: Any) -> bool:
+        return bool(self.shown and super().on_touch_up(touch))
 
 
 class TopBar(BoxLayout):

@@ -1,0 +1,85 @@
+"""Touching the real Kivy app in tests: taps through the window, keys on the on-screen keyboard."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+def tap(widget: Any, frames: int = 2) -> None:
+    """A finger down and up at the widget's centre, through the window like a real touch."""
+    from kivy.tests.common import UnitTestTouch
+
+    from screens import headless
+
+    assert widget.get_root_window() is not None, f"{widget} is not on screen"
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    headless.pump(1)
+    if _in_scroll_view(widget):
+        # a ScrollView holds a touch back until it knows it is not a scroll: a finger stays
+        # down a little, as a real one does
+        deadline = time.monotonic() + 0.25
+        while time.monotonic() < deadline:
+            headless.pump(1)
+    touch.touch_up()
+    headless.pump(frames)
+
+
+def _in_scroll_view(widget: Any) -> bool:
+    from kivy.uix.scrollview import ScrollView
+
+    while widget is not None and widget.parent is not widget:
+        if isinstance(widget, ScrollView):
+            return True
+        widget = widget.parent
+    return False
+
+
+def type_keys(keyboard: Any, text: str) -> None:
+    """Tap the on-screen keyboard's keys for each character, in its current layout."""
+    from kivy.tests.common import UnitTestTouch
+
+    from screens import headless
+
+    headless.pump(2)  # a keyboard that just changed layout is drawn before it is touched
+    keys = keyboard.ids.keypad
+    layout = keys.available_layouts[keys.layout]
+    for char in text:
+        where = None
+        for line in range(1, layout["rows"] + 1):
+            for index, key in enumerate(layout[f"normal_{line}"]):
+                if key[1] == char:
+                    where = (line, index)
+        assert where is not None, f"no key {char!r} on the {keys.layout} layout"
+        (kx, ky), (kw, kh) = keys.layout_geometry[f"LINE_{where[0]}"][where[1]]
+        x, y = keys.to_window(kx + kw / 2, ky + kh / 2)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        headless.pump(1)
+
+
+def wait_for(condition: Any, *, seconds: float = 10.0) -> None:
+    """Draw frames until the condition holds (background work reports through the Clock)."""
+    from screens import headless
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the screen did not get there in time"
+        headless.pump(1)
+
+
+def texts(widget: Any) -> str:
+    """Every label's text under a widget, joined: what a visitor can read there."""
+    from kivy.uix.label import Label
+
+    found = []
+    stack = [widget]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, Label) and w.text:
+            found.append(w.text)
+        stack.extend(w.children)
+    return "\n".join(found)

@@ -1,0 +1,184 @@
+"""Whole visitor journeys on the real Kivy app, driven by touches; the database checked after."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kiosk.models import Message, MessageContact, Rating, RatingReason, Ticket, TicketEvent
+from tests.screens_touch import tap, texts, type_keys, wait_for
+
+pytest_plugins = ["tests.screens_fixtures"]
+
+
+# Below the configured minimum (10 s) to keep the tests short; it is the same timer.
+IDLE_S = 3.0
+
+
+def screen(app: Any) -> Any:
+    return app.root.manager.current_screen
+
+
+def test_ticket_for_a_service_found_by_a_latin_search(app: Any) -> None:
+    # GIVEN the attract screen; WHEN the visitor searches in Latin letters and takes a ticket
+    tap(screen(app))
+    assert screen(app).name == "home"
+    tap(screen(app).ids.services)
+    services = screen(app)
+    assert services.name == "services"
+    tap(services.ids.search)
+    tap(services.ids.keyboard.ids.latin)
+    assert services.ids.keyboard.layout == "latin"
+    type_keys(services.ids.keyboard, "brak dublikat")
+    assert services.ids.search.text == "brak dublikat"
+    rows = list(reversed(services.ids.results.children))
+    assert rows and "граждански брак - дубликат" in rows[0].text
+    tap(rows[0])
+    detail = screen(app)
+    assert detail.name == "service" and "брак" in detail.title
+    assert detail.qr is not None  # the e-service link as a QR code
+    tap(detail.ids.take_ticket)
+    ticket_screen = screen(app)
+    assert ticket_screen.name == "ticket"
+    wait_for(lambda: app.print_result is not None)
+    # THEN the ticket is in the database for that service, printed, and the screen says so
+    service_id = app.current_service.id
+    with app.db.read() as s:
+        ticket = s.scalars(select(Ticket).where(Ticket.service_id == service_id)).one()
+        kinds = list(
+            s.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_uuid == ticket.uuid))
+        )
+    assert ticket.category_code == "А"
+    assert kinds == ["issued", "printed"]
+    assert ticket_screen.number == ticket.label
+    shown = texts(ticket_screen)
+    assert ticket.label in shown and "Вземете билетчето си от принтера" in shown
+    assert ticket.label.encode("cp866") in app.printer.received()
+    tap(ticket_screen.ids.done)
+    assert screen(app).name == "attract"
+
+
+def test_two_faces_with_a_reason(app: Any) -> None:
+    tap(screen(app))
+    tap(screen(app).ids.rate)
+    rating = screen(app)
+    faces = list(reversed(rating.ids.faces.children))
+    assert [f.icon for f in faces] == [f"face_{n}" for n in range(1, 6)]
+    tap(faces[1])
+    assert rating.step == "reasons"
+    chips = {c.value: c for c in rating.ids.reasons.children}
+    assert "waiting" in chips and "kind" not in chips  # what went wrong, after a low score
+    tap(chips["waiting"])
+    assert chips["waiting"].selected
+    tap(rating.ids.send)
+    assert screen(app).name == "thanks"
+    assert "Вашата оценка ни помага" in texts(screen(app))
+    with app.db.read() as s:
+        latest = s.scalars(select(Rating).order_by(Rating.seq.desc()).limit(1)).one()
+        reasons = list(
+            s.scalars(select(RatingReason.reason).where(RatingReason.rating_uuid == latest.uuid))
+        )
+    assert latest.score == 2 and latest.counted
+    assert reasons == ["waiting"]
+
+
+def test_complaint_with_contact_details(app: Any) -> None:
+    tap(screen(app))
+    tap(screen(app).ids.message)
+    form = screen(app)
+    kinds = {c.value: c for c in form.ids.kinds.children}
+    tap(kinds["complaint"])
+    assert form.needs_contact
+    assert "анонимни жалби и сигнали не се разглеждат" in form.ids.charter_note.text
+    tap(form.ids.text)
+    type_keys(form.ids.keyboard, "грубо отношение")
+    tap(form.ids.name)
+    type_keys(form.ids.keyboard, "иван")
+    tap(form.ids.contact)
+    tap(form.ids.keyboard.ids.digits)
+    type_keys(form.ids.keyboard, "0888123456")
+    assert (form.ids.text.text, form.ids.name.text, form.ids.contact.text) == (
+        "грубо отношение",
+        "иван",
+        "0888123456",
+    )
+    # without consent to the personal data the form says so, next to the fields
+    tap(form.ids.submit)
+    assert screen(app).name == "message"
+    assert "дайте съгласие" in texts(form)
+    tap(form.ids.consent)
+    tap(form.ids.submit)
+    thanks = screen(app)
+    assert thanks.name == "thanks"
+    with app.db.read() as s:
+        message = s.scalars(select(Message).order_by(Message.seq.desc()).limit(1)).one()
+        contact = s.scalars(
+            select(MessageContact).where(MessageContact.message_uuid == message.uuid)
+        ).one()
+    assert (message.kind, message.text, message.anonymous) == (
+        "complaint",
+        "грубо отношение",
+        False,
+    )
+    assert (contact.name, contact.contact, contact.consent) == ("иван", "0888123456", True)
+    assert message.due_date is not None and message.review_status == "registered"
+    assert thanks.number == message.reg_number
+    assert message.due_date.strftime("%d.%m.%Y") in texts(thanks)
+    tap(thanks.ids.print_receipt)
+    wait_for(lambda: app.receipt_result is not None)
+    assert "Вземете разписката" in texts(thanks)
+
+
+def test_idle_timer_fires_mid_typing(app: Any) -> None:
+    app.idle_timeout = IDLE_S
+    tap(screen(app))
+    tap(screen(app).ids.message)
+    form = screen(app)
+    tap(form.ids.text)
+    tap(form.ids.top.ids.language)
+    assert app.language == "en" and form.ids.keyboard.layout == "latin"
+    type_keys(form.ids.keyboard, "half a")
+    assert form.ids.text.text == "half a"
+    with app.db.read() as s:
+        before = s.scalar(select(func.count()).select_from(Message))
+    wait_for(lambda: screen(app).name == "attract", seconds=IDLE_S + 5)
+    assert app.language == "bg"
+    assert form.ids.text.text == ""
+    assert "Докоснете екрана" in texts(screen(app))
+    with app.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == before
+
+
+def test_printer_fails_mid_ticket(app: Any) -> None:
+    app.idle_timeout = IDLE_S
+    tap(screen(app))
+    tap(screen(app).ids.take_ticket)
+    categories = screen(app)
+    buttons = {b.category: b for b in categories.ids.grid.children}
+    cable = app.printer.close_after(20)
+    tap(buttons["Б"])
+    ticket_screen = screen(app)
+    wait_for(lambda: app.print_result is not None)
+    cable.join(timeout=5)
+    assert not app.print_result.ok
+    label = app.current_ticket.label
+    shown = texts(ticket_screen)
+    assert "Моля, запишете си номера: " + label in shown
+    with app.db.read() as s:
+        tickets = s.scalars(select(Ticket).where(Ticket.label == label)).all()
+        events = s.execute(
+            select(TicketEvent.kind, TicketEvent.reason).where(
+                TicketEvent.ticket_uuid == tickets[0].uuid
+            )
+        ).all()
+    assert len(tickets) == 1 and tickets[0].category_code == "Б"
+    assert [k for k, _ in events] == ["issued", "print_failed"]
+    assert events[1][1]  # why it failed, for staff
+    # the number stays on screen past the idle timeout, until the visitor dismisses it
+    deadline = time.monotonic() + IDLE_S * 1.5
+    wait_for(lambda: time.monotonic() > deadline, seconds=IDLE_S * 3)
+    assert screen(app) is ticket_screen and label in texts(ticket_screen)
+    tap(ticket_screen.ids.done)
+    assert screen(app).name == "attract"
