@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
 from kiosk.db import Database
 from kiosk.feedback import HIGH_SCORE_REASONS, LOW_SCORE_REASONS, Feedback, Reason, reasons_for
 from kiosk.models import Rating, RatingReason
-from tests.support import Clock
+from tests.support import Clock, make_config
 
 
 @pytest.fixture
@@ -47,3 +49,15 @@ def test_scores_and_reasons_are_checked(feedback: Feedback) -> None:
     with pytest.raises(ValueError):
         feedback.add_reasons(rating_uuid=rating.uuid, reasons=["bribery"])
     assert reasons_for(2) == LOW_SCORE_REASONS and reasons_for(5) == HIGH_SCORE_REASONS
+
+
+def test_a_zero_window_counts_every_press(db: Database, tmp_path, clock: Clock) -> None:
+    feedback = Feedback(db, make_config(tmp_path, feedback__repeat_window_s=0), clock=clock)
+    assert [feedback.rate(score=3).counted for _ in range(3)] == [True, True, True]
+
+
+def test_reasons_need_a_stored_rating(feedback: Feedback, db: Database) -> None:
+    with pytest.raises(LookupError):
+        feedback.add_reasons(rating_uuid=uuid.uuid4(), reasons=["waiting"])
+    with db.read() as s:
+        assert list(s.scalars(select(RatingReason))) == []
