@@ -22,7 +22,6 @@ class AttractScreen(KioskScreen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._tick: Any = None
-        self.app.bind(language=lambda *_a: self.refresh())
 
     def on_enter(self, *_args: object) -> None:
         self._tick = Clock.schedule_interval(lambda _dt: self.refresh(), REFRESH_S)

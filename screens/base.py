@@ -12,11 +12,26 @@ class KioskScreen(Screen):
     #: True while the screen must not be left by the idle timer (an unprinted ticket).
     holds_when_idle = False
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app.bind(language=self._language_changed)
+
     @property
     def app(self) -> Any:
         return App.get_running_app()
 
+    def _language_changed(self, *_args: object) -> None:
+        # a screen that is not shown is filled again when it is entered
+        if self.manager is not None and self.manager.current == self.name:
+            self.language_changed()
+
+    def language_changed(self) -> None:
+        self.refresh()
+
     def on_pre_enter(self, *_args: object) -> None:
+        keyboard = self.ids.get("keyboard")
+        if keyboard is not None:
+            keyboard.follow_language()
         self.refresh()
 
     def refresh(self) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.properties import StringProperty
 
 from kiosk.labels import CLOSED_REASONS, date_text, label
@@ -13,10 +11,6 @@ from screens.base import KioskScreen
 class ClosedScreen(KioskScreen):
     reason = StringProperty("")
     next_opening = StringProperty("")
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.app.bind(language=lambda *_a: self.refresh())
 
     def refresh(self) -> None:
         app, lang = self.app, self.app.language

@@ -42,9 +42,19 @@ class OnScreenKeyboard(BoxLayout):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        app = App.get_running_app()
-        self.layout = DEFAULT_LAYOUT[app.language]
-        app.bind(language=lambda _app, lang: setattr(self, "layout", DEFAULT_LAYOUT[lang]))
+        self._language = ""
+        self.follow_language()
+        # redrawing a keyboard's keys is slow: only the one on screen follows at once
+        App.get_running_app().bind(
+            language=lambda *_a: self.get_root_window() and self.follow_language()
+        )
+
+    def follow_language(self) -> None:
+        """The layout of the app's language, unless the visitor chose another since."""
+        language = App.get_running_app().language
+        if language != self._language:
+            self._language = language
+            self.layout = DEFAULT_LAYOUT[language]
 
     def type_text(self, text: str) -> None:
         target = self.target

@@ -32,9 +32,7 @@ class MessageScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.app.bind(
-            language=lambda *_a: self._fill_kinds(), message_kind=lambda *_a: self._fill_kinds()
-        )
+        self.app.bind(message_kind=lambda *_a: self._fill_kinds())
         for field in ("text", "name", "contact"):
             self.ids[field].bind(focus=self._on_focus)
 
@@ -55,6 +53,9 @@ class MessageScreen(KioskScreen):
             chip.bind(on_release=lambda c: setattr(self.app, "message_kind", c.value))
             kinds.add_widget(chip)
         self.needs_contact = Kind(self.app.message_kind) in NEEDS_CONTACT
+
+    def language_changed(self) -> None:
+        self._fill_kinds()  # what was typed stays
 
     def _on_focus(self, field: Any, focused: bool) -> None:
         if focused:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.factory import Factory
 from kivy.properties import NumericProperty, StringProperty
 
@@ -23,10 +21,6 @@ FACES = {
 class RatingScreen(KioskScreen):
     step = StringProperty("faces")  # faces → reasons
     score = NumericProperty(0)
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.app.bind(language=lambda *_a: self.refresh())
 
     def refresh(self) -> None:
         app = self.app

@@ -19,10 +19,6 @@ class ServiceScreen(KioskScreen):
     qr = ObjectProperty(None, allownone=True)
     eservice_url = StringProperty("")
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.app.bind(language=lambda *_a: self.refresh())
-
     def refresh(self) -> None:
         app, lang = self.app, self.app.language
         service = app.current_service

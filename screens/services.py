@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
@@ -18,10 +16,6 @@ class ServicesScreen(KioskScreen):
     category = StringProperty("", allownone=True)
     typing = BooleanProperty(False)
     summary = StringProperty("")
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.app.bind(language=lambda *_a: self.refresh())
 
     def refresh(self) -> None:
         self.ids.keyboard.target = self.ids.search

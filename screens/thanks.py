@@ -18,9 +18,7 @@ class ThanksScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.app.bind(
-            language=lambda *_a: self.refresh(), receipt_result=lambda *_a: self.refresh()
-        )
+        self.app.bind(receipt_result=lambda *_a: self.refresh())
 
     def refresh(self) -> None:
         app, lang = self.app, self.app.language

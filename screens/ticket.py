@@ -18,7 +18,7 @@ class TicketScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.app.bind(print_result=lambda *_a: self.refresh(), language=lambda *_a: self.refresh())
+        self.app.bind(print_result=lambda *_a: self.refresh())
 
     @property
     def holds_when_idle(self) -> bool:  # type: ignore[override]

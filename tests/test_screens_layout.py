@@ -1,0 +1,220 @@
+"""The kiosk's screens at both orientations and in both languages; lockdown; staff screen; texts."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.models import DeviceEvent
+from tests.screens_touch import tap, texts, type_keys, wait_for
+
+pytest_plugins = ["tests.screens_fixtures"]
+
+SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
+SIZES = [(1080, 1920), (1920, 1080)]
+
+
+def _shown(widget: Any) -> bool:
+    while widget is not None and widget.parent is not widget:
+        if getattr(widget, "opacity", 1) == 0 or widget.width <= 1 or widget.height <= 1:
+            return False
+        widget = widget.parent
+    return True
+
+
+def _window_box(widget: Any) -> tuple[float, float, float, float]:
+    x0, y0 = widget.to_window(widget.x, widget.y)
+    x1, y1 = widget.to_window(widget.right, widget.top)
+    return x0, y0, x1, y1
+
+
+def overflows(root: Any) -> list[str]:
+    """Every visible label whose text is bigger than the label, or than its button."""
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.label import Label
+
+    problems = []
+    for widget in root.walk(restrict=True):
+        if not isinstance(widget, Label) or not widget.text.strip() or not _shown(widget):
+            continue
+        tw, th = widget.texture_size
+        if tw > widget.width + 2 or th > widget.height + 2:
+            problems.append(f"{widget.text[:40]!r}: text {tw}x{th} in {widget.size}")
+        button = widget.parent
+        while button is not None and not isinstance(button, ButtonBehavior):
+            button = button.parent if button.parent is not button else None
+        if button is not None:
+            lx0, ly0, lx1, ly1 = _window_box(widget)
+            bx0, by0, bx1, by1 = _window_box(button)
+            # the text drawn is centred in its label: compare the text's box with the button's
+            cx, cy = (lx0 + lx1) / 2, (ly0 + ly1) / 2
+            if (
+                cx - tw / 2 < bx0 - 2
+                or cx + tw / 2 > bx1 + 2
+                or cy - th / 2 < by0 - 2
+                or cy + th / 2 > by1 + 2
+            ):
+                problems.append(f"{widget.text[:40]!r} sticks out of its button")
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("size", "large_text"),
+    [((1080, 1920), False), ((1920, 1080), False), ((1080, 1920), True)],
+    ids=["portrait", "landscape", "portrait-larger-text"],
+)
+def test_no_text_overflows_on_any_screen(app: Any, size: tuple[int, int], large_text: bool) -> None:
+    from screens import headless, scenes
+    from screens.commands import SHOTS
+
+    headless.resize(*size)
+    found = {}
+    for language in ("bg", "en"):
+        for name in SHOTS:
+            scenes.show(app, name, language=language)
+            app.large_text = large_text
+            headless.pump(4)
+            assert app.root.manager.current == name
+            problems = overflows(app.root)
+            if problems:
+                found[f"{name}-{language}"] = problems
+    assert not found
+
+
+def test_escape_and_f1_do_nothing_and_kivy_is_locked_down(app: Any) -> None:
+    from kivy.config import Config
+    from kivy.core.window import Window
+    from kivy.uix.settings import Settings
+
+    from screens import headless
+
+    tap(app.root.manager.current_screen)  # attract → home
+    assert app.root.manager.current == "home"
+    for key in (27, 282):  # Escape, F1
+        Window.dispatch("on_key_down", key, 0, "", [])
+        Window.dispatch("on_keyboard", key, 0, "", [])
+        Window.dispatch("on_key_up", key, 0)
+        headless.pump(2)
+    assert app.root.manager.current == "home"
+    assert app.root.get_root_window() is Window
+    assert not any(isinstance(w, Settings) for w in Window.children)
+    assert app.open_settings() is False
+    assert Config.get("kivy", "exit_on_escape") == "0"
+    assert Config.get("input", "mouse") == "mouse,disable_multitouch"
+    assert Config.get("graphics", "show_cursor") == "0"
+
+
+def _long_press_corner(app: Any, seconds: float) -> None:
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    from screens import headless
+
+    touch = UnitTestTouch(20, Window.height - 20)
+    touch.touch_down()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        headless.pump(1)
+    touch.touch_up()
+    headless.pump(2)
+
+
+def test_staff_gesture_and_pin_open_the_admin_screen(app: Any) -> None:
+    _long_press_corner(app, 1.0)
+    assert app.root.manager.current == "home"  # a short press is a visitor's tap
+    _long_press_corner(app, 3.3)
+    admin = app.root.manager.current_screen
+    assert admin.name == "admin" and admin.step == "pin"
+    tap(admin.ids.pin)
+    type_keys(admin.ids.keyboard, "1234")
+    tap(admin.ids.unlock)
+    assert admin.step == "pin" and "Грешен ПИН" in texts(admin)
+    type_keys(admin.ids.keyboard, os.environ["KIOSK_TEST_PIN"])
+    tap(admin.ids.unlock)
+    assert admin.step == "open"
+    assert "досега не е правена" in admin.status_text  # no sync has run on this database
+    wait_for(lambda: "проверка" not in admin.printer_text)
+    assert "ok" in admin.printer_text
+    tap(admin.ids.paper_replaced)
+    with app.db.read() as s:
+        event = s.scalars(select(DeviceEvent).order_by(DeviceEvent.seq.desc()).limit(1)).one()
+    assert (event.device, event.status) == ("printer", "paper_replaced")
+    tap(admin.ids.leave)
+    assert app.root.manager.current == "attract"
+
+
+def test_admin_screen_without_a_pin_says_why(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KIOSK_TEST_PIN")
+    app.go_to("admin")
+    admin = app.root.manager.current_screen
+    assert admin.step == "disabled"
+    assert "не е зададен ПИН" in texts(admin)
+    admin.ids.pin.text = "4711"
+    admin.unlock()
+    assert admin.step == "disabled"
+
+
+def _messages_in_code() -> set[str]:
+    """Every English source string the screens translate, as written in code and kv."""
+    from screens.message import ERRORS
+    from screens.rating import FACES
+
+    found: set[str] = set(ERRORS.values()) | set(FACES.values())
+    single = re.compile(r'\btr\(\s*"((?:[^"\\]|\\.)*)"', re.S)
+    plural = re.compile(r'\bntr\(\s*"((?:[^"\\]|\\.)*)",\s*"((?:[^"\\]|\\.)*)"', re.S)
+    for path in [*SCREENS_DIR.glob("*.py"), *SCREENS_DIR.glob("*.kv")]:
+        text = path.read_text(encoding="utf-8")
+        found.update(m.group(1) for m in single.finditer(text))
+        for m in plural.finditer(text):
+            found.update((m.group(1), m.group(2)))
+    return found
+
+
+def test_every_screen_text_has_its_bulgarian_translation() -> None:
+    from babel.messages.pofile import read_po
+
+    with (SCREENS_DIR / "locale" / "bg.po").open("rb") as fp:
+        catalog = read_po(fp, locale="bg")
+    translated = {}
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for i, msgid in enumerate(ids):
+            translated[msgid] = strings[min(i, len(strings) - 1)]
+    needed = _messages_in_code()
+    missing = sorted(m for m in needed if not translated.get(m))
+    assert not missing
+    for msgid in needed:  # the same {placeholders} on both sides
+        assert set(re.findall(r"{\w+}", msgid)) <= set(re.findall(r"{\w+}", translated[msgid]))
+
+
+# The letter rows of the Bulgarian layouts (../shared/reference/keyboards-bg.md).
+LAYOUT_ROWS = {
+    "bds": ["у е и ш щ к с д з ц б", "ь я а о ж г т н в м ч", "ю й ъ ф х п р л"],
+    "phonetic": ["я в е р т ъ у и о п ч", "а с д ф г х й к л ш щ", "з ь ц ж б н м ю"],
+    "latin": ["q w e r t y u i o p", "a s d f g h j k l", "z x c v b n m"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUT_ROWS))
+def test_keyboard_layouts_have_the_standard_rows(name: str) -> None:
+    layout = json.loads((SCREENS_DIR / "keyboards" / f"{name}.json").read_text(encoding="utf-8"))
+    for mode, case in (("normal", str.lower), ("shift", str.upper)):
+        rows = [
+            " ".join(k[1] for k in layout[f"{mode}_{line}"] if k[1] and k[1].isalpha())
+            for line in range(1, 4)
+        ]
+        assert rows == [case(r) for r in LAYOUT_ROWS[name]]
+    # every row fits the declared width, as VKeyboard needs
+    for key, row in layout.items():
+        if key.startswith(("normal_", "shift_")):
+            assert sum(k[3] for k in row) <= layout["cols"]
