@@ -245,6 +245,14 @@ class Register(SiteBound):
             raise UnknownMessage(f"no message {message_uuid}")
         return found[0]
 
+    def find(self, reg_number: str) -> Entry:
+        """The entry with this registration number."""
+        with self.db.read() as s:
+            found = self._entries(s, state_query().where(Message.reg_number == reg_number))
+        if not found:
+            raise UnknownMessage(f"no message {reg_number}")
+        return found[0]
+
     def history(self, message_uuid: uuid.UUID) -> list[HistoryItem]:
         with self.db.read() as s:
             rows = s.scalars(
@@ -362,10 +370,10 @@ class Register(SiteBound):
         """The answer or the extension notice as a letter to the complainant (a recorded view)."""
         entry = self.entry(message_uuid)
         if kind is Status.ANSWERED and entry.answer_text is not None:
-            body, written = entry.answer_text, entry.answered_at
+            body, written, signer = entry.answer_text, entry.answered_at, entry.answered_by
         elif kind is Status.EXTENDED and entry.extension_reason is not None:
-            body = entry.extension_reason
-            written = max(h.at for h in self.history(message_uuid) if h.kind == kind.value)
+            last = [h for h in self.history(message_uuid) if h.kind == kind.value][-1]
+            body, written, signer = entry.extension_reason, last.at, last.actor
         else:
             raise WrongState(f"{entry.reg_number} has no {kind.value} to write")
         addressee = self.personal_data(
@@ -379,7 +387,7 @@ class Register(SiteBound):
             addressee=addressee,
             body=body,
             final_due_date=entry.due_date if kind is Status.EXTENDED else None,
-            signed_by=entry.answered_by if kind is Status.ANSWERED else actor,
+            signed_by=signer,
         )
 
     def erase_expired(self, *, actor: str = "retention") -> list[str]:

@@ -53,6 +53,7 @@ def test_a_complaint_goes_from_new_to_extended_to_answered(
     assert notice.body == "Нужна е справка от НАП."
     assert notice.final_due_date == dt.date(2027, 1, 15)
     assert notice.addressee.name == "Иван Петров"
+    assert notice.signed_by == "quality1"
     clock.advance(days=10)
     answered = register.answer(message_uuid=reg.uuid, actor="mayor", text="Проверката приключи.")
     assert (answered.status, answered.answer_text, answered.answered_by) == (

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.models import utcnow
-from kiosk.register import Filter, Register
+from kiosk.register import Filter, Register, RegisterError, Status
 from kiosk.reports.compute import Period, compute_report
 from kiosk.reports.demo_seed import seed_demo
+from kiosk.reports.letters import render_letter
 from kiosk.reports.outputs import write_outputs
 
 if TYPE_CHECKING:
@@ -103,6 +105,24 @@ def _register_erase(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _register_letter(ctx: Context, args: argparse.Namespace) -> int:
+    register = Register(ctx.ready_db(), ctx.config)
+    try:
+        entry = register.find(args.reg_number)
+        kind = Status.ANSWERED if args.kind == "answer" else Status.EXTENDED
+        # the command line is the administrator's own: the view is recorded under --actor
+        letter = register.letter(message_uuid=entry.uuid, kind=kind, actor=args.actor, role="admin")
+    except RegisterError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    args.out.write_text(
+        render_letter(letter, message_kind=entry.kind, config=ctx.config, language=args.lang),
+        encoding="utf-8",
+    )
+    ctx.out(f"{args.out}: letter for {entry.reg_number}", {"file": str(args.out)})
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="satisfaction and service report for a period")
     p.add_argument("--period", type=_period, required=True, help="2026, 2026-Q3 or 2026-09")
@@ -126,6 +146,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     c = s.add_parser("list", help="messages with their status and due date")
     c.add_argument("--filter", choices=[f.value for f in Filter], default=Filter.OPEN.value)
     c.set_defaults(func=_register_list)
+    c = s.add_parser("letter", help="the answer or extension notice as a printable HTML letter")
+    c.add_argument("reg_number")
+    c.add_argument("--kind", choices=("answer", "extension"), required=True)
+    c.add_argument(
+        "--actor", required=True, help="who prints it (the view of personal data is recorded)"
+    )
+    c.add_argument("--out", type=Path, required=True)
+    c.add_argument("--lang", choices=("bg", "en"), default="bg")
+    c.set_defaults(func=_register_letter)
     s.add_parser(
         "erase-expired", help="erase personal data of cases closed longer than the retention"
     ).set_defaults(func=_register_erase)
