@@ -6,15 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+# Alembic is imported where migrations are handled, not at import: it costs a kiosk's
+# start-up half a second, and the touchscreen app only reads and writes records.
 
 
 class SchemaError(Exception):
@@ -87,6 +89,8 @@ class Database:
     # --- migrations -------------------------------------------------------------------
 
     def _alembic_config(self) -> AlembicConfig:
+        from alembic.config import Config as AlembicConfig
+
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(resources.files("kiosk") / "migrations"))
         cfg.attributes["engine"] = self.write_engine
@@ -94,13 +98,19 @@ class Database:
 
     def head_revisions(self) -> frozenset[str]:
         """The heads of the migration tree (one branch per package that adds tables)."""
+        from alembic.script import ScriptDirectory
+
         return frozenset(ScriptDirectory.from_config(self._alembic_config()).get_heads())
 
     def current_revisions(self) -> frozenset[str]:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return frozenset(MigrationContext.configure(conn).get_current_heads())
 
     def upgrade(self, revision: str = "heads") -> None:
+        from alembic import command
+
         command.upgrade(self._alembic_config(), revision)
 
     def check_schema(self) -> None:
@@ -112,6 +122,8 @@ class Database:
             raise SchemaError(
                 f"the database {self.safe_url} has no tables yet: run `kiosk db upgrade`"
             )
+        from alembic.script import ScriptDirectory
+
         known = {
             rev.revision
             for rev in ScriptDirectory.from_config(self._alembic_config()).walk_revisions()

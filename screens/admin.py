@@ -80,6 +80,7 @@ class AdminScreen(KioskScreen):
 
     def test_print(self) -> None:
         self.printer_text = self.app.tr("Printer: printing a test page…")
+        self.app.refresh_catalog()
         service = self.app.services[0] if self.app.services else None
         if service is not None:
             self.app.print_service(service, self._printer_state)

@@ -200,7 +200,6 @@ class KioskApp(App):
         Window.bind(on_keyboard=self._on_keyboard, size=self._on_window_size)
         Window.clearcolor = self.theme.background
         self._on_window_size(Window, Window.size)
-        self.refresh_catalog()
         root = KioskRoot()
         self.root = root
         self.go_to("attract")
@@ -281,6 +280,7 @@ class KioskApp(App):
     # --- the catalogue ------------------------------------------------------------------
 
     def refresh_catalog(self) -> None:
+        """Load the catalogue if it changed (a nightly pull); screens that show it call this."""
         doc = load_catalog(self.db)
         if doc.revision != self._catalog_revision:
             self.services = doc.services

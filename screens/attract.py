@@ -32,7 +32,6 @@ class AttractScreen(KioskScreen):
 
     def refresh(self) -> None:
         app, lang = self.app, self.app.language
-        app.refresh_catalog()
         status = app.queue.status()
         cfg = app.kiosk_config
         hours = {

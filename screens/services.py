@@ -18,6 +18,7 @@ class ServicesScreen(KioskScreen):
     summary = StringProperty("")
 
     def refresh(self) -> None:
+        self.app.refresh_catalog()
         self.ids.keyboard.target = self.ids.search
         self.show()
 
