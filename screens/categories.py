@@ -13,8 +13,8 @@ from screens.pictograms import GROUP_PICTOGRAMS
 def category_pictogram(priority: bool, counter_groups: tuple[str, ...]) -> str:
     if priority:
         return "priority"
-    if len(counter_groups) != 1:
-        return "general"  # a category for several kinds of service
+    if not counter_groups or "general" in counter_groups:
+        return "general"  # a category for all sorts of services
     return GROUP_PICTOGRAMS.get(counter_groups[0], "general")
 
 
