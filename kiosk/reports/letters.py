@@ -9,18 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from kiosk.config import Config
-from kiosk.labels import date_text
+from kiosk.labels import _, date_text
 from kiosk.register import Letter, Status
+from kiosk.reports.publish import templates
 from kiosk.reports.wording import translator
-
-
-def _(message: str) -> str:
-    """Mark a string for extraction; it is translated where it is shown."""
-    return message
-
 
 SUBJECTS = {
     "complaint": _("Regarding your complaint No. {reg} of {date}"),
@@ -48,24 +41,22 @@ def render_letter(
         ).format(date=date_text(letter.final_due_date, language))  # type: ignore[arg-type]
     else:
         lead = t("Having reviewed your message, we answer as follows.")
-    env = Environment(
-        loader=PackageLoader("kiosk.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("letter.html").render(
-        _=t,
-        lang=language,
-        organisation=config[f"site.name_{language}"],
-        unit=config[f"site.unit_{language}"],
-        address=config[f"site.address_{language}"],
-        reg=letter.reg_number,
-        written=date_text(written, language),
-        addressee=letter.addressee,
-        subject=subject,
-        lead=lead,
-        body=letter.body,
-        reason_title=t("Reason") if letter.kind is Status.EXTENDED else None,
-        signed_by=letter.signed_by,
+    return (
+        templates()
+        .get_template("letter.html")
+        .render(
+            _=t,
+            lang=language,
+            organisation=config[f"site.name_{language}"],
+            unit=config[f"site.unit_{language}"],
+            address=config[f"site.address_{language}"],
+            reg=letter.reg_number,
+            written=date_text(written, language),
+            addressee=letter.addressee,
+            subject=subject,
+            lead=lead,
+            body=letter.body,
+            reason_title=t("Reason") if letter.kind is Status.EXTENDED else None,
+            signed_by=letter.signed_by,
+        )
     )

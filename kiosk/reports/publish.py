@@ -52,7 +52,8 @@ def cell_text(kind: str, value: Any, language: str) -> str:
     return "–" if value is None else str(value)
 
 
-def _environment() -> Environment:
+def templates() -> Environment:
+    """The package's Jinja templates (the report, the letters)."""
     return Environment(
         loader=PackageLoader("kiosk.reports", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -77,7 +78,7 @@ def render_html(
         for p in charts
     }
     return (
-        _environment()
+        templates()
         .get_template("report.html")
         .render(
             _=_,
