@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,16 @@ from sqlalchemy import select
 
 from kiosk.models import DeviceEvent, SyncRun
 from kiosk.site import SiteBound
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    """A device's last recorded state, e.g. the printer's "paper_out" since 10:42."""
+
+    device: str
+    status: str
+    detail: str | None
+    at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -22,7 +33,14 @@ class SyncResult:
 
 
 class Health(SiteBound):
-    def record_device(self, *, device: str, status: str, detail: str | None = None) -> None:
+    def record_device(
+        self,
+        *,
+        device: str,
+        status: str,
+        detail: str | None = None,
+        ticket_uuid: uuid.UUID | None = None,
+    ) -> None:
         """Note a device's state, e.g. ("printer", "paper_replaced") when staff change the roll."""
         with self.db.write() as s:
             s.add(
@@ -32,7 +50,23 @@ class Health(SiteBound):
                     device=device,
                     status=status,
                     detail=(detail or None) and detail[:300],
+                    ticket_uuid=ticket_uuid,
                 )
+            )
+
+    def device_state(self, *, device: str) -> DeviceState | None:
+        """The device's latest recorded state (what the staff panel shows), or None if never seen."""
+        with self.db.read() as s:
+            row = s.scalars(
+                select(DeviceEvent)
+                .where(DeviceEvent.device == device)
+                .order_by(DeviceEvent.seq.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            return DeviceState(
+                device=row.device, status=row.status, detail=row.detail, at=row.created_at
             )
 
     def last_sync(self) -> SyncResult | None:

@@ -8,11 +8,18 @@ with a `PrintResult` that the screen can show, and the ticket already exists by 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.catalog import Service
+from kiosk.config import Config
+from kiosk.labels import REVIEW, label
+
+if TYPE_CHECKING:
+    from kiosk.messages import Registration
+    from kiosk.queue import IssuedTicket
 
 
 class PrinterState(StrEnum):
@@ -45,6 +52,7 @@ class TicketSlip:
     estimated_wait_minutes: int
     counters: tuple[int, ...]
     qr_url: str
+    ticket_uuid: uuid.UUID | None = None  # lets a printer fault be tied to its ticket
 
 
 @dataclass(frozen=True)
@@ -67,3 +75,40 @@ class TicketPrinter(Protocol):
     def print_service(self, service: Service, language: str) -> PrintResult: ...
 
     def status(self) -> PrintResult: ...
+
+
+def ticket_slip(
+    *, issued: IssuedTicket, config: Config, service: Service | None, language: str
+) -> TicketSlip:
+    """The slip for a just-issued ticket, in the visitor's language."""
+    return TicketSlip(
+        language=language,
+        site_name=config[f"site.name_{language}"],
+        unit_name=config[f"site.unit_{language}"],
+        label=issued.label,
+        category_name=getattr(issued, f"category_name_{language}"),
+        service_name=service.text("name", language) if service else None,
+        issued_at=issued.issued_at.astimezone(config.tz),
+        people_ahead=issued.people_ahead,
+        estimated_wait_minutes=issued.estimated_wait_minutes,
+        counters=issued.counters,
+        qr_url=config["site.feedback_url"],
+        ticket_uuid=issued.uuid,
+    )
+
+
+def complaint_receipt(
+    *, registration: Registration, config: Config, language: str
+) -> ComplaintReceipt:
+    """The receipt for a registered message: its number, due date and review status."""
+    note = registration.review_note
+    return ComplaintReceipt(
+        language=language,
+        site_name=config[f"site.name_{language}"],
+        reg_number=registration.reg_number,
+        kind=registration.kind.value,
+        registered_at=registration.registered_at.astimezone(config.tz),
+        due_date=registration.due_date,
+        review_status=label(REVIEW, registration.review_status.value, language),
+        review_note=label(REVIEW, note.value, language) if note else None,
+    )
