@@ -121,7 +121,8 @@ class KioskApp(App):
     language = StringProperty("bg")
     large_text = BooleanProperty(False)
     high_contrast = BooleanProperty(False)
-    theme = ObjectProperty(theme_for(high_contrast=False))
+    # rebind: kv rules read app.theme.<colour>, and follow when the whole theme is swapped
+    theme = ObjectProperty(theme_for(high_contrast=False), rebind=True)
     font_scale = NumericProperty(1.0)
     landscape = BooleanProperty(False)
     site_name = StringProperty("")

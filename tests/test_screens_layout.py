@@ -218,3 +218,23 @@ def test_keyboard_layouts_have_the_standard_rows(name: str) -> None:
     for key, row in layout.items():
         if key.startswith(("normal_", "shift_")):
             assert sum(k[3] for k in row) <= layout["cols"]
+
+
+def test_larger_text_and_high_contrast_are_one_tap_from_home(app: Any) -> None:
+    from kivy.graphics import Color
+
+    from screens.theme import HIGH_CONTRAST, LARGE_TEXT_SCALE
+
+    tap(app.root.manager.current_screen)
+    home = app.root.manager.current_screen
+    chips = {c.icon: c for c in home.walk() if hasattr(c, "selected") and hasattr(c, "icon")}
+    tap(chips["contrast"])
+    tap(chips["text_size"])
+    assert app.high_contrast and app.large_text and app.font_scale == LARGE_TEXT_SCALE
+    assert chips["contrast"].selected and chips["text_size"].selected
+    background = [c.rgba for c in app.root.canvas.before.children if isinstance(c, Color)]
+    assert background == [list(HIGH_CONTRAST.background)]
+    big = home.ids.take_ticket.children[0]  # its words
+    assert big.base_font_size > home.ids.take_ticket.base_font_size
+    app.on_idle()  # the next visitor gets the usual look again
+    assert not (app.high_contrast or app.large_text)
