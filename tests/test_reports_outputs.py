@@ -101,6 +101,8 @@ def test_cli_report_and_demo_seed(tmp_path: Path) -> None:
         main(["--config", str(toml), "demo", "seed", "--days", "10", "--tickets-per-day", "20"])
         == 0
     )
+    # a second seeding would collide with the first's ticket numbers: refused
+    assert main(["--config", str(toml), "demo", "seed", "--days", "10"]) == 1
     today = dt.datetime.now(SOFIA_TZ).date()
     out = tmp_path / "out"
     code = main(

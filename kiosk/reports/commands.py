@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from kiosk.models import utcnow
 from kiosk.register import Filter, Register, RegisterError, Status
 from kiosk.reports.compute import Period, compute_report
-from kiosk.reports.demo_seed import seed_demo
+from kiosk.reports.demo_seed import has_demo_data, seed_demo
 from kiosk.reports.letters import render_letter
 from kiosk.reports.outputs import write_outputs
 
@@ -58,6 +58,9 @@ def _report(ctx: Context, args: argparse.Namespace) -> int:
 
 def _demo_seed(ctx: Context, args: argparse.Namespace) -> int:
     db = ctx.ready_db()
+    if has_demo_data(db):
+        print("kiosk: this database already holds demo activity; seed a fresh one", file=sys.stderr)
+        return 1
     counts = seed_demo(
         db,
         ctx.config,
@@ -80,7 +83,7 @@ def _register_list(ctx: Context, args: argparse.Namespace) -> int:
     today = register.today()
     lines = [
         f"{e.reg_number}  {e.registered_at.astimezone(ctx.config.tz):%d.%m.%Y}  {e.kind:<10} "
-        f"{e.status.value:<22} {e.due_date or '':<10} {'OVERDUE' if e.is_overdue(today) else ''}"
+        f"{e.status.value:<22} {e.due_date or ''!s:<10} {'OVERDUE' if e.is_overdue(today) else ''}"
         for e in entries
     ]
     ctx.out(

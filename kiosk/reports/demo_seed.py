@@ -385,6 +385,14 @@ def synthetic_activity(
         yield batch
 
 
+def has_demo_data(db: Database) -> bool:
+    with db.read() as s:
+        return (
+            s.scalar(select(Ticket.seq).where(Ticket.terminal_id == DEMO_TERMINAL).limit(1))
+            is not None
+        )
+
+
 def seed_demo(
     db: Database,
     config: Config,
