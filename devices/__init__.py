@@ -1,0 +1,1 @@
+"""Hardware of the kiosk: the thermal ticket printer (python-escpos) and the announcer."""
