@@ -39,7 +39,15 @@ from kiosk.feedback import Feedback
 from kiosk.i18n import gettext_for, ngettext_for
 from kiosk.messages import Messages, Registration
 from kiosk.models import utcnow
-from kiosk.printing import ComplaintReceipt, PrinterState, PrintResult, TicketPrinter, TicketSlip
+from kiosk.printing import (
+    NO_PRINTER,
+    PrinterState,
+    PrintResult,
+    TicketPrinter,
+    complaint_receipt,
+    print_issued_ticket,
+    ticket_slip,
+)
 from kiosk.queue import IssuedTicket, Queue
 from kiosk.search import SearchIndex
 from screens.theme import LARGE_TEXT_SCALE, theme_for
@@ -100,7 +108,7 @@ def make_printer(config: Config, db: Database) -> TicketPrinter | None:
     except ModuleNotFoundError:
         log.warning("devices/ is not installed: tickets are shown, not printed")
         return None
-    return factory.make_printer(config)
+    return factory.make_printer(config, db)
 
 
 def make_announcer(config: Config) -> Any:
@@ -112,9 +120,6 @@ def make_announcer(config: Config) -> Any:
     except ModuleNotFoundError:
         return None
     return announcer.Announcer(config.data_dir / "speech")
-
-
-NO_PRINTER = PrintResult(ok=False, state=PrinterState.OFFLINE, detail="no printer configured")
 
 
 class KioskApp(App):
@@ -309,26 +314,15 @@ class KioskApp(App):
     def print_ticket(self, ticket: IssuedTicket, service: Service | None) -> None:
         """Print the ticket in the background; the result lands in `print_result`."""
         self.print_result = None
-        lang = self.language
-        slip = TicketSlip(
-            language=lang,
-            site_name=self.kiosk_config[f"site.name_{lang}"],
-            unit_name=self.kiosk_config[f"site.unit_{lang}"],
-            label=ticket.label,
-            category_name=getattr(ticket, f"category_name_{lang}"),
-            service_name=service.text("name", lang) if service else None,
-            issued_at=ticket.issued_at.astimezone(self.kiosk_config.tz),
-            people_ahead=ticket.people_ahead,
-            estimated_wait_minutes=ticket.estimated_wait_minutes,
-            counters=ticket.counters,
-            qr_url=self.kiosk_config["site.feedback_url"],
+        slip = ticket_slip(
+            issued=ticket, config=self.kiosk_config, service=service, language=self.language
         )
         printer = self.printer
 
         def job() -> PrintResult:
-            result = printer.print_ticket(slip) if printer else NO_PRINTER
-            self.queue.record_print(ticket_uuid=ticket.uuid, ok=result.ok, detail=result.detail)
-            return result
+            return print_issued_ticket(
+                queue=self.queue, printer=printer, slip=slip, ticket_uuid=ticket.uuid
+            )
 
         def done(result: PrintResult) -> None:
             if self.current_ticket is ticket:
@@ -338,20 +332,8 @@ class KioskApp(App):
 
     def print_receipt(self, registration: Registration) -> None:
         self.receipt_result = None
-        lang = self.language
-        from kiosk.labels import REVIEW, label
-
-        receipt = ComplaintReceipt(
-            language=lang,
-            site_name=self.kiosk_config[f"site.name_{lang}"],
-            reg_number=registration.reg_number,
-            kind=registration.kind.value,
-            registered_at=registration.registered_at.astimezone(self.kiosk_config.tz),
-            due_date=registration.due_date,
-            review_status=label(REVIEW, registration.review_status.value, lang),
-            review_note=label(REVIEW, registration.review_note.value, lang)
-            if registration.review_note
-            else None,
+        receipt = complaint_receipt(
+            registration=registration, config=self.kiosk_config, language=self.language
         )
         printer = self.printer
         self._in_background(
