@@ -213,12 +213,10 @@ _meta = MetaData()
 TICKET_FACTS = Table(
     "report_ticket_facts",
     _meta,
-    Column("site_id", String(40)),
     Column("category", String(20)),
     Column("hour", Integer),
     Column("weekday", Integer),
     Column("day", Date),
-    Column("counter", Integer),
     Column("called", Integer),
     Column("no_show", Integer),
     Column("wait_s", Integer),
@@ -251,11 +249,10 @@ def _load_ticket_facts(
     steps = (
         select(
             TicketEvent.ticket_uuid.label("ticket_uuid"),
-            func.min(case((kind == "called", at))).label("first_called"),
-            func.max(case((kind.in_(("called", "serving")), at))).label("started"),
-            func.max(case((kind == "done", at))).label("done_at"),
-            func.max(case((kind == "done", TicketEvent.counter_number))).label("counter"),
-            func.max(case((kind == "no_show", 1), else_=0)).label("no_show"),
+            func.min(at).filter(kind == "called").label("first_called"),
+            func.max(at).filter(kind.in_(("called", "serving"))).label("started"),
+            func.max(at).filter(kind == "done").label("done_at"),
+            func.count().filter(kind == "no_show").label("no_show"),
         )
         .where(
             kind.in_(("called", "serving", "done", "no_show")),
@@ -269,14 +266,12 @@ def _load_ticket_facts(
     dialect = local.dialect
     facts = (
         select(
-            Ticket.site_id,
             func.coalesce(CatalogService.category, NO_CATEGORY),
             local.hour(Ticket.created_at),
             local.isoweekday(Ticket.created_at),
             Ticket.service_day,
-            steps.c.counter,
             case((steps.c.first_called.is_not(None), 1), else_=0),
-            case((and_(steps.c.no_show == 1, steps.c.done_at.is_(None)), 1), else_=0),
+            case((and_(steps.c.no_show > 0, steps.c.done_at.is_(None)), 1), else_=0),
             seconds_between(dialect, steps.c.first_called, Ticket.created_at),
             seconds_between(dialect, steps.c.done_at, steps.c.started),
         )
