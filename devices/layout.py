@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import textwrap
 
-import cyrtranslit
 from escpos.escpos import Escpos
 
 from kiosk.catalog import Service
 from kiosk.i18n import gettext_for, ngettext_for
 from kiosk.labels import (
     MESSAGE_KINDS,
-    REVIEW,
     SPEEDS,
     date_text,
     deadline_text,
@@ -25,6 +23,7 @@ from kiosk.labels import (
     wait_text,
 )
 from kiosk.printing import ComplaintReceipt, TicketSlip
+from kiosk.translit import to_latin
 
 CODE_PAGE = "CP866"
 
@@ -46,7 +45,7 @@ class Paper:
     ) -> None:
         """One or more lines, wrapped at the paper's width for the size, as the printer would."""
         if not self.cyrillic:
-            text = cyrtranslit.to_latin(text, "bg")
+            text = to_latin(text)
         style = (align, bold, size)
         # escpos' set() sends every attribute (~25 bytes): send it only when the style changes
         if style != self._style:
@@ -115,8 +114,7 @@ def receipt(paper: Paper, slip: ComplaintReceipt) -> None:
             bold=True,
         )
     if slip.review_note is not None:
-        reason = label(REVIEW, slip.review_note, slip.language)
-        paper.line(_("Not subject to review: {reason}").format(reason=reason))
+        paper.line(_("Not subject to review: {reason}").format(reason=slip.review_note))
     paper.rule()
     paper.line(_("Keep this receipt: quote the number when you ask about your message."))
     paper.cut()

@@ -19,7 +19,7 @@ from kiosk.labels import REVIEW, label
 
 if TYPE_CHECKING:
     from kiosk.messages import Registration
-    from kiosk.queue import IssuedTicket
+    from kiosk.queue import IssuedTicket, Queue
 
 
 class PrinterState(StrEnum):
@@ -112,3 +112,21 @@ def complaint_receipt(
         review_status=label(REVIEW, registration.review_status.value, language),
         review_note=label(REVIEW, note.value, language) if note else None,
     )
+
+
+NO_PRINTER = PrintResult(ok=False, state=PrinterState.OFFLINE, detail="no printer configured")
+
+
+def print_issued_ticket(
+    *, queue: Queue, printer: TicketPrinter | None, slip: TicketSlip, ticket_uuid: uuid.UUID
+) -> PrintResult:
+    """Print a ticket that is already in the database, and note on it whether paper came out.
+
+    Nothing is retried later: a stale ticket printed minutes after the visitor left would
+    only confuse the next one.
+    """
+    result = printer.print_ticket(slip) if printer is not None else NO_PRINTER
+    queue.record_print(
+        ticket_uuid=ticket_uuid, ok=result.ok, detail=result.detail or result.state.value
+    )
+    return result

@@ -15,10 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import cyrtranslit
 from rapidfuzz.distance import OSA
 
 from kiosk.catalog import Service
+from kiosk.translit import to_latin
 
 # Field weights: a word in the name says more about the service than one in its documents.
 WEIGHTS = {"name": 3.0, "description": 1.5, "documents": 1.0, "number": 3.0}
@@ -53,7 +53,7 @@ _INFORMAL = (("ts", "c"), ("zh", "j"))
 
 def fold(text: str) -> str:
     """Lowercase Latin spelling of any Bulgarian or English text, without accents."""
-    latin = cyrtranslit.to_latin(text.lower(), "bg").replace("ă", "a").replace("j", "y")
+    latin = to_latin(text.lower())
     for official, informal in _INFORMAL:
         latin = latin.replace(official, informal)
     return "".join(c for c in unicodedata.normalize("NFKD", latin) if not unicodedata.combining(c))

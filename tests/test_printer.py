@@ -1,0 +1,246 @@
+"""The ticket printer over a real serial port: the exact bytes, the status answers, the faults.
+
+The port is a pty pair: the kiosk opens the slave side with pyserial as it would
+/dev/ttyUSB0; on the master side a small printer model answers DLE EOT status queries
+with the bytes a real printer sends (or stays silent) and keeps everything else. That
+byte stream is the only stand-in: a paper sensor cannot exist on a test machine.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import tty
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select as sql_select
+
+from devices import status
+from devices.announcer import Announcer, spoken_call
+from devices.factory import make_printer
+from devices.printer import VirtualPrinter
+from devices.render import decode
+from kiosk.catalog import shipped_catalog
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.messages import Draft, Kind, Messages
+from kiosk.models import DeviceEvent, Ticket, TicketEvent
+from kiosk.printing import PrinterState, complaint_receipt, print_issued_ticket, ticket_slip
+from kiosk.queue import Queue
+from tests.support import Clock, make_config
+
+ONLINE, PAPER_OK = 0x12, 0x12
+
+
+class PrinterModel:
+    """The far end of the serial line: answers status queries, records the job bytes."""
+
+    def __init__(self, master: int) -> None:
+        self.master = master
+        self.answers: dict[int, int | None] = {1: ONLINE, 2: 0x12, 4: PAPER_OK}
+        self.received = bytearray()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        pending = bytearray()
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                pending += os.read(self.master, 4096)
+            except OSError:
+                return
+            while (i := pending.find(status.DLE_EOT)) != -1 and len(pending) >= i + 3:
+                self.received += pending[:i]
+                answer = self.answers.get(pending[i + 2])
+                del pending[: i + 3]
+                if answer is not None:
+                    os.write(self.master, bytes([answer]))
+            if status.DLE_EOT[:1] not in pending:
+                self.received += pending
+                pending.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+
+@pytest.fixture
+def serial_line(tmp_path: Path) -> Iterator[tuple[Config, PrinterModel]]:
+    master, slave = os.openpty()
+    tty.setraw(master)
+    model = PrinterModel(master)
+    config = make_config(
+        tmp_path,
+        printer__connection="serial",
+        printer__url=os.ttyname(slave),
+        printer__timeout_s=3.0,
+    )
+    yield config, model
+    model.stop()
+    os.close(master)
+    os.close(slave)
+
+
+def _issue_and_print(config: Config, db: Database, clock: Clock) -> tuple[object, object]:
+    queue = Queue(db, config, clock=clock)
+    service = next(s for s in shipped_catalog().services if s.id == "2016")
+    issued = queue.issue(category="А", service_id=service.id)
+    slip = ticket_slip(issued=issued, config=config, service=service, language="bg")
+    printer = make_printer(config, db)
+    result = print_issued_ticket(queue=queue, printer=printer, slip=slip, ticket_uuid=issued.uuid)
+    return issued, result
+
+
+def _wait_for(model: PrinterModel, needle: bytes) -> None:
+    for _ in range(100):
+        if needle in model.received:
+            return
+        threading.Event().wait(0.02)
+
+
+def test_the_ticket_reaches_the_port_as_cp866_text_with_native_qr(
+    serial_line, sqlite_db: Database, clock: Clock
+) -> None:
+    config, model = serial_line
+    issued, result = _issue_and_print(config, sqlite_db, clock)
+    assert result.ok and result.state is PrinterState.OK
+    _wait_for(model, b"\x1dV")
+    data = bytes(model.received)
+    assert data.startswith(b"\x1b@")  # initialise first
+    assert b"\x1bt\x11" in data  # code page 17: CP866
+    assert "А001".encode("cp866") in data and "наследници".encode("cp866") in data
+    assert b"\x1d(k\x1c\x001P0https://www.tvarditsa.bg/" in data  # native QR, store the data
+    assert b"\x1d(k\x03\x001Q0" in data  # … and print it
+    assert data.endswith(b"\x1dV\x00")  # the cut
+    job = decode(data)
+    assert job.initialised and job.code_pages == ["CP866"] and job.cut
+    assert job.qr_data == ["https://www.tvarditsa.bg/"]
+    assert "Вашият номер" in job.text and "Гишета 1, 2" in job.text
+    assert len(data) <= 600
+    with sqlite_db.read() as s:
+        kinds = list(
+            s.scalars(sql_select(TicketEvent.kind).where(TicketEvent.ticket_uuid == issued.uuid))
+        )
+    assert kinds == ["issued", "printed"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "state"),
+    [
+        ({1: ONLINE, 4: 0x72}, PrinterState.PAPER_OUT),  # paper end sensor
+        ({1: 0x1A, 2: 0x16}, PrinterState.COVER_OPEN),  # offline, cause: cover open
+        ({1: 0x1A, 2: 0x32}, PrinterState.PAPER_OUT),  # offline, stopped for paper
+        ({1: 0x1A, 2: 0x12}, PrinterState.OFFLINE),
+        ({1: None}, PrinterState.NO_ANSWER),  # switched off: silence
+    ],
+)
+def test_a_printer_fault_leaves_one_ticket_and_a_clear_result(
+    serial_line, sqlite_db: Database, clock: Clock, answers: dict, state: PrinterState
+) -> None:
+    config, model = serial_line
+    model.answers = answers
+    issued, result = _issue_and_print(config, sqlite_db, clock)
+    assert not result.ok and result.state is state
+    assert (
+        b"\x1b@" not in model.received
+    )  # nothing of the job was sent to a printer that cannot print
+    with sqlite_db.read() as s:
+        assert list(s.scalars(sql_select(Ticket.label))) == ["А001"]  # the ticket exists, once
+        kinds = list(
+            s.scalars(sql_select(TicketEvent.kind).where(TicketEvent.ticket_uuid == issued.uuid))
+        )
+        faults = list(s.scalars(sql_select(DeviceEvent.status)))
+    assert kinds == ["issued", "print_failed"]
+    assert faults == [state.value]  # staff see it in the panel
+
+
+def test_paper_near_end_still_prints_and_warns(
+    serial_line, sqlite_db: Database, clock: Clock
+) -> None:
+    config, model = serial_line
+    model.answers = {1: ONLINE, 4: 0x1E}
+    _, result = _issue_and_print(config, sqlite_db, clock)
+    assert result.ok and result.state is PrinterState.PAPER_NEAR_END
+    state = (
+        Health(sqlite_db, config).last_device("printer") if hasattr(Health, "last_device") else None
+    )
+    with sqlite_db.read() as s:
+        assert list(s.scalars(sql_select(DeviceEvent.status))) == ["paper_near_end"]
+
+
+def test_unplugged_printer_gives_a_result_not_an_exception(
+    tmp_path: Path, sqlite_db: Database, clock: Clock
+) -> None:
+    config = make_config(
+        tmp_path, printer__connection="serial", printer__url=str(tmp_path / "ttyUSB9")
+    )
+    issued, result = _issue_and_print(config, sqlite_db, clock)
+    assert not result.ok and result.state is PrinterState.OFFLINE
+    with sqlite_db.read() as s:
+        assert (
+            s.scalar(sql_select(TicketEvent.kind).where(TicketEvent.kind == "print_failed"))
+            == "print_failed"
+        )
+    assert issued.label == "А001"
+
+
+def test_virtual_printer_keeps_bytes_and_renders_png(
+    tmp_path: Path, sqlite_db: Database, clock: Clock
+) -> None:
+    config = make_config(tmp_path)
+    printer = make_printer(config)
+    assert isinstance(printer, VirtualPrinter)
+    queue = Queue(sqlite_db, config, clock=clock)
+    issued = queue.issue(category="Б")
+    result = printer.print_ticket(
+        ticket_slip(issued=issued, config=config, service=None, language="en")
+    )
+    assert result.ok and Path(result.detail).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    job = decode(printer.jobs[-1])
+    assert "Б001" in job.text and "Your number" in job.text
+    registration = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.COMPLAINT, text="Тест", anonymous=True)
+    )
+    printer.print_receipt(
+        complaint_receipt(registration=registration, config=config, language="bg")
+    )
+    receipt = decode(printer.jobs[-1])
+    assert (
+        registration.reg_number in receipt.text
+        and "Не подлежи на разглеждане: анонимно" in receipt.text
+    )
+
+
+def test_a_profile_without_cyrillic_gets_latin_letters(
+    tmp_path: Path, sqlite_db: Database, clock: Clock
+) -> None:
+    config = make_config(tmp_path, printer__profile="TM-U220")
+    printer = make_printer(config)
+    issued = Queue(sqlite_db, config, clock=clock).issue(category="А")
+    printer.print_ticket(ticket_slip(issued=issued, config=config, service=None, language="bg"))
+    data = printer.jobs[-1]
+    assert b"\x1bt\x11" not in data
+    assert "Obshtina Tvarditsa" in decode(data, profile="TM-U220").text
+
+
+def test_announcer_chime_and_bulgarian_speech(tmp_path: Path) -> None:
+    assert spoken_call("А023", 3, "bg") == "Номер А 23, гише 3"
+    announcer = Announcer(tmp_path)
+    chime = announcer.chime_wav()
+    call = announcer.call_wav("А023", 3, "bg")
+    with wave.open(str(chime)) as c, wave.open(str(call)) as w:
+        chime_frames, call_frames = c.getnframes(), w.getnframes()
+        assert w.getframerate() == c.getframerate()
+    if announcer.espeak:  # .ci/run installs espeak-ng: the call is the chime plus speech
+        assert call_frames > chime_frames * 2
+    else:
+        assert call == chime
+    assert announcer.call_wav("А023", 3, "bg") == call  # made once, then kept
