@@ -169,9 +169,6 @@ def test_paper_near_end_still_prints_and_warns(
     model.answers = {1: ONLINE, 4: 0x1E}
     _, result = _issue_and_print(config, sqlite_db, clock)
     assert result.ok and result.state is PrinterState.PAPER_NEAR_END
-    state = (
-        Health(sqlite_db, config).last_device("printer") if hasattr(Health, "last_device") else None
-    )
     with sqlite_db.read() as s:
         assert list(s.scalars(sql_select(DeviceEvent.status))) == ["paper_near_end"]
 
