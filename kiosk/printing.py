@@ -118,7 +118,7 @@ NO_PRINTER = PrintResult(ok=False, state=PrinterState.OFFLINE, detail="no printe
 
 
 def print_issued_ticket(
-    *, queue: Queue, printer: TicketPrinter | None, slip: TicketSlip, ticket_uuid: uuid.UUID
+    *, queue: Queue, printer: TicketPrinter | None, slip: TicketSlip
 ) -> PrintResult:
     """Print a ticket that is already in the database, and note on it whether paper came out.
 
@@ -126,7 +126,8 @@ def print_issued_ticket(
     only confuse the next one.
     """
     result = printer.print_ticket(slip) if printer is not None else NO_PRINTER
+    assert slip.ticket_uuid is not None, "the slip of an issued ticket"
     queue.record_print(
-        ticket_uuid=ticket_uuid, ok=result.ok, detail=result.detail or result.state.value
+        ticket_uuid=slip.ticket_uuid, ok=result.ok, detail=result.detail or result.state.value
     )
     return result

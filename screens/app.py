@@ -320,9 +320,7 @@ class KioskApp(App):
         printer = self.printer
 
         def job() -> PrintResult:
-            return print_issued_ticket(
-                queue=self.queue, printer=printer, slip=slip, ticket_uuid=ticket.uuid
-            )
+            return print_issued_ticket(queue=self.queue, printer=printer, slip=slip)
 
         def done(result: PrintResult) -> None:
             if self.current_ticket is ticket:

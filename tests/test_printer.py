@@ -95,7 +95,7 @@ def _issue_and_print(config: Config, db: Database, clock: Clock) -> tuple[object
     issued = queue.issue(category="А", service_id=service.id)
     slip = ticket_slip(issued=issued, config=config, service=service, language="bg")
     printer = make_printer(config, db)
-    result = print_issued_ticket(queue=queue, printer=printer, slip=slip, ticket_uuid=issued.uuid)
+    result = print_issued_ticket(queue=queue, printer=printer, slip=slip)
     return issued, result
 
 

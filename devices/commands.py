@@ -1,0 +1,68 @@
+"""Subcommands for the hardware: printer status and test print, the announcer."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from devices.announcer import Announcer
+from devices.factory import make_printer
+from kiosk.printing import TicketSlip
+
+if TYPE_CHECKING:
+    from kiosk.cli import Context
+
+
+def _printer_status(ctx: Context, args: argparse.Namespace) -> int:
+    result = make_printer(ctx.config, ctx.ready_db()).status()
+    ctx.out(
+        f"printer ({ctx.config['printer.connection']}): {result.state.value} {result.detail}".rstrip(),
+        {"ok": result.ok, "state": result.state.value, "detail": result.detail},
+    )
+    return 0 if result.ok else 1
+
+
+def _printer_test(ctx: Context, args: argparse.Namespace) -> int:
+    cfg, lang = ctx.config, args.lang
+    slip = TicketSlip(
+        language=lang,
+        site_name=cfg[f"site.name_{lang}"],
+        unit_name=cfg[f"site.unit_{lang}"],
+        label="А000",
+        category_name="TEST",
+        service_name=None,
+        issued_at=dt.datetime.now(cfg.tz),
+        people_ahead=0,
+        estimated_wait_minutes=0,
+        counters=tuple(c.number for c in cfg.counters),
+        qr_url=cfg["site.feedback_url"],
+    )
+    result = make_printer(cfg, ctx.ready_db()).print_ticket(slip)
+    ctx.out(
+        f"test print: {result.state.value} {result.detail}".rstrip(),
+        {"ok": result.ok, "state": result.state.value, "detail": result.detail},
+    )
+    return 0 if result.ok else 1
+
+
+def _announce(ctx: Context, args: argparse.Namespace) -> int:
+    path = Announcer(ctx.config.data_dir / "sounds").call_wav(args.label, args.counter, args.lang)
+    ctx.out(str(path), {"wav": str(path)})
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("printer", help="the ticket printer")
+    s = p.add_subparsers(dest="printer_command", required=True)
+    s.add_parser("status", help="read the printer's status (paper, cover, online)").set_defaults(
+        func=_printer_status
+    )
+    c = s.add_parser("test", help="print a test ticket")
+    c.add_argument("--lang", choices=("bg", "en"), default="bg")
+    c.set_defaults(func=_printer_test)
+    c = sub.add_parser("announce", help="make the call's WAV: chime and spoken number")
+    c.add_argument("label", help="ticket number, e.g. А023")
+    c.add_argument("counter", type=int)
+    c.add_argument("--lang", choices=("bg", "en"), default="bg")
+    c.set_defaults(func=_announce)
