@@ -142,6 +142,10 @@ class EscposPrinter(SlipPrinter):
         link = device.device
 
         def ask(n: int) -> int | None:
+            # a stale byte (an echo, a late answer) must not be read as this answer
+            reset = getattr(link, "reset_input_buffer", None)
+            if reset is not None:
+                reset()
             device._raw(status.query(n))
             answer = link.read(1) if hasattr(link, "read") else link.recv(1)
             return answer[0] if answer else None

@@ -16,8 +16,8 @@ from escpos.capabilities import get_profile
 from PIL import Image, ImageDraw, ImageFont
 
 PAPER_DOTS = 576  # 80 mm paper at 203 dpi
-MARGIN = 16
-BASE_FONT = 22
+MARGIN = 10
+BASE_FONT = 21  # 42 columns of DejaVu Sans Mono (0.6 em) fit the 556 dots between margins
 
 
 @dataclass
