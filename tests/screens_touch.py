@@ -12,6 +12,7 @@ def tap(widget: Any, frames: int = 2) -> None:
 
     from screens import headless
 
+    headless.pump(1)  # a screen switched to just now is in the window from the next frame
     assert widget.get_root_window() is not None, f"{widget} is not on screen"
     x, y = widget.to_window(*widget.center)
     touch = UnitTestTouch(x, y)
