@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from kiosk.models import DeviceEvent
+from kiosk.models import DeviceEvent, SyncRun
 from tests.screens_touch import tap, texts, type_keys, wait_for
 
 pytest_plugins = ["tests.screens_fixtures"]
@@ -142,6 +142,11 @@ def test_staff_gesture_and_pin_open_the_admin_screen(app: Any) -> None:
     assert "досега не е правена" in admin.status_text  # no sync has run on this database
     wait_for(lambda: "проверка" not in admin.printer_text)
     assert "ok" in admin.printer_text
+    # a nightly run that failed is what staff see next
+    with app.db.write() as s:
+        s.add(SyncRun(started_at=app.test_clock(), ok=False, pushed={}, error="connection refused"))
+    tap(admin.ids.refresh)
+    assert "неуспешна: connection refused" in admin.status_text
     tap(admin.ids.paper_replaced)
     with app.db.read() as s:
         event = s.scalars(select(DeviceEvent).order_by(DeviceEvent.seq.desc()).limit(1)).one()
