@@ -1,0 +1,156 @@
+"""The staff web application: `create_app(config, db)` gathers the routers in `ROUTERS`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kiosk.config import Config
+from kiosk.counters import Counters
+from kiosk.db import Database
+from kiosk.health import Health
+from kiosk.models import utcnow
+from kiosk.queue import Queue
+from kiosk.staff import Staff
+from kiosk.web.app_info import version
+from kiosk.web.board import board_payload
+from kiosk.web.deps import TEMPLATES_DIR, Announcer, Site
+from kiosk.web.events import EventFeed
+from kiosk.web.security import RateLimit, session_secret
+
+# Routers by module name; another package adds its pages by appending "<module>:router".
+ROUTERS = [
+    "kiosk.web.routes.auth:router",
+    "kiosk.web.routes.board:router",
+    "kiosk.web.routes.panel:router",
+    "kiosk.web.routes.admin:router",
+]
+MAX_BODY_BYTES = 64 * 1024
+SESSION_HOURS = 12
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; media-src 'self'; frame-ancestors 'none'",
+    ),
+]
+
+
+class LimitsMiddleware:
+    """Refuses request bodies over a size (413) and adds the security headers to responses."""
+
+    def __init__(self, app: ASGIApp, *, max_body: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await Response("request too large", status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise HTTPException(status_code=413, detail="request too large")
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, limited_receive, send_with_headers)
+
+
+def _load(spec: str) -> Any:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def create_app(
+    config: Config,
+    db: Database,
+    *,
+    announcer: Announcer | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+    routers: list[str] | None = None,
+    poll_seconds: float = 0.25,
+) -> FastAPI:
+    """The web app for one site; `announcer` makes the board's spoken calls (optional)."""
+    queue = Queue(db, config, clock=clock)
+    counters = Counters(db, config, clock=clock)
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    site = Site(
+        config=config,
+        db=db,
+        clock=clock,
+        queue=queue,
+        staff=Staff(db, config, clock=clock),
+        counters=counters,
+        health=Health(db, config, clock=clock),
+        templates=templates,
+        feed=EventFeed(
+            latest_seq=counters.latest_event_seq,
+            snapshot=lambda: board_payload(queue),
+            poll_seconds=poll_seconds,
+        ),
+        login_limit=RateLimit(),
+        announcer=announcer,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await site.feed.close()
+
+    app = FastAPI(
+        title="Obshtina kiosk — staff web",
+        description="Counter panel, lobby board and admin pages of the one-stop service centre.",
+        version=version(),
+        lifespan=lifespan,
+    )
+    app.state.site = site
+    secret, _ = session_secret(config)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="kiosk_session",
+        max_age=SESSION_HOURS * 3600,
+        same_site="strict",
+        https_only=False,
+    )
+    app.add_middleware(LimitsMiddleware)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    for spec in routers if routers is not None else ROUTERS:
+        app.include_router(_load(spec))
+
+    @app.exception_handler(HTTPException)
+    async def _login_first(request: Request, exc: HTTPException) -> Response:
+        # Pages send a visitor who is not signed in to the login form; the API answers 401.
+        if exc.status_code == 401 and not request.url.path.startswith("/api/"):
+            return RedirectResponse("/login", status_code=303)
+        return await http_exception_handler(request, exc)
+
+    return app

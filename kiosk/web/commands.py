@@ -1,0 +1,131 @@
+"""`kiosk serve` and `kiosk staff add|list|disable`: the staff web and its accounts."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import TYPE_CHECKING
+
+from kiosk.staff import Role, Staff, StaffError
+
+if TYPE_CHECKING:
+    from kiosk.cli import Context
+
+
+def _serve(ctx: Context, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kiosk.web.app import create_app
+    from kiosk.web.security import session_secret
+
+    try:
+        from devices.announcer import Announcer
+    except ModuleNotFoundError:  # the board then shows calls without the spoken announcement
+        announcer = None
+    else:
+        announcer = Announcer(ctx.config.data_dir / "announcements")
+    db = ctx.ready_db()
+    _, generated = session_secret(ctx.config)
+    if generated is not None:
+        print(f"generated a session key into {generated} (mode 0600); keep it private")
+    host = args.host or ctx.config["web.host"]
+    port = args.port or ctx.config["web.port"]
+    print(f"staff web on http://{host}:{port}/  (board: /board, counter panel: /panel)")
+    uvicorn.run(
+        create_app(ctx.config, db, announcer=announcer),
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=False,
+    )
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise StaffError("the two passwords differ")
+    return first
+
+
+def _staff_add(ctx: Context, args: argparse.Namespace) -> int:
+    staff = Staff(ctx.ready_db(), ctx.config)
+    try:
+        account = staff.add(
+            username=args.username,
+            password=_read_password(args),
+            role=Role(args.role),
+            counter=args.counter,
+            display_name=args.name,
+        )
+    except StaffError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    where = f" at counter {account.counter_number}" if account.counter_number else ""
+    ctx.out(
+        f"{account.username}: {account.role.value}{where}",
+        {
+            "username": account.username,
+            "role": account.role.value,
+            "counter": where and account.counter_number,
+        },
+    )
+    return 0
+
+
+def _staff_list(ctx: Context, args: argparse.Namespace) -> int:
+    accounts = Staff(ctx.ready_db(), ctx.config).accounts()
+    ctx.out(
+        "\n".join(
+            f"{a.username:20} {a.role.value:8} {a.counter_number or '-':>3} "
+            f"{'active' if a.active else 'disabled'}  {a.display_name}"
+            for a in accounts
+        )
+        or "no accounts",
+        [
+            {
+                "username": a.username,
+                "role": a.role.value,
+                "counter": a.counter_number,
+                "active": a.active,
+            }
+            for a in accounts
+        ],
+    )
+    return 0
+
+
+def _staff_disable(ctx: Context, args: argparse.Namespace) -> int:
+    try:
+        Staff(ctx.ready_db(), ctx.config).set_active(username=args.username, active=False)
+    except StaffError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    ctx.out(f"{args.username}: disabled", {"username": args.username, "active": False})
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the staff web: counter panel, lobby board, admin")
+    p.add_argument("--host", help="bind address (default: web.host, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: web.port)")
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("staff", help="staff accounts of the web")
+    s = p.add_subparsers(dest="staff_command", required=True)
+    a = s.add_parser("add", help="add an account or set its password, role and counter")
+    a.add_argument("username")
+    a.add_argument("--role", choices=[r.value for r in Role], required=True)
+    a.add_argument("--counter", type=int, help="the counter a clerk works at")
+    a.add_argument("--name", help="display name")
+    a.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin, no prompt"
+    )
+    a.set_defaults(func=_staff_add)
+    s.add_parser("list", help="list the accounts").set_defaults(func=_staff_list)
+    d = s.add_parser("disable", help="disable an account")
+    d.add_argument("username")
+    d.set_defaults(func=_staff_disable)

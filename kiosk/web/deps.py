@@ -1,0 +1,156 @@
+"""What the web's routers depend on: the site's services, the signed-in user, CSRF, templates.
+
+Other packages add pages as routers (see `ROUTERS` in kiosk/web/app.py) and use these:
+`get_site` for the domain objects, `require_role(...)` for the user, `csrf_protect` on every
+state-changing route, `render(...)` for a page that extends `base.html`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from kiosk.config import Config
+from kiosk.counters import Counters
+from kiosk.db import Database
+from kiosk.health import Health
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_for, ngettext_for
+from kiosk.queue import Queue
+from kiosk.staff import Role, Staff, StaffAccount
+from kiosk.web.events import EventFeed
+from kiosk.web.security import RateLimit, csrf_token, csrf_valid
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass(frozen=True)
+class NavLink:
+    path: str
+    label: str  # English source text; base.html translates it
+    roles: tuple[Role, ...]
+
+
+# The nav bar of base.html; a package that adds pages appends its own link here.
+NAV_LINKS: list[NavLink] = [
+    NavLink("/panel", "Counter panel", (Role.CLERK, Role.ADMIN)),
+    NavLink("/board", "Lobby board", (Role.CLERK, Role.ADMIN, Role.QUALITY)),
+    NavLink("/admin", "Administration", (Role.ADMIN,)),
+]
+
+
+class Announcer(Protocol):
+    def call_wav(self, label: str, counter: int, language: str) -> Path: ...
+
+
+@dataclass
+class Site:
+    """The domain objects of the one site this server serves."""
+
+    config: Config
+    db: Database
+    clock: Callable[[], dt.datetime]
+    queue: Queue
+    staff: Staff
+    counters: Counters
+    health: Health
+    templates: Jinja2Templates
+    feed: EventFeed
+    login_limit: RateLimit
+    announcer: Announcer | None
+
+
+def get_site(request: Request) -> Site:
+    return request.app.state.site
+
+
+def language(request: Request) -> str:
+    lang = request.session.get("lang", DEFAULT_LANGUAGE)
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def translator(request: Request) -> Callable[[str], str]:
+    return gettext_for(language(request), "kiosk.web")
+
+
+SiteDep = Annotated[Site, Depends(get_site)]
+
+
+def optional_user(request: Request, site: SiteDep) -> StaffAccount | None:
+    """The signed-in account, read again on each request so a deactivation takes effect."""
+    username = request.session.get("user")
+    if not username:
+        return None
+    account = site.staff.account(username)
+    if account is None or not account.active:
+        request.session.pop("user", None)
+        return None
+    return account
+
+
+OptionalUser = Annotated[StaffAccount | None, Depends(optional_user)]
+
+
+def current_user(account: OptionalUser) -> StaffAccount:
+    if account is None:
+        raise HTTPException(status_code=401, detail="sign in first")
+    return account
+
+
+def require_role(*roles: Role) -> Callable[..., StaffAccount]:
+    """A dependency that lets through only accounts with one of the roles."""
+
+    def check(account: Annotated[StaffAccount, Depends(current_user)]) -> StaffAccount:
+        if account.role not in roles:
+            raise HTTPException(status_code=403, detail="your role does not allow this")
+        return account
+
+    return check
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse a state-changing request without the session's CSRF token (header or form field)."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not csrf_valid(request.session, sent):
+        raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    user: StaffAccount | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """A page with what base.html needs: translations, the user, the CSRF token, the language."""
+    site = get_site(request)
+    lang = language(request)
+    return site.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "_": gettext_for(lang, "kiosk.web"),
+            "ngettext": ngettext_for(lang, "kiosk.web"),
+            "lang": lang,
+            "user": user,
+            "csrf": csrf_token(request.session),
+            "nav": [link for link in NAV_LINKS if user is not None and user.role in link.roles],
+            **context,
+        },
+        status_code=status_code,
+    )

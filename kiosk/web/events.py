@@ -1,0 +1,65 @@
+"""Live queue changes for Server-Sent Events, seen by polling the shared database.
+
+The kiosk is another process, so nothing tells this server when a ticket is issued or
+called. One poller per server reads the newest event number every few hundred
+milliseconds and, when it moved, fans the queue's status out to every subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+POLL_SECONDS = 0.25
+
+
+class EventFeed:
+    def __init__(
+        self,
+        *,
+        latest_seq: Callable[[], int],
+        snapshot: Callable[[], dict[str, Any]],
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        self.latest_seq = latest_seq
+        self.snapshot = snapshot
+        self.poll_seconds = poll_seconds
+        self.seq = -1
+        self.last: str | None = None
+        self._subscribers: set[asyncio.Queue[str]] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _poll(self) -> None:
+        while True:
+            try:
+                seq = await asyncio.to_thread(self.latest_seq)
+                if seq != self.seq:
+                    data = await asyncio.to_thread(self.snapshot)
+                    self.seq = seq
+                    self.last = json.dumps(data, ensure_ascii=False, default=str)
+                    for q in list(self._subscribers):
+                        q.put_nowait(self.last)
+            except Exception:
+                await asyncio.sleep(1)
+            await asyncio.sleep(self.poll_seconds)
+
+    def subscribe(self) -> asyncio.Queue[str]:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._poll())
+        q: asyncio.Queue[str] = asyncio.Queue()
+        if self.last is not None:
+            q.put_nowait(self.last)
+        self._subscribers.add(q)
+        return q
+
+    def unsubscribe(self, q: asyncio.Queue[str]) -> None:
+        self._subscribers.discard(q)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task

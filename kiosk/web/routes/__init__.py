@@ -1,0 +1,1 @@
+"""The web\x27s routers, one per resource."""

@@ -1,0 +1,75 @@
+"""Signing in and out, and the language of the pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kiosk.i18n import LANGUAGES
+from kiosk.staff import Role, StaffAccount
+from kiosk.web.deps import OptionalUser, SiteDep, csrf_protect, render, translator
+
+router = APIRouter(tags=["sign-in"])
+
+
+def home_for(account: StaffAccount) -> str:
+    if account.role is Role.ADMIN:
+        return "/admin"
+    if account.counter_number is not None:
+        return "/panel"
+    return "/board"
+
+
+@router.get("/", include_in_schema=False)
+def home(account: OptionalUser) -> Response:
+    return RedirectResponse(home_for(account) if account else "/login", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_form(request: Request) -> Response:
+    return render(request, "login.html")
+
+
+@router.post("/login", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=60)],
+    password: Annotated[str, Form(max_length=200)],
+    site: SiteDep,
+) -> Response:
+    _ = translator(request)
+    host = request.client.host if request.client else "?"
+    key = (username.strip().lower(), host)
+    if site.login_limit.blocked(key):
+        return render(
+            request,
+            "login.html",
+            error=_("Too many failed attempts. Wait a minute and try again."),
+            status_code=429,
+        )
+    account = site.staff.authenticate(username=username, password=password)
+    if account is None:
+        site.login_limit.fail(key)
+        return render(
+            request, "login.html", error=_("Wrong username or password."), status_code=401
+        )
+    site.login_limit.clear(key)
+    lang = request.session.get("lang")
+    request.session.clear()  # a new session on sign-in, so a planted cookie gains nothing
+    request.session.update({"user": account.username, **({"lang": lang} if lang else {})})
+    return RedirectResponse(home_for(account), status_code=303)
+
+
+@router.post("/logout", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/language", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def set_language(request: Request, lang: Annotated[str, Form(max_length=2)]) -> Response:
+    if lang in LANGUAGES:
+        request.session["lang"] = lang
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,150 @@
+"""The clerk's counter panel: its page and the JSON calls behind its buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from kiosk.queue import QueueError, TicketView
+from kiosk.staff import Role, StaffAccount
+from kiosk.web.deps import Site, SiteDep, csrf_protect, render, require_role
+
+router = APIRouter(tags=["counter panel"])
+Clerk = Annotated[StaffAccount, Depends(require_role(Role.CLERK, Role.ADMIN))]
+
+
+def counter_of(account: StaffAccount) -> int:
+    if account.counter_number is None:
+        raise HTTPException(status_code=403, detail="your account has no counter")
+    return account.counter_number
+
+
+@dataclass(frozen=True)
+class WaitingCategory:
+    code: str
+    name_bg: str
+    name_en: str
+    waiting: int
+
+
+@dataclass(frozen=True)
+class PanelView:
+    counter: int
+    clerk: str
+    now: dt.datetime
+    current: TicketView | None
+    served_today: int
+    categories: list[WaitingCategory]
+    waiting: list[str]
+    transfer_categories: list[str]
+    transfer_counters: list[int]
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ticket: TicketView | None
+
+
+class TransferRequest(BaseModel):
+    to_category: str | None = Field(default=None, min_length=1, max_length=1)
+    to_counter: int | None = Field(default=None, ge=1, le=999)
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class CallTicketRequest(BaseModel):
+    label: str = Field(min_length=2, max_length=4)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+@router.get("/panel", response_class=HTMLResponse, include_in_schema=False)
+def panel_page(request: Request, account: Clerk) -> Response:
+    return render(request, "panel.html", user=account, counter=counter_of(account))
+
+
+@router.get("/api/panel")
+def panel_data(account: Clerk, site: SiteDep) -> PanelView:
+    """The counter's current ticket, its waiting queue and today's served count."""
+    number = counter_of(account)
+    status = site.queue.status(recent=0)
+    mine = next((c for c in status.counters if c.number == number), None)
+    if mine is None:
+        raise HTTPException(status_code=409, detail=f"counter {number} is closed")
+    served = set(mine.categories)
+    return PanelView(
+        counter=number,
+        clerk=account.username,
+        now=site.clock(),
+        current=mine.current,
+        served_today=mine.served_today,
+        categories=[
+            WaitingCategory(code=c.code, name_bg=c.name_bg, name_en=c.name_en, waiting=c.waiting)
+            for c in status.categories
+            if c.code in served
+        ],
+        waiting=[t.label for t in site.queue.waiting(categories=sorted(served))][:50],
+        transfer_categories=[c.code for c in status.categories],
+        transfer_counters=[c.number for c in status.counters if c.number != number],
+    )
+
+
+def _act(site: Site, account: StaffAccount, action: str, **kwargs: object) -> ActionResult:
+    try:
+        ticket = getattr(site.queue, action)(
+            counter=counter_of(account), clerk=account.username, **kwargs
+        )
+    except QueueError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return ActionResult(ticket=ticket)
+
+
+ACTIONS = {
+    "call": "call_next",
+    "recall": "recall",
+    "start": "start",
+    "finish": "finish",
+    "no-show": "no_show",
+}
+
+
+@router.post("/api/panel/transfer", dependencies=[Depends(csrf_protect)])
+def transfer(
+    body: TransferRequest,
+    account: Clerk,
+    site: SiteDep,
+) -> ActionResult:
+    """Send the current ticket to another category's queue or to one counter."""
+    return _act(
+        site,
+        account,
+        "transfer",
+        to_category=body.to_category,
+        to_counter=body.to_counter,
+        reason=body.reason,
+    )
+
+
+@router.post("/api/panel/call-ticket", dependencies=[Depends(csrf_protect)])
+def call_ticket(
+    body: CallTicketRequest,
+    account: Clerk,
+    site: SiteDep,
+) -> ActionResult:
+    """Call one waiting ticket out of order; the reason is recorded with the call."""
+    return _act(site, account, "call_ticket", label=body.label.upper(), reason=body.reason)
+
+
+@router.post("/api/panel/{action}", dependencies=[Depends(csrf_protect)])
+def act(
+    action: Literal["call", "recall", "start", "finish", "no-show"],
+    account: Clerk,
+    site: SiteDep,
+) -> ActionResult:
+    """call (next), recall, start, finish or no-show on the counter's current ticket."""
+    return _act(site, account, ACTIONS[action])

@@ -1,0 +1,67 @@
+"""The session key, CSRF tokens and the login rate limit."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+
+from kiosk.config import Config
+
+SECRET_FILE = "web_secret"
+
+
+def session_secret(config: Config) -> tuple[str, Path | None]:
+    """The key that signs session cookies, and the file it was generated into (if it was)."""
+    configured = config.secret("web.secret")
+    if configured:
+        return configured, None
+    path = config.data_dir / SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip(), None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fp:
+        fp.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip(), path
+
+
+def csrf_token(session: dict) -> str:
+    """The session's CSRF token, made on first use."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def csrf_valid(session: dict, sent: str | None) -> bool:
+    expected = session.get("csrf")
+    return bool(expected and sent and hmac.compare_digest(expected, sent))
+
+
+class RateLimit:
+    """At most `attempts` failures per key in a sliding `window` of seconds."""
+
+    def __init__(self, *, attempts: int = 5, window: float = 60.0) -> None:
+        self.attempts = attempts
+        self.window = window
+        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        failures = self._failures[key]
+        cutoff = time.monotonic() - self.window
+        while failures and failures[0] < cutoff:
+            failures.popleft()
+        return failures
+
+    def blocked(self, key: tuple[str, str]) -> bool:
+        return len(self._recent(key)) >= self.attempts
+
+    def fail(self, key: tuple[str, str]) -> None:
+        self._recent(key).append(time.monotonic())
+
+    def clear(self, key: tuple[str, str]) -> None:
+        self._failures.pop(key, None)

@@ -1,0 +1,108 @@
+"use strict";
+
+(function () {
+  const root = document.getElementById("panel");
+  const $ = (id) => document.getElementById(id);
+  const message = $("message");
+  const categoryText = $("label-category").innerHTML;
+  const counterText = $("label-counter").innerHTML;
+  let current = null;
+  let offset = 0; // server clock minus browser clock, so the timer uses the server's time
+
+  function say(text, isError) {
+    message.textContent = text || "";
+    message.classList.toggle("error", !!isError);
+  }
+
+  function fillSelect(select, options) {
+    const keep = select.value;
+    select.replaceChildren();
+    options.forEach(([value, text]) => {
+      const o = document.createElement("option");
+      o.value = value;
+      o.textContent = text;
+      select.appendChild(o);
+    });
+    if ([...select.options].some((o) => o.value === keep)) select.value = keep;
+  }
+
+  function show(view) {
+    offset = new Date(view.now) - new Date();
+    current = view.current && ["called", "serving"].includes(view.current.status) ? view.current : null;
+    $("current-label").textContent = current ? current.label : "—";
+    $("current-status").textContent = current ? root.dataset["status" + current.status[0].toUpperCase() + current.status.slice(1)] : root.dataset.none;
+    $("served-today").textContent = view.served_today;
+    const ul = $("waiting-categories");
+    ul.replaceChildren();
+    view.categories.forEach((c) => {
+      const li = document.createElement("li");
+      li.textContent = c.code + " · " + (document.documentElement.lang === "bg" ? c.name_bg : c.name_en) + ": ";
+      const b = document.createElement("strong");
+      b.textContent = c.waiting;
+      li.appendChild(b);
+      ul.appendChild(li);
+    });
+    fillSelect($("transfer-target"), [
+      ...view.transfer_categories.map((c) => ["category:" + c, categoryText.replace("{code}", c)]),
+      ...view.transfer_counters.map((n) => ["counter:" + n, counterText.replace("{number}", n)]),
+    ]);
+    fillSelect($("waiting-labels"), view.waiting.map((l) => [l, l]));
+    tickTimer();
+  }
+
+  function tickTimer() {
+    if (!current) { $("timer").textContent = ""; return; }
+    const since = new Date(current.serving_at || current.called_at);
+    const s = Math.max(0, Math.floor((Date.now() + offset - since) / 1000));
+    $("timer").textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+  setInterval(tickTimer, 1000);
+
+  async function refresh() {
+    const response = await fetch("/api/panel", { credentials: "same-origin" });
+    if (response.status === 401) { location.href = "/login"; return; }
+    if (response.ok) show(await response.json());
+  }
+
+  async function act(action, body) {
+    try {
+      const result = await postJSON("/api/panel/" + action, body);
+      if (action === "call" && !result.ticket) say(root.dataset.nobody);
+      else say(result.ticket ? result.ticket.label : "");
+    } catch (err) {
+      say(err.message, true);
+    }
+    await refresh();
+  }
+
+  document.querySelectorAll("[data-action]").forEach((b) =>
+    b.addEventListener("click", () => act(b.dataset.action)));
+
+  $("transfer-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const [kind, value] = $("transfer-target").value.split(":");
+    const reason = e.target.reason.value || null;
+    act("transfer", kind === "category"
+      ? { to_category: value, reason }
+      : { to_counter: Number(value), reason });
+  });
+  $("call-ticket-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    act("call-ticket", { label: $("waiting-labels").value, reason: e.target.reason.value });
+    e.target.reason.value = "";
+  });
+
+  const keys = { n: "call", r: "recall", s: "start", d: "finish", x: "no-show" };
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.altKey || e.metaKey || e.target.closest("input, select, textarea")) return;
+    const key = e.key.toLowerCase();
+    if (keys[key]) { e.preventDefault(); act(keys[key]); }
+    else if (key === "t") { e.preventDefault(); $("transfer-target").focus(); }
+  });
+
+  liveQueue(() => refresh(), (ok) => {
+    if (!ok) say(root.dataset.offline, true);
+    else if (message.textContent === root.dataset.offline) say("");
+  });
+  refresh();
+})();
