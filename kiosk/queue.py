@@ -259,8 +259,11 @@ class Queue(SiteBound):
             raise UnknownCategory(f"no ticket category {code!r}")
         return category
 
-    def _counter_categories(self, s: Session, counter: int) -> list[str]:
-        row = s.get(Counter, counter)
+    def _counter_categories(self, s: Session, counter: int, *, lock: bool = False) -> list[str]:
+        # lock=True serialises the counter's own actions on PostgreSQL (a double click on
+        # "call next"), as BEGIN IMMEDIATE does on SQLite: otherwise each of two concurrent
+        # calls finishes the same old ticket and calls a new one, leaving one stuck "called"
+        row = s.get(Counter, counter, with_for_update=lock)
         if row is None or not row.active:
             raise UnknownCounter(f"no counter {counter}")
         return list(
@@ -474,7 +477,7 @@ class Queue(SiteBound):
         now = self.clock()
         day = self.today(now)
         with self.db.write() as s:
-            served = self._counter_categories(s, counter)
+            served = self._counter_categories(s, counter, lock=True)
             self._finish_active(s, counter, now, clerk)
             query = (
                 select(QueueState)
@@ -509,7 +512,7 @@ class Queue(SiteBound):
         now = self.clock()
         day = self.today(now)
         with self.db.write() as s:
-            self._counter_categories(s, counter)
+            self._counter_categories(s, counter, lock=True)
             query = select(QueueState).where(
                 QueueState.service_day == day,
                 QueueState.label == label,
@@ -543,7 +546,7 @@ class Queue(SiteBound):
     ) -> TicketView:
         now = self.clock()
         with self.db.write() as s:
-            self._counter_categories(s, counter)
+            self._counter_categories(s, counter, lock=True)
             row = self._active(s, counter, lock=True)
             if row is None:
                 raise NoActiveTicket(f"counter {counter} has no called ticket")
@@ -591,7 +594,7 @@ class Queue(SiteBound):
             raise ValueError("transfer to exactly one of a category or a counter")
         now = self.clock()
         with self.db.write() as s:
-            self._counter_categories(s, counter)
+            self._counter_categories(s, counter, lock=True)
             if to_category is not None:
                 self._category(s, to_category)
             else:
