@@ -1,0 +1,182 @@
+"""The counter panel and the lobby board in Debian's Chromium against a live uvicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from sqlalchemy import select
+
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.messages import Draft, Kind, Messages
+from kiosk.models import TicketEvent
+from kiosk.queue import Queue, Status
+from tests.support import Clock
+from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer
+
+pytest_plugins = ["tests.web_fixtures"]
+CHROMIUM = "/usr/bin/chromium"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="bg-BG")
+    yield ctx
+    ctx.close()
+
+
+def sign_in(ctx: BrowserContext, live: LiveServer, username: str) -> Page:
+    page = ctx.new_page()
+    page.goto(f"{live.url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    return page
+
+
+def test_call_shows_on_board_then_recall_transfer_no_show(
+    live: LiveServer,
+    browser: Browser,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    first, second = queue.issue(category="А"), queue.issue(category="А")
+
+    board_ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    board = board_ctx.new_page()
+    board.goto(f"{live.url}/board")
+    expect(board.locator("#waiting li").first.locator(".count")).to_have_text("2")
+
+    panel = sign_in(context, live, "maria")
+    expect(panel).to_have_url(f"{live.url}/panel")
+    expect(panel.locator("#waiting-labels option")).to_have_count(2)
+    with panel.expect_response(f"{live.url}/api/panel/call"):
+        panel.click("[data-action=call]")
+    newest = board.locator("#calls li.newest")
+    expect(newest.locator(".num")).to_have_text(first.label, timeout=1000)
+    expect(newest.locator(".ctr")).to_have_text("1")
+    expect(panel.locator("#current-label")).to_have_text(first.label)
+
+    panel.keyboard.press("r")  # recall by the keyboard shortcut
+    panel.keyboard.press("s")
+    expect(panel.locator("#current-status")).to_have_text("Обслужва се")
+
+    panel.select_option("#transfer-target", "category:Б")
+    panel.fill("#transfer-form input[name=reason]", "данъчна оценка")
+    panel.click("#transfer-form button")
+    expect(panel.locator("#current-label")).to_have_text("—")
+    moved = queue.ticket(first.uuid)
+    assert moved is not None and moved.status is Status.WAITING and moved.category_code == "Б"
+
+    panel.click("[data-action=call]")
+    expect(panel.locator("#current-label")).to_have_text(second.label)
+    expect(board.locator("#calls li.newest .num")).to_have_text(second.label)
+    panel.click("[data-action=no-show]")
+    expect(panel.locator("#current-label")).to_have_text("—")
+    assert queue.ticket(second.uuid).status is Status.NO_SHOW
+
+    with sqlite_db.read() as s:
+        events = s.execute(
+            select(TicketEvent.kind, TicketEvent.clerk, TicketEvent.counter_number)
+            .where(TicketEvent.kind != "issued")
+            .order_by(TicketEvent.seq)
+        ).all()
+    assert [e.kind for e in events] == [
+        "called",
+        "recalled",
+        "serving",
+        "transferred",
+        "called",
+        "no_show",
+    ]
+    assert {e.clerk for e in events} == {"maria"}
+    board_ctx.close()
+
+
+def test_wrong_password_is_refused(live: LiveServer, context: BrowserContext) -> None:
+    page = context.new_page()
+    page.goto(f"{live.url}/login")
+    page.fill("input[name=username]", "maria")
+    page.fill("input[name=password]", "not the password")
+    with page.expect_response(f"{live.url}/login") as response:
+        page.click("button.primary")
+    assert response.value.status == 401
+    expect(page.locator(".error")).to_be_visible()
+    assert page.context.request.get(f"{live.url}/api/panel").status == 401
+
+
+def test_form_without_csrf_token_is_refused(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    page = sign_in(context, live, "admin")
+    expect(page).to_have_url(f"{live.url}/admin")
+    response = context.request.post(
+        f"{live.url}/admin/counters/1", form={"categories": "Б", "active": "on"}
+    )
+    assert response.status == 403
+    response = context.request.post(f"{live.url}/api/panel/call")
+    assert response.status == 403
+    counter_1 = Queue(sqlite_db, config, clock=clock).status().counters[0]
+    assert counter_1.categories == ("А", "П")
+
+
+def test_visitor_script_shows_as_text(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    text = '<script>window.pwned = 1</script><img src=x onerror="window.pwned=2"> Бавно'
+    Messages(sqlite_db, config, clock=clock).submit(Draft(kind=Kind.OPINION, text=text))
+    page = sign_in(context, live, "admin")
+    shown = page.locator("#feedback .text").first
+    expect(shown).to_have_text(text)
+    assert page.evaluate("window.pwned === undefined")
+    assert page.locator("#feedback script, #feedback img").count() == 0
+
+
+def test_screenshots_at_full_hd(
+    live: LiveServer,
+    browser: Browser,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+    tmp_path: Path,
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    for code in "ААБВГАП":
+        queue.issue(category=code)
+    for counter in (2, 3, 4, 1):
+        queue.call_next(counter=counter, clerk="demo")
+    panel = sign_in(context, live, "maria")
+    expect(panel.locator("#current-label")).to_have_text("А001")
+    panel.locator("#served-today").wait_for()
+    board = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    board.goto(f"{live.url}/board")
+    expect(board.locator("#calls li.newest .num")).to_have_text("А001")
+    shots = {"web-panel.png": panel, "web-board.png": board}
+    for name, page in shots.items():
+        page.screenshot(path=str(tmp_path / name))
+        with Image.open(tmp_path / name) as image:
+            assert image.size == (1920, 1080)
+        if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+            shutil.copy(tmp_path / name, DOCS / name)
+    board.context.close()
