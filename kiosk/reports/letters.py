@@ -24,8 +24,14 @@ OTHER_SUBJECT = _("Regarding your message No. {reg} of {date}")
 
 
 def render_letter(
-    letter: Letter, *, message_kind: str, config: Config, language: str = "bg"
+    letter: Letter,
+    *,
+    message_kind: str,
+    config: Config,
+    language: str = "bg",
+    stylesheet: str | None = None,
 ) -> str:
+    """The letter as a page; its CSS inline, or linked from `stylesheet` where inline is not allowed."""
     t = translator(language)
     tz = config.tz
     registered = letter.registered_at.astimezone(tz).date()
@@ -58,5 +64,6 @@ def render_letter(
             body=letter.body,
             reason_title=t("Reason") if letter.kind is Status.EXTENDED else None,
             signed_by=letter.signed_by,
+            stylesheet=stylesheet,
         )
     )

@@ -12,6 +12,7 @@ import logging
 import shutil
 import subprocess
 import tempfile
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,9 @@ def render_html(
     unit: str,
     charts: list[Path],
     generated: dt.date,
+    stylesheet: str | None = None,
 ) -> str:
+    """The page; its CSS inline, or linked from `stylesheet` where inline is not allowed."""
     _ = translator(language)
     tables: list[Table] = report_tables(report, language)
     images = {
@@ -95,6 +98,7 @@ def render_html(
             overall=report.overall,
             fmt_number=lambda v, d=1: number(v, language, d),
             fmt_percent=lambda v: percent(v, language),
+            stylesheet=stylesheet,
         )
     )
 
@@ -126,3 +130,8 @@ def html_to_pdf(html: Path, pdf: Path, *, timeout_s: float = 120) -> Path | None
             timeout=timeout_s,
         )
     return pdf
+
+
+def stylesheet(name: str) -> str:
+    """A template's CSS (report.css, letter.css), for a page that must link rather than inline it."""
+    return (resources.files("kiosk.reports") / "templates" / name).read_text(encoding="utf-8")

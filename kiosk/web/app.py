@@ -36,6 +36,8 @@ ROUTERS = [
     "kiosk.web.routes.board:router",
     "kiosk.web.routes.panel:router",
     "kiosk.web.routes.admin:router",
+    "kiosk.web.routes.register:router",
+    "kiosk.web.routes.reports:router",
 ]
 MAX_BODY_BYTES = 64 * 1024
 SESSION_HOURS = 12

@@ -1,0 +1,180 @@
+"""The complaint register for admin and quality staff: list, filters, handling, letters, alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kiosk.alerts import current_alerts
+from kiosk.register import Filter, Register, RegisterError, Status, UnknownMessage
+from kiosk.reports.letters import render_letter
+from kiosk.reports.publish import stylesheet
+from kiosk.reports.wording import kind_text, translator
+from kiosk.staff import Role, StaffAccount
+from kiosk.web.deps import NAV_LINKS, NavLink, SiteDep, csrf_protect, language, render, require_role
+
+router = APIRouter(tags=["register"])
+Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY))]
+NAV_LINKS.append(NavLink("/register", "Complaint register", (Role.ADMIN, Role.QUALITY)))
+LETTERS = {"answer": Status.ANSWERED, "extension": Status.EXTENDED}
+
+
+def _register(site: SiteDep) -> Register:
+    return Register(site.db, site.config, clock=site.clock)
+
+
+def _entry(register: Register, reg_number: str):
+    try:
+        return register.find(reg_number)
+    except UnknownMessage:
+        raise HTTPException(status_code=404, detail="no such registration number") from None
+
+
+@router.get("/register", response_class=HTMLResponse, include_in_schema=False)
+def register_list(
+    request: Request, account: Officer, site: SiteDep, filter: Filter = Filter.OPEN
+) -> Response:
+    register = _register(site)
+    lang = language(request)
+    return render(
+        request,
+        "register/list.html",
+        user=account,
+        t=translator(lang),
+        kind_text=lambda k: kind_text(k, lang),
+        entries=register.entries(filter=filter),
+        filter=filter.value,
+        filters=[f.value for f in Filter],
+        today=register.today(),
+        alerts=current_alerts(site.db, site.config, now=site.clock()),
+    )
+
+
+# the register's own few rules: the web's CSP allows no inline styles
+REGISTER_CSS = "tr.overdue td, .overdue { background: #fde2e1; } .filters a[aria-current] { font-weight: bold; }"
+
+
+@router.get("/register/{name}.css", include_in_schema=False)
+def register_css(account: Officer, name: str) -> Response:
+    if name == "letter":
+        return Response(stylesheet("letter.css"), media_type="text/css")
+    if name == "register":
+        return Response(REGISTER_CSS, media_type="text/css")
+    raise HTTPException(status_code=404)
+
+
+@router.get("/register/{reg_number}", response_class=HTMLResponse, include_in_schema=False)
+def register_entry(
+    request: Request, account: Officer, site: SiteDep, reg_number: str, error: str | None = None
+) -> Response:
+    register = _register(site)
+    entry = _entry(register, reg_number)
+    lang = language(request)
+    return render(
+        request,
+        "register/entry.html",
+        user=account,
+        t=translator(lang),
+        kind_text=lambda k: kind_text(k, lang),
+        entry=entry,
+        history=register.history(entry.uuid),
+        today=register.today(),
+        personal=None,
+        error=error,
+    )
+
+
+@router.post(
+    "/register/{reg_number}/personal",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=[Depends(csrf_protect)],
+)
+def register_personal(
+    request: Request, account: Officer, site: SiteDep, reg_number: str
+) -> Response:
+    """Show the complainant's name and contact; the view is recorded with who looked."""
+    register = _register(site)
+    entry = _entry(register, reg_number)
+    personal = register.personal_data(
+        message_uuid=entry.uuid, actor=account.username, role=account.role.value
+    )
+    lang = language(request)
+    return render(
+        request,
+        "register/entry.html",
+        user=account,
+        t=translator(lang),
+        kind_text=lambda k: kind_text(k, lang),
+        entry=entry,
+        history=register.history(entry.uuid),
+        today=register.today(),
+        personal=personal,
+        error=None,
+    )
+
+
+@router.post(
+    "/register/{reg_number}/{step}", include_in_schema=False, dependencies=[Depends(csrf_protect)]
+)
+def register_step(
+    account: Officer,
+    site: SiteDep,
+    reg_number: str,
+    step: str,
+    text: Annotated[str, Form(max_length=10000)] = "",
+    final_due_date: Annotated[dt.date | None, Form()] = None,
+) -> Response:
+    register = _register(site)
+    entry = _entry(register, reg_number)
+    actor = account.display_name or account.username
+    try:
+        if step == "review":
+            register.start_review(message_uuid=entry.uuid, actor=actor)
+        elif step == "extend" and final_due_date is not None:
+            register.extend(
+                message_uuid=entry.uuid, actor=actor, reason=text, final_due_date=final_due_date
+            )
+        elif step == "answer":
+            register.answer(message_uuid=entry.uuid, actor=actor, text=text)
+        elif step == "close":
+            register.not_subject_to_review(message_uuid=entry.uuid, actor=actor, reason=text)
+        else:
+            raise HTTPException(status_code=404, detail="no such step")
+    except RegisterError as exc:
+        return RedirectResponse(f"/register/{reg_number}?error={exc.code}", status_code=303)
+    return RedirectResponse(f"/register/{reg_number}", status_code=303)
+
+
+@router.get(
+    "/register/{reg_number}/letter/{kind}", response_class=HTMLResponse, include_in_schema=False
+)
+def register_letter(
+    request: Request, account: Officer, site: SiteDep, reg_number: str, kind: str
+) -> Response:
+    """The printable letter: opening it is a recorded view of the complainant's personal data."""
+    if kind not in LETTERS:
+        raise HTTPException(status_code=404, detail="no such letter")
+    register = _register(site)
+    entry = _entry(register, reg_number)
+    try:
+        letter = register.letter(
+            message_uuid=entry.uuid,
+            kind=LETTERS[kind],
+            actor=account.username,
+            role=account.role.value,
+        )
+    except RegisterError:
+        raise HTTPException(status_code=404, detail="nothing to write yet") from None
+    return HTMLResponse(
+        render_letter(
+            letter,
+            message_kind=entry.kind,
+            config=site.config,
+            language=language(request),
+            stylesheet="/register/letter.css",  # the web's CSP allows no inline styles
+        )
+    )

@@ -1,0 +1,97 @@
+"""The satisfaction and service report in the staff web: the summary, the printable page, the workbook."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from kiosk.reports.charts import write_charts
+from kiosk.reports.compute import Period, Report, compute_report
+from kiosk.reports.publish import cell_text, render_html, stylesheet
+from kiosk.reports.tables import report_tables
+from kiosk.reports.wording import period_text, translator
+from kiosk.reports.workbook import write_workbook
+from kiosk.staff import Role, StaffAccount
+from kiosk.web.deps import NAV_LINKS, NavLink, SiteDep, language, render, require_role
+
+router = APIRouter(tags=["reports"])
+Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY))]
+NAV_LINKS.append(NavLink("/reports", "Reports", (Role.ADMIN, Role.QUALITY)))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report(site: SiteDep, period: str | None) -> Report:
+    today = site.clock().astimezone(site.config.tz).date()
+    if period is None:
+        period = Period.parse(f"{today.year}-{today.month:02d}").previous().code
+    try:
+        parsed = Period.parse(period)
+    except ValueError:
+        raise HTTPException(
+            status_code=422, detail="a period like 2026, 2026-Q3 or 2026-09"
+        ) from None
+    return compute_report(site.db, period=parsed, tz=site.config.tz, as_of=today)
+
+
+@router.get("/reports", response_class=HTMLResponse, include_in_schema=False)
+def reports_page(
+    request: Request, account: Officer, site: SiteDep, period: str | None = None
+) -> Response:
+    report = _report(site, period)
+    lang = language(request)
+    return render(
+        request,
+        "reports/page.html",
+        user=account,
+        t=translator(lang),
+        period=report.period.code,
+        period_name=period_text(report.period, lang),
+        tables=report_tables(report, lang),
+        cell=lambda kind, value: cell_text(kind, value, lang),
+    )
+
+
+@router.get("/reports/report.css", include_in_schema=False)
+def report_css(account: Officer) -> Response:
+    return Response(stylesheet("report.css"), media_type="text/css")
+
+
+@router.get("/reports/{period}/print", response_class=HTMLResponse, include_in_schema=False)
+def report_print(request: Request, account: Officer, site: SiteDep, period: str) -> Response:
+    """The page meant for publication (charts embedded), to print or save as PDF."""
+    report = _report(site, period)
+    lang = language(request)
+    with tempfile.TemporaryDirectory(prefix="kiosk-report-") as tmp:
+        html = render_html(
+            report,
+            language=lang,
+            organisation=site.config[f"site.name_{lang}"],
+            unit=site.config[f"site.unit_{lang}"],
+            charts=write_charts(report, Path(tmp), lang),
+            generated=report.as_of,
+            stylesheet="/reports/report.css",  # the web's CSP allows no inline styles
+        )
+    return HTMLResponse(html)
+
+
+@router.get("/reports/{period}.xlsx", include_in_schema=False)
+def report_workbook(request: Request, account: Officer, site: SiteDep, period: str) -> Response:
+    report = _report(site, period)
+    lang = language(request)
+    with tempfile.TemporaryDirectory(prefix="kiosk-report-") as tmp:
+        path = write_workbook(
+            report,
+            Path(tmp) / "report.xlsx",
+            language=lang,
+            title=translator(lang)("Client satisfaction and service report"),
+        )
+        data = path.read_bytes()
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"content-disposition": f'attachment; filename="report-{report.period.code}.xlsx"'},
+    )

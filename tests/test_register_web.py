@@ -1,0 +1,88 @@
+"""The register and report pages of the staff web: roles, filters, handling, recorded views, letters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from kiosk.db import Database
+from kiosk.messages import Draft, Kind, Messages
+from kiosk.models import MessageEvent
+from kiosk.staff import Role, Staff
+from kiosk.web.app import create_app
+from tests.report_fixtures import build_known_month
+from tests.support import Clock
+from tests.web_fixtures import PASSWORD, add_staff
+
+
+def _client(app, username: str) -> TestClient:
+    client = TestClient(app)
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    return client
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+@pytest.fixture
+def app(sqlite_db: Database, config, clock: Clock):
+    add_staff(sqlite_db, config, clock)
+    Staff(sqlite_db, config, clock=clock).add(
+        username="quality", password=PASSWORD, role=Role.QUALITY, display_name="Гергана"
+    )
+    return create_app(config, sqlite_db, clock=clock)
+
+
+def test_register_pages_for_quality_not_for_clerks(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(
+            kind=Kind.COMPLAINT,
+            text="Чаках два часа.",
+            name="Иван Петров",
+            contact="0888 123 456",
+            consent=True,
+        )
+    )
+    assert _client(app, "maria").get("/register").status_code == 403
+    quality = _client(app, "quality")
+    listing = quality.get("/register?filter=open").text
+    assert reg.reg_number in listing and "Иван Петров" not in listing
+    entry = quality.get(f"/register/{reg.reg_number}").text
+    assert "Чаках два часа." in entry and "Иван Петров" not in entry
+    token = _csrf(quality, f"/register/{reg.reg_number}")
+    shown = quality.post(f"/register/{reg.reg_number}/personal", data={"csrf_token": token}).text
+    assert "Иван Петров" in shown and "0888 123 456" in shown
+    quality.post(
+        f"/register/{reg.reg_number}/extend",
+        data={"csrf_token": token, "text": "Чакаме справка.", "final_due_date": "2027-01-20"},
+    )
+    letter = quality.get(f"/register/{reg.reg_number}/letter/extension").text
+    assert "Чакаме справка." in letter and "20.01.2027" in letter and "Иван Петров" in letter
+    assert quality.get("/register/letter.css").status_code == 200
+    with sqlite_db.read() as s:
+        views = list(s.scalars(select(MessageEvent.actor).where(MessageEvent.kind == "pii_viewed")))
+    assert views == ["quality", "quality"]
+    clock.set(dt.datetime(2027, 1, 21, 9, 0, tzinfo=dt.UTC))
+    overdue = quality.get("/register?filter=overdue").text
+    assert reg.reg_number in overdue and 'class="overdue"' in overdue
+
+
+def test_report_page_and_workbook(app, sqlite_db: Database, config) -> None:
+    build_known_month(sqlite_db, config)
+    admin = _client(app, "admin")
+    page = admin.get("/reports?period=2026-11").text
+    assert "Индекс на удовлетвореност (0–100)" in page and "56,2" in page
+    xlsx = admin.get("/reports/2026-11.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    printable = admin.get("/reports/2026-11/print").text
+    assert "data:image/png;base64," in printable and "/reports/report.css" in printable
+    assert _client(app, "maria").get("/reports").status_code == 403
