@@ -49,6 +49,7 @@ def register_list(
         filter=filter.value,
         filters=[f.value for f in Filter],
         today=register.today(),
+        local=lambda at: at.astimezone(site.config.tz),
         alerts=current_alerts(site.db, site.config, now=site.clock()),
     )
 
@@ -82,6 +83,7 @@ def register_entry(
         entry=entry,
         history=register.history(entry.uuid),
         today=register.today(),
+        local=lambda at: at.astimezone(site.config.tz),
         personal=None,
         error=error,
     )
@@ -112,6 +114,7 @@ def register_personal(
         entry=entry,
         history=register.history(entry.uuid),
         today=register.today(),
+        local=lambda at: at.astimezone(site.config.tz),
         personal=personal,
         error=None,
     )
