@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import threading
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -107,3 +109,17 @@ def live(web_app: FastAPI) -> Iterator[LiveServer]:
     server = serve(web_app)
     yield server
     server.stop()
+
+
+def sign_in_http(client: httpx.Client, username: str, password: str = PASSWORD) -> str:
+    """Sign in through the login form; returns the new session's CSRF token."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token[1]}
+    )
+    assert response.status_code in (200, 303), response.text
+    meta = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/board").text)
+    assert meta is not None
+    return meta[1]

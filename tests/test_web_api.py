@@ -1,0 +1,145 @@
+"""The staff web's JSON API and its security over HTTP: concurrency, CSRF, limits, fuzzing."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+from sqlalchemy import select
+
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.models import TicketEvent
+from kiosk.queue import Queue
+from kiosk.web.app import create_app
+from kiosk.web.security import SECRET_FILE
+from tests.support import Clock
+from tests.web_fixtures import LiveServer, add_staff, serve, sign_in_http
+
+pytest_plugins = ["tests.web_fixtures"]
+
+
+@pytest.fixture
+def live_any_db(db: Database, config: Config, clock: Clock) -> Iterator[LiveServer]:
+    add_staff(db, config, clock)
+    server = serve(create_app(config, db, clock=clock))
+    yield server
+    server.stop()
+
+
+def test_two_clerks_calling_at_once_get_different_tickets(
+    live_any_db: LiveServer, db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(db, config, clock=clock)
+    issued = [queue.issue(category="А").label for _ in range(12)]
+    clients = {name: httpx.Client(base_url=live_any_db.url) for name in ("maria", "ivan")}
+    tokens = {name: sign_in_http(c, name) for name, c in clients.items()}
+    called: dict[str, list[str]] = {name: [] for name in clients}
+    barrier = threading.Barrier(2)
+
+    def clerk(name: str) -> None:
+        for _ in range(6):
+            barrier.wait()
+            r = clients[name].post("/api/panel/call", headers={"X-CSRF-Token": tokens[name]})
+            assert r.status_code == 200, r.text
+            called[name].append(r.json()["ticket"]["label"])
+
+    threads = [threading.Thread(target=clerk, args=(n,)) for n in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    everyone = called["maria"] + called["ivan"]
+    assert sorted(everyone) == sorted(issued)  # nothing twice, nothing skipped
+    with db.read() as s:
+        clerks = dict(
+            s.execute(
+                select(TicketEvent.counter_number, TicketEvent.clerk)
+                .where(TicketEvent.kind == "called")
+                .distinct()
+            ).all()
+        )
+    assert clerks == {1: "maria", 2: "ivan"}
+
+
+def test_call_out_of_order_records_the_reason(
+    live: LiveServer, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    queue.issue(category="А")
+    second = queue.issue(category="А")
+    client = httpx.Client(base_url=live.url)
+    token = sign_in_http(client, "maria")
+    r = client.post(
+        "/api/panel/call-ticket",
+        json={"label": second.label, "reason": "възрастен човек"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert r.status_code == 200 and r.json()["ticket"]["label"] == second.label
+    with sqlite_db.read() as s:
+        reason = s.scalar(select(TicketEvent.reason).where(TicketEvent.kind == "called"))
+    assert reason == "out of order: възрастен човек"
+    board = client.get("/api/board").json()
+    assert board["calls"][0] == {**board["calls"][0], "label": second.label, "counter": 1}
+
+
+def test_session_cookie_flags_rate_limit_and_body_limit(web_app: FastAPI) -> None:
+    with TestClient(web_app) as client:
+        form = client.get("/login")
+        cookie = form.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert form.headers["x-frame-options"] == "DENY"
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
+        statuses = [
+            client.post(
+                "/login", data={"username": "maria", "password": "wrong", "csrf_token": csrf}
+            ).status_code
+            for _ in range(6)
+        ]
+        assert statuses == [401] * 5 + [429]
+        good = client.post(
+            "/login",
+            data={"username": "maria", "password": "correct horse battery", "csrf_token": csrf},
+        )
+        assert good.status_code == 429  # still blocked for this name from this address
+        big = client.post("/login", content=b"x" * 70_000, headers={"content-type": "text/plain"})
+        assert big.status_code == 413
+
+
+def test_generated_secret_is_private(web_app: FastAPI, config: Config) -> None:
+    path = config.data_dir / SECRET_FILE
+    assert path.exists() and len(path.read_text()) >= 40
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@pytest.fixture
+def api_schema(web_app: FastAPI, sqlite_db: Database, config: Config, clock: Clock):
+    queue = Queue(sqlite_db, config, clock=clock)
+    for code in "ААББП":
+        queue.issue(category=code)
+    client = TestClient(web_app)
+    token = sign_in_http(client, "maria")
+    schema = schemathesis.openapi.from_asgi("/openapi.json", web_app)
+    SIGNED_IN.update(headers={"X-CSRF-Token": token}, cookies=dict(client.cookies))
+    return schema
+
+
+# The clerk's session the fuzzed calls carry, so they reach past the sign-in and CSRF checks.
+SIGNED_IN: dict[str, dict[str, str]] = {}
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.exclude(path="/api/events").parametrize()  # an endless stream by design
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_fuzz_never_fails_with_500(case) -> None:
+    response = case.call(**SIGNED_IN)
+    assert response.status_code < 500, (case.path, response.text)
