@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kiosk.config import Config
 from kiosk.db import Database
@@ -73,6 +73,10 @@ class Feedback(SiteBound):
         now = self.clock()
         terminal = terminal_id or self.terminal_id
         with self.db.write() as s:
+            if self.db.dialect == "postgresql":
+                # presses at the same moment must see each other, as BEGIN IMMEDIATE makes
+                # them on SQLite; otherwise each finds no counted press and all count
+                s.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"rating:{terminal}"))))
             recent = s.scalar(
                 select(Rating.seq)
                 .where(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -61,3 +62,12 @@ def test_reasons_need_a_stored_rating(feedback: Feedback, db: Database) -> None:
         feedback.add_reasons(rating_uuid=uuid.uuid4(), reasons=["waiting"])
     with db.read() as s:
         assert list(s.scalars(select(RatingReason))) == []
+
+
+def test_presses_at_the_same_moment_count_once(feedback: Feedback, db: Database) -> None:
+    # eight presses on one terminal at once (threads with their own connections)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        receipts = list(pool.map(lambda _: feedback.rate(score=4), range(8)))
+    assert sum(r.counted for r in receipts) == 1
+    with db.read() as s:
+        assert len(list(s.scalars(select(Rating)))) == 8
