@@ -53,9 +53,14 @@ def run_lock(data_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
+# a refused login, a missing grant, an unknown database or a schema mismatch will not mend
+# by waiting; libpq reports a refused login before any SQLSTATE, so its words are matched too
+_LASTING = ("authentication failed", "permission denied", "does not exist", "no pg_hba.conf")
+
+
 def _retryable(exc: BaseException) -> bool:
-    # a refused login, a missing grant or a schema mismatch will not mend by waiting
-    if isinstance(exc, psycopg.errors.InsufficientPrivilege | psycopg.errors.InvalidPassword):
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    if sqlstate[:2] in ("28", "42", "3D") or any(w in str(exc) for w in _LASTING):
         return False
     return isinstance(
         exc, psycopg.OperationalError | sqlalchemy.exc.OperationalError | TimeoutError | OSError

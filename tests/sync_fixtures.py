@@ -155,7 +155,7 @@ class CuttingProxy:
         self.listener.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def central_server() -> Iterator[CentralServer]:
     # not under pytest's basetemp: a concurrent pytest resets that tree to 0700, which would
     # lock out the unprivileged user postgres runs as
