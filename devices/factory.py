@@ -86,11 +86,11 @@ def make_printer(config: Config, db: Database | None = None) -> SlipPrinter:
     profile = config["printer.profile"]
     if config["printer.connection"] == "virtual":
         return VirtualPrinter(config.data_dir / "printer", profile=profile, on_state=on_state)
-    connect, reads_status = connection(config)
+    connect, link_answers = connection(config)
     return EscposPrinter(
         connect,
         timeout=config["printer.timeout_s"],
-        reads_status=reads_status,
+        reads_status=link_answers and config["printer.status_query"],
         status_timeout=STATUS_TIMEOUT,
         profile=profile,
         on_state=on_state,

@@ -113,6 +113,7 @@ def receipt(paper: Paper, slip: ComplaintReceipt) -> None:
             _("Answer due by {date}").format(date=date_text(slip.due_date, slip.language)),
             bold=True,
         )
+    paper.line(slip.review_status)
     if slip.review_note is not None:
         paper.line(_("Not subject to review: {reason}").format(reason=slip.review_note))
     paper.rule()

@@ -147,8 +147,7 @@ class EscposPrinter(SlipPrinter):
             if reset is not None:
                 reset()
             device._raw(status.query(n))
-            answer = link.read(1) if hasattr(link, "read") else link.recv(1)
-            return answer[0] if answer else None
+            return status.answer_byte(link.read(1) if hasattr(link, "read") else link.recv(1))
 
         return ask
 

@@ -46,5 +46,16 @@ def read_state(ask: Callable[[int], int | None]) -> PrinterState:
     return PrinterState.OK
 
 
+# Bits 1 and 4 are always set and bits 0 and 7 always clear in a real answer.
+FIXED_MASK, FIXED_BITS = 0x93, 0x12
+
+
+def answer_byte(data: bytes) -> int | None:
+    """The status byte, or None when nothing came or what came is not a status answer."""
+    if not data or data[0] & FIXED_MASK != FIXED_BITS:
+        return None
+    return data[0]
+
+
 #: States in which a job is still sent to the printer.
 PRINTABLE = (PrinterState.OK, PrinterState.PAPER_NEAR_END)

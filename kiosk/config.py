@@ -296,6 +296,12 @@ SETTINGS: tuple[Setting, ...] = (
         "python-escpos capabilities profile name (paper width, code pages).",
     ),
     Setting(
+        "printer.status_query",
+        True,
+        _bool,
+        "Ask the printer's status (paper, cover) before each job; off for printers that do not answer DLE EOT.",
+    ),
+    Setting(
         "printer.timeout_s",
         8.0,
         _float_range(0.5, 120),

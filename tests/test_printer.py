@@ -140,6 +140,7 @@ def test_the_ticket_reaches_the_port_as_cp866_text_with_native_qr(
         ({1: 0x1A, 2: 0x32}, PrinterState.PAPER_OUT),  # offline, stopped for paper
         ({1: 0x1A, 2: 0x12}, PrinterState.OFFLINE),
         ({1: None}, PrinterState.NO_ANSWER),  # switched off: silence
+        ({1: 0x00}, PrinterState.NO_ANSWER),  # line noise is not a status answer
     ],
 )
 def test_a_printer_fault_leaves_one_ticket_and_a_clear_result(
@@ -213,6 +214,7 @@ def test_virtual_printer_keeps_bytes_and_renders_png(
     assert (
         registration.reg_number in receipt.text
         and "Не подлежи на разглеждане: анонимно" in receipt.text
+    assert "Не подлежи на разглеждане\n" in receipt.text + "\n"
     )
 
 
