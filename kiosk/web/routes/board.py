@@ -16,6 +16,7 @@ from kiosk.web.deps import OptionalUser, SiteDep, language, render
 
 router = APIRouter(tags=["board"])
 KEEPALIVE_SECONDS = 15
+DISCONNECT_CHECK_SECONDS = 1.0
 LABEL = re.compile(r"^[A-ZА-Я]\d{3}$")
 
 
@@ -44,12 +45,17 @@ async def events(request: Request, site: SiteDep) -> StreamingResponse:
     async def stream() -> AsyncIterator[str]:
         try:
             yield "retry: 2000\n\n"
+            quiet = 0.0
             while not await request.is_disconnected():
                 try:
-                    data = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                    data = await asyncio.wait_for(queue.get(), DISCONNECT_CHECK_SECONDS)
                 except TimeoutError:
-                    yield ": keepalive\n\n"
+                    quiet += DISCONNECT_CHECK_SECONDS
+                    if quiet >= KEEPALIVE_SECONDS:
+                        quiet = 0.0
+                        yield ": keepalive\n\n"
                     continue
+                quiet = 0.0
                 yield f"event: queue\ndata: {data}\n\n"
         finally:
             site.feed.unsubscribe(queue)

@@ -1,0 +1,214 @@
+"""10 clerks calling and finishing tickets over HTTP at once, on SQLite and on PostgreSQL.
+
+Each clerk signs in to the staff web (uvicorn on 127.0.0.1) and loops Call next, Done
+until nobody waits. A board client listens to the Server-Sent Events stream meanwhile.
+Printed per database: operations per second, p50/p99 latency, the delay from a call's
+request to the board's event showing it, and the ratio against the same operations
+called directly on the domain (no HTTP) in the same run. Nothing may be called twice or
+skipped. Server and clients share one Python process (one GIL), so the HTTP figures are a
+floor, not what a server process of its own would do.
+
+    .venv/bin/python bench/counter_load.py [--tickets 300] [--clerks 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="xdg-"))
+
+import httpx
+import pgserver
+
+from kiosk.config import Config, parse_config
+from kiosk.db import Database
+from kiosk.queue import Queue, apply_queue_config
+from kiosk.staff import Role, Staff
+from kiosk.web.app import create_app
+from tests.support import Clock, fresh_pg_url
+from tests.web_fixtures import PASSWORD, serve, sign_in_http
+
+
+def site_config(tmp: Path, clerks: int) -> Config:
+    counters = [{"number": n, "categories": ["А"]} for n in range(1, clerks + 1)]
+    return parse_config(
+        {"paths": {"data_dir": str(tmp / "var")}, "counters": counters},
+        base_dir=tmp,
+        source="bench",
+    )
+
+
+def fresh_db(url: str, config: Config) -> Database:
+    db = Database(url)
+    db.upgrade()
+    apply_queue_config(db, config)
+    return db
+
+
+def issue(db: Database, config: Config, clock: Clock, n: int) -> set[str]:
+    queue = Queue(db, config, clock=clock)
+    return {queue.issue(category="А").label for _ in range(n)}
+
+
+def run_threads(clerks: int, work) -> list:
+    results: list = [None] * clerks
+    barrier = threading.Barrier(clerks)
+
+    def one(i: int) -> None:
+        barrier.wait()
+        results[i] = work(i)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(clerks)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def direct(db: Database, config: Config, clock: Clock, clerks: int) -> tuple[float, list[str]]:
+    """The baseline: the same call-and-finish loop on the domain, no HTTP."""
+    queue = Queue(db, config, clock=clock)
+
+    def work(i: int) -> tuple[int, list[str]]:
+        ops, called = 0, []
+        while True:
+            view = queue.call_next(counter=i + 1, clerk=f"c{i + 1}")
+            ops += 1
+            if view is None:
+                return ops, called
+            called.append(view.label)
+            queue.finish(counter=i + 1, clerk=f"c{i + 1}")
+            ops += 1
+
+    start = time.perf_counter()
+    results = run_threads(clerks, work)
+    elapsed = time.perf_counter() - start
+    return sum(r[0] for r in results) / elapsed, [label for r in results for label in r[1]]
+
+
+def over_http(url: str, clerks: int) -> dict:
+    clients = [httpx.Client(base_url=url, timeout=30) for _ in range(clerks)]
+    tokens = [sign_in_http(c, f"c{i + 1}") for i, c in enumerate(clients)]
+    sent_at: dict[str, float] = {}
+    seen_at: dict[str, float] = {}
+    board_client = httpx.Client(base_url=url, timeout=None)
+
+    def board() -> None:
+        try:
+            with board_client.stream("GET", "/api/events") as s:
+                for line in s.iter_lines():
+                    if line.startswith("data: "):
+                        now = time.perf_counter()
+                        for call in json.loads(line[6:])["calls"]:
+                            seen_at.setdefault(call["label"], now)
+        except httpx.HTTPError:
+            return  # closed by the main thread at the end
+
+    listener = threading.Thread(target=board, daemon=True)
+    listener.start()
+    time.sleep(1)
+
+    def work(i: int) -> tuple[list[float], list[str]]:
+        latencies, called = [], []
+        headers = {"X-CSRF-Token": tokens[i]}
+        while True:
+            t0 = time.perf_counter()
+            r = clients[i].post("/api/panel/call", headers=headers)
+            latencies.append(time.perf_counter() - t0)
+            r.raise_for_status()
+            ticket = r.json()["ticket"]
+            if ticket is None:
+                return latencies, called
+            sent_at[ticket["label"]] = t0
+            called.append(ticket["label"])
+            t0 = time.perf_counter()
+            clients[i].post("/api/panel/finish", headers=headers).raise_for_status()
+            latencies.append(time.perf_counter() - t0)
+
+    start = time.perf_counter()
+    results = run_threads(clerks, work)
+    elapsed = time.perf_counter() - start
+    time.sleep(1)  # the board's last event
+    board_client.close()
+    listener.join(timeout=5)
+    latencies = sorted(x for r in results for x in r[0])
+    delays = sorted(seen_at[k] - sent_at[k] for k in sent_at if k in seen_at)
+    return {
+        "ops_per_s": len(latencies) / elapsed,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[int(0.99 * (len(latencies) - 1))],
+        "board_p50_ms": 1000 * statistics.median(delays) if delays else float("nan"),
+        "board_max_ms": 1000 * max(delays) if delays else float("nan"),
+        "board_seen": len(delays),
+        "called": [label for r in results for label in r[1]],
+    }
+
+
+def bench(name: str, url_for, tickets: int, clerks: int, tmp: Path) -> None:
+    config = site_config(tmp / name, clerks)
+    clock = Clock()
+    base_db = fresh_db(url_for(), config)
+    issued = issue(base_db, config, clock, tickets)
+    base_ops, base_called = direct(base_db, config, clock, clerks)
+    assert sorted(base_called) == sorted(issued), "domain: a ticket called twice or skipped"
+    base_db.dispose()
+
+    db = fresh_db(url_for(), config)
+    staff = Staff(db, config, clock=clock)
+    for n in range(1, clerks + 1):
+        staff.add(username=f"c{n}", password=PASSWORD, role=Role.CLERK, counter=n)
+    issued = issue(db, config, clock, tickets)
+    server = serve(create_app(config, db, clock=clock))
+    try:
+        result = over_http(server.url, clerks)
+    finally:
+        server.stop()
+        db.dispose()
+    called = result["called"]
+    assert len(called) == len(set(called)), "a ticket was called twice"
+    assert set(called) == issued, "a ticket was skipped"
+    print(
+        f"{name:10} HTTP {result['ops_per_s']:7.0f} ops/s  p50 {result['p50_ms']:6.1f} ms  "
+        f"p99 {result['p99_ms']:6.1f} ms | domain {base_ops:7.0f} ops/s | "
+        f"HTTP/domain {result['ops_per_s'] / base_ops:.2f}x | call→board event "
+        f"p50 {result['board_p50_ms']:.0f} ms, max {result['board_max_ms']:.0f} ms "
+        f"({result['board_seen']}/{len(called)} calls seen; the board keeps the last 6) | "
+        f"{len(called)} tickets, none twice, none skipped"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=300)
+    parser.add_argument("--clerks", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        counter = iter(range(1000))
+        bench(
+            "sqlite",
+            lambda: f"sqlite:///{tmp}/site{next(counter)}.sqlite",
+            args.tickets,
+            args.clerks,
+            tmp,
+        )
+        server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
+        try:
+            pg_url = server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+            bench("postgresql", lambda: fresh_pg_url(pg_url), args.tickets, args.clerks, tmp)
+        finally:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    main()
