@@ -18,7 +18,7 @@ from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import TicketEvent
 from kiosk.queue import Queue, Status
 from tests.support import Clock
-from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer
+from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer, serve
 
 pytest_plugins = ["tests.web_fixtures"]
 CHROMIUM = "/usr/bin/chromium"
@@ -180,3 +180,34 @@ def test_screenshots_at_full_hd(
         if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
             shutil.copy(tmp_path / name, DOCS / name)
     board.context.close()
+
+
+def test_board_speaks_calls_and_reconnects_after_restart(
+    web_app, browser: Browser, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    queue.issue(category="Б")
+    queue.issue(category="Б")
+    server = serve(web_app)
+    port = server.url.rsplit(":", 1)[1]
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+    board = ctx.new_page()
+    board.goto(f"{server.url}/board")
+    expect(board.locator("#waiting li").nth(1).locator(".count")).to_have_text("2")
+    board.click("#sound")
+    with board.expect_response(lambda r: "/api/announce.wav" in r.url) as wav:
+        queue.call_next(counter=3, clerk="ivan")
+    assert wav.value.status in (200, 206) and wav.value.headers["content-type"] == "audio/wav"
+    assert web_app.state.site.announcer.calls == [("Б001", 3, "bg")]
+
+    server.stop()
+    expect(board.locator("#reconnecting")).to_be_visible(timeout=10_000)
+    assert queue.call_next(counter=3, clerk="ivan").label == "Б002"
+    server = serve(web_app, port=int(port))
+    try:
+        expect(board.locator("#reconnecting")).to_be_hidden(timeout=10_000)
+        expect(board.locator("#calls li.newest .num")).to_have_text("Б002")
+        expect(board.locator("#calls li.newest .ctr")).to_have_text("3")
+    finally:
+        server.stop()
+        ctx.close()

@@ -72,8 +72,8 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def serve(app: FastAPI) -> LiveServer:
-    port = free_port()
+def serve(app: FastAPI, *, port: int | None = None) -> LiveServer:
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1

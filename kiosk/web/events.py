@@ -47,8 +47,10 @@ class EventFeed:
             await asyncio.sleep(self.poll_seconds)
 
     def subscribe(self) -> asyncio.Queue[str]:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._poll())
+        loop = asyncio.get_running_loop()
+        # A server restarted in the same process runs a new loop: the old poller is gone with it.
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._poll())
         q: asyncio.Queue[str] = asyncio.Queue()
         if self.last is not None:
             q.put_nowait(self.last)
@@ -59,7 +61,7 @@ class EventFeed:
         self._subscribers.discard(q)
 
     async def close(self) -> None:
-        if self._task is not None:
+        if self._task is not None and self._task.get_loop() is asyncio.get_running_loop():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
