@@ -16,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.db import Database, SchemaError
 
@@ -30,6 +32,7 @@ COMMAND_MODULES = (
 
 EXIT_CONFIG = 2
 EXIT_SCHEMA = 3
+EXIT_DATABASE = 4
 
 
 @dataclass
@@ -102,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_SCHEMA
+    except OperationalError as exc:
+        url = ctx.db.safe_url if ctx._db is not None else "the database"
+        print(f"kiosk: cannot use {url}: {exc.orig}", file=sys.stderr)
+        return EXIT_DATABASE
     finally:
         if ctx._db is not None:
             ctx._db.dispose()

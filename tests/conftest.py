@@ -32,7 +32,10 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real PostgreSQL started from the pgserver wheel, once per test session."""
     import pgserver
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    # Outside pytest's temp tree: pgserver opens its folders to its own user, and another
+    # pytest on the same machine resetting /tmp/pytest-of-root would lock it out.
+    pgdata = Path(tempfile.mkdtemp(prefix="kiosk-pgdata-"))
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
     yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
     server.cleanup()
 

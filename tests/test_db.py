@@ -66,3 +66,18 @@ def test_cli_upgrade_status_and_exit_code_3(
     assert main(["db", "status"]) == 0
     assert main(["catalog", "search", "udostoverenie", "naslednitsi"]) == 0
     assert "2016" in capsys.readouterr().out
+
+
+def test_an_unreachable_database_is_a_message_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        '[database]\nurl = "postgresql+psycopg://kiosk@127.0.0.1:1/site"\n', encoding="utf-8"
+    )
+    assert main(["--config", str(config), "db", "status"]) == 4
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("kiosk: cannot use postgresql+psycopg://kiosk@127.0.0.1:1/site")
+        and "Traceback" not in err
+    )
