@@ -20,10 +20,11 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import TicketEvent
 from kiosk.queue import Queue
+from kiosk.staff import Staff
 from kiosk.web.app import create_app
 from kiosk.web.security import SECRET_FILE
 from tests.support import Clock
-from tests.web_fixtures import LiveServer, add_staff, serve, sign_in_http
+from tests.web_fixtures import PASSWORD, LiveServer, add_staff, serve, sign_in_http
 
 pytest_plugins = ["tests.web_fixtures"]
 
@@ -143,3 +144,40 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_api_fuzz_never_fails_with_500(case) -> None:
     response = case.call(**SIGNED_IN)
     assert response.status_code < 500, (case.path, response.text)
+
+
+def test_admin_edits_counters_and_accounts_clerk_may_not(
+    web_app: FastAPI, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    with TestClient(web_app) as clerk:
+        token = sign_in_http(clerk, "maria")
+        assert clerk.get("/admin").status_code == 403
+        refused = clerk.post("/admin/counters/1", data={"categories": "Б", "csrf_token": token})
+        assert refused.status_code == 403
+    with TestClient(web_app) as admin:
+        token = sign_in_http(admin, "admin")
+        saved = admin.post(
+            "/admin/counters/1",
+            data={"categories": ["Б", "Г"], "active": "on", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303
+        added = admin.post(
+            "/admin/staff",
+            data={
+                "username": "petar",
+                "display_name": "Петър <b>",
+                "password": "another long secret",
+                "role": "clerk",
+                "counter": "3",
+                "csrf_token": token,
+            },
+        )
+        assert added.status_code == 200 and "Петър &lt;b&gt;" in added.text
+        off = admin.post("/admin/staff/maria/active", data={"active": "", "csrf_token": token})
+        assert off.status_code == 200
+    counter_1 = Queue(sqlite_db, config, clock=clock).status().counters[0]
+    assert counter_1.categories == ("Б", "Г")
+    staff = Staff(sqlite_db, config, clock=clock)
+    assert staff.authenticate(username="petar", password="another long secret") is not None
+    assert staff.authenticate(username="maria", password=PASSWORD) is None  # deactivated
