@@ -29,7 +29,7 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
         print(f"kiosk sync: {exc}", file=sys.stderr)
         return 1
     db = ctx.ready_db()
-    bar = None
+    bar = on_plan = progress = None
     try:
         with run_lock(cfg.data_dir):
             if args.progress:
@@ -40,7 +40,6 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
                     BarColumn(),
                     MofNCompleteColumn(),
                     TextColumn("{task.fields[table]}"),
-                    transient=False,
                 )
                 bar.start()
                 task = bar.add_task("push", total=None, table="")
@@ -51,21 +50,14 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
                 def progress(table: str, n: int) -> None:
                     bar.update(task, advance=n, table=table)
 
-                outcome = run_sync(
-                    db,
-                    target,
-                    batch_size=cfg["sync.batch_size"],
-                    time_budget_s=cfg["sync.time_budget_s"],
-                    on_plan=on_plan,
-                    progress=progress,
-                )
-            else:
-                outcome = run_sync(
-                    db,
-                    target,
-                    batch_size=cfg["sync.batch_size"],
-                    time_budget_s=cfg["sync.time_budget_s"],
-                )
+            outcome = run_sync(
+                db,
+                target,
+                batch_size=cfg["sync.batch_size"],
+                time_budget_s=cfg["sync.time_budget_s"],
+                on_plan=on_plan,
+                progress=progress,
+            )
     except SyncBusy as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)
         return EXIT_BUSY
