@@ -57,6 +57,7 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
                 time_budget_s=cfg["sync.time_budget_s"],
                 on_plan=on_plan,
                 progress=progress,
+                site_id=cfg.site_id,
             )
     except SyncBusy as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import sqlalchemy.exc
+from psycopg.types.json import Jsonb
 
 from kiosk.db import Database
 from kiosk.models import SyncRun, utcnow
@@ -75,13 +76,18 @@ def run_sync(
     time_budget_s: float,
     on_plan: Callable[[PushPlan], None] | None = None,
     progress: Progress | None = None,
+    site_id: str | None = None,
     first_delay_s: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SyncOutcome:
-    """Push then pull, retrying failures that may pass with exponential backoff and jitter."""
+    """Push then pull, retrying failures that may pass with exponential backoff and jitter.
+
+    With `site_id`, a successful run is also logged in the centre's `sync_log`.
+    """
     started = time.monotonic()
+    started_at = utcnow()
     with db.write() as s:
-        run = SyncRun(started_at=utcnow(), ok=False, pushed={})
+        run = SyncRun(started_at=started_at, ok=False, pushed={})
         s.add(run)
         s.flush()
         run_id = run.id
@@ -99,6 +105,13 @@ def run_sync(
                 ).items():
                     outcome.pushed[name] = outcome.pushed.get(name, 0) + n
                 outcome.pulled_revision = pull(db, central)
+                if site_id:
+                    central.execute(
+                        "INSERT INTO sync_log (site_id, started_at, finished_at, pushed) "
+                        "VALUES (%s, %s, %s, %s)",
+                        (site_id, started_at, utcnow(), Jsonb(outcome.pushed)),
+                    )
+                    central.commit()
             outcome.ok, outcome.error = True, None
             break
         except SnapshotRejected as exc:

@@ -200,6 +200,18 @@ def test_central_commands(
     assert "catalogue revision 2 pulled" in out
     assert main([*cfg, "--json", "sync"]) == 0
     assert '"pushed": {}' in capsys.readouterr().out
+    admin = create_engine(central)
+    with admin.connect() as conn:
+        logged = (
+            conn.execute(
+                text("SELECT pushed FROM sync_log WHERE site_id = :s ORDER BY finished_at"),
+                {"s": site_id},
+            )
+            .scalars()
+            .all()
+        )
+    admin.dispose()
+    assert [sum(p.values()) for p in logged] == [total, 0]
     with run_lock(data_dir):
         assert main([*cfg, "sync"]) == 75
     assert "another sync run" in capsys.readouterr().err
