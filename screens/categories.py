@@ -5,7 +5,7 @@ from __future__ import annotations
 from kivy.factory import Factory
 
 from kiosk.labels import wait_text
-from kiosk.queue import QueueClosed, QueueError
+from kiosk.queue import QueueError
 from screens.base import KioskScreen
 from screens.pictograms import GROUP_PICTOGRAMS
 
@@ -46,10 +46,7 @@ def take_ticket(app, *, category: str, service) -> None:
             service_id=service.id if service else None,
             language=app.language,
         )
-    except QueueClosed:
-        app.go_to("closed")
-        return
-    except QueueError:
+    except QueueError:  # closed hours, or the day's numbers used up: the closed screen says which
         app.go_to("closed")
         return
     app.current_ticket = ticket

@@ -15,7 +15,14 @@ class ClosedScreen(KioskScreen):
     def refresh(self) -> None:
         app, lang = self.app, self.app.language
         state = app.queue.open_state()
-        self.reason = label(CLOSED_REASONS, state.reason, lang) if state.reason else ""
+        if (
+            state.can_issue
+        ):  # open, yet the ticket was refused: this queue's 999 numbers are used up
+            self.reason = app.tr(
+                "All of today's numbers for this queue have been given out. Please ask at a counter."
+            )
+        else:
+            self.reason = label(CLOSED_REASONS, state.reason, lang) if state.reason else ""
         if state.next_opening is not None:
             self.next_opening = app.tr("We open again on {date} at {time}.").format(
                 date=date_text(state.next_opening.date(), lang),
