@@ -50,23 +50,11 @@ from kiosk.printing import (
 )
 from kiosk.queue import IssuedTicket, Queue
 from kiosk.search import SearchIndex
+from screens import SCREENS
 from screens.theme import LARGE_TEXT_SCALE, theme_for
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-SCREENS = (
-    "attract",
-    "home",
-    "categories",
-    "services",
-    "service",
-    "ticket",
-    "rating",
-    "message",
-    "thanks",
-    "closed",
-    "admin",
-)
 STAFF_CORNER = 90  # px: the top-left square where a long press opens the admin screen
 STAFF_PRESS_S = 3.0
 KEY_ESCAPE, KEY_F1 = 27, 282

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from screens import SCREENS
+
 if TYPE_CHECKING:
     from kiosk.cli import Context
 
@@ -68,22 +70,6 @@ def _kiosk(ctx: Context, args: argparse.Namespace) -> int:
     return _run(ctx, args, fullscreen=ctx.config["ui.fullscreen"])
 
 
-#: What each screen shows in the screenshots; the journey that leads there, set directly.
-SHOTS = (
-    "attract",
-    "home",
-    "categories",
-    "services",
-    "service",
-    "ticket",
-    "rating",
-    "message",
-    "thanks",
-    "closed",
-    "admin",
-)
-
-
 def _screenshots(ctx: Context, args: argparse.Namespace) -> int:
     from kiosk.config import parse_config
     from kiosk.db import Database
@@ -109,7 +95,7 @@ def _screenshots(ctx: Context, args: argparse.Namespace) -> int:
     out = args.out
     written = []
     for lang in ("bg", "en"):
-        for name in SHOTS:
+        for name in SCREENS:
             scenes.show(app, name, language=lang)
             written.append(headless.capture(app, out / f"{name}-{lang}.png"))
     headless.stop(app)

@@ -46,7 +46,11 @@ def test_ticket_for_a_service_found_by_a_latin_search(app: Any) -> None:
     # THEN the ticket is in the database for that service, printed, and the screen says so
     service_id = app.current_service.id
     with app.db.read() as s:
-        ticket = s.scalars(select(Ticket).where(Ticket.service_id == service_id)).one()
+        ticket = s.scalars(
+            select(Ticket).where(
+                Ticket.service_id == service_id, Ticket.uuid == app.current_ticket.uuid
+            )
+        ).one()
         kinds = list(
             s.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_uuid == ticket.uuid))
         )

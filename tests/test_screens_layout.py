@@ -71,13 +71,12 @@ def overflows(root: Any) -> list[str]:
     ids=["portrait", "landscape", "portrait-larger-text"],
 )
 def test_no_text_overflows_on_any_screen(app: Any, size: tuple[int, int], large_text: bool) -> None:
-    from screens import headless, scenes
-    from screens.commands import SHOTS
+    from screens import SCREENS, headless, scenes
 
     headless.resize(*size)
     found = {}
     for language in ("bg", "en"):
-        for name in SHOTS:
+        for name in SCREENS:
             scenes.show(app, name, language=language)
             app.large_text = large_text
             headless.pump(4)

@@ -67,12 +67,17 @@ def register_css(account: Officer, name: str) -> Response:
     raise HTTPException(status_code=404)
 
 
-@router.get("/register/{reg_number}", response_class=HTMLResponse, include_in_schema=False)
-def register_entry(
-    request: Request, account: Officer, site: SiteDep, reg_number: str, error: str | None = None
+def _entry_page(
+    request: Request,
+    account: StaffAccount,
+    site: SiteDep,
+    register: Register,
+    entry: object,
+    *,
+    personal: object,
+    error: str | None,
 ) -> Response:
-    register = _register(site)
-    entry = _entry(register, reg_number)
+    """One message's page: its handling steps, and its personal data when just asked for."""
     lang = language(request)
     return render(
         request,
@@ -84,9 +89,18 @@ def register_entry(
         history=register.history(entry.uuid),
         today=register.today(),
         local=lambda at: at.astimezone(site.config.tz),
-        personal=None,
+        personal=personal,
         error=error,
     )
+
+
+@router.get("/register/{reg_number}", response_class=HTMLResponse, include_in_schema=False)
+def register_entry(
+    request: Request, account: Officer, site: SiteDep, reg_number: str, error: str | None = None
+) -> Response:
+    register = _register(site)
+    entry = _entry(register, reg_number)
+    return _entry_page(request, account, site, register, entry, personal=None, error=error)
 
 
 @router.post(
@@ -104,20 +118,7 @@ def register_personal(
     personal = register.personal_data(
         message_uuid=entry.uuid, actor=account.username, role=account.role.value
     )
-    lang = language(request)
-    return render(
-        request,
-        "register/entry.html",
-        user=account,
-        t=translator(lang),
-        kind_text=lambda k: kind_text(k, lang),
-        entry=entry,
-        history=register.history(entry.uuid),
-        today=register.today(),
-        local=lambda at: at.astimezone(site.config.tz),
-        personal=personal,
-        error=None,
-    )
+    return _entry_page(request, account, site, register, entry, personal=personal, error=None)
 
 
 @router.post(
