@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.catalog import (
+    CatalogDocument,
     CatalogError,
     ensure_catalog,
     load_catalog,
@@ -73,15 +74,23 @@ def _db_status(ctx: Context, args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def read_catalog_file(path: Path, *, refused: str) -> CatalogDocument | None:
+    """The validated catalogue in a file, or None after saying on stderr why it was refused."""
+    try:
+        return load_file(path)
+    except CatalogError as exc:
+        print(f"{refused}:\n{exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
+    return None
+
+
 def _catalog_import(ctx: Context, args: argparse.Namespace) -> int:
     db = ctx.ready_db()
-    try:
-        doc = load_file(args.file)
-    except CatalogError as exc:
-        print(f"catalogue not imported, the current one is unchanged:\n{exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+    doc = read_catalog_file(
+        args.file, refused="catalogue not imported, the current one is unchanged"
+    )
+    if doc is None:
         return 1
     count = store_catalog(db, doc, source=str(args.file))
     ctx.out(

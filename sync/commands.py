@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.catalog import CatalogError, load_file
+from kiosk.commands import read_catalog_file
 from sync.catalog import publish
 from sync.central import CentralNotConfigured, CentralTarget
 from sync.job import SyncBusy, run_lock, run_sync
@@ -121,13 +121,8 @@ def _central_add_site(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _central_publish(ctx: Context, args: argparse.Namespace) -> int:
-    try:
-        doc = load_file(args.file)
-    except CatalogError as exc:
-        print(f"catalogue not published:\n{exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+    doc = read_catalog_file(args.file, refused="catalogue not published")
+    if doc is None:
         return 1
     engine = _central_target(args).engine()
     try:
