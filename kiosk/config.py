@@ -374,6 +374,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("sync.batch_size", 2000, _int_range(1, 100000), "Records per push batch."),
     Setting(
+        "sync.connections",
+        2,
+        _int_range(1, 8),
+        "Connections that push batches side by side (the central server inserts in parallel).",
+    ),
+    Setting(
         "sync.time_budget_s",
         1800,
         _int_range(10, 86400),

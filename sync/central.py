@@ -43,7 +43,8 @@ class CentralTarget:
         return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
 
     def connect(self) -> psycopg.Connection:
-        # keepalives so a link that dies silently at night fails the batch instead of hanging
+        # keepalives so a link that dies silently at night fails the batch instead of hanging;
+        # UTC, the zone of the naive timestamps a SQLite site sends as text
         return psycopg.connect(
             self.libpq_url,
             application_name="kiosk-sync",
@@ -52,6 +53,7 @@ class CentralTarget:
             keepalives_idle=30,
             keepalives_interval=10,
             keepalives_count=3,
+            options="-c TimeZone=UTC",
             **self._ssl,
         )
 

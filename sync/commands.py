@@ -54,6 +54,7 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
                 db,
                 target,
                 batch_size=cfg["sync.batch_size"],
+                connections=cfg["sync.connections"],
                 time_budget_s=cfg["sync.time_budget_s"],
                 on_plan=on_plan,
                 progress=progress,

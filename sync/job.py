@@ -74,6 +74,7 @@ def run_sync(
     *,
     batch_size: int,
     time_budget_s: float,
+    connections: int = 2,
     on_plan: Callable[[PushPlan], None] | None = None,
     progress: Progress | None = None,
     site_id: str | None = None,
@@ -96,14 +97,19 @@ def run_sync(
     while True:
         outcome.attempts += 1
         try:
+            plan = plan_push(db, count=on_plan is not None)
+            if on_plan:
+                on_plan(plan)
+            push(
+                db,
+                target.connect,
+                plan=plan,
+                batch_size=batch_size,
+                connections=connections,
+                sent=outcome.pushed,
+                progress=progress,
+            )
             with target.connect() as central:
-                plan = plan_push(db, count=on_plan is not None)
-                if on_plan:
-                    on_plan(plan)
-                for name, n in push(
-                    db, central, plan=plan, batch_size=batch_size, progress=progress
-                ).items():
-                    outcome.pushed[name] = outcome.pushed.get(name, 0) + n
                 outcome.pulled_revision = pull(db, central)
                 if site_id:
                     central.execute(

@@ -1,25 +1,38 @@
 """Push: each record table's rows after its high-water mark, in key order and bounded batches.
 
-Every batch is one `INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING` on the
-central database (one statement, one round trip, binary arrays, and only the INSERT
-privilege: no temporary table, no conflict target that would need SELECT), committed
-there before the local mark moves. A crash between the two replays the batch, which
-the UUID key turns into a no-op.
+Every batch is one `INSERT … SELECT … FROM jsonb_array_elements(%s) ON CONFLICT DO NOTHING`
+on the central database: one statement and one round trip, only the INSERT privilege
+(no temporary table, no conflict target that would need SELECT). COPY would be faster
+but PostgreSQL refuses it on a table with row-level security.
+
+The rows never become Python objects here: the site's database writes each batch as one
+JSON text, which the central server casts into the column types (its session runs in UTC,
+the zone of the naive timestamps a SQLite site keeps).
+
+An INSERT with a unique index costs the server about three times what COPY does, so a
+few connections push a table's batches side by side while this thread reads and encodes
+the next. Each batch commits on its own; the local mark moves only over the unbroken run
+of committed batches, so after a failure anywhere the replay starts at the first batch
+that may be missing, and the UUID key turns what was already there into a no-op. A table
+is finished before the next starts: parents before children, even when a run breaks off.
 """
 
 from __future__ import annotations
 
+import queue
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, Text, bindparam, cast, func, select, text, type_coerce
 from sqlalchemy.dialects import postgresql
 
 from kiosk.db import Database
-from kiosk.models import RECORD_TABLES, SyncMark
+from kiosk.models import RECORD_TABLES, Base, SyncMark
 from sync.schema import RECORDS, SENT_COLUMNS
 
 Progress = Callable[[str, int], None]
@@ -38,16 +51,15 @@ class PushPlan:
         return sum(self.pending.values())
 
 
-def _array_type(column: Any) -> str:
-    name = column.type.compile(dialect=postgresql.dialect())
-    return name.split("(")[0] + "[]"
+def _cast(column: Any) -> str:
+    return column.type.compile(dialect=postgresql.dialect())
 
 
 INSERT_SQL: dict[str, str] = {
     t.name: (
-        f"INSERT INTO {t.name} ({', '.join(SENT_COLUMNS[t.name])}) SELECT * FROM unnest("
-        + ", ".join(f"%s::{_array_type(t.c[c])}" for c in SENT_COLUMNS[t.name])
-        + ") ON CONFLICT DO NOTHING"
+        f"INSERT INTO {t.name} ({', '.join(SENT_COLUMNS[t.name])}) SELECT "
+        + ", ".join(f"(r->>{i})::{_cast(t.c[c])}" for i, c in enumerate(SENT_COLUMNS[t.name]))
+        + " FROM jsonb_array_elements(%s::jsonb) AS r ON CONFLICT DO NOTHING"
     )
     for t in RECORDS
 }
@@ -102,24 +114,47 @@ def plan_push(db: Database, *, count: bool = False) -> PushPlan:
     return plan
 
 
-def _batches(
-    db: Database, model: type, *, after: int, upper: int, size: int
-) -> Iterator[Sequence[Any]]:
+@dataclass(frozen=True)
+class Batch:
+    table: str
+    rows: int
+    last_seq: int
+    payload: str
+
+
+def _batch_query(db: Database, name: str, size: int) -> Select[Any]:
+    """The next batch after :after, as its last key, its size and its rows as one JSON text.
+
+    The site's database writes the JSON itself, so no row becomes Python objects here;
+    the order of rows within a batch does not matter, only which keys it covers.
+    """
+    table = next(t for t in RECORDS if t.name == name)
+    site_table = Base.metadata.tables[name]
+    page = (
+        select(*(site_table.c[c] for c in SENT_COLUMNS[name]))
+        .where(site_table.c.seq > bindparam("after"), site_table.c.seq <= bindparam("upper"))
+        .order_by(site_table.c.seq)
+        .limit(size)
+        .subquery("page")
+    )
+    values = [page.c[c] for c in SENT_COLUMNS[table.name]]
+    if db.dialect == "sqlite":
+        rows = func.json_group_array(func.json_array(*values))
+    else:
+        rows = cast(func.json_agg(func.json_build_array(*values)), Text)
+    return select(func.max(page.c.seq), func.count(), type_coerce(rows, Text))
+
+
+def _batches(db: Database, name: str, *, after: int, upper: int, size: int) -> Iterator[Batch]:
     """Keyset pagination: each batch is its own short read, so memory stays one batch."""
-    table = model.__table__  # type: ignore[attr-defined]
-    columns = [table.c[c] for c in SENT_COLUMNS[table.name]]
+    query = _batch_query(db, name, size)
     while after < upper:
-        with db.read() as s:
-            rows = s.execute(
-                select(*columns)
-                .where(table.c.seq > after, table.c.seq <= upper)
-                .order_by(table.c.seq)
-                .limit(size)
-            ).all()
-        if not rows:
+        with db.engine.connect() as conn:
+            last, count, payload = conn.execute(query, {"after": after, "upper": upper}).one()
+        if not count:
             return
-        yield rows
-        after = rows[-1].seq
+        after = last
+        yield Batch(name, count, last, payload)
 
 
 def _move_mark(db: Database, name: str, seq: int) -> None:
@@ -131,29 +166,100 @@ def _move_mark(db: Database, name: str, seq: int) -> None:
             mark.high_water = seq
 
 
+class _Window:
+    """One table's batches in flight, in key order, and its mark behind them.
+
+    The mark is a durable local write, so it moves at most once a second, and whenever
+    the table ends or a batch fails: a replay of what it lags behind is a no-op.
+    """
+
+    MARK_EVERY_S = 1.0
+
+    def __init__(
+        self,
+        db: Database,
+        plan: PushPlan,
+        name: str,
+        sent: dict[str, int],
+        progress: Progress | None,
+    ) -> None:
+        self.db, self.plan, self.name, self.sent, self.progress = db, plan, name, sent, progress
+        self.in_flight: list[Future[Batch]] = []
+        self.committed = self.marked = plan.marks[name]
+        self.marked_at = time.monotonic()
+
+    def settle(self, *, everything: bool) -> None:
+        """Wait for the front batch (or all) and take the committed ones from the front.
+
+        A failed batch stays at the front and its error is raised: nothing after it counts.
+        """
+        wait(self.in_flight if everything else self.in_flight[:1])
+        try:
+            while self.in_flight and self.in_flight[0].done():
+                if error := self.in_flight[0].exception():
+                    raise error
+                batch = self.in_flight.pop(0).result()
+                self.committed = batch.last_seq
+                self.sent[self.name] = self.sent.get(self.name, 0) + batch.rows
+                if self.progress:
+                    self.progress(self.name, batch.rows)
+        except BaseException:
+            self.move_mark()
+            raise
+        if everything or time.monotonic() - self.marked_at >= self.MARK_EVERY_S:
+            self.move_mark()
+
+    def move_mark(self) -> None:
+        if self.committed > self.marked:
+            _move_mark(self.db, self.name, self.committed)
+            self.plan.marks[self.name] = self.marked = self.committed
+            self.marked_at = time.monotonic()
+
+
 def push(
     db: Database,
-    central: psycopg.Connection,
+    connect: Callable[[], psycopg.Connection],
     *,
     plan: PushPlan,
     batch_size: int,
+    connections: int = 2,
+    sent: dict[str, int],
     progress: Progress | None = None,
-) -> dict[str, int]:
-    """Send everything the plan covers, parents before children; returns rows sent per table."""
-    sent: dict[str, int] = {}
-    for model in RECORD_TABLES:
-        name = model.__tablename__
-        sql = INSERT_SQL[name]
-        for rows in _batches(
-            db, model, after=plan.marks[name], upper=plan.uppers[name], size=batch_size
-        ):
-            with central.cursor() as cur:
-                cur.execute(sql, [list(col) for col in zip(*rows, strict=True)])
-            central.commit()
-            last = rows[-1].seq
-            _move_mark(db, name, last)
-            plan.marks[name] = last
-            sent[name] = sent.get(name, 0) + len(rows)
-            if progress:
-                progress(name, len(rows))
-    return sent
+) -> None:
+    """Send everything the plan covers, parents before children, counting rows into `sent`.
+
+    On a failure the marks and counts still cover what was committed before it is raised.
+    """
+    with ExitStack() as stack:
+        idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+        for _ in range(connections):
+            idle.put(stack.enter_context(connect()))
+
+        def send(batch: Batch) -> Batch:
+            central = idle.get()
+            try:
+                central.execute(INSERT_SQL[batch.table], (batch.payload,))
+                central.commit()
+            finally:
+                idle.put(central)
+            return batch
+
+        # entered after the connections, so its threads are done before they close
+        pool = stack.enter_context(ThreadPoolExecutor(connections, "sync-push"))
+        for model in RECORD_TABLES:
+            name = model.__tablename__
+            window = _Window(db, plan, name, sent, progress)
+            try:
+                for batch in _batches(
+                    db, name, after=plan.marks[name], upper=plan.uppers[name], size=batch_size
+                ):
+                    window.in_flight.append(pool.submit(send, batch))
+                    # one batch ready beyond those the connections are sending: memory stays flat
+                    if len(window.in_flight) > connections:
+                        window.settle(everything=False)
+                window.settle(everything=True)
+            except BaseException:
+                # let the batches still in flight end, and keep the committed ones
+                with suppress(Exception):
+                    window.settle(everything=True)
+                raise

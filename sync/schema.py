@@ -143,8 +143,12 @@ def init_central(conn: Connection) -> tuple[int, int]:
         conn.execute(text(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
         conn.execute(text(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"))
         conn.execute(text(f"DROP POLICY IF EXISTS own_site ON {name}"))
-        # the site is the login role's name, never a value the client sends
-        own = f"current_user = '{SITE_ROLE_PREFIX}' || site_id"
+        # the site is the login role's name, never a value the client sends; as a
+        # sub-select it is worked out once per statement, not once per row
+        own = (
+            f"site_id = (SELECT CASE WHEN starts_with(current_user, '{SITE_ROLE_PREFIX}') "
+            f"THEN substr(current_user, {len(SITE_ROLE_PREFIX) + 1}) END)"
+        )
         conn.execute(
             text(
                 f"CREATE POLICY own_site ON {name} FOR ALL TO {group} USING ({own}) "

@@ -100,7 +100,7 @@ def test_backend_terminated_mid_push(central_server: CentralServer, setup) -> No
 
 def test_sync_process_killed_mid_batch(central_server: CentralServer, setup, tmp_path) -> None:
     central, site_id, login, db, engine = setup
-    add_records(db, site_id=site_id, visits=200, rng=random.Random(6))
+    add_records(db, site_id=site_id, visits=600, rng=random.Random(6))
     target = central_server.site_target(central, login)
     config_file = tmp_path / "kiosk.toml"
     config_file.write_text(
@@ -122,7 +122,7 @@ def test_sync_process_killed_mid_batch(central_server: CentralServer, setup, tmp
                 if conn.execute(count).scalar_one() > before:
                     break
             time.sleep(0.02)
-        time.sleep(rng.uniform(0, 0.2))
+        time.sleep(rng.uniform(0, 0.05))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         with engine.connect() as conn:
