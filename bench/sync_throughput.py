@@ -41,7 +41,7 @@ from tests.support import fresh_pg_url
 from tests.sync_data import add_records
 
 SITE = "bench-site"
-RECORDS_PER_VISIT = 4.8  # what tests.sync_data.add_records makes on average
+RECORDS_PER_VISIT = 5.8  # what tests.sync_data.add_records makes on average
 
 
 def child(site_url: str, central_url: str, batch: int) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from kiosk.config import Config
 from kiosk.db import Database
-from kiosk.models import Rating, RatingReason, utcnow
+from kiosk.models import Rating, RatingReason, Ticket, utcnow
 from kiosk.site import SiteBound
 
 
@@ -86,6 +86,9 @@ class Feedback(SiteBound):
                 )
                 .limit(1)
             )
+            if service_id is None and ticket_uuid is not None:
+                # the rating keeps its service, so reports need not look up the ticket
+                service_id = s.scalar(select(Ticket.service_id).where(Ticket.uuid == ticket_uuid))
             rating = Rating(
                 site_id=self.site_id,
                 created_at=now,
@@ -101,13 +104,19 @@ class Feedback(SiteBound):
             return RatingReceipt(uuid=rating.uuid, score=score, counted=rating.counted)
 
     def add_reasons(self, *, rating_uuid: uuid.UUID, reasons: Iterable[Reason | str]) -> None:
-        """Attach the chosen reason chips to a rating (each once)."""
+        """Attach the chosen reason chips to a rating (each once, however often sent)."""
         chosen = list(dict.fromkeys(Reason(r) for r in reasons))
         now = self.clock()
         with self.db.write() as s:
             if s.scalar(select(Rating.seq).where(Rating.uuid == rating_uuid)) is None:
                 raise LookupError(f"no rating {rating_uuid}")
-            for reason in chosen:
+            # a chip sent twice (a double tap, a retry) counts once, so reports need not dedupe
+            given = set(
+                s.scalars(
+                    select(RatingReason.reason).where(RatingReason.rating_uuid == rating_uuid)
+                )
+            )
+            for reason in (r for r in chosen if r.value not in given):
                 s.add(
                     RatingReason(
                         site_id=self.site_id,

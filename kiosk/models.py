@@ -158,6 +158,36 @@ class TicketEvent(Record, Base):
     reason: Mapped[str | None] = mapped_column(String(300))
 
 
+#: The category of a ticket for no service, or for one no longer in the catalogue.
+NO_CATEGORY = "-"
+
+
+class TicketOutcome(Record, Base):
+    """How a ticket left the queue (done, no-show, cancelled) and its waiting and service seconds.
+
+    Written in the transaction of the ticket's last event. Everything in it follows from
+    the events; it is kept so that a year's report reads one row a ticket instead of
+    regrouping every event of the year.
+    """
+
+    __tablename__ = "ticket_outcomes"
+
+    ticket_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.uuid"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(12))
+    service_day: Mapped[dt.date] = mapped_column(Date)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    service_id: Mapped[str | None] = mapped_column(String(40))
+    # the service's catalogue category then ("-" for none) and the local hour of issue:
+    # the report groups by both, and a lookup or a time-zone sum per row would cost more
+    category: Mapped[str] = mapped_column(String(20))
+    hour: Mapped[int] = mapped_column(Integer)
+    counter_number: Mapped[int | None] = mapped_column(Integer)
+    # issue → first call; None if never called
+    wait_s: Mapped[int | None] = mapped_column(Integer)
+    # (last) call or arrival at the counter → done; only for a ticket served
+    service_s: Mapped[int | None] = mapped_column(Integer)
+
+
 class QueueState(Base):
     """The current state of each ticket: a local projection of its events, for fast calls."""
 
@@ -267,6 +297,7 @@ class DeviceEvent(Record, Base):
 RECORD_TABLES: tuple[type[Record], ...] = (
     Ticket,
     TicketEvent,
+    TicketOutcome,
     Rating,
     RatingReason,
     Message,

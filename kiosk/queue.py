@@ -23,12 +23,15 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.hours import OpenState, WorkingHours
 from kiosk.models import (
+    NO_CATEGORY,
+    CatalogService,
     Counter,
     CounterCategory,
     QueueCategory,
     QueueState,
     Ticket,
     TicketEvent,
+    TicketOutcome,
     utcnow,
 )
 from kiosk.numbering import next_number
@@ -49,6 +52,7 @@ class Status(StrEnum):
 
 
 ACTIVE = (Status.CALLED, Status.SERVING)
+FINAL = (Status.DONE, Status.NO_SHOW, Status.CANCELLED)
 
 
 class EventKind(StrEnum):
@@ -181,6 +185,10 @@ class QueueStatus:
     categories: tuple[CategoryStatus, ...]
     counters: tuple[CounterStatus, ...]
     recent_calls: tuple[Call, ...]
+
+
+def _seconds(end: dt.datetime, start: dt.datetime) -> int:
+    return round((end - start).total_seconds())
 
 
 def ticket_label(code: str, number: int) -> str:
@@ -460,7 +468,8 @@ class Queue(SiteBound):
             )
         elif status is Status.SERVING:
             row.serving_at = now
-        elif status in (Status.DONE, Status.NO_SHOW, Status.CANCELLED):
+        elif status in FINAL:
+            self._outcome(s, row, status, now, counter)
             row.finished_at = now
         self._event(
             s,
@@ -470,6 +479,38 @@ class Queue(SiteBound):
             counter_number=counter,
             clerk=clerk,
             reason=reason,
+        )
+
+    def _outcome(
+        self, s: Session, row: QueueState, status: Status, now: dt.datetime, counter: int | None
+    ) -> None:
+        first_call = s.scalar(
+            select(func.min(TicketEvent.created_at)).where(
+                TicketEvent.ticket_uuid == row.ticket_uuid,
+                TicketEvent.kind == EventKind.CALLED.value,
+            )
+        )
+        started = row.serving_at or row.called_at
+        s.add(
+            TicketOutcome(
+                site_id=self.site_id,
+                created_at=now,
+                ticket_uuid=row.ticket_uuid,
+                outcome=status.value,
+                service_day=row.service_day,
+                issued_at=row.issued_at,
+                service_id=row.service_id,
+                category=(
+                    s.scalar(
+                        select(CatalogService.category).where(CatalogService.id == row.service_id)
+                    )
+                    or NO_CATEGORY
+                ),
+                hour=row.issued_at.astimezone(self.config.tz).hour,
+                counter_number=counter,
+                wait_s=_seconds(first_call, row.issued_at) if first_call else None,
+                service_s=(_seconds(now, started) if status is Status.DONE and started else None),
+            )
         )
 
     def call_next(self, *, counter: int, clerk: str | None = None) -> TicketView | None:

@@ -24,7 +24,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from kiosk.models import RECORD_TABLES, UTCDateTime
 
-SCHEMA_VERSION = 1
+# 2: ticket_outcomes (created, granted and row-secured by init like every record table)
+SCHEMA_VERSION = 2
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
 

@@ -22,6 +22,7 @@ from kiosk.models import (
     RatingReason,
     Ticket,
     TicketEvent,
+    TicketOutcome,
 )
 from sync.schema import RECORDS, SENT_COLUMNS
 
@@ -34,7 +35,7 @@ TEXTS = (
 
 
 def add_records(db: Database, *, site_id: str, visits: int, rng: random.Random) -> int:
-    """About five records per visit: a ticket, its events, a rating, sometimes a message."""
+    """About six records per visit: a ticket, its events and outcome, a rating, sometimes a message."""
     with db.read() as s:
         first = (s.scalar(select(func.max(Ticket.number))) or 0) + 1
     base = dt.datetime(2026, 11, 2, 6, 30, tzinfo=dt.UTC)
@@ -71,6 +72,23 @@ def add_records(db: Database, *, site_id: str, visits: int, rng: random.Random) 
                     "reason": None,
                 }
             )
+        served = rng.random() < 0.95
+        rows[TicketOutcome].append(
+            common
+            | {
+                "uuid": uuid.uuid4(),
+                "ticket_uuid": ticket,
+                "outcome": "done" if served else "no_show",
+                "service_day": at.date(),
+                "issued_at": at,
+                "service_id": rows[Ticket][-1]["service_id"],
+                "category": "civil_status",
+                "hour": (at.hour + 2) % 24,
+                "counter_number": rng.randrange(1, 5),
+                "wait_s": rng.randrange(0, 3600),
+                "service_s": rng.randrange(30, 1800) if served else None,
+            }
+        )
         rating = uuid.uuid4()
         rows[Rating].append(
             common

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from kiosk.cli import main
 from kiosk.db import Database, SchemaError
-from kiosk.models import Base
+from kiosk.models import NO_CATEGORY, Base, CatalogService, Ticket, TicketEvent, TicketOutcome
+from tests.support import fresh_pg_url
 
 PRAGMAS = ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
 
@@ -81,3 +84,80 @@ def test_an_unreachable_database_is_a_message_not_a_traceback(
         err.startswith("kiosk: cannot use postgresql+psycopg://kiosk@127.0.0.1:1/site")
         and "Traceback" not in err
     )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_upgrading_works_out_the_outcomes_of_tickets_already_finished(
+    backend: str, tmp_path: Path, pg_server: str
+) -> None:
+    """0002 adds ticket_outcomes and fills it from the events a site recorded before it."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}" if backend == "sqlite" else fresh_pg_url(pg_server)
+    db = Database(url)
+    try:
+        db.upgrade("0001")
+        ensure_catalog_rows = {"id": "2016", "sort": 1, "category": "civil_status", "data": {}}
+        issued = dt.datetime(2026, 11, 2, 7, 0, tzinfo=dt.UTC)  # 09:00 in Sofia
+        served, left, waiting = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+        def at(minutes: float) -> dt.datetime:
+            return issued + dt.timedelta(minutes=minutes)
+
+        events = [
+            (served, "called", at(3), 1),
+            (served, "recalled", at(4), 1),
+            (served, "serving", at(5), 1),
+            (served, "done", at(12.5), 1),
+            (left, "called", at(20), 2),
+            (left, "transferred", at(21), 2),
+            (left, "called", at(30), 3),
+            (left, "no_show", at(32), 3),
+            (waiting, "called", at(40), 1),
+        ]
+        with db.write() as s:
+            s.execute(CatalogService.__table__.insert(), [ensure_catalog_rows])
+            for number, (ticket, service) in enumerate(
+                ((served, "2016"), (left, None), (waiting, "2016")), start=1
+            ):
+                s.add(
+                    Ticket(
+                        uuid=ticket,
+                        site_id="old",
+                        created_at=issued,
+                        service_day=issued.date(),
+                        category_code="А",
+                        number=number,
+                        label=f"А{number:03d}",
+                        service_id=service,
+                        terminal_id="k",
+                    )
+                )
+            s.flush()
+            for ticket, kind, when, counter in events:
+                s.add(
+                    TicketEvent(
+                        site_id="old",
+                        created_at=when,
+                        ticket_uuid=ticket,
+                        kind=kind,
+                        counter_number=counter,
+                    )
+                )
+        db.upgrade()
+        with db.read() as s:
+            got = {
+                o.ticket_uuid: (
+                    o.outcome,
+                    o.wait_s,
+                    o.service_s,
+                    o.category,
+                    o.hour,
+                    o.counter_number,
+                )
+                for o in s.scalars(select(TicketOutcome))
+            }
+        assert got == {
+            served: ("done", 180, 450, "civil_status", 9, 1),
+            left: ("no_show", 1200, None, NO_CATEGORY, 9, 3),
+        }  # the ticket still called at the counter has no outcome yet
+    finally:
+        db.dispose()

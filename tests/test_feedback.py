@@ -11,6 +11,7 @@ from sqlalchemy import select
 from kiosk.db import Database
 from kiosk.feedback import HIGH_SCORE_REASONS, LOW_SCORE_REASONS, Feedback, Reason, reasons_for
 from kiosk.models import Rating, RatingReason
+from kiosk.queue import Queue
 from tests.support import Clock, make_config
 
 
@@ -36,6 +37,7 @@ def test_repeated_presses_count_once_within_the_window(
 def test_reasons_are_attached_once_each(feedback: Feedback, db: Database) -> None:
     rating = feedback.rate(score=2, counter_number=3, service_id="2016")
     feedback.add_reasons(rating_uuid=rating.uuid, reasons=["waiting", Reason.COURTESY, "waiting"])
+    feedback.add_reasons(rating_uuid=rating.uuid, reasons=["courtesy"])  # a retry, a double tap
     with db.read() as s:
         reasons = sorted(
             s.scalars(select(RatingReason.reason).where(RatingReason.rating_uuid == rating.uuid))
@@ -71,3 +73,14 @@ def test_presses_at_the_same_moment_count_once(feedback: Feedback, db: Database)
     assert sum(r.counted for r in receipts) == 1
     with db.read() as s:
         assert len(list(s.scalars(select(Rating)))) == 8
+
+
+def test_a_rating_after_a_ticket_keeps_the_ticket_service(
+    feedback: Feedback, db: Database, config, clock: Clock
+) -> None:
+    ticket = Queue(db, config, clock=clock).issue(category="А", service_id="2016")
+    after_ticket = feedback.rate(score=4, ticket_uuid=ticket.uuid)
+    told = feedback.rate(score=3, terminal_id="kiosk-2", ticket_uuid=ticket.uuid, service_id="1998")
+    with db.read() as s:
+        services = {r.uuid: r.service_id for r in s.scalars(select(Rating))}
+    assert services == {after_ticket.uuid: "2016", told.uuid: "1998"}

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from kiosk.catalog import ensure_catalog
 from kiosk.db import Database
 from kiosk.hours import ClosedReason
-from kiosk.models import TicketEvent
+from kiosk.models import NO_CATEGORY, TicketEvent, TicketOutcome
 from kiosk.queue import NoActiveTicket, Queue, QueueClosed, QueueFull, Status, TicketNotWaiting
 from tests.support import SOFIA, Clock
 
@@ -155,3 +156,30 @@ def test_status_shows_the_counter_that_called(queue: Queue) -> None:
     st = queue.status()
     assert [(c.label, c.counter_number) for c in st.recent_calls] == [("Г002", 2), ("Г001", 4)]
     assert {c.number: (c.current.label if c.current else None) for c in st.counters}[4] == "Г001"
+
+
+def test_a_ticket_leaving_the_queue_records_its_outcome_and_seconds(
+    queue: Queue, db: Database, clock: Clock
+) -> None:
+    ensure_catalog(db)
+    served = queue.issue(category="А", service_id="2016")  # civil status
+    missed = queue.issue(category="А")
+    clock.advance(minutes=4)
+    queue.call_next(counter=1)  # served: waited 4 min
+    clock.advance(minutes=1)
+    queue.recall(counter=1)  # a recall does not restart the wait
+    queue.start(counter=1)
+    clock.advance(minutes=6, seconds=30)
+    queue.call_next(counter=1)  # finishes `served` after 6.5 min at the counter; calls `missed`
+    clock.advance(minutes=2)
+    queue.no_show(counter=1)
+    with db.read() as s:
+        rows = {o.ticket_uuid: o for o in s.scalars(select(TicketOutcome))}
+    assert set(rows) == {served.uuid, missed.uuid}
+    done, gone = rows[served.uuid], rows[missed.uuid]
+    assert (done.outcome, done.wait_s, done.service_s) == ("done", 240, 390)
+    assert (gone.outcome, gone.wait_s, gone.service_s) == ("no_show", 690, None)
+    assert (done.category, gone.category) == ("civil_status", NO_CATEGORY)
+    local_hour = served.issued_at.astimezone(SOFIA).hour
+    assert done.hour == gone.hour == local_hour
+    assert done.service_day == served.service_day and done.issued_at == served.issued_at

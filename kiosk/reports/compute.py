@@ -1,10 +1,12 @@
 """The satisfaction and service report: every figure aggregated in SQL, on SQLite and PostgreSQL.
 
-The tickets and ratings of the period are first reduced to one row of facts each
-(a temporary table: local hour and weekday, service category, waiting and service
-seconds); every table of the report is then a GROUP BY over those facts. Percentiles
-come from window functions (ROW_NUMBER over each group), so only the two rows around
-each percentile leave the database. Only ratings marked `counted` count.
+Each part reads its facts once: the period's finished tickets from `ticket_outcomes`
+(one row a ticket, waiting and service seconds already worked out when the ticket left
+the queue, so no event is regrouped), the tickets by day and local hour, the counted
+ratings. On PostgreSQL each part is one pass with GROUPING SETS and the percentiles
+are its own `percentile_cont`; SQLite runs one GROUP BY a set and finds percentiles
+from counts of each distinct value, so only the rows around a percentile leave it.
+Local hours and weekdays are integer arithmetic (`localtime`), not a zone lookup a row.
 """
 
 from __future__ import annotations
@@ -13,43 +15,30 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import (
-    Column,
-    Connection,
-    Date,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Uuid,
-    and_,
-    case,
-    cast,
-    func,
-    literal,
-    or_,
-    select,
-)
+from sqlalchemy import Connection, Text, and_, case, cast, func, literal, select
 
 from kiosk.db import Database
 from kiosk.models import (
+    NO_CATEGORY,
     CatalogService,
     Rating,
     RatingReason,
     Ticket,
-    TicketEvent,
+    TicketOutcome,
 )
 from kiosk.register import CLOSED, Status, state_query
-from kiosk.reports.localtime import LocalTime, seconds_between
+from kiosk.reports.localtime import LocalTime, epoch_seconds
 
-NO_CATEGORY = "-"
 #: Faces 1–5 on the 0–100 scale of the market's smiley terminals.
 HAPPY_WEIGHTS = {1: 0, 2: 25, 3: 50, 4: 75, 5: 100}
 PERCENTILES = (Fraction(1, 2), Fraction(9, 10))
@@ -209,188 +198,146 @@ class Report:
 
 # --- computing -------------------------------------------------------------------------
 
-_meta = MetaData()
-TICKET_FACTS = Table(
-    "report_ticket_facts",
-    _meta,
-    Column("category", String(20)),
-    Column("hour", Integer),
-    Column("weekday", Integer),
-    Column("day", Date),
-    Column("called", Integer),
-    Column("no_show", Integer),
-    Column("wait_s", Integer),
-    Column("service_s", Integer),
-    prefixes=["TEMPORARY"],
-)
-RATING_FACTS = Table(
-    "report_rating_facts",
-    _meta,
-    Column("uuid", Uuid),
-    Column("site_id", String(40)),
-    Column("category", String(20)),
-    Column("counter", Integer),
-    Column("hour", Integer),
-    Column("weekday", Integer),
-    Column("score", Integer),
-    prefixes=["TEMPORARY"],
-)
+#: Tickets and ratings are counted per quarter hour of UTC, then placed in local time here:
+#: every zone's offset is a whole number of quarter hours.
+BUCKET_S = 900
 
 
 def _site_filter(column: Any, sites: Sequence[str] | None) -> Any:
     return column.in_(list(sites)) if sites else literal(True)
 
 
-def _load_ticket_facts(
-    conn: Connection, local: LocalTime, start: dt.datetime, end: dt.datetime, sites: Any
-) -> None:
-    kind = TicketEvent.kind
-    at = TicketEvent.created_at
-    steps = (
-        select(
-            TicketEvent.ticket_uuid.label("ticket_uuid"),
-            func.min(at).filter(kind == "called").label("first_called"),
-            func.max(at).filter(kind.in_(("called", "serving"))).label("started"),
-            func.max(at).filter(kind == "done").label("done_at"),
-            func.count().filter(kind == "no_show").label("no_show"),
-        )
-        .where(
-            kind.in_(("called", "serving", "done", "no_show")),
-            at >= start,
-            at < end + dt.timedelta(days=1),  # a ticket is served on its day
-            _site_filter(TicketEvent.site_id, sites),
-        )
-        .group_by(TicketEvent.ticket_uuid)
-        .subquery("steps")
-    )
-    dialect = local.dialect
-    facts = (
-        select(
-            func.coalesce(CatalogService.category, NO_CATEGORY),
-            local.hour(Ticket.created_at),
-            local.isoweekday(Ticket.created_at),
-            Ticket.service_day,
-            case((steps.c.first_called.is_not(None), 1), else_=0),
-            case((and_(steps.c.no_show > 0, steps.c.done_at.is_(None)), 1), else_=0),
-            seconds_between(dialect, steps.c.first_called, Ticket.created_at),
-            seconds_between(dialect, steps.c.done_at, steps.c.started),
-        )
-        .outerjoin(steps, steps.c.ticket_uuid == Ticket.uuid)
-        .outerjoin(CatalogService, CatalogService.id == Ticket.service_id)
-        .where(
-            Ticket.created_at >= start, Ticket.created_at < end, _site_filter(Ticket.site_id, sites)
-        )
-    )
-    conn.execute(TICKET_FACTS.insert().from_select([c.name for c in TICKET_FACTS.c], facts))
+def _in_period(column: Any, start: dt.datetime, end: dt.datetime) -> Any:
+    return and_(column >= start, column < end)
 
 
-def _load_rating_facts(
-    conn: Connection, local: LocalTime, start: dt.datetime, end: dt.datetime, sites: Any
-) -> None:
-    facts = (
-        select(
-            Rating.uuid,
-            Rating.site_id,
-            func.coalesce(CatalogService.category, NO_CATEGORY),
-            Rating.counter_number,
-            local.hour(Rating.created_at),
-            local.isoweekday(Rating.created_at),
-            Rating.score,
-        )
-        .outerjoin(Ticket, Ticket.uuid == Rating.ticket_uuid)
-        .outerjoin(
-            CatalogService,
-            CatalogService.id == func.coalesce(Rating.service_id, Ticket.service_id),
-        )
-        .where(
-            Rating.counted.is_(True),
-            Rating.created_at >= start,
-            Rating.created_at < end,
-            _site_filter(Rating.site_id, sites),
-        )
-    )
-    conn.execute(RATING_FACTS.insert().from_select([c.name for c in RATING_FACTS.c], facts))
+def _bucket(conn: Connection, column: Any) -> Any:
+    return (epoch_seconds(conn.dialect.name, column) // BUCKET_S).label("bucket")
 
 
-def _faces(conn: Connection, *keys: Any) -> dict[Any, Satisfaction]:
-    f = RATING_FACTS.c
-    rows = conn.execute(select(*keys, f.score, func.count()).group_by(*keys, f.score)).all()
-    grouped: dict[Any, dict[int, int]] = defaultdict(dict)
-    for *key, score, count in rows:
-        grouped[tuple(key) if len(key) > 1 else (key[0] if key else None)][score] = count
-    return {k: Satisfaction(dict(sorted(v.items()))) for k, v in grouped.items()}
+@lru_cache(maxsize=1 << 16)  # tickets and ratings share their quarter hours
+def _local(bucket: int, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.fromtimestamp(bucket * BUCKET_S, tz)
 
 
-def _percentiles(
-    conn: Connection, value: Any, keys: Sequence[Any]
-) -> dict[Any, tuple[int, list[float | None]]]:
-    """Per group: its count and the PERCENTILES of `value` (linear between ranks, as percentile_cont).
+def _values(conn: Connection, column: Any) -> Any:
+    """A group's non-null integers as one comma-separated text (turned into an array here)."""
+    if conn.dialect.name == "postgresql":
+        return func.string_agg(cast(column, Text), ",")
+    return func.group_concat(column, ",")
 
-    The values are first counted per distinct value (thousands of rows, not millions),
-    then a running sum over them finds the value at each wanted rank.
+
+def _array(text: str | None) -> np.ndarray:
+    return np.fromstring(text, dtype=np.int64, sep=",") if text else np.empty(0, np.int64)
+
+
+def _times_of(waits: np.ndarray, services: np.ndarray) -> Times:
+    def cut(values: np.ndarray) -> list[float | None]:
+        if not len(values):
+            return [None] * len(PERCENTILES)
+        # linear between ranks, as percentile_cont; rounded off binary fractions (1020.0000000001)
+        found = np.percentile(values, [float(p) * 100 for p in PERCENTILES])
+        return [round(float(v), 6) for v in found]
+
+    return Times(len(waits), *cut(waits), len(services), *cut(services))
+
+
+def _times(
+    conn: Connection, start: dt.datetime, end: dt.datetime, sites: Any
+) -> tuple[Times, dict[str, Times], dict[int, Times], int, int]:
+    """Waiting and service times overall, by category and by hour; tickets called; no-shows.
+
+    The database hands over each (category, hour)'s seconds as one text and numpy
+    finds the percentiles: an exact percentile needs every value, and this moves them
+    most cheaply (PostgreSQL's own percentile_cont sorted row by row was four times slower).
     """
-    labelled = [k.label(f"k{i}") for i, k in enumerate(keys)]
-    dist = (
-        select(*labelled, value.label("v"), func.count().label("c"))
-        .where(value.is_not(None))
-        .group_by(*keys, value)
-        .subquery("dist")
-    )
-    part = [dist.c[f"k{i}"] for i in range(len(keys))] or None
-    ranked = select(
-        *(dist.c[f"k{i}"] for i in range(len(keys))),
-        dist.c.v,
-        dist.c.c,
-        cast(func.sum(dist.c.c).over(partition_by=part, order_by=dist.c.v), Integer).label("cum"),
-        cast(func.sum(dist.c.c).over(partition_by=part), Integer).label("n"),
-    ).subquery("ranked")
-    # 1-based ranks either side of each percentile: floor((n-1)·p)+1 and the one after it
-    targets = [
-        (ranked.c.n - 1) * p.numerator // p.denominator + 1 + d for p in PERCENTILES for d in (0, 1)
-    ]
-    holds = [and_(ranked.c.cum - ranked.c.c < t, t <= ranked.c.cum) for t in targets]
+    o = TicketOutcome
     rows = conn.execute(
         select(
-            *(ranked.c[f"k{i}"] for i in range(len(keys))),
-            ranked.c.v,
-            ranked.c.c,
-            ranked.c.cum,
-            ranked.c.n,
-        ).where(or_(*holds))
+            o.category,
+            o.hour,
+            _values(conn, o.wait_s),
+            _values(conn, o.service_s),
+            func.sum(case((o.outcome == "no_show", 1), else_=0)),
+        )
+        .where(_in_period(o.issued_at, start, end), _site_filter(o.site_id, sites))
+        .group_by(o.category, o.hour)
     ).all()
-    spans: dict[Any, list[tuple[int, int, int]]] = defaultdict(list)  # (first rank, last, value)
-    counts: dict[Any, int] = {}
-    for *key, v, c, cum, n_rows in rows:
-        k = tuple(key) if len(key) > 1 else (key[0] if key else None)
-        spans[k].append((cum - c + 1, cum, v))
-        counts[k] = n_rows
+    groups = [(category, hour, _array(w), _array(v)) for category, hour, w, v, _ in rows]
+    no_shows = sum(int(r[4]) for r in rows)
 
-    def at(k: Any, rank: int) -> int:
-        return next(v for first, last, v in spans[k] if first <= rank <= last)
+    def merged(keep: Callable[[str, int], bool]) -> Times:
+        chosen = [(w, v) for category, hour, w, v in groups if keep(category, hour)]
+        empty = np.empty(0, np.int64)
+        return _times_of(
+            np.concatenate([w for w, _ in chosen] or [empty]),
+            np.concatenate([v for _, v in chosen] or [empty]),
+        )
 
-    out = {}
-    for k, n_rows in counts.items():
-        results: list[float | None] = []
-        for p in PERCENTILES:
-            h = (n_rows - 1) * p
-            lo = math.floor(h) + 1
-            v_lo = at(k, lo)
-            v_hi = at(k, lo + 1) if lo < n_rows else v_lo
-            results.append(float(v_lo + (h - math.floor(h)) * (v_hi - v_lo)))
-        out[k] = (n_rows, results)
-    return out
+    def present(times: Times) -> bool:
+        return bool(times.waited or times.served)
+
+    overall = merged(lambda c, h: True)
+    by_category = {
+        k: t for k in {g[0] for g in groups} if present(t := merged(lambda c, h, k=k: c == k))
+    }
+    by_hour = {
+        k: t for k in {g[1] for g in groups} if present(t := merged(lambda c, h, k=k: h == k))
+    }
+    return overall, by_category, by_hour, overall.waited, no_shows
 
 
-def _times(conn: Connection, *keys: Any) -> dict[Any, Times]:
-    f = TICKET_FACTS.c
-    waits = _percentiles(conn, f.wait_s, keys)
-    services = _percentiles(conn, f.service_s, keys)
-    out = {}
-    for k in set(waits) | set(services):
-        w_n, (w_med, w_p90) = waits.get(k, (0, [None, None]))
-        s_n, (s_med, s_p90) = services.get(k, (0, [None, None]))
-        out[k] = Times(w_n, w_med, w_p90, s_n, s_med, s_p90)
-    return out
+def _tickets(
+    conn: Connection, tz: ZoneInfo, start: dt.datetime, end: dt.datetime, sites: Any
+) -> tuple[dict[tuple[int, int], int], dict[int, int]]:
+    """Tickets by local (weekday, hour), and the number of days with tickets per weekday."""
+    bucket = _bucket(conn, Ticket.created_at)
+    rows = conn.execute(
+        select(bucket, func.count())
+        .where(_in_period(Ticket.created_at, start, end), _site_filter(Ticket.site_id, sites))
+        .group_by(bucket)
+    ).all()
+    heat: dict[tuple[int, int], int] = defaultdict(int)
+    days: dict[int, set[dt.date]] = defaultdict(set)
+    for b, n in rows:
+        at = _local(b, tz)
+        heat[at.isoweekday(), at.hour] += n
+        days[at.isoweekday()].add(at.date())
+    return dict(heat), {wd: len(d) for wd, d in days.items()}
+
+
+def _faces(
+    conn: Connection, tz: ZoneInfo, start: dt.datetime, end: dt.datetime, sites: Any
+) -> dict[str, dict[Any, Satisfaction]]:
+    """Counted ratings by face: overall, by category, counter, local hour and weekday."""
+    where = (
+        Rating.counted.is_(True),
+        _in_period(Rating.created_at, start, end),
+        _site_filter(Rating.site_id, sites),
+    )
+    category = dict(conn.execute(select(CatalogService.id, CatalogService.category)).all())
+    faces: dict[str, dict[Any, dict[int, int]]] = {
+        name: defaultdict(lambda: defaultdict(int))
+        for name in ("overall", "category", "counter", "hour", "weekday")
+    }
+    keys = (Rating.service_id, Rating.site_id, Rating.counter_number, Rating.score)
+    for service, site, counter, score, n in conn.execute(
+        select(*keys, func.count()).where(*where).group_by(*keys)
+    ).all():
+        faces["overall"][None][score] += n
+        faces["category"][category.get(service, NO_CATEGORY)][score] += n
+        faces["counter"][site, counter][score] += n
+    bucket = _bucket(conn, Rating.created_at)
+    for b, score, n in conn.execute(
+        select(bucket, Rating.score, func.count()).where(*where).group_by(bucket, Rating.score)
+    ).all():
+        at = _local(b, tz)
+        faces["hour"][at.hour][score] += n
+        faces["weekday"][at.isoweekday()][score] += n
+    return {
+        name: {k: Satisfaction(dict(sorted(v.items()))) for k, v in groups.items()}
+        for name, groups in faces.items()
+    }
 
 
 def _complaints(
@@ -440,6 +387,44 @@ def _complaints(
     )
 
 
+def _reasons(conn: Connection, start: dt.datetime, end: dt.datetime, sites: Any) -> dict[str, int]:
+    rows = conn.execute(
+        select(RatingReason.reason, func.count())
+        .join(Rating, Rating.uuid == RatingReason.rating_uuid)
+        .where(
+            Rating.counted.is_(True),
+            _in_period(Rating.created_at, start, end),
+            _site_filter(Rating.site_id, sites),
+        )
+        .group_by(RatingReason.reason)
+    ).all()
+    return dict(sorted(rows, key=lambda kv: -kv[1]))
+
+
+def _on_one_snapshot(db: Database, parts: dict[str, Callable[[Connection], Any]]) -> dict[str, Any]:
+    """Each part's result, all read from one consistent state of the database.
+
+    On PostgreSQL the parts run side by side, two at a time, on connections that share
+    the first one's snapshot (as `pg_dump -j` does), so a ticket committed meanwhile is
+    in every part or in none. SQLite reads them in turn in one transaction.
+    """
+    if db.dialect != "postgresql":
+        with db.read() as s:
+            return {name: part(s.connection()) for name, part in parts.items()}
+    repeatable = db.engine.execution_options(isolation_level="REPEATABLE READ")
+    with repeatable.connect() as leader:
+        snapshot = leader.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+
+        def run(part: Callable[[Connection], Any]) -> Any:
+            with repeatable.connect() as conn:
+                conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                return part(conn)
+
+        with ThreadPoolExecutor(2, "report") as pool:
+            futures = {name: pool.submit(run, part) for name, part in parts.items()}
+            return {name: future.result() for name, future in futures.items()}
+
+
 def compute_report(
     db: Database,
     *,
@@ -461,82 +446,44 @@ def compute_report(
         start=start - dt.timedelta(days=1),
         end=max(end, as_of_utc) + dt.timedelta(days=1),
     )
-    with db.read() as s:
-        conn = s.connection()
-        if db.dialect == "postgresql":
-            # a year of tickets grouped by ticket fits in memory; the 4 MB default spills to disk
-            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-        TICKET_FACTS.create(conn)
-        RATING_FACTS.create(conn)
-        _load_ticket_facts(conn, local, start, end, site_list)
-        _load_rating_facts(conn, local, start, end, site_list)
-        report = _report_from_facts(conn, local, period, site_list, start, end, as_of, as_of_utc)
-        # on an error the rollback takes the temporary tables with it (DDL is transactional)
-        RATING_FACTS.drop(conn)
-        TICKET_FACTS.drop(conn)
+    # the costliest first, so the two at a time finish together
+    got = _on_one_snapshot(
+        db,
+        {
+            "times": lambda conn: _times(conn, start, end, site_list),
+            "tickets": lambda conn: _tickets(conn, tz, start, end, site_list),
+            "faces": lambda conn: _faces(conn, tz, start, end, site_list),
+            "reasons": lambda conn: _reasons(conn, start, end, site_list),
+            "complaints": lambda conn: _complaints(
+                conn, local, start, end, site_list, as_of, as_of_utc
+            ),
+        },
+    )
+    (heat, days), faces = got["tickets"], got["faces"]
+    times, times_by_category, times_by_hour, called, no_shows = got["times"]
+    report = Report(
+        period=period,
+        sites=site_list,
+        as_of=as_of,
+        overall=faces["overall"].get(None, Satisfaction({})),
+        by_category=faces["category"],
+        by_counter=faces["counter"],
+        by_hour=faces["hour"],
+        by_weekday=faces["weekday"],
+        reasons=got["reasons"],
+        times=times,
+        times_by_category=times_by_category,
+        times_by_hour=times_by_hour,
+        tickets=sum(heat.values()),
+        heat=heat,
+        days_by_weekday=days,
+        called=called,
+        no_shows=Share(no_shows, called),
+        complaints=got["complaints"],
+    )
     if with_previous:
         previous = compute_report(
             db, period=period.previous(), tz=tz, sites=site_list, as_of=as_of, with_previous=False
         )
         report = replace(report, previous=previous)
     return report
-
-
-def _report_from_facts(
-    conn: Connection,
-    local: LocalTime,
-    period: Period,
-    sites: tuple[str, ...] | None,
-    start: dt.datetime,
-    end: dt.datetime,
-    as_of: dt.date,
-    as_of_utc: dt.datetime,
-) -> Report:
-    r, t = RATING_FACTS.c, TICKET_FACTS.c
-    reasons = dict(
-        conn.execute(
-            select(RatingReason.reason, func.count(func.distinct(RatingReason.rating_uuid)))
-            .join(
-                RATING_FACTS,
-                r.uuid == RatingReason.rating_uuid,
-            )
-            .group_by(RatingReason.reason)
-        ).all()
-    )
-    ticket_row = conn.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(t.called), 0),
-            func.coalesce(func.sum(t.no_show), 0),
-        )
-    ).one()
-    heat = {
-        (wd, h): n
-        for wd, h, n in conn.execute(
-            select(t.weekday, t.hour, func.count()).group_by(t.weekday, t.hour)
-        ).all()
-    }
-    days = dict(
-        conn.execute(select(t.weekday, func.count(func.distinct(t.day))).group_by(t.weekday)).all()
-    )
-    overall_times = _times(conn).get(None, Times(0, None, None, 0, None, None))
-    return Report(
-        period=period,
-        sites=sites,
-        as_of=as_of,
-        overall=_faces(conn).get(None, Satisfaction({})),
-        by_category=_faces(conn, r.category),
-        by_counter=_faces(conn, r.site_id, r.counter),
-        by_hour=_faces(conn, r.hour),
-        by_weekday=_faces(conn, r.weekday),
-        reasons=dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
-        times=overall_times,
-        times_by_category=_times(conn, t.category),
-        times_by_hour=_times(conn, t.hour),
-        tickets=int(ticket_row[0]),
-        heat=heat,
-        days_by_weekday=days,
-        called=int(ticket_row[1]),
-        no_shows=Share(int(ticket_row[2]), int(ticket_row[1])),
-        complaints=_complaints(conn, local, start, end, sites, as_of, as_of_utc),
-    )

@@ -35,6 +35,7 @@ from kiosk.models import (
     RatingReason,
     Ticket,
     TicketEvent,
+    TicketOutcome,
 )
 from kiosk.queue import ticket_label
 
@@ -68,6 +69,7 @@ HIGH_REASONS = ("fast", "kind", "helpful")
 TABLES = (
     Ticket,
     TicketEvent,
+    TicketOutcome,
     QueueState,
     Rating,
     RatingReason,
@@ -192,6 +194,26 @@ class _Lobby:
             event("done", finished, counter=counter, clerk=clerk)
             if rng.random() < 0.35:
                 self.rating(batch, finished, wait, t_uuid, service.id, counter)
+        batch.add(
+            TicketOutcome,
+            uuid=self.uuid(),
+            created_at=finished,
+            ticket_uuid=t_uuid,
+            outcome=state["status"],
+            service_day=day,
+            issued_at=issued,
+            service_id=service.id,
+            category=service.category,
+            hour=hour,
+            counter_number=counter,
+            wait_s=round((called - issued).total_seconds()),
+            service_s=(
+                round((finished - (state["serving_at"] or called)).total_seconds())
+                if state["status"] == "done"
+                else None
+            ),
+            **common,
+        )
         batch.add(
             QueueState,
             ticket_uuid=t_uuid,

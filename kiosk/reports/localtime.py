@@ -1,18 +1,20 @@
-"""SQL expressions for local clock time, the same numbers on PostgreSQL and SQLite.
+"""Local clock time for reports, the same on PostgreSQL and SQLite.
 
-Times are stored in UTC and reported by the local hour, weekday and date. PostgreSQL
-converts with its own time-zone database (`timezone(zone, ts)`); SQLite has none, so
-the UTC offsets in force over the report's range are worked out here from zoneinfo and
-applied with one CASE. The cross-database tests compare the two, which checks this
-module's offsets against PostgreSQL's.
+Times are stored in UTC. Tickets and ratings are counted per stretch of epoch seconds
+and placed in local time in Python (`epoch_seconds`); only the dates of answers are
+local dates in SQL, which PostgreSQL works out with its own time-zone database and
+SQLite, which has none, with the UTC offsets in force over the report's range,
+found here from zoneinfo and applied with one CASE. The cross-database tests compare
+the two, which checks these offsets against PostgreSQL's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, case, cast, func
+from sqlalchemy import BigInteger, case, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -38,49 +40,29 @@ def offset_changes(
     return changes
 
 
+def epoch_seconds(dialect: str, column: ColumnElement) -> ColumnElement:
+    """Whole seconds since 1970 of a stored UTC time."""
+    if dialect == "postgresql":
+        return cast(func.floor(func.date_part("epoch", column)), BigInteger)
+    return cast(func.strftime("%s", column), BigInteger)
+
+
 class LocalTime:
-    """Builds local-time expressions for one dialect, zone and range of instants."""
+    """Local dates in SQL for one dialect, zone and range of instants."""
 
     def __init__(self, *, dialect: str, tz: ZoneInfo, start: dt.datetime, end: dt.datetime) -> None:
         self.dialect = dialect
         self.tz = tz
         self.changes = offset_changes(tz, start, end) if dialect != "postgresql" else []
 
-    def _shifted(self, column: ColumnElement) -> ColumnElement:
-        if self.dialect == "postgresql":
-            return func.timezone(self.tz.key, column)
-        first, *rest = self.changes
-        if not rest:
-            return func.datetime(column, f"{first[1]:+d} seconds")
-        # the latest change at or before the instant decides its offset
-        modifier = case(
-            *((column >= at, f"{off:+d} seconds") for at, off in reversed(rest)),
-            else_=f"{first[1]:+d} seconds",
-        )
-        return func.datetime(column, modifier)
-
-    def hour(self, column: ColumnElement) -> ColumnElement:
-        local = self._shifted(column)
-        if self.dialect == "postgresql":
-            return cast(func.extract("hour", local), Integer)
-        return cast(func.strftime("%H", local), Integer)
-
-    def isoweekday(self, column: ColumnElement) -> ColumnElement:
-        """1 = Monday … 7 = Sunday."""
-        local = self._shifted(column)
-        if self.dialect == "postgresql":
-            return cast(func.extract("isodow", local), Integer)
-        sunday_zero = cast(func.strftime("%w", local), Integer)
-        return case((sunday_zero == 0, 7), else_=sunday_zero)
-
     def date(self, column: ColumnElement) -> ColumnElement:
-        return func.date(self._shifted(column))
-
-
-def seconds_between(dialect: str, end: ColumnElement, start: ColumnElement) -> ColumnElement:
-    """Whole seconds from start to end (NULL when either is NULL)."""
-    if dialect == "postgresql":
-        span = func.extract("epoch", end - start)
-    else:
-        span = (func.julianday(end) - func.julianday(start)) * 86400
-    return cast(func.round(span), Integer)
+        if self.dialect == "postgresql":
+            return func.date(func.timezone(self.tz.key, column))
+        first, *rest = self.changes
+        modifier: Any = f"{first[1]:+d} seconds"
+        if rest:
+            modifier = case(
+                *((column >= at, f"{off:+d} seconds") for at, off in reversed(rest)),
+                else_=modifier,
+            )
+        return func.date(func.datetime(column, modifier))

@@ -9,7 +9,8 @@ from babel.numbers import format_decimal, format_percent
 
 from kiosk.i18n import gettext_for
 from kiosk.labels import MESSAGE_KINDS, RATING_REASONS, SERVICE_CATEGORIES, label
-from kiosk.reports.compute import NO_CATEGORY, Period
+from kiosk.models import NO_CATEGORY
+from kiosk.reports.compute import Period
 
 PACKAGE = "kiosk.reports"
 
