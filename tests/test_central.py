@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from kiosk.cli import main
 from kiosk.db import Database
 from sync.job import run_lock, run_sync
+from sync.schema import SCHEMA_VERSION
 from sync.sites import SiteLogin
 from tests.support import upgraded
 from tests.sync_data import add_records, digest
@@ -157,7 +158,8 @@ def test_central_commands(
     base = ["central"]
     url = central.replace("+psycopg", "")
     assert main([*base, "init", "--url", url, "--sslmode", "disable"]) == 0
-    assert "version 1 → 1" in capsys.readouterr().out  # idempotent: already there
+    # idempotent: already there
+    assert f"version {SCHEMA_VERSION} → {SCHEMA_VERSION}" in capsys.readouterr().out
     site_id = _site_id()
     assert main([*base, "add-site", site_id, "--url", url, "--sslmode", "disable"]) == 0
     block = capsys.readouterr().out
