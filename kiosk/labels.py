@@ -55,6 +55,9 @@ CLOSED_REASONS = {
 REVIEW = {
     "registered": _("Registered"),
     "not_subject_to_review": _("Not subject to review"),
+}
+# the notes the kiosk itself sets (kiosk.messages.ReviewNote)
+REVIEW_NOTES = {
     "anonymous": _("anonymous"),
     "obscene": _("obscene or abusive content"),
 }
@@ -63,6 +66,11 @@ REVIEW = {
 def label(table: dict, code: str, language: str) -> str:
     """Translate one entry of the tables above."""
     return gettext_for(language)(table[code])
+
+
+def review_note_text(note: str, language: str) -> str:
+    """A review note in words: the kiosk's own codes translated, a clerk's reason as written."""
+    return label(REVIEW_NOTES, note, language) if note in REVIEW_NOTES else note
 
 
 def deadline_text(deadline: str | None, language: str) -> str:

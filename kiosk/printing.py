@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from kiosk.catalog import Service
 from kiosk.config import Config
-from kiosk.labels import REVIEW, label
+from kiosk.labels import REVIEW, label, review_note_text
 
 if TYPE_CHECKING:
     from kiosk.messages import Registration
@@ -110,7 +110,7 @@ def complaint_receipt(
         registered_at=registration.registered_at.astimezone(config.tz),
         due_date=registration.due_date,
         review_status=label(REVIEW, registration.review_status.value, language),
-        review_note=label(REVIEW, note.value, language) if note else None,
+        review_note=review_note_text(note, language) if note else None,
     )
 
 

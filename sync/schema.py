@@ -4,6 +4,7 @@ Record tables mirror the site's, keyed by the record's UUID, plus the server's `
 Sites log in as `site_<site id>`, members of the group role `kiosk_sites`, which may INSERT
 records and SELECT the catalogue; row-level security (forced, so even the tables' owner is
 bound) lets a site role insert and read only rows whose `site_id` its own role name carries.
+A site's `pii_erased` event deletes its contact row here too (the retention of issue #7).
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kiosk.models import RECORD_TABLES, UTCDateTime
+from kiosk.register import PII_ERASED
 
-# 2: ticket_outcomes (created, granted and row-secured by init like every record table)
+# 2: ticket_outcomes; a site's pii_erased event erases the central copy of its contact
 SCHEMA_VERSION = 2
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
@@ -133,6 +135,8 @@ def init_central(conn: Connection) -> tuple[int, int]:
     conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
     conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {group}"))
     conn.execute(text(f"GRANT SELECT ON catalog_revisions TO {group}"))
+    # before row security is forced again below: the catch-up reads both tables as their owner
+    _erase_on_event(conn)
     for table in (*RECORDS, sync_log):
         name = _ident(conn, table.name)
         sent = ", ".join(
@@ -159,6 +163,68 @@ def init_central(conn: Connection) -> tuple[int, int]:
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
+
+
+def _erase_on_event(conn: Connection) -> None:
+    """Make the arrival of a site's `pii_erased` event delete that site's contact row.
+
+    Sites may only INSERT, so the DELETE runs in a trigger function with its owner's rights;
+    it trusts only the event's `site_id`, which the site's row security has already checked
+    against its login, so a site naming another site's message erases nothing. Messages and
+    their events stay: the anonymised record is kept.
+    """
+    owner = conn.execute(
+        text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = :t"),
+        {"t": "message_contacts"},
+    ).scalar_one()
+    owner_q = _ident(conn, owner)
+    # the trigger finds a contact by its message; the central tables copy no unique keys
+    conn.execute(
+        text(
+            "CREATE INDEX IF NOT EXISTS ix_message_contacts_message_uuid "
+            "ON message_contacts (message_uuid)"
+        )
+    )
+    # search_path pinned and names qualified: the function runs with the owner's rights
+    conn.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION public.erase_site_contact() RETURNS trigger "
+            "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ "
+            "BEGIN DELETE FROM public.message_contacts "
+            "WHERE message_uuid = NEW.message_uuid AND site_id = NEW.site_id; RETURN NULL; END $$"
+        )
+    )
+    conn.execute(text(f"ALTER FUNCTION public.erase_site_contact() OWNER TO {owner_q}"))
+    conn.execute(text("REVOKE ALL ON FUNCTION public.erase_site_contact() FROM PUBLIC"))
+    conn.execute(
+        text(
+            "CREATE OR REPLACE TRIGGER erase_site_contact AFTER INSERT ON message_events "
+            f"FOR EACH ROW WHEN (NEW.kind = '{PII_ERASED}') "
+            "EXECUTE FUNCTION public.erase_site_contact()"
+        )
+    )
+    # forced row security binds the owner too, and an owner who is neither superuser nor
+    # BYPASSRLS would see no row to delete; it could lift row security anyway, so this
+    # widens nothing for the sites
+    for command in ("SELECT", "DELETE"):
+        policy = f"owner_{command.lower()}"
+        conn.execute(text(f"DROP POLICY IF EXISTS {policy} ON message_contacts"))
+        conn.execute(
+            text(
+                f"CREATE POLICY {policy} ON message_contacts FOR {command} TO {owner_q} USING (true)"
+            )
+        )
+    # events that arrived before the trigger existed (schema version 1), read as the owner;
+    # init_central forces row security again further on in this transaction
+    for name in ("message_contacts", "message_events"):
+        conn.execute(text(f"ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY"))
+    conn.execute(
+        text(
+            "DELETE FROM message_contacts c USING message_events e "
+            "WHERE e.kind = :kind AND e.message_uuid = c.message_uuid AND e.site_id = c.site_id"
+        ),
+        {"kind": PII_ERASED},
+    )
 
 
 def require_schema(conn: Connection) -> None:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kiosk.db import Database
-from kiosk.messages import Draft, Kind, Messages
+from kiosk.messages import Draft, Kind, Messages, ReviewNote
 from kiosk.models import MessageEvent
 from kiosk.staff import Role, Staff
 from kiosk.web.app import create_app
@@ -74,6 +74,54 @@ def test_register_pages_for_quality_not_for_clerks(
     clock.set(dt.datetime(2027, 1, 21, 9, 0, tzinfo=dt.UTC))
     overdue = quality.get("/register?filter=overdue").text
     assert reg.reg_number in overdue and 'class="overdue"' in overdue
+
+
+# a message that the kiosk closes with each of its own notes
+NOTED = {
+    ReviewNote.ANONYMOUS: Draft(kind=Kind.COMPLAINT, text="Груб служител.", anonymous=True),
+    ReviewNote.OBSCENE: Draft(
+        kind=Kind.COMPLAINT, text="Шибаната опашка!", name="Х", contact="x@example.bg", consent=True
+    ),
+}
+NOTE_WORDS = {
+    ("bg", ReviewNote.ANONYMOUS): "анонимно",
+    ("en", ReviewNote.ANONYMOUS): "anonymous",
+    ("bg", ReviewNote.OBSCENE): "нецензурно или обидно съдържание",
+    ("en", ReviewNote.OBSCENE): "obscene or abusive content",
+}
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+@pytest.mark.parametrize("note", list(ReviewNote))
+def test_entry_page_shows_the_kiosks_review_note_in_words(
+    app, sqlite_db: Database, config, clock: Clock, note: ReviewNote, lang: str
+) -> None:
+    reg = Messages(sqlite_db, config, clock=clock).submit(NOTED[note])
+    assert reg.review_note is note
+    quality = _client(app, "quality")
+    quality.post("/language", data={"lang": lang, "csrf_token": _csrf(quality, "/register")})
+    page = quality.get(f"/register/{reg.reg_number}").text
+    status = re.search(r'<dd id="status">([^<]*)</dd>', page).group(1)
+    assert status.endswith(" · " + NOTE_WORDS[lang, note])
+    if lang == "bg":
+        assert note.value not in status
+
+
+def test_entry_page_keeps_a_clerks_own_reason(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.SUGGESTION, text="Пейки в чакалнята.")
+    )
+    quality = _client(app, "quality")
+    token = _csrf(quality, f"/register/{reg.reg_number}")
+    quality.post(
+        f"/register/{reg.reg_number}/close",
+        data={"csrf_token": token, "text": "Повторно подадено"},
+    )
+    page = quality.get(f"/register/{reg.reg_number}").text
+    status = re.search(r'<dd id="status">([^<]*)</dd>', page).group(1)
+    assert status.endswith(" · Повторно подадено")
 
 
 def test_report_page_and_workbook(app, sqlite_db: Database, config) -> None:

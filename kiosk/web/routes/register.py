@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiosk.alerts import current_alerts
+from kiosk.labels import review_note_text
 from kiosk.register import Filter, Register, RegisterError, Status, UnknownMessage
 from kiosk.reports.letters import render_letter
 from kiosk.reports.publish import stylesheet
@@ -85,6 +86,7 @@ def _entry_page(
         user=account,
         t=translator(lang),
         kind_text=lambda k: kind_text(k, lang),
+        note_text=lambda n: review_note_text(n, lang),
         entry=entry,
         history=register.history(entry.uuid),
         today=register.today(),

@@ -1,0 +1,55 @@
+"""The systemd units in deploy/: each runs a command the CLI accepts, with the same hardening."""
+
+from __future__ import annotations
+
+import configparser
+import shlex
+from pathlib import Path
+
+import pytest
+
+from kiosk.cli import build_parser
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+KIOSK = "/opt/obshtina-kiosk/.venv/bin/kiosk"
+# what a unit may set for its own job; everything else in [Service] is shared
+OWN_KEYS = {"ExecStart", "TimeoutStartSec", "SuccessExitStatus"}
+
+
+def _unit(name: str) -> configparser.ConfigParser:
+    unit = configparser.ConfigParser(interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(DEPLOY / name, encoding="utf-8")
+    return unit
+
+
+SERVICES = sorted(p.name for p in DEPLOY.glob("*.service"))
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_service_runs_a_kiosk_command_with_its_timer(service: str) -> None:
+    unit = _unit(service)
+    program, *argv = shlex.split(unit["Service"]["ExecStart"])
+    assert program == KIOSK
+    build_parser().parse_args(argv)  # a misspelt command exits with 2
+    timer = _unit(service.replace(".service", ".timer"))
+    assert timer["Timer"]["Persistent"] == "true"
+    assert timer["Install"]["WantedBy"] == "timers.target"
+
+
+@pytest.mark.parametrize("service", [s for s in SERVICES if s != "kiosk-sync.service"])
+def test_every_service_is_hardened_like_the_sync(service: str) -> None:
+    def shared(name: str) -> dict[str, str]:
+        return {k: v for k, v in _unit(name)["Service"].items() if k not in OWN_KEYS}
+
+    assert shared(service) == shared("kiosk-sync.service")
+
+
+def test_retention_runs_before_the_nightly_sync() -> None:
+    """So the night's erasures reach the central database in that night's push."""
+    retention = _unit("kiosk-retention.timer")["Timer"]["OnCalendar"]
+    sync = _unit("kiosk-sync.timer")["Timer"]["OnCalendar"]
+    assert retention < sync
+    assert "kiosk-sync.service" in _unit("kiosk-retention.service")["Unit"]["Before"]
+    argv = shlex.split(_unit("kiosk-retention.service")["Service"]["ExecStart"])[1:]
+    assert argv == ["register", "erase-expired"]
