@@ -1,10 +1,10 @@
 """Local clock time for reports, the same on PostgreSQL and SQLite.
 
-Times are stored in UTC. Tickets and ratings are counted per stretch of epoch seconds
-and placed in local time in Python (`epoch_seconds`); only the dates of answers are
-local dates in SQL, which PostgreSQL works out with its own time-zone database and
-SQLite, which has none, with the UTC offsets in force over the report's range,
-found here from zoneinfo and applied with one CASE. The cross-database tests compare
+Times are stored in UTC. Tickets and ratings are counted per quarter hour and placed
+in local time in Python (`compute`); only the dates of answers are local dates in SQL,
+which PostgreSQL works out with its own time-zone database and SQLite, which has none,
+with the UTC offsets in force over the report's range, found here from zoneinfo and
+applied with one CASE. The cross-database tests compare
 the two, which checks these offsets against PostgreSQL's.
 """
 
@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, case, cast, func
+from sqlalchemy import case, func
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -38,13 +38,6 @@ def offset_changes(
             changes.append((hi, offset(hi)))
         at = step
     return changes
-
-
-def epoch_seconds(dialect: str, column: ColumnElement) -> ColumnElement:
-    """Whole seconds since 1970 of a stored UTC time."""
-    if dialect == "postgresql":
-        return cast(func.floor(func.date_part("epoch", column)), BigInteger)
-    return cast(func.strftime("%s", column), BigInteger)
 
 
 class LocalTime:
