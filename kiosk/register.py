@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Select, and_, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.config import Config
@@ -167,12 +167,18 @@ def state_query(*, before: dt.datetime | None = None) -> Select:
             status_ev.created_at.label("status_at"),
         )
         .outerjoin(status_last, status_last.c.message_uuid == Message.uuid)
-        .outerjoin(status_ev, status_ev.seq == status_last.c.seq)
+        .outerjoin(status_ev, _same_event(status_ev, status_last))
         .outerjoin(ext_last, ext_last.c.message_uuid == Message.uuid)
-        .outerjoin(ext_ev, ext_ev.seq == ext_last.c.seq)
+        .outerjoin(ext_ev, _same_event(ext_ev, ext_last))
         .outerjoin(ans_last, ans_last.c.message_uuid == Message.uuid)
-        .outerjoin(ans_ev, ans_ev.seq == ans_last.c.seq)
+        .outerjoin(ans_ev, _same_event(ans_ev, ans_last))
     )
+
+
+def _same_event(event: Any, last: Any) -> Any:
+    # seq is a key of one site's database: on the centre, where every site's events meet,
+    # it names an event only together with its message
+    return and_(event.seq == last.c.seq, event.message_uuid == last.c.message_uuid)
 
 
 class Register(SiteBound):

@@ -11,7 +11,14 @@ import dataclasses
 import psycopg
 from sqlalchemy import Connection, select, text
 
-from kiosk.catalog import CatalogDocument, CatalogError, parse_yaml, store_catalog, to_yaml
+from kiosk.catalog import (
+    CatalogDocument,
+    CatalogError,
+    parse_yaml,
+    shipped_catalog,
+    store_catalog,
+    to_yaml,
+)
 from kiosk.db import Database
 from kiosk.models import CatalogRevision
 from sync.schema import require_schema
@@ -66,3 +73,15 @@ def pull(db: Database, central: psycopg.Connection) -> int | None:
         raise SnapshotRejected(f"{source} rejected, the catalogue in use stays:\n{exc}") from exc
     store_catalog(db, dataclasses.replace(doc, revision=revision), source=source)
     return revision
+
+
+def central_categories(conn: Connection) -> dict[str, str]:
+    """Service id → catalogue category, from the newest published revision (or the shipped one).
+
+    The centre keeps no catalogue table of its own; its reports group by these.
+    """
+    document = conn.execute(
+        text("SELECT document FROM catalog_revisions ORDER BY revision DESC LIMIT 1")
+    ).scalar()
+    doc = parse_yaml(document.encode("utf-8"), "central catalogue") if document else None
+    return {s.id: s.category for s in (doc or shipped_catalog()).services}

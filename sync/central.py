@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 
 from kiosk.config import Config
+from kiosk.db import Database
 
 
 class CentralNotConfigured(Exception):
@@ -56,6 +57,11 @@ class CentralTarget:
             options="-c TimeZone=UTC",
             **self._ssl,
         )
+
+    def database(self) -> Database:
+        """The centre as a `Database`, for what reads it the way it reads a site (reports)."""
+        url = make_url(self.url).set(drivername="postgresql+psycopg").update_query_dict(self._ssl)
+        return Database(url.render_as_string(hide_password=False))
 
     def engine(self) -> Engine:
         url = make_url(self.url).set(drivername="postgresql+psycopg")

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kiosk.commands import read_catalog_file
-from sync.catalog import publish
+from kiosk.reports.commands import report_args, run_report
+from sync.catalog import central_categories, publish
 from sync.central import CentralNotConfigured, CentralTarget
 from sync.job import SyncBusy, run_lock, run_sync
 from sync.push import PushPlan
-from sync.schema import CentralSchemaError, init_central
+from sync.schema import CentralSchemaError, init_central, require_schema
 from sync.sites import add_site, site_config_block
 
 if TYPE_CHECKING:
@@ -141,6 +142,20 @@ def _central_publish(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _central_report(ctx: Context, args: argparse.Namespace) -> int:
+    db = _central_target(args).database()
+    try:
+        with db.engine.connect() as conn:
+            require_schema(conn)
+            categories = central_categories(conn)
+        return run_report(ctx, db, args, categories=categories)
+    except CentralSchemaError as exc:
+        print(f"kiosk central report: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+
+
 def _central_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--url",
@@ -178,3 +193,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("file", type=Path)
     _central_args(c)
     c.set_defaults(func=_central_publish)
+    c = s.add_parser(
+        "report",
+        help="the report over every site's records on the centre (a login that bypasses "
+        "row-level security: the owner with BYPASSRLS, or a superuser)",
+    )
+    report_args(c)
+    _central_args(c)
+    c.set_defaults(func=_central_report)

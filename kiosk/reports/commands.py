@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kiosk.db import Database
 from kiosk.models import utcnow
 from kiosk.register import Filter, Register, RegisterError, Status
 from kiosk.reports.compute import Period, compute_report
@@ -26,12 +28,33 @@ def _period(text: str) -> Period:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _report(ctx: Context, args: argparse.Namespace) -> int:
-    db = ctx.ready_db()
+def report_args(p: argparse.ArgumentParser) -> None:
+    """The options of a report, the same for a site's and the centre's."""
+    p.add_argument("--period", type=_period, required=True, help="2026, 2026-Q3 or 2026-09")
+    p.add_argument("--site", action="append", help="site id (repeat for several; default all)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the charts and files")
+    p.add_argument("--lang", choices=("bg", "en"), default="bg")
+    p.add_argument("--as-of", type=dt.date.fromisoformat, help="complaint states at this date")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF (needs Chromium)")
+
+
+def run_report(
+    ctx: Context,
+    db: Database,
+    args: argparse.Namespace,
+    *,
+    categories: Mapping[str, str] | None = None,
+) -> int:
+    """Compute the report `args` ask for on `db`, write its files and say what was written."""
     config = ctx.config
     today = utcnow().astimezone(config.tz).date()
     report = compute_report(
-        db, period=args.period, tz=config.tz, sites=args.site or None, as_of=args.as_of or today
+        db,
+        period=args.period,
+        tz=config.tz,
+        sites=args.site or None,
+        as_of=args.as_of or today,
+        categories=categories,
     )
     out = write_outputs(
         report, args.out, config=config, language=args.lang, pdf=not args.no_pdf, generated=today
@@ -54,6 +77,10 @@ def _report(ctx: Context, args: argparse.Namespace) -> int:
         },
     )
     return 0
+
+
+def _report(ctx: Context, args: argparse.Namespace) -> int:
+    return run_report(ctx, ctx.ready_db(), args)
 
 
 def _demo_seed(ctx: Context, args: argparse.Namespace) -> int:
@@ -128,12 +155,7 @@ def _register_letter(ctx: Context, args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="satisfaction and service report for a period")
-    p.add_argument("--period", type=_period, required=True, help="2026, 2026-Q3 or 2026-09")
-    p.add_argument("--site", action="append", help="site id (repeat for several; default all)")
-    p.add_argument("--out", type=Path, required=True, help="folder for the charts and files")
-    p.add_argument("--lang", choices=("bg", "en"), default="bg")
-    p.add_argument("--as-of", type=dt.date.fromisoformat, help="complaint states at this date")
-    p.add_argument("--no-pdf", action="store_true", help="skip the PDF (needs Chromium)")
+    report_args(p)
     p.set_defaults(func=_report)
 
     demo = sub.choices.get("demo") or sub.add_parser("demo", help="demonstration helpers")

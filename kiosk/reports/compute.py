@@ -15,7 +15,7 @@ import datetime as dt
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -314,38 +314,57 @@ def _tickets(
     return dict(heat), {wd: len(d) for wd, d in days.items()}
 
 
-def _faces(
-    conn: Connection, tz: ZoneInfo, start: dt.datetime, end: dt.datetime, sites: Any
-) -> dict[str, dict[Any, Satisfaction]]:
-    """Counted ratings by face: overall, by category, counter, local hour and weekday."""
-    where = (
+def _rated(start: dt.datetime, end: dt.datetime, sites: Any) -> tuple[Any, ...]:
+    return (
         Rating.counted.is_(True),
         _in_period(Rating.created_at, start, end),
         _site_filter(Rating.site_id, sites),
     )
-    category = dict(conn.execute(select(CatalogService.id, CatalogService.category)).all())
+
+
+def _faces_by_service(
+    conn: Connection,
+    start: dt.datetime,
+    end: dt.datetime,
+    sites: Any,
+    categories: Mapping[str, str] | None,
+) -> dict[str, dict[Any, dict[int, int]]]:
+    """Counted ratings by face: overall, by catalogue category and by counter."""
+    category = (
+        categories
+        if categories is not None
+        else dict(conn.execute(select(CatalogService.id, CatalogService.category)).all())
+    )
     faces: dict[str, dict[Any, dict[int, int]]] = {
-        name: defaultdict(lambda: defaultdict(int))
-        for name in ("overall", "category", "counter", "hour", "weekday")
+        name: defaultdict(lambda: defaultdict(int)) for name in ("overall", "category", "counter")
     }
     keys = (Rating.service_id, Rating.site_id, Rating.counter_number, Rating.score)
     for service, site, counter, score, n in conn.execute(
-        select(*keys, func.count()).where(*where).group_by(*keys)
+        select(*keys, func.count()).where(*_rated(start, end, sites)).group_by(*keys)
     ).all():
         faces["overall"][None][score] += n
         faces["category"][category.get(service, NO_CATEGORY)][score] += n
         faces["counter"][site, counter][score] += n
-    bucket = _quarter_hour(conn, Rating.created_at)
-    for b, score, n in conn.execute(
-        select(bucket, Rating.score, func.count()).where(*where).group_by(bucket, Rating.score)
+    return faces
+
+
+def _faces_by_time(
+    conn: Connection, tz: ZoneInfo, start: dt.datetime, end: dt.datetime, sites: Any
+) -> dict[str, dict[Any, dict[int, int]]]:
+    """Counted ratings by face and local hour, and by face and weekday."""
+    faces: dict[str, dict[Any, dict[int, int]]] = {
+        name: defaultdict(lambda: defaultdict(int)) for name in ("hour", "weekday")
+    }
+    quarter = _quarter_hour(conn, Rating.created_at)
+    for q, score, n in conn.execute(
+        select(quarter, Rating.score, func.count())
+        .where(*_rated(start, end, sites))
+        .group_by(quarter, Rating.score)
     ).all():
-        at = _local(b, tz)
+        at = _local(q, tz)
         faces["hour"][at.hour][score] += n
         faces["weekday"][at.isoweekday()][score] += n
-    return {
-        name: {k: Satisfaction(dict(sorted(v.items()))) for k, v in groups.items()}
-        for name, groups in faces.items()
-    }
+    return faces
 
 
 def _complaints(
@@ -441,8 +460,13 @@ def compute_report(
     sites: Iterable[str] | None = None,
     as_of: dt.date,
     with_previous: bool = True,
+    categories: Mapping[str, str] | None = None,
 ) -> Report:
-    """The report for a period and some sites (None: all), complaint states as at `as_of`."""
+    """The report for a period and some sites (None: all), complaint states as at `as_of`.
+
+    `categories` maps service ids to catalogue categories where the database has no
+    catalogue of its own (the central one); a site's own catalogue serves by default.
+    """
     site_list = tuple(sites) if sites else None
     start, end = period.utc_range(tz)
     as_of_utc = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(
@@ -460,14 +484,19 @@ def compute_report(
         {
             "times": lambda conn: _times(conn, start, end, site_list),
             "tickets": lambda conn: _tickets(conn, tz, start, end, site_list),
-            "faces": lambda conn: _faces(conn, tz, start, end, site_list),
+            "faces": lambda conn: _faces_by_service(conn, start, end, site_list, categories),
+            "faces_by_time": lambda conn: _faces_by_time(conn, tz, start, end, site_list),
             "reasons": lambda conn: _reasons(conn, start, end, site_list),
             "complaints": lambda conn: _complaints(
                 conn, local, start, end, site_list, as_of, as_of_utc
             ),
         },
     )
-    (heat, days), faces = got["tickets"], got["faces"]
+    (heat, days) = got["tickets"]
+    faces = {
+        name: {k: Satisfaction(dict(sorted(v.items()))) for k, v in groups.items()}
+        for name, groups in (got["faces"] | got["faces_by_time"]).items()
+    }
     times, times_by_category, times_by_hour, called, no_shows = got["times"]
     report = Report(
         period=period,
@@ -491,7 +520,13 @@ def compute_report(
     )
     if with_previous:
         previous = compute_report(
-            db, period=period.previous(), tz=tz, sites=site_list, as_of=as_of, with_previous=False
+            db,
+            period=period.previous(),
+            tz=tz,
+            sites=site_list,
+            as_of=as_of,
+            with_previous=False,
+            categories=categories,
         )
         report = replace(report, previous=previous)
     return report
