@@ -45,7 +45,7 @@ COUNTER_GROUPS = (
 )
 SPEEDS = ("regular", "fast", "express")
 MAX_FEE_EUR = 1_000_000  # far above any municipal fee; larger is a typing slip
-DEADLINE = re.compile(r"(?:(\d{1,3})(d|wd|h)|now)")
+DEADLINE = re.compile(r"(?:(\d{1,3})(d|wd|h|m)|now)")
 
 REQUIRED_TEXT = ("id", "category", "name_bg", "name_en", "counter_group", "source")
 OPTIONAL_TEXT = (
@@ -283,7 +283,7 @@ def _service_from_record(
         if deadline is not None and not DEADLINE.fullmatch(str(deadline)):
             bad(
                 f"delivery.{speed}.deadline",
-                f"use 7d (days), 14wd (working days), 24h (hours) or now; got {deadline!r}",
+                f"use 7d (days), 14wd (working days), 24h (hours), 1m (months) or now; got {deadline!r}",
             )
             continue
         if cents is None and deadline is None:

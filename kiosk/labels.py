@@ -86,6 +86,9 @@ def deadline_text(deadline: str | None, language: str) -> str:
         return _n("{n} hour", "{n} hours", n).format(n=n)
     if unit == "wd":
         return _n("{n} working day", "{n} working days", n).format(n=n)
+    if unit == "m":
+        # a calendar month (the charter's term for complaints), not thirty days
+        return _n("{n} month", "{n} months", n).format(n=n)
     return _n("{n} day", "{n} days", n).format(n=n)
 
 

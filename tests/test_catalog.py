@@ -13,6 +13,7 @@ import pytest
 from kiosk.catalog import load_catalog, parse_csv, parse_yaml, shipped_catalog, to_csv, to_yaml
 from kiosk.cli import main
 from kiosk.db import Database
+from kiosk.labels import deadline_text
 
 GOOD = """\
 revision: 3
@@ -264,3 +265,13 @@ def test_shipped_catalogue_is_valid_and_large_enough() -> None:
     assert parse_yaml(to_yaml(doc).encode()).services == doc.services
     assert parse_csv(to_csv(doc).encode()).services == doc.services
     assert all(s.source for s in doc.services)
+
+
+def test_the_charter_month_for_complaints_is_a_month_not_thirty_days() -> None:
+    complaints = next(s for s in shipped_catalog().services if s.id == "tvr-complaints")
+    (regular,) = complaints.delivery
+    assert regular.deadline == "1m"
+    assert deadline_text(regular.deadline, "bg") == "1 месец"
+    assert deadline_text("2m", "bg") == "2 месеца"
+    assert deadline_text("1m", "en") == "1 month"
+    assert deadline_text("14wd", "en") == "14 working days"

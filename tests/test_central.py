@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
+from kiosk.catalog import shipped_catalog
 from kiosk.cli import main
 from kiosk.db import Database
 from sync.job import run_lock, run_sync
@@ -196,7 +197,8 @@ def test_central_commands(
         main([*base, "catalog", "publish", str(catalogue), "--url", url, "--sslmode", "disable"])
         == 0
     )
-    assert "as central revision 2" in capsys.readouterr().out
+    published = shipped_catalog().revision + 1  # one above the exported file's own
+    assert f"as central revision {published}" in capsys.readouterr().out
     bad = tmp_path / "bad.yaml"
     bad.write_text("revision: 1\nservices: []\n")
     assert main([*base, "catalog", "publish", str(bad), "--url", url, "--sslmode", "disable"]) == 1
@@ -209,7 +211,7 @@ def test_central_commands(
     assert main([*cfg, "sync", "--progress"]) == 0
     out = capsys.readouterr().out
     assert f"{total}/{total}" in out and f"{total} records pushed" in out
-    assert "catalogue revision 2 pulled" in out
+    assert f"catalogue revision {published} pulled" in out
     assert main([*cfg, "--json", "sync"]) == 0
     assert '"pushed": {}' in capsys.readouterr().out
     admin = create_engine(central)
