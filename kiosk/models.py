@@ -134,6 +134,8 @@ class Ticket(Record, Base):
         UniqueConstraint(
             "site_id", "service_day", "category_code", "number", name="uq_tickets_day_number"
         ),
+        # reports read a period: a month of a year's tickets, or none of them, without a scan
+        Index("ix_tickets_created_at", "created_at"),
         {"sqlite_autoincrement": True},
     )
 
@@ -175,7 +177,7 @@ class TicketOutcome(Record, Base):
     ticket_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.uuid"), unique=True)
     outcome: Mapped[str] = mapped_column(String(12))
     service_day: Mapped[dt.date] = mapped_column(Date)
-    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     service_id: Mapped[str | None] = mapped_column(String(40))
     # the service's catalogue category then ("-" for none) and the local hour of issue:
     # the report groups by both, and a lookup or a time-zone sum per row would cost more
@@ -221,6 +223,7 @@ class Rating(Record, Base):
     __tablename__ = "ratings"
     __table_args__ = (
         CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        Index("ix_ratings_created_at", "created_at"),  # reports read a period
         {"sqlite_autoincrement": True},
     )
 

@@ -1,4 +1,4 @@
-"""ticket outcomes: one row a finished ticket, with its waiting and service seconds
+"""ticket outcomes: one row a finished ticket, with its seconds; indexes for report periods
 
 Revision ID: 0002
 Revises: 0001
@@ -49,6 +49,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("uuid", name=op.f("uq_ticket_outcomes_uuid")),
         sqlite_autoincrement=True,
     )
+    # reports read a period: a month of a year's rows, or none of them, without a scan
+    op.create_index(op.f("ix_ticket_outcomes_issued_at"), "ticket_outcomes", ["issued_at"])
+    op.create_index("ix_tickets_created_at", "tickets", ["created_at"])
+    op.create_index("ix_ratings_created_at", "ratings", ["created_at"])
     _backfill(outcomes)
 
 
@@ -124,4 +128,6 @@ def _backfill(outcomes: sa.Table) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_ratings_created_at", table_name="ratings")
+    op.drop_index("ix_tickets_created_at", table_name="tickets")
     op.drop_table("ticket_outcomes")
