@@ -79,13 +79,8 @@ def _record_table(model: type) -> Table:
         for c in site_table.columns
     ]
     columns.append(Column("received_at", UTCDateTime, nullable=False, server_default=func.now()))
-    # the site's indexes on a time serve a report's period here too; no others, as each one
-    # costs every pushed row (a ticket's events are not looked up here one ticket at a time)
-    indexes = [
-        Index(i.name, *(c.name for c in i.columns))
-        for i in site_table.indexes
-        if all(isinstance(c.type, UTCDateTime) for c in i.columns)
-    ]
+    # the site's plain indexes serve the same reads here (a report's period, a ticket's events)
+    indexes = [Index(i.name, *(c.name for c in i.columns)) for i in site_table.indexes]
     return Table(site_table.name, central, *columns, *indexes)
 
 
