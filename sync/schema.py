@@ -12,7 +12,6 @@ from __future__ import annotations
 from sqlalchemy import (
     Column,
     Connection,
-    Index,
     Integer,
     MetaData,
     String,
@@ -27,8 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from kiosk.models import RECORD_TABLES, UTCDateTime
 from kiosk.register import PII_ERASED
 
-# 2: ticket_outcomes and the site's indexes; a site's pii_erased event erases the central
-# copy of its contact
+# 2: ticket_outcomes; a site's pii_erased event erases the central copy of its contact
 SCHEMA_VERSION = 2
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
@@ -79,9 +77,7 @@ def _record_table(model: type) -> Table:
         for c in site_table.columns
     ]
     columns.append(Column("received_at", UTCDateTime, nullable=False, server_default=func.now()))
-    # the site's plain indexes serve the same reads here (a report's period, a ticket's events)
-    indexes = [Index(i.name, *(c.name for c in i.columns)) for i in site_table.indexes]
-    return Table(site_table.name, central, *columns, *indexes)
+    return Table(site_table.name, central, *columns)
 
 
 # parents before children: the order of RECORD_TABLES, which push follows
@@ -125,9 +121,6 @@ def init_central(conn: Connection) -> tuple[int, int]:
             f"({SCHEMA_VERSION}): install the newer kiosk version"
         )
     central.create_all(conn, checkfirst=True)
-    for table in RECORDS:  # a centre made before an index was added gets it now
-        for index in table.indexes:
-            index.create(conn, checkfirst=True)
     group = _ident(conn, GROUP_ROLE)
     conn.execute(
         text(
