@@ -70,7 +70,7 @@ def _insert(table: Any) -> str:
 # that ON CONFLICT costs; a batch some of whose rows are there already (a replay) fails
 # on the key as a whole and is sent again to skip them
 INSERT_NEW: dict[str, str] = {t.name: _insert(t) for t in RECORDS}
-INSERT_SQL: dict[str, str] = {t.name: _insert(t) + " ON CONFLICT DO NOTHING" for t in RECORDS}
+INSERT_REPLAY: dict[str, str] = {t.name: _insert(t) + " ON CONFLICT DO NOTHING" for t in RECORDS}
 
 
 def _settled_uppers(db: Database) -> dict[str, int]:
@@ -136,7 +136,6 @@ def _batch_query(db: Database, name: str, size: int) -> Select[Any]:
     The site's database writes the JSON itself, so no row becomes Python objects here;
     the order of rows within a batch does not matter, only which keys it covers.
     """
-    table = next(t for t in RECORDS if t.name == name)
     site_table = Base.metadata.tables[name]
     page = (
         select(*(site_table.c[c] for c in SENT_COLUMNS[name]))
@@ -145,7 +144,7 @@ def _batch_query(db: Database, name: str, size: int) -> Select[Any]:
         .limit(size)
         .subquery("page")
     )
-    values = [page.c[c] for c in SENT_COLUMNS[table.name]]
+    values = [page.c[c] for c in SENT_COLUMNS[name]]
     if db.dialect == "sqlite":
         rows = func.json_group_array(func.json_array(*values))
     else:
@@ -250,7 +249,7 @@ def push(
                     central.execute(INSERT_NEW[batch.table], (batch.payload,))
                 except psycopg.errors.UniqueViolation:
                     central.rollback()
-                    central.execute(INSERT_SQL[batch.table], (batch.payload,))
+                    central.execute(INSERT_REPLAY[batch.table], (batch.payload,))
                 central.commit()
             finally:
                 idle.put(central)

@@ -378,7 +378,7 @@ def _complaints(
 ) -> Complaints:
     state = state_query(before=as_of_utc).subquery("state")
     c = state.c
-    in_scope = and_(c.created_at >= start, c.created_at < end, _site_filter(c.site_id, sites))
+    in_scope = and_(_in_period(c.created_at, start, end), _site_filter(c.site_id, sites))
     received = dict(
         conn.execute(select(c.kind, func.count()).where(in_scope).group_by(c.kind)).all()
     )
