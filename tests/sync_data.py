@@ -9,7 +9,7 @@ import random
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, create_engine, func, insert, select
 
 from kiosk.db import Database
 from kiosk.models import (
@@ -181,3 +181,21 @@ def digest(conn: Connection, *, site_id: str, central: bool) -> dict[str, tuple[
             h.update(repr(tuple(row)).encode())
         out[table.name] = (len(rows), h.hexdigest())
     return out
+
+
+def new_site_id() -> str:
+    """A site id no other test uses on the shared central server."""
+    return f"s-{uuid.uuid4().hex[:8]}"
+
+
+def central_digest(url: str, site_id: str) -> dict[str, tuple[int, str]]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        out = digest(conn, site_id=site_id, central=True)
+    engine.dispose()
+    return out
+
+
+def local_digest(db: Database, site_id: str) -> dict[str, tuple[int, str]]:
+    with db.engine.connect() as conn:
+        return digest(conn, site_id=site_id, central=False)

@@ -20,21 +20,9 @@ from sync.job import run_lock, run_sync
 from sync.schema import SCHEMA_VERSION
 from sync.sites import SiteLogin
 from tests.support import upgraded
-from tests.sync_data import add_records, digest
+from tests.sync_data import add_records, central_digest, digest, new_site_id
 from tests.sync_fixtures import CentralServer
 from tests.sync_fixtures import central_server as central_server
-
-
-def _site_id() -> str:
-    return f"s-{uuid.uuid4().hex[:8]}"
-
-
-def _central_digest(url: str, site_id: str) -> dict:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        out = digest(conn, site_id=site_id, central=True)
-    engine.dispose()
-    return out
 
 
 def _site(tmp_path: Path, name: str, config) -> Database:
@@ -47,7 +35,7 @@ def two_sites(central_server: CentralServer, tmp_path: Path, config):
     central = central_server.new_central()
     sites = []
     for name in ("a", "b"):
-        site_id = _site_id()
+        site_id = new_site_id()
         login = central_server.add_site(central, site_id)
         db = _site(tmp_path, name, config)
         add_records(db, site_id=site_id, visits=60, rng=random.Random(name))
@@ -73,7 +61,7 @@ def test_two_sites_push_concurrently_and_each_arrives_whole(two_sites) -> None:
     for site_id, _, db in sites:
         assert results[site_id].ok, results[site_id].error
         with db.engine.connect() as conn:
-            assert _central_digest(central, site_id) == digest(conn, site_id=site_id, central=False)
+            assert central_digest(central, site_id) == digest(conn, site_id=site_id, central=False)
 
 
 def _connect(central_server: CentralServer, central: str, login: SiteLogin) -> psycopg.Connection:
@@ -171,7 +159,7 @@ def test_central_commands(
     with owner.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM ticket_outcomes")).scalar_one() == 0
     owner.dispose()
-    site_id = _site_id()
+    site_id = new_site_id()
     assert main([*base, "add-site", site_id, "--url", url, "--sslmode", "disable"]) == 0
     block = capsys.readouterr().out
     assert f'id = "{site_id}"' in block and 'sslmode = "verify-full"' in block

@@ -6,7 +6,6 @@ import dataclasses
 import random
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,33 +19,16 @@ from kiosk.models import SyncRun
 from sync.catalog import publish
 from sync.job import SyncBusy, run_lock, run_sync
 from tests.support import fresh_pg_url, upgraded
-from tests.sync_data import add_records, digest
+from tests.sync_data import add_records, central_digest, local_digest, new_site_id
 from tests.sync_fixtures import CentralServer
 from tests.sync_fixtures import central_server as central_server
-
-
-def _site_id() -> str:
-    return f"s-{uuid.uuid4().hex[:8]}"
-
-
-def central_digest(url: str, site_id: str) -> dict:
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        out = digest(conn, site_id=site_id, central=True)
-    engine.dispose()
-    return out
-
-
-def local_digest(db: Database, site_id: str) -> dict:
-    with db.engine.connect() as conn:
-        return digest(conn, site_id=site_id, central=False)
 
 
 def test_push_sends_every_record_once_and_replay_is_a_no_op(
     central_server: CentralServer, sqlite_db: Database
 ) -> None:
     central = central_server.new_central()
-    site = _site_id()
+    site = new_site_id()
     login = central_server.add_site(central, site)
     target = central_server.site_target(central, login)
     n = add_records(sqlite_db, site_id=site, visits=40, rng=random.Random(1))
@@ -83,7 +65,7 @@ def test_a_postgresql_site_waits_for_a_lower_key_still_in_flight(
 ) -> None:
     """A rating whose key was taken before another's but commits after it is not skipped."""
     central = central_server.new_central()
-    site = _site_id()
+    site = new_site_id()
     target = central_server.site_target(central, central_server.add_site(central, site))
     add_records(pg_site, site_id=site, visits=5, rng=random.Random(2))
     rating = (
@@ -115,7 +97,7 @@ def test_sync_run_is_recorded_and_a_bad_snapshot_leaves_the_catalogue(
     central_server: CentralServer, sqlite_db: Database
 ) -> None:
     central = central_server.new_central()
-    site = _site_id()
+    site = new_site_id()
     target = central_server.site_target(central, central_server.add_site(central, site))
     ensure_catalog(sqlite_db)
     doc = load_catalog(sqlite_db)

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from sync.job import run_sync
 from tests.support import upgraded
-from tests.sync_data import add_records, digest
+from tests.sync_data import add_records, digest, new_site_id
 from tests.sync_fixtures import CentralServer, CuttingProxy
 from tests.sync_fixtures import central_server as central_server
 
@@ -30,7 +29,7 @@ from tests.sync_fixtures import central_server as central_server
 @pytest.fixture
 def setup(central_server: CentralServer, tmp_path: Path, config: Config) -> Iterator[tuple]:
     central = central_server.new_central()
-    site_id = f"s-{uuid.uuid4().hex[:8]}"
+    site_id = new_site_id()
     login = central_server.add_site(central, site_id)
     db = upgraded(f"sqlite:///{tmp_path / 'site.sqlite'}", config)
     engine = create_engine(central)

@@ -20,6 +20,7 @@ from sync.central import CentralTarget
 from sync.job import run_sync
 from sync.schema import SCHEMA_VERSION, init_central
 from tests.support import Clock, make_config, upgraded
+from tests.sync_data import new_site_id
 from tests.sync_fixtures import CentralServer
 from tests.sync_fixtures import central_server as central_server
 
@@ -40,7 +41,7 @@ class Site:
 
 def _site(central_server: CentralServer, central: str, tmp_path: Path, clock: Clock) -> Site:
     """A site with two complaints and their contacts: one answered, one still open."""
-    site_id = f"s-{uuid.uuid4().hex[:8]}"
+    site_id = new_site_id()
     config = make_config(tmp_path / site_id, site__id=site_id)
     db = upgraded(f"sqlite:///{tmp_path / site_id}.sqlite", config)
     box = Messages(db, config, clock=clock)
