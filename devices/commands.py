@@ -6,15 +6,13 @@ import argparse
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from devices.announcer import Announcer
-from devices.factory import make_printer
-from kiosk.printing import TicketSlip
-
 if TYPE_CHECKING:
     from kiosk.cli import Context
 
 
 def _printer_status(ctx: Context, args: argparse.Namespace) -> int:
+    from devices.factory import make_printer
+
     result = make_printer(ctx.config, ctx.ready_db()).status()
     ctx.out(
         f"printer ({ctx.config['printer.connection']}): {result.state.value} {result.detail}".rstrip(),
@@ -24,6 +22,9 @@ def _printer_status(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _printer_test(ctx: Context, args: argparse.Namespace) -> int:
+    from devices.factory import make_printer
+    from kiosk.printing import TicketSlip
+
     cfg, lang = ctx.config, args.lang
     slip = TicketSlip(
         language=lang,
@@ -47,6 +48,8 @@ def _printer_test(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _announce(ctx: Context, args: argparse.Namespace) -> int:
+    from devices.announcer import Announcer
+
     path = Announcer(ctx.config.data_dir / "sounds").call_wav(args.label, args.counter, args.lang)
     ctx.out(str(path), {"wav": str(path)})
     return 0

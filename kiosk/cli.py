@@ -1,7 +1,10 @@
 """The `kiosk` command: a shell that gathers the subcommands of each part of the product.
 
 Each package contributes a `commands` module with `register(subparsers)`; the domain
-never imports the UI packages, the shell only loads their command modules by name.
+never imports the UI packages, the shell only loads their command modules by name. A run
+loads only the modules of the command it runs (`kiosk --help` loads them all), and a
+command module imports its libraries inside the functions that use them: matplotlib, Kivy,
+uvicorn and the like cost a nightly `kiosk sync` seconds and a hundred megabytes (#13).
 """
 
 from __future__ import annotations
@@ -29,6 +32,16 @@ COMMAND_MODULES = (
     "sync.commands",
     "kiosk.reports.commands",
 )
+#: The modules that register each top-level command (`demo` is the app's and the reports').
+COMMANDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("config", "db", "catalog", "queue"), ("kiosk.commands",)),
+    **dict.fromkeys(("printer", "announce"), ("devices.commands",)),
+    "demo": ("screens.commands", "kiosk.reports.commands"),
+    **dict.fromkeys(("run", "kiosk", "screenshots"), ("screens.commands",)),
+    **dict.fromkeys(("serve", "staff"), ("kiosk.web.commands",)),
+    **dict.fromkeys(("sync", "central"), ("sync.commands",)),
+    **dict.fromkeys(("report", "register"), ("kiosk.reports.commands",)),
+}
 
 EXIT_CONFIG = 2
 EXIT_SCHEMA = 3
@@ -70,7 +83,18 @@ class Context:
             print(human)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_of(argv: Sequence[str]) -> str | None:
+    """The top-level command `argv` runs, if it names one."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config")
+    pre.add_argument("--json", action="store_true")
+    pre.add_argument("command", nargs="?")
+    known, _ = pre.parse_known_args(argv)
+    return known.command if known.command in COMMANDS else None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of `command` and the others of its modules only."""
     parser = argparse.ArgumentParser(
         prog="kiosk", description="Lobby kiosk, queue and feedback system."
     )
@@ -81,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="machine-readable output where a command has it"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    for name in COMMANDS[command] if command else COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -94,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     ctx = Context(config_path=args.config, as_json=args.json)
     try:

@@ -8,23 +8,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.catalog import (
-    CatalogDocument,
-    CatalogError,
-    ensure_catalog,
-    load_catalog,
-    load_file,
-    store_catalog,
-    to_csv,
-    to_yaml,
-)
 from kiosk.config import SETTINGS
-from kiosk.labels import CLOSED_REASONS, deadline_text, fee_text, label, wait_text
-from kiosk.queue import Queue, QueueClosed, QueueError
-from kiosk.search import SearchIndex
 
 if TYPE_CHECKING:
+    from kiosk.catalog import CatalogDocument
     from kiosk.cli import Context
+    from kiosk.queue import Queue
 
 
 def config_reference() -> str:
@@ -55,6 +44,8 @@ def _config_reference(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.catalog import ensure_catalog
+
     before = ", ".join(sorted(ctx.db.current_revisions())) or "empty"
     ctx.db.upgrade()
     after = ", ".join(sorted(ctx.db.current_revisions()))
@@ -76,6 +67,8 @@ def _db_status(ctx: Context, args: argparse.Namespace) -> int:
 
 def read_catalog_file(path: Path, *, refused: str) -> CatalogDocument | None:
     """The validated catalogue in a file, or None after saying on stderr why it was refused."""
+    from kiosk.catalog import CatalogError, load_file
+
     try:
         return load_file(path)
     except CatalogError as exc:
@@ -86,6 +79,8 @@ def read_catalog_file(path: Path, *, refused: str) -> CatalogDocument | None:
 
 
 def _catalog_import(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.catalog import store_catalog
+
     db = ctx.ready_db()
     doc = read_catalog_file(
         args.file, refused="catalogue not imported, the current one is unchanged"
@@ -100,6 +95,8 @@ def _catalog_import(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _catalog_export(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.catalog import load_catalog, to_csv, to_yaml
+
     doc = load_catalog(ctx.ready_db())
     text = (
         to_csv(doc)
@@ -116,6 +113,10 @@ def _catalog_export(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _catalog_search(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.catalog import load_catalog
+    from kiosk.labels import deadline_text, fee_text
+    from kiosk.search import SearchIndex
+
     doc = load_catalog(ctx.ready_db())
     hits = SearchIndex(doc.services).search(" ".join(args.query), limit=args.limit)
     lang = args.lang
@@ -135,10 +136,15 @@ def _catalog_search(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _queue(ctx: Context) -> Queue:
+    from kiosk.queue import Queue
+
     return Queue(ctx.ready_db(), ctx.config)
 
 
 def _queue_issue(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.labels import CLOSED_REASONS, label, wait_text
+    from kiosk.queue import QueueClosed, QueueError
+
     try:
         ticket = _queue(ctx).issue(category=args.category, service_id=args.service)
     except QueueClosed as exc:
@@ -161,6 +167,8 @@ def _queue_issue(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _queue_action(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.queue import QueueError
+
     queue = _queue(ctx)
     try:
         if args.action == "call":

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,7 +18,31 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 # Alembic is imported where migrations are handled, not at import: it costs a kiosk's
-# start-up half a second, and the touchscreen app only reads and writes records.
+# start-up half a second, and the touchscreen app only reads and writes records. Checking
+# the schema at every command's start does without it (a nightly `kiosk sync`: #13).
+MIGRATIONS = resources.files("kiosk") / "migrations"
+
+
+def _declared(tree: ast.Module, name: str) -> Any:
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id == name and node.value is not None:
+            return ast.literal_eval(node.value)
+    return None
+
+
+@functools.cache
+def migration_heads() -> frozenset[str]:
+    """The revisions no other revision revises, from the version files' `revision` and
+    `down_revision` as Alembic reads them; tests/test_db.py compares them with Alembic's."""
+    revisions, revised = set(), set()
+    for path in (MIGRATIONS / "versions").iterdir():
+        if path.name.endswith(".py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            revisions.add(_declared(tree, "revision"))
+            down = _declared(tree, "down_revision")
+            revised.update((down,) if isinstance(down, str) else down or ())
+    return frozenset(revisions - revised - {None})
 
 
 class SchemaError(Exception):
@@ -92,21 +118,22 @@ class Database:
         from alembic.config import Config as AlembicConfig
 
         cfg = AlembicConfig()
-        cfg.set_main_option("script_location", str(resources.files("kiosk") / "migrations"))
+        cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.attributes["engine"] = self.write_engine
         return cfg
 
     def head_revisions(self) -> frozenset[str]:
         """The heads of the migration tree (one branch per package that adds tables)."""
-        from alembic.script import ScriptDirectory
-
-        return frozenset(ScriptDirectory.from_config(self._alembic_config()).get_heads())
+        return migration_heads()
 
     def current_revisions(self) -> frozenset[str]:
-        from alembic.runtime.migration import MigrationContext
-
+        """The revisions the database is stamped with, read as Alembic stores them."""
         with self.engine.connect() as conn:
-            return frozenset(MigrationContext.configure(conn).get_current_heads())
+            if not inspect(conn).has_table("alembic_version"):
+                return frozenset()
+            return frozenset(
+                conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            )
 
     def upgrade(self, revision: str = "heads") -> None:
         from alembic import command

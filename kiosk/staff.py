@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -13,8 +14,18 @@ from kiosk.models import Counter, StaffUser
 from kiosk.site import SiteBound
 
 _HASHER = PasswordHasher()
-# Verifying against a real hash when the user is unknown keeps the answer time the same.
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the user is unknown: the answer time stays the same.
+
+    Made on first sign-in, not at import: a hash takes 64 MiB and a tenth of a second, and
+    every `kiosk` command imports this module to register `kiosk staff` (issue #13).
+    """
+    return _HASHER.hash("not a password of anyone")
+
+
 MIN_PASSWORD = 8
 
 
@@ -87,7 +98,7 @@ class Staff(SiteBound):
                 select(StaffUser).where(StaffUser.username == username.strip().lower())
             ).first()
         try:
-            _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
+            _HASHER.verify(row.password_hash if row else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or not row.active:

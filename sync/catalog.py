@@ -7,21 +7,20 @@ a pulled snapshot with the very parser that checks a file, and a bad one changes
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import psycopg
 from sqlalchemy import Connection, select, text
 
-from kiosk.catalog import (
-    CatalogDocument,
-    CatalogError,
-    parse_yaml,
-    shipped_catalog,
-    store_catalog,
-    to_yaml,
-)
 from kiosk.db import Database
 from kiosk.models import CatalogRevision
 from sync.schema import require_schema
+
+if TYPE_CHECKING:
+    from kiosk.catalog import CatalogDocument
+
+# kiosk.catalog (YAML, the catalogue's checks) is imported when a catalogue is handled: most
+# nightly runs find no new revision, and start-up is a large part of their cost (#13)
 
 
 def publish(conn: Connection, doc: CatalogDocument, *, source: str) -> int:
@@ -30,6 +29,8 @@ def publish(conn: Connection, doc: CatalogDocument, *, source: str) -> int:
     The number is one above both the newest published and the document's own, so that it
     outranks a site that imported the same file locally: sites pull only a revision above theirs.
     """
+    from kiosk.catalog import to_yaml
+
     require_schema(conn)
     conn.execute(text("LOCK TABLE catalog_revisions IN EXCLUSIVE MODE"))
     newest = conn.execute(text("SELECT coalesce(max(revision), 0) FROM catalog_revisions"))
@@ -65,6 +66,8 @@ def pull(db: Database, central: psycopg.Connection) -> int | None:
     central.commit()
     if row is None:
         return None
+    from kiosk.catalog import CatalogError, parse_yaml, store_catalog
+
     revision, document = row
     source = f"central revision {revision}"
     try:
@@ -80,6 +83,8 @@ def central_categories(conn: Connection) -> dict[str, str]:
 
     The centre keeps no catalogue table of its own; its reports group by these.
     """
+    from kiosk.catalog import parse_yaml, shipped_catalog
+
     document = conn.execute(
         text("SELECT document FROM catalog_revisions ORDER BY revision DESC LIMIT 1")
     ).scalar()

@@ -7,22 +7,20 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.commands import read_catalog_file
-from kiosk.reports.commands import report_args, run_report
-from sync.catalog import central_categories, publish
-from sync.central import CentralNotConfigured, CentralTarget
-from sync.job import SyncBusy, run_lock, run_sync
-from sync.push import PushPlan
-from sync.schema import CentralSchemaError, init_central, require_schema
-from sync.sites import add_site, site_config_block
+from kiosk.reports.commands import report_args
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
+    from sync.central import CentralTarget
+    from sync.push import PushPlan
 
 EXIT_BUSY = 75  # EX_TEMPFAIL: systemd and cron read it as "try again later"
 
 
 def _sync(ctx: Context, args: argparse.Namespace) -> int:
+    from sync.central import CentralNotConfigured, CentralTarget
+    from sync.job import SyncBusy, run_lock, run_sync
+
     cfg = ctx.config
     try:
         target = CentralTarget.from_config(cfg)
@@ -89,10 +87,14 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _central_target(args: argparse.Namespace) -> CentralTarget:
+    from sync.central import CentralTarget
+
     return CentralTarget(url=args.url, sslmode=args.sslmode, sslrootcert=args.sslrootcert or "")
 
 
 def _central_init(ctx: Context, args: argparse.Namespace) -> int:
+    from sync.schema import CentralSchemaError, init_central
+
     engine = _central_target(args).engine()
     try:
         with engine.begin() as conn:
@@ -107,6 +109,9 @@ def _central_init(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _central_add_site(ctx: Context, args: argparse.Namespace) -> int:
+    from sync.schema import CentralSchemaError
+    from sync.sites import add_site, site_config_block
+
     target = _central_target(args)
     engine = target.engine()
     try:
@@ -123,6 +128,10 @@ def _central_add_site(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _central_publish(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.commands import read_catalog_file
+    from sync.catalog import publish
+    from sync.schema import CentralSchemaError
+
     doc = read_catalog_file(args.file, refused="catalogue not published")
     if doc is None:
         return 1
@@ -143,6 +152,10 @@ def _central_publish(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _central_report(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.reports.commands import run_report
+    from sync.catalog import central_categories
+    from sync.schema import CentralSchemaError, require_schema
+
     db = _central_target(args).database()
     try:
         with db.engine.connect() as conn:

@@ -24,7 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kiosk.models import RECORD_TABLES, UTCDateTime
-from kiosk.register import PII_ERASED
 
 # 2: ticket_outcomes; a site's pii_erased event erases the central copy of its contact
 SCHEMA_VERSION = 2
@@ -173,6 +172,10 @@ def _erase_on_event(conn: Connection) -> None:
     against its login, so a site naming another site's message erases nothing. Messages and
     their events stay: the anonymised record is kept.
     """
+    # here, not at the top: a site's every sync imports this module, and the register's
+    # module brings the messages' with it (start-up cost, #13)
+    from kiosk.register import PII_ERASED
+
     owner = conn.execute(
         text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = :t"),
         {"t": "message_contacts"},

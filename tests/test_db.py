@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from kiosk.cli import main
-from kiosk.db import Database, SchemaError
+from kiosk.db import Database, SchemaError, migration_heads
 from kiosk.models import NO_CATEGORY, Base, CatalogService, Ticket, TicketEvent, TicketOutcome
 from tests.support import fresh_pg_url
 
@@ -48,6 +49,24 @@ def test_migrations_match_the_models(db: Database) -> None:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
     db.check_schema()
+
+
+def test_the_schema_check_reads_the_revisions_as_alembic_does(
+    pg_server: str, tmp_path: Path
+) -> None:
+    """The start-up check does without Alembic; its heads and stamps must be Alembic's."""
+    scripts = ScriptDirectory.from_config(Database("sqlite://")._alembic_config())
+    assert migration_heads() == frozenset(scripts.get_heads())
+    for url in (f"sqlite:///{tmp_path / 'new.sqlite'}", fresh_pg_url(pg_server)):
+        db = Database(url)
+        for revision in (None, "0001", "heads"):
+            if revision:
+                db.upgrade(revision)
+            with db.engine.connect() as conn:
+                stamped = frozenset(MigrationContext.configure(conn).get_current_heads())
+            assert db.current_revisions() == stamped
+        assert stamped == migration_heads()
+        db.dispose()
 
 
 def test_a_fresh_database_is_refused_until_upgraded(tmp_path: Path) -> None:

@@ -9,19 +9,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.db import Database
-from kiosk.models import utcnow
-from kiosk.register import Filter, Register, RegisterError, Status
-from kiosk.reports.compute import Period, compute_report
-from kiosk.reports.demo_seed import has_demo_data, seed_demo
-from kiosk.reports.letters import render_letter
-from kiosk.reports.outputs import write_outputs
-
 if TYPE_CHECKING:
     from kiosk.cli import Context
+    from kiosk.db import Database
+    from kiosk.reports.compute import Period
 
 
 def _period(text: str) -> Period:
+    from kiosk.reports.compute import Period
+
     try:
         return Period.parse(text)
     except ValueError as exc:
@@ -46,6 +42,10 @@ def run_report(
     categories: Mapping[str, str] | None = None,
 ) -> int:
     """Compute the report `args` ask for on `db`, write its files and say what was written."""
+    from kiosk.models import utcnow
+    from kiosk.reports.compute import compute_report
+    from kiosk.reports.outputs import write_outputs
+
     config = ctx.config
     today = utcnow().astimezone(config.tz).date()
     report = compute_report(
@@ -84,6 +84,9 @@ def _report(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _demo_seed(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.models import utcnow
+    from kiosk.reports.demo_seed import has_demo_data, seed_demo
+
     db = ctx.ready_db()
     if has_demo_data(db):
         print("kiosk: this database already holds demo activity; seed a fresh one", file=sys.stderr)
@@ -105,6 +108,8 @@ def _demo_seed(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _register_list(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.register import Filter, Register
+
     register = Register(ctx.ready_db(), ctx.config)
     entries = register.entries(filter=Filter(args.filter))
     today = register.today()
@@ -130,12 +135,17 @@ def _register_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _register_erase(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.register import Register
+
     erased = Register(ctx.ready_db(), ctx.config).erase_expired()
     ctx.out(f"personal data erased from {len(erased)} closed cases", {"erased": erased})
     return 0
 
 
 def _register_letter(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.register import Register, RegisterError, Status
+    from kiosk.reports.letters import render_letter
+
     register = Register(ctx.ready_db(), ctx.config)
     try:
         entry = register.find(args.reg_number)
@@ -154,6 +164,8 @@ def _register_letter(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from kiosk.register import Filter
+
     p = sub.add_parser("report", help="satisfaction and service report for a period")
     report_args(p)
     p.set_defaults(func=_report)
