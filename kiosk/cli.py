@@ -19,10 +19,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from kiosk.config import Config, ConfigError, load_config
-from kiosk.db import Database, SchemaError
+from kiosk.db import Database, DatabaseDamaged, SchemaError, is_damage
 
 COMMAND_MODULES = (
     "kiosk.commands",
@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 EXIT_CONFIG = 2
 EXIT_SCHEMA = 3
 EXIT_DATABASE = 4
+EXIT_DAMAGED = 5
+RESTORE = "stop the kiosk, then recover or restore the file (README: Damaged site database)"
 
 
 @dataclass
@@ -130,8 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return EXIT_SCHEMA
-    except OperationalError as exc:
+    except DatabaseDamaged as exc:
+        print(f"kiosk: {exc}; {RESTORE}", file=sys.stderr)
+        return EXIT_DAMAGED
+    except DatabaseError as exc:
         url = ctx.db.safe_url if ctx._db is not None else "the database"
+        if is_damage(exc):
+            print(f"kiosk: the database {url} is damaged: {exc.orig}; {RESTORE}", file=sys.stderr)
+            return EXIT_DAMAGED
+        if not isinstance(exc, OperationalError):
+            raise
         print(f"kiosk: cannot use {url}: {exc.orig}", file=sys.stderr)
         return EXIT_DATABASE
     finally:

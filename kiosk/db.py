@@ -49,6 +49,16 @@ class SchemaError(Exception):
     """The database's schema is not the one this code expects; the message says what to run."""
 
 
+class DatabaseDamaged(Exception):
+    """The database file is damaged; the message names it and what the check found."""
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a database error says the file is damaged (SQLite: corrupt, or no database)."""
+    name = getattr(getattr(exc, "orig", exc), "sqlite_errorname", "")
+    return name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+
+
 def _sqlite_engine(url: str, *, busy_timeout_ms: int, begin: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
@@ -164,6 +174,25 @@ class Database:
             f"the database is at revision {', '.join(sorted(current))}, the program needs "
             f"{', '.join(sorted(heads))}: run `kiosk db upgrade`"
         )
+
+    def check_integrity(self) -> None:
+        """Raise DatabaseDamaged if SQLite's `PRAGMA quick_check` finds damage anywhere in the
+        file, also in pages no query has read yet (PostgreSQL checks its own pages)."""
+        if self.dialect != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("PRAGMA quick_check")).scalars().all()
+        # one row "ok", or rows of problems that may each hold several lines
+        found = [
+            line
+            for line in "\n".join(rows).splitlines()
+            if line not in ("ok", "*** in database main ***")
+        ]
+        if found:
+            raise DatabaseDamaged(
+                f"the database {self.safe_url} is damaged: PRAGMA quick_check found "
+                f"{len(found)} problem(s), the first: {found[0]}"
+            )
 
     @property
     def safe_url(self) -> str:

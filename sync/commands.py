@@ -28,6 +28,8 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
         print(f"kiosk sync: {exc}", file=sys.stderr)
         return 1
     db = ctx.ready_db()
+    # damage in pages the push would not read goes unnoticed until a visitor's ticket meets it
+    db.check_integrity()
     bar = on_plan = progress = None
     try:
         with run_lock(cfg.data_dir):
@@ -122,7 +124,7 @@ def _central_add_site(ctx: Context, args: argparse.Namespace) -> int:
         return 1
     finally:
         engine.dispose()
-    block = site_config_block(login, central_url=args.public_url or args.url)
+    block = site_config_block(login, central_url=args.public_url or args.url, sslmode=args.sslmode)
     ctx.out(block, {"site": login.site_id, "role": login.role, "config": block})
     return 0
 
@@ -179,6 +181,7 @@ def _central_args(p: argparse.ArgumentParser) -> None:
         "--sslmode",
         default="verify-full",
         choices=("disable", "prefer", "require", "verify-ca", "verify-full"),
+        help="TLS to the central database (add-site writes it into the site's config too)",
     )
     p.add_argument("--sslrootcert", help="CA certificate of the central server")
 

@@ -55,8 +55,22 @@ def run_lock(data_dir: Path) -> Iterator[None]:
 
 
 # a refused login, a missing grant, an unknown database or a schema mismatch will not mend
-# by waiting; libpq reports a refused login before any SQLSTATE, so its words are matched too
-_LASTING = ("authentication failed", "permission denied", "does not exist", "no pg_hba.conf")
+# by waiting; libpq reports a refused login before any SQLSTATE, so its words are matched too.
+# Nor will TLS that does not match: a server without TLS where sslmode requires it, a
+# certificate another CA signed or made out to another host, a CA file missing, an answer
+# that is not PostgreSQL's to the TLS request (a cut link mid-handshake is "SSL SYSCALL")
+_LASTING = (
+    "authentication failed",
+    "permission denied",
+    "does not exist",
+    "no pg_hba.conf",
+    "SSL was required",
+    "certificate",
+    "SSL negotiation",
+    "wrong version number",
+    "tlsv1 alert",
+    "does not support SSL",
+)
 
 
 def _retryable(exc: BaseException) -> bool:

@@ -61,19 +61,27 @@ def add_site(conn: Connection, *, site_id: str) -> SiteLogin:
     return SiteLogin(site_id=site_id, role=role, password=password)
 
 
-def site_config_block(login: SiteLogin, *, central_url: str) -> str:
+def site_config_block(login: SiteLogin, *, central_url: str, sslmode: str) -> str:
     """The lines the site's kiosk.toml and its secret file need, for the admin to hand over."""
     url = make_url(central_url).set(
         drivername="postgresql+psycopg", username=login.role, password=login.password
     )
+    # libpq checks a CA file only in the verify modes (and in "require", quietly, if one exists)
+    tls = f'sslmode = "{sslmode}"\n'
+    if sslmode.startswith("verify"):
+        tls += 'sslrootcert = "/etc/kiosk/central-ca.pem"\n'
+    if sslmode != "verify-full":
+        tls += (
+            f'# sslmode "{sslmode}": the site does not check that it talks to this server; '
+            'production uses "verify-full"\n'
+        )
     return (
         "# kiosk.toml of the site\n"
         "[site]\n"
         f'id = "{login.site_id}"\n\n'
         "[sync]\n"
         'central_url = "file:/etc/kiosk/central-url"\n'
-        'sslmode = "verify-full"\n'
-        'sslrootcert = "/etc/kiosk/central-ca.pem"\n\n'
+        f"{tls}\n"
         "# /etc/kiosk/central-url (mode 0600, owner kiosk): the only copy of this password\n"
         f"{url.render_as_string(hide_password=False)}\n"
     )

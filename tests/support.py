@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -11,6 +14,9 @@ from sqlalchemy import create_engine, text
 from kiosk.config import Config, parse_config
 from kiosk.db import Database
 from kiosk.queue import apply_queue_config
+
+#: libraries only some commands use, each costing a `kiosk` start tenths of a second or more
+HEAVY = ("matplotlib", "kivy", "uvicorn", "fastapi", "openpyxl", "escpos", "PIL", "rich", "alembic")
 
 SOFIA = dt.timezone(dt.timedelta(hours=2))
 # A Wednesday in November, 10:00 in Sofia: the centre is open and issuing.
@@ -58,3 +64,17 @@ def upgraded(url: str, config: Config) -> Database:
     db.upgrade()
     apply_queue_config(db, config)
     return db
+
+
+def loaded_heavy_modules(*argv: str) -> set[str]:
+    """The HEAVY libraries a fresh `kiosk ARGV` process has imported when it ends; the
+    command must succeed (exit 0)."""
+    code = (
+        "import json, sys\nfrom kiosk.cli import main\n"
+        "try:\n    code = main(sys.argv[1:])\nexcept SystemExit as exc:\n    code = exc.code\n"
+        f"print(json.dumps(sorted({{m.partition('.')[0] for m in sys.modules}} & set({HEAVY!r}))))\n"
+        "sys.exit(code)"
+    )
+    run = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return set(json.loads(run.stdout.splitlines()[-1]))

@@ -162,7 +162,7 @@ def test_central_commands(
     site_id = new_site_id()
     assert main([*base, "add-site", site_id, "--url", url, "--sslmode", "disable"]) == 0
     block = capsys.readouterr().out
-    assert f'id = "{site_id}"' in block and 'sslmode = "verify-full"' in block
+    assert f'id = "{site_id}"' in block and 'sslmode = "disable"' in block
     role, password = re.search(r"postgresql\+psycopg://(site_[^:]+):([^@]+)@", block).groups()
     assert role == f"site_{site_id}"
     login = SiteLogin(site_id, role, password)

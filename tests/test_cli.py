@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +15,7 @@ import yaml
 from kiosk.catalog import shipped_catalog
 from kiosk.cli import COMMANDS, build_parser, main
 from kiosk.commands import config_reference
+from tests.support import loaded_heavy_modules
 
 SOFIA = ZoneInfo("Europe/Sofia")
 
@@ -49,24 +48,6 @@ def test_each_command_is_whole_when_only_its_modules_are_loaded() -> None:
         alone = _top_level(build_parser(name))[name]
         assert [c for c in _commands(alone)] == [c for c in _commands(full)]
         assert alone.format_help() == full.format_help()
-
-
-#: libraries that only some commands use, each costing a start-up tenths of a second or more
-HEAVY = ("matplotlib", "kivy", "uvicorn", "fastapi", "openpyxl", "escpos", "PIL", "rich", "alembic")
-
-
-def loaded_heavy_modules(*argv: str, cwd: Path | None = None, env: dict | None = None) -> set[str]:
-    """The heavy libraries a fresh `kiosk ARGV` process has imported when it ends."""
-    code = (
-        "import sys\nfrom kiosk.cli import main\n"
-        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-        f"print(sorted({{m.partition('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=cwd, env=env
-    )
-    assert run.returncode == 0, run.stderr
-    return set(json.loads(run.stdout.splitlines()[-1].replace("'", '"')))
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["sync", "--help"], ["central", "init", "--help"]])
