@@ -6,16 +6,21 @@ table). COPY would be faster but PostgreSQL refuses it on a table with row-level
 security. A batch that meets a key already there (a replay after a failure) is sent again
 with `ON CONFLICT DO NOTHING` (no conflict target, which would need SELECT); sending every
 batch that way costs the server a speculative insertion per row, a quarter of the push.
+The centre keys a record by its site and UUID, so only the site's own rows can meet a key,
+and a replay then proves every row it skipped equal to the one sent, or names the key.
 
 The rows never become Python objects here: the site's database writes each batch as one
 JSON text, which the central server casts into the column types (its session runs in UTC,
-the zone of the naive timestamps a SQLite site keeps).
+the zone of the naive timestamps a SQLite site keeps). The same statement returns the
+count and a digest of the rows sent; after each table the centre's count and digest of
+this site's rows in the pushed key range must equal them, and the count the site's own:
+only then is the table done.
 
 An INSERT with a unique index costs the server about three times what COPY does, so a
 few connections push a table's batches side by side while this thread reads and encodes
 the next. Each batch commits on its own; the local mark moves only over the unbroken run
 of committed batches, so after a failure anywhere the replay starts at the first batch
-that may be missing, and the UUID key turns what was already there into a no-op. A table
+that may be missing, and the key turns what was already there into a no-op. A table
 is finished before the next starts: parents before children, even when a run breaks off.
 """
 
@@ -35,7 +40,7 @@ from sqlalchemy.dialects import postgresql
 
 from kiosk.db import Database
 from kiosk.models import RECORD_TABLES, Base, SyncMark
-from sync.schema import RECORDS, SENT_COLUMNS
+from sync.schema import RECORD_KEY, RECORDS, SENT_COLUMNS
 
 Progress = Callable[[str, int], None]
 
@@ -53,24 +58,98 @@ class PushPlan:
         return sum(self.pending.values())
 
 
+class PushRefused(Exception):
+    """The centre holds something other than what the site sent: waiting will not mend it."""
+
+    code = "sync_refused"
+
+
+class RecordConflict(PushRefused):
+    """A row under this site's key at the centre differs from the site's row of that key."""
+
+    code = "sync_conflict"
+
+    def __init__(self, table: str, site_id: str, key: str) -> None:
+        self.table, self.site_id, self.key = table, site_id, key
+        super().__init__(
+            f"{table} ({site_id}, {key}): the centre holds another row under this key; "
+            "nothing after it in that table was pushed"
+        )
+
+
+class RangeMismatch(PushRefused):
+    """After a table, the centre's rows of this site in the pushed range are not the site's."""
+
+    code = "sync_mismatch"
+
+    def __init__(
+        self, table: str, after: int, upto: int, site: int, sent: int, stored: int
+    ) -> None:
+        self.table = table
+        super().__init__(
+            f"{table} seq {after + 1}…{upto}: the site has {site} rows, {sent} were sent and "
+            f"the centre holds {stored} (or other contents); the range will be sent again"
+        )
+
+
 def _cast(column: Any) -> str:
     return column.type.compile(dialect=postgresql.dialect())
 
 
-def _insert(table: Any) -> str:
+def _row_hash(alias: str, columns: tuple[str, ...]) -> str:
+    """64 bits of an MD5 over the row's text form, which the centre renders the same way for a
+    row it stores as for the sent row cast to the same types."""
+    row = ", ".join(f"{alias}.{c}" for c in columns)
+    return f"('x' || substr(md5(ROW({row})::text), 1, 16))::bit(64)::bigint::numeric"
+
+
+def _sent(table: Any) -> str:
+    """The batch's rows cast into the column types, once, for the INSERT and its digest."""
     columns = SENT_COLUMNS[table.name]
+    casts = ", ".join(f"(r->>{i})::{_cast(table.c[c])} AS {c}" for i, c in enumerate(columns))
+    return f"sent AS MATERIALIZED (SELECT {casts} FROM jsonb_array_elements(%s::jsonb) AS r)"
+
+
+def _insert(table: Any, *, on_conflict: str = "") -> str:
+    """Insert the batch and return the count and digest of the rows sent."""
+    columns = ", ".join(SENT_COLUMNS[table.name])
     return (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT "
-        + ", ".join(f"(r->>{i})::{_cast(table.c[c])}" for i, c in enumerate(columns))
-        + " FROM jsonb_array_elements(%s::jsonb) AS r"
+        f"WITH {_sent(table)}, stored AS (INSERT INTO {table.name} ({columns}) "
+        f"SELECT {columns} FROM sent{on_conflict}) "
+        f"SELECT count(*), coalesce(sum({_row_hash('sent', SENT_COLUMNS[table.name])}), 0) "
+        "FROM sent"
+    )
+
+
+def _conflicting(table: Any) -> str:
+    """The first sent row whose key the centre holds with other contents (a replay's proof)."""
+    columns = SENT_COLUMNS[table.name]
+    on = " AND ".join(f"t.{c} = sent.{c}" for c in RECORD_KEY)
+    return (
+        f"WITH {_sent(table)} SELECT sent.site_id, sent.uuid::text FROM sent "
+        f"LEFT JOIN {table.name} AS t ON {on} "
+        f"WHERE ROW({', '.join(f't.{c}' for c in columns)}) IS DISTINCT FROM "
+        f"ROW({', '.join(f'sent.{c}' for c in columns)}) LIMIT 1"
+    )
+
+
+def _stored(table: Any) -> str:
+    """Count and digest of the rows the centre holds in a key range (row security: this site's)."""
+    return (
+        f"SELECT count(*), coalesce(sum({_row_hash('t', SENT_COLUMNS[table.name])}), 0) "
+        f"FROM {table.name} AS t WHERE t.seq > %s AND t.seq <= %s"
     )
 
 
 # the usual case, a batch the centre has not seen, skips the per-row speculative insertion
 # that ON CONFLICT costs; a batch some of whose rows are there already (a replay) fails
-# on the key as a whole and is sent again to skip them
+# on the key as a whole and is sent again to skip them, then proves the skipped rows equal
 INSERT_NEW: dict[str, str] = {t.name: _insert(t) for t in RECORDS}
-INSERT_REPLAY: dict[str, str] = {t.name: _insert(t) + " ON CONFLICT DO NOTHING" for t in RECORDS}
+INSERT_REPLAY: dict[str, str] = {
+    t.name: _insert(t, on_conflict=" ON CONFLICT DO NOTHING") for t in RECORDS
+}
+CONFLICTING: dict[str, str] = {t.name: _conflicting(t) for t in RECORDS}
+STORED: dict[str, str] = {t.name: _stored(t) for t in RECORDS}
 
 
 def _settled_uppers(db: Database) -> dict[str, int]:
@@ -173,6 +252,37 @@ def _move_mark(db: Database, name: str, seq: int) -> None:
             mark.high_water = seq
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A batch the centre committed, with the count and digest of the rows it was sent."""
+
+    batch: Batch
+    rows: int
+    digest: int
+
+
+def _send(central: psycopg.Connection, batch: Batch) -> Receipt:
+    """One batch in one central transaction; a replay proves the rows it skipped are the same."""
+    try:
+        rows, digest = central.execute(INSERT_NEW[batch.table], (batch.payload,)).fetchone()
+    except psycopg.errors.UniqueViolation:
+        central.rollback()
+        rows, digest = central.execute(INSERT_REPLAY[batch.table], (batch.payload,)).fetchone()
+        if clash := central.execute(CONFLICTING[batch.table], (batch.payload,)).fetchone():
+            central.rollback()
+            raise RecordConflict(batch.table, *clash) from None
+    central.commit()
+    return Receipt(batch, rows, int(digest))
+
+
+def _site_count(db: Database, name: str, after: int, upto: int) -> int:
+    site_table = Base.metadata.tables[name]
+    with db.engine.connect() as conn:
+        return conn.execute(
+            select(func.count()).where(site_table.c.seq > after, site_table.c.seq <= upto)
+        ).scalar_one()
+
+
 class _Window:
     """One table's batches in flight, in key order, and its mark behind them.
 
@@ -191,9 +301,10 @@ class _Window:
         progress: Progress | None,
     ) -> None:
         self.db, self.plan, self.name, self.sent, self.progress = db, plan, name, sent, progress
-        self.in_flight: list[Future[Batch]] = []
-        self.committed = self.marked = plan.marks[name]
+        self.in_flight: list[Future[Receipt]] = []
+        self.start = self.committed = self.marked = plan.marks[name]
         self.marked_at = time.monotonic()
+        self.rows = self.digest = 0
 
     def settle(self, *, everything: bool) -> None:
         """Wait for the front batch (or all) and take the committed ones from the front.
@@ -205,11 +316,13 @@ class _Window:
             while self.in_flight and self.in_flight[0].done():
                 if error := self.in_flight[0].exception():
                     raise error
-                batch = self.in_flight.pop(0).result()
-                self.committed = batch.last_seq
-                self.sent[self.name] = self.sent.get(self.name, 0) + batch.rows
+                receipt = self.in_flight.pop(0).result()
+                self.committed = receipt.batch.last_seq
+                self.rows += receipt.rows
+                self.digest += receipt.digest
+                self.sent[self.name] = self.sent.get(self.name, 0) + receipt.batch.rows
                 if self.progress:
-                    self.progress(self.name, batch.rows)
+                    self.progress(self.name, receipt.batch.rows)
         except BaseException:
             self.move_mark()
             raise
@@ -221,6 +334,24 @@ class _Window:
             _move_mark(self.db, self.name, self.committed)
             self.plan.marks[self.name] = self.marked = self.committed
             self.marked_at = time.monotonic()
+
+    def verify(self, central: psycopg.Connection) -> None:
+        """The site's rows in the range this run pushed, the rows sent and the centre's agree.
+
+        Otherwise the mark goes back to where the run found it, so the next run sends the
+        range again (its replay names a conflicting key) instead of passing it as done.
+        """
+        if self.committed <= self.start:
+            return
+        stored, digest = central.execute(STORED[self.name], (self.start, self.committed)).fetchone()
+        central.commit()
+        site = _site_count(self.db, self.name, self.start, self.committed)
+        if site == self.rows == stored and int(digest) == self.digest:
+            return
+        with self.db.write() as s:
+            s.get(SyncMark, self.name).high_water = self.start
+        self.plan.marks[self.name] = self.start
+        raise RangeMismatch(self.name, self.start, self.committed, site, self.rows, stored)
 
 
 def push(
@@ -235,6 +366,7 @@ def push(
 ) -> None:
     """Send everything the plan covers, parents before children, counting rows into `sent`.
 
+    Each table ends with a check of the centre's copy of what was pushed (count and digest).
     On a failure the marks and counts still cover what was committed before it is raised.
     """
     with ExitStack() as stack:
@@ -242,18 +374,12 @@ def push(
         for _ in range(connections):
             idle.put(stack.enter_context(connect()))
 
-        def send(batch: Batch) -> Batch:
+        def send(batch: Batch) -> Receipt:
             central = idle.get()
             try:
-                try:
-                    central.execute(INSERT_NEW[batch.table], (batch.payload,))
-                except psycopg.errors.UniqueViolation:
-                    central.rollback()
-                    central.execute(INSERT_REPLAY[batch.table], (batch.payload,))
-                central.commit()
+                return _send(central, batch)
             finally:
                 idle.put(central)
-            return batch
 
         # entered after the connections, so its threads are done before they close
         pool = stack.enter_context(ThreadPoolExecutor(connections, "sync-push"))
@@ -274,3 +400,8 @@ def push(
                 with suppress(Exception):
                     window.settle(everything=True)
                 raise
+            central = idle.get()
+            try:
+                window.verify(central)
+            finally:
+                idle.put(central)

@@ -1,6 +1,7 @@
 """The central database: its own schema (not the site's Alembic tree), roles and row security.
 
-Record tables mirror the site's, keyed by the record's UUID, plus the server's `received_at`.
+Record tables mirror the site's, keyed by the site and the record's UUID (two sites may make
+the same UUID: neither may shadow the other's row), plus the server's `received_at`.
 Sites log in as `site_<site id>`, members of the group role `kiosk_sites`, which may INSERT
 records and SELECT the catalogue; row-level security (forced, so even the tables' owner is
 bound) lets a site role insert and read only rows whose `site_id` its own role name carries.
@@ -26,7 +27,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from kiosk.models import RECORD_TABLES, UTCDateTime
 
 # 2: ticket_outcomes; a site's pii_erased event erases the central copy of its contact
-SCHEMA_VERSION = 2
+# 3: records keyed by (site_id, uuid), not the UUID alone
+SCHEMA_VERSION = 3
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
 
@@ -64,14 +66,18 @@ sync_log = Table(
 )
 
 
+# a record's identity at the centre: a UUID is unique only within the site that made it
+RECORD_KEY = ("site_id", "uuid")
+
+
 def _record_table(model: type) -> Table:
     site_table = model.__table__  # type: ignore[attr-defined]
     columns = [
         Column(
             c.name,
             c.type,
-            primary_key=c.name == "uuid",
-            nullable=c.name == "uuid" or c.nullable or False,
+            primary_key=c.name in RECORD_KEY,
+            nullable=c.name not in RECORD_KEY and c.nullable,
         )
         for c in site_table.columns
     ]
@@ -120,6 +126,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
             f"({SCHEMA_VERSION}): install the newer kiosk version"
         )
     central.create_all(conn, checkfirst=True)
+    _key_records_by_site(conn)
     group = _ident(conn, GROUP_ROLE)
     conn.execute(
         text(
@@ -162,6 +169,31 @@ def init_central(conn: Connection) -> tuple[int, int]:
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
+
+
+def _key_records_by_site(conn: Connection) -> None:
+    """Re-key record tables made before schema version 3 (keyed by the UUID alone).
+
+    Every stored row keeps its place: (site_id, uuid) is unique wherever uuid was.
+    """
+    for table in RECORDS:
+        key = conn.execute(
+            text(
+                "SELECT c.conname, array_agg(a.attname::text ORDER BY a.attname) "
+                "FROM pg_constraint c JOIN pg_attribute a "
+                "ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
+                "WHERE c.conrelid = CAST(:t AS regclass) AND c.contype = 'p' GROUP BY c.conname"
+            ),
+            {"t": table.name},
+        ).one()
+        if tuple(key[1]) != tuple(sorted(RECORD_KEY)):
+            name = _ident(conn, table.name)
+            conn.execute(
+                text(
+                    f"ALTER TABLE {name} DROP CONSTRAINT {_ident(conn, key[0])}, "
+                    f"ADD PRIMARY KEY ({', '.join(RECORD_KEY)})"
+                )
+            )
 
 
 def _erase_on_event(conn: Connection) -> None:

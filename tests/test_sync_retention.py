@@ -154,10 +154,14 @@ def test_init_migrates_a_version_1_centre_and_erases_what_arrived_before(sites) 
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO message_events (seq, uuid, site_id, created_at, message_uuid, kind) "
-                "VALUES (999, :u, :s, :at, :m, :k)"
+                "INSERT INTO message_events (seq, uuid, site_id, created_at, message_uuid, kind, "
+                "actor, text, new_due_date) VALUES (:seq, :u, :s, :at, :m, :k, :a, :t, :d)"
             ),
             {
+                "seq": event.seq,
+                "a": event.actor,
+                "t": event.text,
+                "d": event.new_due_date,
                 "u": event.uuid,
                 "s": a.site_id,
                 "at": event.created_at,

@@ -417,7 +417,11 @@ def _complaints(
 def _reasons(conn: Connection, start: dt.datetime, end: dt.datetime, sites: Any) -> dict[str, int]:
     rows = conn.execute(
         select(RatingReason.reason, func.count())
-        .join(Rating, Rating.uuid == RatingReason.rating_uuid)
+        # at the centre a UUID is unique only within its site
+        .join(
+            Rating,
+            (Rating.uuid == RatingReason.rating_uuid) & (Rating.site_id == RatingReason.site_id),
+        )
         .where(
             Rating.counted.is_(True),
             _in_period(Rating.created_at, start, end),

@@ -379,8 +379,12 @@ def synthetic_activity(
     days_per_batch: int = 7,
     numbers_taken: dict[int, int] | None = None,
 ) -> Iterator[Batch]:
-    """Working days from first_day on, a batch every few days; the same seed gives the same rows."""
-    rng = random.Random(seed)
+    """Working days from first_day on, a batch every few days; the same seed gives the same rows.
+
+    The generator is seeded from the site ids too: two sites seeded alike must not make the
+    same records (the same UUIDs above all), as real sites never do.
+    """
+    rng = random.Random(f"{seed}:{'|'.join(sites)}")
     hours = WorkingHours.from_config(config)
     lobbies = [_Lobby(rng=rng, config=config, services=services, site_id=site) for site in sites]
     registry: dict[str, dict[int, int]] = {site: dict(numbers_taken or {}) for site in sites}
