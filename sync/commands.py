@@ -95,18 +95,23 @@ def _central_target(args: argparse.Namespace) -> CentralTarget:
 
 
 def _central_init(ctx: Context, args: argparse.Namespace) -> int:
+    from sync.privileges import restrict_sites
     from sync.schema import CentralSchemaError, init_central
 
     engine = _central_target(args).engine()
     try:
         with engine.begin() as conn:
             before, after = init_central(conn)
+            restricted = restrict_sites(conn)
     except CentralSchemaError as exc:
         print(f"kiosk central init: {exc}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
-    ctx.out(f"central schema: version {before} → {after}", {"from": before, "to": after})
+    ctx.out(
+        "\n".join([f"central schema: version {before} → {after}", *restricted]),
+        {"from": before, "to": after, "site_logins": restricted},
+    )
     return 0
 
 

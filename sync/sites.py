@@ -13,7 +13,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 
-from sync.schema import GROUP_ROLE, require_schema, site_role, sites
+from sync.privileges import enrol
+from sync.schema import require_schema, site_role, sites
 
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 
@@ -56,7 +57,7 @@ def add_site(conn: Connection, *, site_id: str) -> SiteLogin:
         f"{verb} ROLE {quoted} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT "
         f"PASSWORD '{verifier}'"
     )
-    conn.execute(text(f"GRANT {GROUP_ROLE} TO {quoted}"))
+    enrol(conn, role)
     conn.execute(pg_insert(sites).values(site_id=site_id, role_name=role).on_conflict_do_nothing())
     return SiteLogin(site_id=site_id, role=role, password=password)
 
