@@ -27,8 +27,11 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
     except CentralNotConfigured as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)
         return 1
-    db = ctx.ready_db()
-    # damage in pages the push would not read goes unnoticed until a visitor's ticket meets it
+    # not ready_db(): the queue's settings are the counters' business, and importing the
+    # queue costs every nightly run; damage in pages the push would not read would go
+    # unnoticed until a visitor's ticket meets it
+    db = ctx.db
+    db.check_schema()
     db.check_integrity()
     bar = on_plan = progress = None
     try:
