@@ -132,3 +132,24 @@ def test_site_sync_still_works_after_the_restrictions(
     outcome = run_sync(db, _target(central_server, url, a), batch_size=7, time_budget_s=30)
     db.dispose()
     assert outcome.ok, outcome.error
+
+
+def test_an_owner_who_is_no_superuser_is_told_what_stays_open_and_may_init_again(
+    central_server: CentralServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    owner = f"owner_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(central_server.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {owner} LOGIN NOSUPERUSER CREATEROLE"))
+        conn.execute(text(f"CREATE DATABASE {owner} OWNER {owner}"))
+    admin.dispose()
+    base, _, query = central_server.admin_url.partition("?")
+    as_superuser = f"{base.rsplit('/', 1)[0]}/{owner}?{query}".replace("+psycopg", "")
+    as_owner = as_superuser.replace("postgres@", f"{owner}@")
+    init = ["central", "init", "--sslmode", "disable", "--url"]
+    assert main([*init, as_owner]) == 0
+    assert "not a superuser: every login may still connect" in capsys.readouterr().out
+    assert main([*init, as_superuser]) == 0
+    assert "advisory-lock functions revoked" in capsys.readouterr().out
+    # the owner keeps the lock that init takes, so it may upgrade the centre without help
+    assert main([*init, as_owner]) == 0
