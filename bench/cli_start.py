@@ -1,9 +1,10 @@
 """Start-up cost of the `kiosk` command: `kiosk --help` and a nightly `kiosk sync` with nothing
 to push, against a bare `python -c "import sqlalchemy, psycopg"` in the same run.
 
-Each is a fresh process, timed from its start to its exit (median of --runs), and reports
-its own peak resident memory (VmHWM at exit: a fresh process's own, where ru_maxrss would
-inherit the size of this bench, which spawned it). The sync runs against a real PostgreSQL
+Each is a fresh process, timed from its start to its exit (median of --runs), with the CPU
+seconds it used (user + system: on a shared machine the steadier figure, as waiting for a
+core does not count) and its own peak resident memory (VmHWM at exit: a fresh process's
+own, where ru_maxrss would inherit the size of this bench, which spawned it). The sync runs against a real PostgreSQL
 (pgserver) where the site is registered and has already pushed everything. Target: both
 within 2× the bare import's time and memory.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,8 +44,14 @@ CHILDREN = {
 }
 
 
-def measure(kind: str, argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Seconds from process start to exit, and the process's peak MiB."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(kind: str, argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Seconds from process start to exit, its CPU seconds, and its peak MiB."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", CHILDREN[kind], *argv],
@@ -53,12 +61,13 @@ def measure(kind: str, argv: list[str], env: dict[str, str]) -> tuple[float, flo
         cwd=ROOT,
     )
     elapsed = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     if proc.returncode != 0:
         raise SystemExit(f"{kind} {' '.join(argv)}: exit {proc.returncode}\n{proc.stderr}")
     if argv[-1:] == ["sync"] and "0 records pushed" not in proc.stdout:
         raise SystemExit(f"the sync was not empty: {proc.stdout}")
     peak = int(re.search(rf"^{PEAK} (\d+)$", proc.stderr, re.M)[1])
-    return elapsed, peak / 1024
+    return elapsed, cpu, peak / 1024
 
 
 def prepare_site(work: Path) -> tuple[Path, dict[str, str]]:
@@ -110,19 +119,20 @@ def main() -> None:
         "kiosk --help": ("kiosk", ["--help"]),
         "kiosk sync (nothing to push)": ("kiosk", ["--config", str(config), "sync"]),
     }
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in cases}
     for _ in range(args.runs):  # interleaved, so a noisy moment costs every case alike
         for name, (kind, argv) in cases.items():
             results[name].append(measure(kind, argv, env))
-    base_s = statistics.median(s for s, _ in results[next(iter(cases))])
-    base_mib = statistics.median(m for _, m in results[next(iter(cases))])
-    print(f"median of {args.runs} fresh processes each")
-    for name, runs in results.items():
-        seconds = statistics.median(s for s, _ in runs)
-        mib = statistics.median(m for _, m in runs)
+    medians = {
+        name: [statistics.median(run[i] for run in runs) for i in range(3)]
+        for name, runs in results.items()
+    }
+    base = medians[next(iter(cases))]
+    print(f"median of {args.runs} fresh processes each; ratios against the first line")
+    for name, (wall, cpu, mib) in medians.items():
         print(
-            f"{name:40} {seconds:6.3f} s  {seconds / base_s:4.2f}×   "
-            f"peak {mib:6.1f} MiB  {mib / base_mib:4.2f}×"
+            f"{name:38} wall {wall:6.3f} s {wall / base[0]:4.2f}×  "
+            f"cpu {cpu:6.3f} s {cpu / base[1]:4.2f}×  peak {mib:5.1f} MiB {mib / base[2]:4.2f}×"
         )
     print("target: kiosk --help and the empty sync within 2× the bare import, time and memory")
 
