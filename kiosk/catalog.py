@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 
 from kiosk.db import Database
 from kiosk.models import CatalogRevision, CatalogService, utcnow
+from kiosk.plain_text import TextRefused, check_text
 
 CATEGORIES = (
     "civil_status",
@@ -160,6 +161,21 @@ class Problem:
         return f"{where}{about}:{key} {self.message}"
 
 
+def _forbidden_chars(value: Any, key: str) -> Iterator[tuple[str, str]]:
+    """Each field, at any depth, whose text holds a character `plain_text` forbids."""
+    if isinstance(value, str):
+        try:
+            check_text(value, field=key)
+        except TextRefused as exc:
+            yield key, exc.char
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _forbidden_chars(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for v in value:
+            yield from _forbidden_chars(v, key)
+
+
 @dataclass
 class CatalogError(Exception):
     source: str
@@ -216,6 +232,8 @@ def _service_from_record(
     for key in record:
         if key not in FIELDS:
             bad(key, f"unknown field (known fields: {', '.join(FIELDS)})")
+    for key, char in _forbidden_chars(record, ""):
+        bad(key, f"holds the control character U+{ord(char):04X}, which no record may hold")
     for key in REQUIRED_TEXT:
         value = record.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kiosk.models import DeviceEvent, SyncRun
+from kiosk.plain_text import strip_forbidden
 from kiosk.site import SiteBound
 
 
@@ -49,7 +50,9 @@ class Health(SiteBound):
                     created_at=self.clock(),
                     device=device,
                     status=status,
-                    detail=(detail or None) and detail[:300],
+                    # a device's own words (an error's text) are stripped, never refused:
+                    # noting a printer's trouble must not fail on what the printer said
+                    detail=(detail and strip_forbidden(detail)[:300]) or None,
                     ticket_uuid=ticket_uuid,
                 )
             )

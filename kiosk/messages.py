@@ -27,6 +27,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import Message, MessageContact, utcnow
 from kiosk.numbering import next_number
+from kiosk.plain_text import strip_forbidden
 from kiosk.site import SiteBound
 
 
@@ -98,14 +99,14 @@ class Registration:
     obscene: bool
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# besides what no record may hold (kiosk.plain_text): zero-width and direction overrides
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _LATIN_LOOKALIKES = str.maketrans("aceopxyktmhb", "асеорхукрмнв")
 
 
 def clean_text(text: str) -> str:
     """NFC-normalise, drop control and direction-override characters, trim the ends."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return _CONTROL.sub("", text).strip()
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", strip_forbidden(text))).strip()
 
 
 @cache

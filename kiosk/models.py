@@ -29,7 +29,10 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
+
+from kiosk.plain_text import check_fields
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -308,6 +311,16 @@ RECORD_TABLES: tuple[type[Record], ...] = (
     MessageEvent,
     DeviceEvent,
 )
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _refuse_forbidden_text(session: Session, _context: Any, _instances: Any) -> None:
+    """Behind every edge's own check: no record is written holding text a record may not hold
+    (a NUL in one would stop the site's sync for good)."""
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Record):
+            table = obj.__table__  # type: ignore[attr-defined]
+            check_fields(obj.__dict__, (c.key for c in table.columns if isinstance(c.type, String)))
 
 
 # --- the service catalogue (replaced whole on import or pull) ----------------------------

@@ -23,6 +23,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.messages import ReviewStatus
 from kiosk.models import Message, MessageContact, MessageEvent, utcnow
+from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
 
 #: Roles that may see a complainant's name and contact (every view is recorded).
@@ -315,6 +316,8 @@ class Register(SiteBound):
         text: str | None = None,
         new_due_date: dt.date | None = None,
     ) -> Entry:
+        actor = check_text(actor, field="actor")
+        text = None if text is None else check_text(text, field="text")
         current = self.entry(message_uuid)
         if current.status not in allowed_from:
             raise WrongState(

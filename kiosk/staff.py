@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from kiosk.models import Counter, StaffUser
+from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
 
 _HASHER = PasswordHasher()
@@ -74,6 +75,8 @@ class Staff(SiteBound):
             raise StaffError("a username is 1–60 letters, digits or dots")
         if len(password) < MIN_PASSWORD:
             raise StaffError(f"a password has at least {MIN_PASSWORD} characters")
+        if display_name is not None:
+            display_name = check_text(display_name, field="display_name").strip()
         if role is Role.CLERK and counter is None:
             raise StaffError("a clerk works at a counter: give --counter")
         with self.db.write() as s:

@@ -17,7 +17,32 @@ if TYPE_CHECKING:
 EXIT_BUSY = 75  # EX_TEMPFAIL: systemd and cron read it as "try again later"
 
 
+def _sync_repair(ctx: Context, args: argparse.Namespace) -> int:
+    from sync.refused import offending_text, pending_refused, repair
+
+    db = ctx.ready_db()
+    rows = list(pending_refused(db))
+    lines = [f"{row}: {offending_text(db, row)}" for row in rows]
+    if not rows:
+        lines.append("nothing to repair: no record waiting to be pushed holds a NUL")
+    elif args.apply:
+        repair(db, rows, site_id=ctx.config.site_id)
+        lines.append(
+            f"{len(rows)} record(s) repaired: the control characters removed, each repair "
+            "noted as a device event; run `kiosk sync`"
+        )
+    else:
+        lines.append("run `kiosk sync repair --apply` to remove the control characters")
+    ctx.out(
+        "\n".join(lines),
+        {"rows": [str(r) for r in rows], "repaired": bool(rows and args.apply)},
+    )
+    return 0
+
+
 def _sync(ctx: Context, args: argparse.Namespace) -> int:
+    if args.action == "repair":
+        return _sync_repair(ctx, args)
     from sync.central import CentralNotConfigured, CentralTarget
     from sync.job import SyncBusy, run_lock, run_sync
 
@@ -86,6 +111,7 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
         "pulled_revision": outcome.pulled_revision,
         "attempts": outcome.attempts,
         "error": outcome.error,
+        "held": outcome.held,
     }
     ctx.out(human, data)
     return 0 if outcome.ok else 1
@@ -196,7 +222,14 @@ def _central_args(p: argparse.ArgumentParser) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="push records to the central database, pull the catalogue")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=("repair",),
+        help="repair: list the records held back for a NUL in their text (--apply removes it)",
+    )
     p.add_argument("--progress", action="store_true", help="show a progress bar (rows done/total)")
+    p.add_argument("--apply", action="store_true", help="with repair: mend the rows it lists")
     p.set_defaults(func=_sync)
 
     p = sub.add_parser("central", help="the municipality's central database (admin)")

@@ -37,6 +37,8 @@ class SyncOutcome:
     attempts: int = 0
     error: str | None = None
     seconds: float = 0.0
+    #: rows the centre would refuse, and tables waiting for them: pushed no further
+    held: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -114,7 +116,7 @@ def run_sync(
             plan = plan_push(db, count=on_plan is not None)
             if on_plan:
                 on_plan(plan)
-            push(
+            hold = push(
                 db,
                 target.connect,
                 plan=plan,
@@ -125,14 +127,22 @@ def run_sync(
             )
             with target.connect() as central:
                 outcome.pulled_revision = pull(db, central)
+                outcome.held = str(hold).splitlines()[:-1] if hold else []
                 if site_id:
                     central.execute(
-                        "INSERT INTO sync_log (site_id, started_at, finished_at, pushed) "
-                        "VALUES (%s, %s, %s, %s)",
-                        (site_id, started_at, utcnow(), Jsonb(outcome.pushed)),
+                        "INSERT INTO sync_log (site_id, started_at, finished_at, pushed, held) "
+                        "VALUES (%s, %s, %s, %s, %s)",
+                        (
+                            site_id,
+                            started_at,
+                            utcnow(),
+                            Jsonb(outcome.pushed),
+                            Jsonb(outcome.held) if hold else None,
+                        ),
                     )
                     central.commit()
-            outcome.ok, outcome.error = True, None
+            # what could go went; a row held back fails the run until it is mended
+            outcome.ok, outcome.error = not hold, str(hold) if hold else None
             break
         except SnapshotRejected as exc:
             outcome.error = str(exc)

@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql
 
 from kiosk.db import Database
 from kiosk.models import RECORD_TABLES, Base, SyncMark
+from sync.refused import Refused, parents, refused_rows
 from sync.schema import RECORD_KEY, RECORDS, SENT_COLUMNS
 
 Progress = Callable[[str, int], None]
@@ -97,17 +98,17 @@ def _cast(column: Any) -> str:
 
 
 def _row_hash(alias: str, columns: tuple[str, ...]) -> str:
-    """64 bits of an MD5 over the row's text form, which the centre renders the same way for a
-    row it stores as for the sent row cast to the same types."""
+    """A 64-bit hash of the row from each column type's own hash function (no text form),
+    the same for a row the centre stores as for the sent row cast to the same types."""
     row = ", ".join(f"{alias}.{c}" for c in columns)
-    return f"('x' || substr(md5(ROW({row})::text), 1, 16))::bit(64)::bigint::numeric"
+    return f"hash_record_extended(ROW({row}), 0)::numeric"
 
 
 def _sent(table: Any) -> str:
     """The batch's rows cast into the column types, once, for the INSERT and its digest."""
     columns = SENT_COLUMNS[table.name]
     casts = ", ".join(f"(r->>{i})::{_cast(table.c[c])} AS {c}" for i, c in enumerate(columns))
-    return f"sent AS MATERIALIZED (SELECT {casts} FROM jsonb_array_elements(%s::jsonb) AS r)"
+    return f"sent AS (SELECT {casts} FROM jsonb_array_elements(%s::jsonb) AS r)"
 
 
 def _insert(table: Any, *, on_conflict: str = "") -> str:
@@ -261,6 +262,28 @@ class Receipt:
     digest: int
 
 
+@dataclass
+class Holdback:
+    """What a push left on the site: rows the centre would refuse, and tables waiting for them."""
+
+    refused: list[Refused] = field(default_factory=list)
+    waiting: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def stopped(self) -> set[str]:
+        return {r.table for r in self.refused} | set(self.waiting)
+
+    def __bool__(self) -> bool:
+        return bool(self.refused or self.waiting)
+
+    def __str__(self) -> str:
+        lines = [f"refused by the centre: {r}" for r in self.refused]
+        lines += [
+            f"{table} waits for {', '.join(parents)}" for table, parents in self.waiting.items()
+        ]
+        return "\n".join([*lines, "run `kiosk sync repair` to see and mend them"])
+
+
 def _send(central: psycopg.Connection, batch: Batch) -> Receipt:
     """One batch in one central transaction; a replay proves the rows it skipped are the same."""
     try:
@@ -363,12 +386,15 @@ def push(
     connections: int = 2,
     sent: dict[str, int],
     progress: Progress | None = None,
-) -> None:
+) -> Holdback:
     """Send everything the plan covers, parents before children, counting rows into `sent`.
 
     Each table ends with a check of the centre's copy of what was pushed (count and digest).
-    On a failure the marks and counts still cover what was committed before it is raised.
+    A table stops before a row the centre would refuse, and its children wait: what was held
+    back is returned. On a failure the marks and counts still cover what was committed
+    before it is raised.
     """
+    hold = Holdback()
     with ExitStack() as stack:
         idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
         for _ in range(connections):
@@ -385,10 +411,17 @@ def push(
         pool = stack.enter_context(ThreadPoolExecutor(connections, "sync-push"))
         for model in RECORD_TABLES:
             name = model.__tablename__
+            upper = plan.uppers[name]
+            if waiting_for := parents(name) & hold.stopped:
+                hold.waiting[name] = sorted(waiting_for)
+                continue
+            if refused := refused_rows(db, name, after=plan.marks[name], upto=upper):
+                hold.refused.extend(refused)
+                upper = refused[0].seq - 1
             window = _Window(db, plan, name, sent, progress)
             try:
                 for batch in _batches(
-                    db, name, after=plan.marks[name], upper=plan.uppers[name], size=batch_size
+                    db, name, after=plan.marks[name], upper=upper, size=batch_size
                 ):
                     window.in_flight.append(pool.submit(send, batch))
                     # one batch ready beyond those the connections are sending: memory stays flat
@@ -405,3 +438,4 @@ def push(
                 window.verify(central)
             finally:
                 idle.put(central)
+    return hold

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from kiosk.models import RECORD_TABLES, UTCDateTime
 
 # 2: ticket_outcomes; a site's pii_erased event erases the central copy of its contact
-# 3: records keyed by (site_id, uuid), not the UUID alone
+# 3: records keyed by (site_id, uuid), not the UUID alone; sync_log notes what a run held
 SCHEMA_VERSION = 3
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
@@ -63,6 +63,8 @@ sync_log = Table(
     Column("finished_at", UTCDateTime, nullable=False),
     Column("pushed", JSONB, nullable=False),
     Column("received_at", UTCDateTime, nullable=False, server_default=func.now()),
+    # rows the run left on the site (the centre would refuse them) and tables waiting
+    Column("held", JSONB),
 )
 
 
@@ -127,6 +129,8 @@ def init_central(conn: Connection) -> tuple[int, int]:
         )
     central.create_all(conn, checkfirst=True)
     _key_records_by_site(conn)
+    for column in ("held JSONB",):  # columns added to sync_log by version 3
+        conn.execute(text(f"ALTER TABLE sync_log ADD COLUMN IF NOT EXISTS {column}"))
     group = _ident(conn, GROUP_ROLE)
     conn.execute(
         text(

@@ -239,3 +239,32 @@ def test_init_re_keys_a_centre_made_before_by_site(
     assert central_digest(central, b_id) == local_digest(b, b_id)
     a.dispose()
     b.dispose()
+
+
+def test_a_centre_storing_other_contents_than_sent_fails_the_digest(
+    central_server: CentralServer, sqlite_db: Database
+) -> None:
+    """The same count but other contents (here a trigger on the centre rewriting texts)."""
+    central = central_server.new_central()
+    site = new_site_id()
+    target = central_server.site_target(central, central_server.add_site(central, site))
+    add_records(sqlite_db, site_id=site, visits=30, rng=random.Random(17))
+    owner = create_engine(central)
+    with owner.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE FUNCTION shout() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN NEW.text = upper(NEW.text); RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER shout BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION shout()"
+            )
+        )
+    owner.dispose()
+    outcome = _push(sqlite_db, target)
+    assert not outcome.ok and "RangeMismatch: messages seq 1…" in outcome.error
+    with sqlite_db.read() as s:
+        assert s.get(SyncMark, "messages").high_water == 0
+        assert s.get(SyncMark, "ratings").high_water > 0  # the tables before it were verified

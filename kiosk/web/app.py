@@ -6,12 +6,13 @@ import datetime as dt
 import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -22,11 +23,12 @@ from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.health import Health
 from kiosk.models import utcnow
+from kiosk.plain_text import TextRefused
 from kiosk.queue import Queue
 from kiosk.staff import Staff
 from kiosk.web.app_info import version
 from kiosk.web.board import board_payload
-from kiosk.web.deps import TEMPLATES_DIR, Announcer, Site
+from kiosk.web.deps import TEMPLATES_DIR, Announcer, Site, language, translator
 from kiosk.web.events import EventFeed
 from kiosk.web.security import RateLimit, session_secret
 
@@ -154,5 +156,28 @@ def create_app(
         if exc.status_code == 401 and not request.url.path.startswith("/api/"):
             return RedirectResponse("/login", status_code=303)
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(TextRefused)
+    async def _text_refused(request: Request, exc: TextRefused) -> Response:
+        # every form and API field that takes text ends here when it holds a NUL or the like
+        _ = translator(request)
+        message = _(
+            "The text contains a control character (such as NUL) that cannot be stored. "
+            "Remove it and send again."
+        )
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(
+                {"detail": message, "code": exc.code, "field": exc.field}, status_code=422
+            )
+        # back to the form, kept (a browser's back): only a page of this server
+        referer = request.headers.get("referer", "")
+        back = referer if referer.startswith(str(request.base_url)) else "/"
+        return HTMLResponse(
+            f'<!doctype html><html lang="{language(request)}"><meta charset="utf-8">'
+            f"<title>{escape(_('Not saved'))}</title>"
+            f'<p role="alert">{escape(message)}</p>'
+            f'<p><a href="{escape(back)}">{escape(_("Back"))}</a></p></html>',
+            status_code=422,
+        )
 
     return app

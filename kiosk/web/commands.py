@@ -7,6 +7,7 @@ import getpass
 import sys
 from typing import TYPE_CHECKING
 
+from kiosk.plain_text import TextRefused
 from kiosk.staff import Role, Staff, StaffError
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def _staff_add(ctx: Context, args: argparse.Namespace) -> int:
             counter=args.counter,
             display_name=args.name,
         )
-    except StaffError as exc:
+    except (StaffError, TextRefused) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 1
     where = f" at counter {account.counter_number}" if account.counter_number else ""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from kiosk.plain_text import TextRefused
 from kiosk.queue import QueueError, TicketView
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.deps import Site, SiteDep, csrf_protect, render, require_role
@@ -99,6 +100,8 @@ def _act(site: Site, account: StaffAccount, action: str, **kwargs: object) -> Ac
         )
     except QueueError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
+    except TextRefused:
+        raise  # the app's one translated answer to it
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     return ActionResult(ticket=ticket)
