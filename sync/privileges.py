@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from sync.schema import GROUP_ROLE, sites
+from sync.schema import GROUP_ROLE, _ident, sites
 
 #: databases every cluster has, where PUBLIC may connect and make temporary tables
 MAINTENANCE_DATABASES = ("postgres", "template1")
@@ -24,10 +24,6 @@ _FUNCTIONS = (
     "AND (p.proname LIKE 'pg\\_%advisory\\_%' "
     "OR p.proname IN ('lo_creat', 'lo_create', 'lo_from_bytea', 'lo_import')) ORDER BY 1"
 )
-
-
-def _ident(conn: Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote_identifier(name)
 
 
 def _is_superuser(conn: Connection) -> bool:
