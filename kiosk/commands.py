@@ -41,11 +41,28 @@ def config_reference() -> str:
 
 
 def _config_check(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.counters import Counters
+    from kiosk.db import SchemaError
+
     cfg = ctx.config
-    ctx.out(
-        f"{cfg.source}: ok (site {cfg.site_id}, database {ctx.db.safe_url})",
-        {"ok": True, "site": cfg.site_id},
-    )
+    try:
+        ctx.db.check_schema()
+    except SchemaError:
+        differences = None  # a database not made yet is seeded from this config
+    else:
+        differences = Counters(ctx.db, cfg).differences(cfg)
+    human = f"{cfg.source}: ok (site {cfg.site_id}, database {ctx.db.safe_url})"
+    if differences:
+        # the config seeds categories and counters once; then admins edit them in /admin
+        human = "\n".join(
+            [
+                f"{cfg.source}: valid (site {cfg.site_id}, database {ctx.db.safe_url}), but its"
+                " categories and counters differ from the database's, which are in use"
+                " (change them in the staff web's Administration page):",
+                *(f"  {d}" for d in differences),
+            ]
+        )
+    ctx.out(human, {"ok": True, "site": cfg.site_id, "differences": differences})
     return 0
 
 

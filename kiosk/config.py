@@ -354,6 +354,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Reference to the staff PIN for the kiosk's admin screen.",
     ),
     Setting(
+        "panel.no_show_after_recalls",
+        2,
+        _int_range(0, 9),
+        "A called ticket recalled this often, never started, is a no-show when the clerk calls the next; 0: always ask whether the visitor came.",
+    ),
+    Setting(
         "web.host",
         "127.0.0.1",
         _str,

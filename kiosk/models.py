@@ -94,6 +94,9 @@ class QueueCategory(Base):
     counter_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
     sort: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # who may take a priority ticket, as the kiosk tells the visitor before issuing one
+    entitled_bg: Mapped[str] = mapped_column(String(300), default="")
+    entitled_en: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Counter(Base):
@@ -103,6 +106,20 @@ class Counter(Base):
     name_bg: Mapped[str] = mapped_column(String(60))
     name_en: Mapped[str] = mapped_column(String(60))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SetupEvent(Base):
+    """A change an admin made to the categories or counters: who, when and the new values."""
+
+    __tablename__ = "setup_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(12))  # "category" or "counter"
+    key: Mapped[str] = mapped_column(String(4))  # the category's letter, the counter's number
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class CounterCategory(Base):

@@ -51,9 +51,13 @@ class Filter(StrEnum):
 
 
 class RegisterError(Exception):
-    """A step the register refuses; `code` names the case for UIs to translate."""
+    """A step the register refuses; `code` and `params` let a UI say why in its language."""
 
     code = "register_error"
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.params = params
 
 
 class NotAllowed(RegisterError):

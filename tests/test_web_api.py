@@ -50,7 +50,11 @@ def test_two_clerks_calling_at_once_get_different_tickets(
     def clerk(name: str) -> None:
         for _ in range(6):
             barrier.wait()
-            r = clients[name].post("/api/panel/call", headers={"X-CSRF-Token": tokens[name]})
+            r = clients[name].post(
+                "/api/panel/call",
+                headers={"X-CSRF-Token": tokens[name]},
+                json={"previous": "arrived"},
+            )
             assert r.status_code == 200, r.text
             called[name].append(r.json()["ticket"]["label"])
 

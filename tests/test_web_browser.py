@@ -16,7 +16,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import TicketEvent
-from kiosk.queue import Queue, Status
+from kiosk.queue import Arrival, Queue, Status
 from tests.support import Clock
 from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer, serve
 
@@ -202,7 +202,7 @@ def test_board_speaks_calls_and_reconnects_after_restart(
 
     server.stop()
     expect(board.locator("#reconnecting")).to_be_visible(timeout=10_000)
-    assert queue.call_next(counter=3, clerk="ivan").label == "Б002"
+    assert queue.call_next(counter=3, clerk="ivan", previous=Arrival.ARRIVED).label == "Б002"
     server = serve(web_app, port=int(port))
     try:
         expect(board.locator("#reconnecting")).to_be_hidden(timeout=10_000)

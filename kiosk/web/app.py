@@ -26,7 +26,8 @@ from kiosk.queue import Queue
 from kiosk.staff import Staff
 from kiosk.web.app_info import version
 from kiosk.web.board import board_payload
-from kiosk.web.deps import TEMPLATES_DIR, Announcer, Site
+from kiosk.web.deps import TEMPLATES_DIR, Announcer, Site, optional_user, render
+from kiosk.web.errors import DOMAIN_ERRORS, domain_error_response
 from kiosk.web.events import EventFeed
 from kiosk.web.security import RateLimit, session_secret
 
@@ -148,11 +149,20 @@ def create_app(
     for spec in routers if routers is not None else ROUTERS:
         app.include_router(_load(spec))
 
+    for error in DOMAIN_ERRORS:
+        app.add_exception_handler(error, domain_error_response)
+
     @app.exception_handler(HTTPException)
     async def _login_first(request: Request, exc: HTTPException) -> Response:
-        # Pages send a visitor who is not signed in to the login form; the API answers 401.
-        if exc.status_code == 401 and not request.url.path.startswith("/api/"):
-            return RedirectResponse("/login", status_code=303)
+        # Pages send a visitor who is not signed in to the login form, and show a person whose
+        # role does not open a page a page that says so; the API answers with JSON.
+        if not request.url.path.startswith("/api/"):
+            if exc.status_code == 401:
+                return RedirectResponse("/login", status_code=303)
+            if exc.status_code == 403 and request.method == "GET":
+                return render(
+                    request, "denied.html", user=optional_user(request, site), status_code=403
+                )
         return await http_exception_handler(request, exc)
 
     return app

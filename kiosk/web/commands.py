@@ -60,6 +60,7 @@ def _staff_add(ctx: Context, args: argparse.Namespace) -> int:
             role=Role(args.role),
             counter=args.counter,
             display_name=args.name,
+            replace=True,  # the IT person's way to reset a password or a role
         )
     except StaffError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)

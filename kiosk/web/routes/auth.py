@@ -17,6 +17,8 @@ router = APIRouter(tags=["sign-in"])
 def home_for(account: StaffAccount) -> str:
     if account.role is Role.ADMIN:
         return "/admin"
+    if account.role is Role.QUALITY:
+        return "/register"  # their work is the complaint register, not the lobby board
     if account.counter_number is not None:
         return "/panel"
     return "/board"

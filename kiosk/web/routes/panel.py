@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from kiosk.queue import QueueError, TicketView
+from kiosk.queue import Arrival, CounterClosed, TicketView
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.deps import Site, SiteDep, csrf_protect, render, require_role
 
@@ -56,7 +56,13 @@ class TransferRequest(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class CallTicketRequest(BaseModel):
+class CallNextRequest(BaseModel):
+    previous: Arrival | None = Field(
+        default=None, description="whether the visitor of a called, never started ticket came"
+    )
+
+
+class CallTicketRequest(CallNextRequest):
     label: str = Field(min_length=2, max_length=4)
     reason: str = Field(min_length=1, max_length=200)
 
@@ -73,7 +79,7 @@ def panel_data(account: Clerk, site: SiteDep) -> PanelView:
     status = site.queue.status(recent=0)
     mine = next((c for c in status.counters if c.number == number), None)
     if mine is None:
-        raise HTTPException(status_code=409, detail=f"counter {number} is closed")
+        raise CounterClosed(f"counter {number} is closed", counter=number)
     served = set(mine.categories)
     return PanelView(
         counter=number,
@@ -93,19 +99,17 @@ def panel_data(account: Clerk, site: SiteDep) -> PanelView:
 
 
 def _act(site: Site, account: StaffAccount, action: str, **kwargs: object) -> ActionResult:
+    # a refused step (QueueError) is answered by the app's one handler, in the reader's language
     try:
         ticket = getattr(site.queue, action)(
             counter=counter_of(account), clerk=account.username, **kwargs
         )
-    except QueueError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from exc
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     return ActionResult(ticket=ticket)
 
 
 ACTIONS = {
-    "call": "call_next",
     "recall": "recall",
     "start": "start",
     "finish": "finish",
@@ -137,14 +141,28 @@ def call_ticket(
     site: SiteDep,
 ) -> ActionResult:
     """Call one waiting ticket out of order; the reason is recorded with the call."""
-    return _act(site, account, "call_ticket", label=body.label.upper(), reason=body.reason)
+    return _act(
+        site,
+        account,
+        "call_ticket",
+        label=body.label.upper(),
+        reason=body.reason,
+        previous=body.previous,
+    )
+
+
+@router.post("/api/panel/call", dependencies=[Depends(csrf_protect)])
+def call_next(account: Clerk, site: SiteDep, body: CallNextRequest | None = None) -> ActionResult:
+    """Call the next ticket. A called ticket never started is not counted as served: without
+    `previous` (arrived / no_show) the answer is 409 `called_not_started`, and the panel asks."""
+    return _act(site, account, "call_next", previous=body.previous if body else None)
 
 
 @router.post("/api/panel/{action}", dependencies=[Depends(csrf_protect)])
 def act(
-    action: Literal["call", "recall", "start", "finish", "no-show"],
+    action: Literal["recall", "start", "finish", "no-show"],
     account: Clerk,
     site: SiteDep,
 ) -> ActionResult:
-    """call (next), recall, start, finish or no-show on the counter's current ticket."""
+    """recall, start, finish or no-show on the counter's current ticket."""
     return _act(site, account, ACTIONS[action])
