@@ -20,7 +20,7 @@ from kiosk.catalog import (
 )
 from kiosk.config import SETTINGS
 from kiosk.labels import CLOSED_REASONS, deadline_text, fee_text, label, wait_text
-from kiosk.queue import Queue, QueueClosed, QueueError
+from kiosk.queue import Arrival, Queue, QueueClosed, QueueError
 from kiosk.search import SearchIndex
 
 if TYPE_CHECKING:
@@ -181,7 +181,11 @@ def _queue_action(ctx: Context, args: argparse.Namespace) -> int:
     queue = _queue(ctx)
     try:
         if args.action == "call":
-            view = queue.call_next(counter=args.counter, clerk=args.clerk)
+            view = queue.call_next(
+                counter=args.counter,
+                clerk=args.clerk,
+                previous=Arrival(args.previous) if args.previous else None,
+            )
             if view is None:
                 ctx.out("nobody is waiting", None)
                 return 0
@@ -270,6 +274,12 @@ def register(sub: argparse._SubParsersAction) -> None:
             target.add_argument("--to-category")
             target.add_argument("--to-counter", type=int)
             c.add_argument("--reason")
+        if action == "call":
+            c.add_argument(
+                "--previous",
+                choices=[a.value for a in Arrival],
+                help="whether the visitor of the counter's called, never started ticket came",
+            )
         c.set_defaults(func=_queue_action, action=action)
     s.add_parser("status", help="waiting per category and counters").set_defaults(
         func=_queue_status

@@ -69,7 +69,14 @@ TEXTS: dict[str, str] = {
     "answer_missing": N_("Write the answer."),
     "deadline_not_later": N_("The final deadline must be after the current due date."),
     "deadline_past": N_("The final deadline must be after today."),
-    "deadline_too_late": N_("The final deadline may be at most {limit} ({rule})."),
+    "deadline_too_late_proposal": N_(
+        "For a proposal or signal the final deadline is at most six months after registration"
+        " (АПК art. 118): {limit} at the latest."
+    ),
+    "deadline_too_late_complaint": N_(
+        "For a complaint the final deadline is at most two months after registration: {limit}"
+        " at the latest."
+    ),
 }
 
 

@@ -24,7 +24,7 @@ from kiosk.web.deps import (
     render,
     require_role,
 )
-from kiosk.web.errors import error_text
+from kiosk.web.errors import N_, error_text
 
 router = APIRouter(tags=["admin"])
 Admin = Annotated[StaffAccount, Depends(require_role(Role.ADMIN))]
@@ -34,6 +34,15 @@ CounterNumber = Annotated[int, Path(ge=1, le=99)]
 CategoryCode = Annotated[str, Path(min_length=1, max_length=1)]
 # forms are read as text and checked by the domain, so a bad value is a message on the page
 Text = Annotated[str, Form(max_length=300)]
+# one whole sentence per kind of change, so a translation never glues fragments
+CHANGE_TEXTS = {
+    ("category", "created"): N_("Category {key} added"),
+    ("category", "changed"): N_("Category {key} changed"),
+    ("category", "moved up"): N_("Category {key} moved up"),
+    ("category", "moved down"): N_("Category {key} moved down"),
+    ("counter", "created"): N_("Counter {key} added"),
+    ("counter", "changed"): N_("Counter {key} changed"),
+}
 
 
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
@@ -88,6 +97,7 @@ def _setup_view(
         categories=site.counters.categories(),
         counters=site.counters.setups(),
         changes=site.counters.changes(),
+        change_texts=CHANGE_TEXTS,
         local=lambda at: at.astimezone(site.config.tz),
         error=error,
         status_code=status_code,
