@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
-from kiosk.models import Counter, StaffUser
+from kiosk.models import Counter, StaffSession, StaffUser
 from kiosk.site import SiteBound
 
 _HASHER = PasswordHasher()
@@ -25,7 +27,56 @@ class Role(StrEnum):
 
 
 class StaffError(ValueError):
-    pass
+    """A staff account change that cannot be made; `code` names the case for UIs to translate."""
+
+    code = "staff_error"
+
+
+class BadUsername(StaffError):
+    code = "bad_username"
+
+
+class ConfusableUsername(StaffError):
+    code = "confusable_username"
+
+
+# Letters that read as a Latin one in the fonts of a counter PC: a name made of them
+# passes for another (UTS #39's idea of a skeleton, for the scripts a Bulgarian office uses).
+_SKELETON = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j",
+        "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ь": "b",
+        "0": "o", "1": "l", "|": "l",
+    }
+)  # fmt: skip
+
+
+def normalize_username(raw: str) -> str:
+    """The one spelling a username is stored and looked up in: NFKC, then case-folded."""
+    return unicodedata.normalize("NFKC", raw).casefold().strip()
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "").split(" ", 1)[0]
+
+
+def check_username(name: str) -> None:
+    """Refuse what is not 1–60 letters of one script (Latin or Cyrillic), digits or dots."""
+    letters = {_script(ch) for ch in name if ch.isalpha()}
+    if (
+        not name
+        or len(name) > 60
+        or not all(ch in "0123456789." or ch.isalpha() for ch in name)
+        or not letters <= {"LATIN", "CYRILLIC"}
+        or len(letters) > 1
+    ):
+        raise BadUsername("a username is 1–60 letters of one alphabet, digits or dots")
+
+
+def username_skeleton(name: str) -> str:
+    """What a username looks like: two names with one skeleton are mistaken for each other."""
+    return name.translate(_SKELETON).replace("rn", "m")
 
 
 @dataclass(frozen=True)
@@ -37,7 +88,7 @@ class StaffAccount:
     active: bool
 
 
-def _account(row: StaffUser) -> StaffAccount:
+def account_of(row: StaffUser) -> StaffAccount:
     return StaffAccount(
         username=row.username,
         display_name=row.display_name,
@@ -45,6 +96,11 @@ def _account(row: StaffUser) -> StaffAccount:
         counter_number=row.counter_number,
         active=row.active,
     )
+
+
+def end_sessions(s: Session, *, user_id: int) -> int:
+    """End every session of the account, inside the caller's transaction; returns how many."""
+    return s.execute(delete(StaffSession).where(StaffSession.user_id == user_id)).rowcount
 
 
 class Staff(SiteBound):
@@ -57,10 +113,12 @@ class Staff(SiteBound):
         counter: int | None = None,
         display_name: str | None = None,
     ) -> StaffAccount:
-        """Create an account, or replace the password, role and counter of an existing one."""
-        username = username.strip().lower()
-        if not username or len(username) > 60 or not username.replace(".", "").isalnum():
-            raise StaffError("a username is 1–60 letters, digits or dots")
+        """Create an account, or replace the password, role and counter of an existing one.
+
+        Any such change ends the account's sessions (see kiosk/staff_sessions.py).
+        """
+        username = normalize_username(username)
+        check_username(username)
         if len(password) < MIN_PASSWORD:
             raise StaffError(f"a password has at least {MIN_PASSWORD} characters")
         if role is Role.CLERK and counter is None:
@@ -70,21 +128,29 @@ class Staff(SiteBound):
                 raise StaffError(f"there is no counter {counter}")
             row = s.scalars(select(StaffUser).where(StaffUser.username == username)).first()
             if row is None:
+                skeleton = username_skeleton(username)
+                for other in s.scalars(select(StaffUser.username)):
+                    if username_skeleton(other) == skeleton:
+                        raise ConfusableUsername(
+                            f"{username!r} looks like the existing account {other!r}"
+                        )
                 row = StaffUser(username=username, created_at=self.clock())
                 s.add(row)
+            else:
+                end_sessions(s, user_id=row.id)
             row.display_name = display_name or row.display_name or username
             row.password_hash = _HASHER.hash(password)
             row.role = role.value
             row.counter_number = counter
             row.active = True
             s.flush()
-            return _account(row)
+            return account_of(row)
 
     def authenticate(self, *, username: str, password: str) -> StaffAccount | None:
         """The active account whose password this is, or None."""
         with self.db.read() as s:
             row = s.scalars(
-                select(StaffUser).where(StaffUser.username == username.strip().lower())
+                select(StaffUser).where(StaffUser.username == normalize_username(username))
             ).first()
         try:
             _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
@@ -92,20 +158,29 @@ class Staff(SiteBound):
             return None
         if row is None or not row.active:
             return None
-        return _account(row)
+        return account_of(row)
 
     def account(self, username: str) -> StaffAccount | None:
         with self.db.read() as s:
-            row = s.scalars(select(StaffUser).where(StaffUser.username == username)).first()
-            return _account(row) if row else None
+            row = s.scalars(
+                select(StaffUser).where(StaffUser.username == normalize_username(username))
+            ).first()
+            return account_of(row) if row else None
 
     def accounts(self) -> list[StaffAccount]:
         with self.db.read() as s:
-            return [_account(r) for r in s.scalars(select(StaffUser).order_by(StaffUser.username))]
+            return [
+                account_of(r) for r in s.scalars(select(StaffUser).order_by(StaffUser.username))
+            ]
 
     def set_active(self, *, username: str, active: bool) -> None:
+        """Activate or deactivate an account; deactivating ends its sessions."""
         with self.db.write() as s:
-            row = s.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+            row = s.scalars(
+                select(StaffUser).where(StaffUser.username == normalize_username(username))
+            ).first()
             if row is None:
                 raise StaffError(f"no account {username!r}")
             row.active = active
+            if not active:
+                end_sessions(s, user_id=row.id)

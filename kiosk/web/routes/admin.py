@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiosk.counters import CounterError
@@ -19,12 +19,14 @@ LATEST_FEEDBACK = 5
 
 
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
-def admin_page(
-    request: Request,
-    account: Admin,
-    site: SiteDep,
-    error: str | None = None,
+def admin_page(request: Request, account: Admin, site: SiteDep) -> Response:
+    return _admin_view(request, account, site)
+
+
+def _admin_view(
+    request: Request, account: StaffAccount, site: SiteDep, *, error: str | None = None
 ) -> Response:
+    """The page; `error` is a message this server wrote, never text from the URL."""
     register = Register(site.db, site.config, clock=site.clock)
     return render(
         request,
@@ -34,6 +36,8 @@ def admin_page(
         counters=site.counters.setups(),
         categories=site.queue.status(recent=0).categories,
         accounts=site.staff.accounts(),
+        sessions=site.sessions.live(),
+        tz=site.config.tz,
         printer=site.health.device_state(device="printer"),
         sync=site.health.last_sync(),
         version=version(),
@@ -82,7 +86,7 @@ def add_staff(
             display_name=display_name.strip() or None,
         )
     except StaffError as exc:
-        return admin_page(
+        return _admin_view(
             request, account, site, error=_("Account not saved: {why}").format(why=exc)
         )
     return RedirectResponse("/admin#staff", status_code=303)
@@ -102,3 +106,15 @@ def set_active(
     except StaffError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     return RedirectResponse("/admin#staff", status_code=303)
+
+
+@router.post("/admin/staff/{username}/sessions/end", dependencies=[Depends(csrf_protect)])
+def end_sessions(
+    username: Annotated[str, Path(max_length=60)], account: Admin, site: SiteDep
+) -> Response:
+    """Sign a person out everywhere: each of their browsers must sign in again."""
+    try:
+        site.sessions.end_all(username=username)
+    except StaffError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    return RedirectResponse("/admin#sessions", status_code=303)

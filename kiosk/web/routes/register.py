@@ -21,6 +21,9 @@ router = APIRouter(tags=["register"])
 Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY))]
 NAV_LINKS.append(NavLink("/register", "Complaint register", (Role.ADMIN, Role.QUALITY)))
 LETTERS = {"answer": Status.ANSWERED, "extension": Status.EXTENDED}
+STEP_ERROR_CODES = frozenset(
+    [RegisterError.code, *(kind.code for kind in RegisterError.__subclasses__())]
+)
 
 
 def _register(site: SiteDep) -> Register:
@@ -102,7 +105,9 @@ def register_entry(
 ) -> Response:
     register = _register(site)
     entry = _entry(register, reg_number)
-    return _entry_page(request, account, site, register, entry, personal=None, error=error)
+    # Only a code this server sends after a refused step; any other text from a URL is dropped.
+    known = error if error in STEP_ERROR_CODES else None
+    return _entry_page(request, account, site, register, entry, personal=None, error=known)
 
 
 @router.post(
