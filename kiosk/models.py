@@ -366,6 +366,36 @@ class StaffUser(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class StaffSession(Base):
+    """A signed-in browser; the cookie holds a token whose SHA-256 is the key here.
+
+    Deleting the row ends the session. `stamp` is taken from the account's password hash,
+    role and counter at sign-in: a session whose account changed since is no longer valid.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    stamp: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    address: Mapped[str] = mapped_column(String(64))
+    agent: Mapped[str] = mapped_column(String(200))
+
+
+class SignInAttempts(Base):
+    """Sign-in attempts per key (`user:…` or `address:…`) in the current fixed window."""
+
+    __tablename__ = "sign_in_attempts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class SyncMark(Base):
     """How far each record table has been pushed: moved only after the central commit."""
 

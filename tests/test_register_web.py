@@ -72,6 +72,7 @@ def test_register_pages_for_quality_not_for_clerks(
         views = list(s.scalars(select(MessageEvent.actor).where(MessageEvent.kind == "pii_viewed")))
     assert views == ["quality", "quality"]
     clock.set(dt.datetime(2027, 1, 21, 9, 0, tzinfo=dt.UTC))
+    quality = _client(app, "quality")  # a session lasts a working day, not a month
     overdue = quality.get("/register?filter=overdue").text
     assert reg.reg_number in overdue and 'class="overdue"' in overdue
 

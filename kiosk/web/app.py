@@ -23,13 +23,15 @@ from kiosk.db import Database
 from kiosk.health import Health
 from kiosk.models import utcnow
 from kiosk.queue import Queue
+from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Staff
+from kiosk.staff_sessions import StaffSessions
 from kiosk.web.app_info import version
 from kiosk.web.board import board_payload
 from kiosk.web.deps import TEMPLATES_DIR, Announcer, Site, optional_user, render
 from kiosk.web.errors import DOMAIN_ERRORS, domain_error_response
 from kiosk.web.events import EventFeed
-from kiosk.web.security import RateLimit, session_secret
+from kiosk.web.security import session_secret
 
 # Routers by module name; another package adds its pages by appending "<module>:router".
 ROUTERS = [
@@ -41,7 +43,6 @@ ROUTERS = [
     "kiosk.web.routes.reports:router",
 ]
 MAX_BODY_BYTES = 64 * 1024
-SESSION_HOURS = 12
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -119,7 +120,8 @@ def create_app(
             snapshot=lambda: board_payload(queue),
             poll_seconds=poll_seconds,
         ),
-        login_limit=RateLimit(),
+        sessions=StaffSessions(db, config, clock=clock),
+        login_limit=SignInLimit(db, config, clock=clock),
         announcer=announcer,
     )
 
@@ -140,7 +142,7 @@ def create_app(
         SessionMiddleware,
         secret_key=secret,
         session_cookie="kiosk_session",
-        max_age=SESSION_HOURS * 3600,
+        max_age=config["web.session_hours"] * 3600,
         same_site="strict",
         https_only=False,
     )

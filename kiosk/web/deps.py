@@ -23,9 +23,11 @@ from kiosk.db import Database
 from kiosk.health import Health
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_for, ngettext_for
 from kiosk.queue import Queue
+from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Role, Staff, StaffAccount
+from kiosk.staff_sessions import StaffSessions
 from kiosk.web.events import EventFeed
-from kiosk.web.security import RateLimit, csrf_token, csrf_valid
+from kiosk.web.security import csrf_token, csrf_valid
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSRF_HEADER = "x-csrf-token"
@@ -64,7 +66,8 @@ class Site:
     health: Health
     templates: Jinja2Templates
     feed: EventFeed
-    login_limit: RateLimit
+    sessions: StaffSessions
+    login_limit: SignInLimit
     announcer: Announcer | None
 
 
@@ -84,15 +87,17 @@ def translator(request: Request) -> Callable[[str], str]:
 SiteDep = Annotated[Site, Depends(get_site)]
 
 
+SESSION_KEY = "sid"  # the cookie's field with the server-side session's token
+
+
 def optional_user(request: Request, site: SiteDep) -> StaffAccount | None:
-    """The signed-in account, read again on each request so a deactivation takes effect."""
-    username = request.session.get("user")
-    if not username:
+    """The account of the request's server-side session, checked on every request."""
+    token = request.session.get(SESSION_KEY)
+    if not isinstance(token, str):
         return None
-    account = site.staff.account(username)
-    if account is None or not account.active:
-        request.session.pop("user", None)
-        return None
+    account = site.sessions.resolve(token)
+    if account is None:
+        request.session.pop(SESSION_KEY, None)
     return account
 
 

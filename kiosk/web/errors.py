@@ -58,6 +58,9 @@ TEXTS: dict[str, str] = {
     "short_password": N_("A password has at least {limit} characters."),
     "clerk_needs_counter": N_("A clerk works at a counter: choose one."),
     "account_exists": N_("The username {username} is taken. Choose another."),
+    "confusable_username": N_(
+        "The username {username} looks like the existing {other}. Choose another."
+    ),
     "no_account": N_("There is no account {username}."),
     "last_admin": N_("{username} is the last active administrator: make another one first."),
     "not_yourself": N_("You cannot deactivate your own account."),

@@ -58,6 +58,7 @@ def _admin_view(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The page; `error` is a message this server wrote, never text from the URL."""
     register = Register(site.db, site.config, clock=site.clock)
     return render(
         request,
@@ -66,6 +67,8 @@ def _admin_view(
         status=site.queue.status(recent=10),
         counters=site.counters.setups(),
         accounts=site.staff.accounts(),
+        sessions=site.sessions.live(),
+        tz=site.config.tz,
         printer=site.health.device_state(device="printer"),
         sync=site.health.last_sync(),
         version=version(),
@@ -291,3 +294,15 @@ def set_active(
     except StaffError as exc:
         return _refused(request, account, site, exc)
     return RedirectResponse("/admin#staff", status_code=303)
+
+
+@router.post("/admin/staff/{username}/sessions/end", dependencies=[Depends(csrf_protect)])
+def end_sessions(
+    request: Request, username: Annotated[str, Path(max_length=60)], account: Admin, site: SiteDep
+) -> Response:
+    """Sign a person out everywhere: each of their browsers must sign in again."""
+    try:
+        site.sessions.end_all(username=username)
+    except StaffError as exc:
+        return _refused(request, account, site, exc)
+    return RedirectResponse("/admin#sessions", status_code=303)
