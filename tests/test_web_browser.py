@@ -211,3 +211,114 @@ def test_board_speaks_calls_and_reconnects_after_restart(
     finally:
         server.stop()
         ctx.close()
+
+
+BOARD_SIZES = [(1280, 720), (1366, 768), (1920, 1080), (1080, 1920)]
+
+
+def _six_calls(queue: Queue) -> None:
+    for code in "ААББВГГА":
+        queue.issue(category=code)
+    for counter in (1, 2, 3, 4, 1, 3):
+        queue.call_next(counter=counter, clerk="demo", previous=Arrival.ARRIVED)
+
+
+@pytest.mark.parametrize(("width", "height"), BOARD_SIZES, ids=lambda v: str(v))
+def test_the_board_shows_all_six_calls_on_common_tv_sizes(
+    live: LiveServer,
+    browser: Browser,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+    tmp_path: Path,
+    width: int,
+    height: int,
+) -> None:
+    # GIVEN six calls today
+    _six_calls(Queue(sqlite_db, config, clock=clock))
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="bg-BG")
+    board = ctx.new_page()
+    board.goto(f"{live.url}/board")
+    expect(board.locator("#calls li")).to_have_count(6)
+    expect(board.locator("#waiting li").first).to_be_visible()
+    # THEN every call, its number and its counter, lies whole inside the screen, unclipped,
+    # and so does each category's waiting count (measured at one moment: the board redraws)
+    shown = board.evaluate(
+        """() => {
+          // a part counts as shown inside the screen and inside its section (which clips)
+          const rect = (e) => { const r = e.getBoundingClientRect();
+            const c = e.closest('section, aside').getBoundingClientRect();
+            return [Math.min(r.left - c.left, r.left), Math.min(r.top - c.top, r.top),
+                    Math.max(r.right - c.right + innerWidth, r.right),
+                    Math.max(r.bottom - c.bottom + innerHeight, r.bottom)]; };
+          const calls = [...document.querySelectorAll('#calls li')];
+          return {
+            parts: calls.flatMap((li) => [li, li.querySelector('.num'), li.querySelector('.ctr')]).map(rect),
+            clipped: calls.filter((li) => li.scrollHeight > li.clientHeight + 1).length,
+            waiting: [...document.querySelectorAll('#waiting li')].map(rect),
+          };
+        }"""
+    )
+    assert len(shown["parts"]) == 18 and len(shown["waiting"]) == 5
+    for left, top, right, bottom in shown["parts"] + shown["waiting"]:
+        assert left >= 0 and top >= 0 and right <= width + 0.5 and bottom <= height + 0.5, (
+            width,
+            height,
+            (left, top, right, bottom),
+        )
+    assert shown["clipped"] == 0, f"a call is cut at {width}x{height}"
+    # and the site's own names, from kiosk.toml, head the board
+    expect(board.locator(".board-title")).to_have_text(
+        f"{config['site.name_bg']} · {config['site.unit_bg']}"
+    )
+    name = f"board-{width}x{height}.png"
+    board.screenshot(path=str(tmp_path / name))
+    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+        shutil.copy(tmp_path / name, DOCS / name)
+    ctx.close()
+
+
+def test_an_admin_sets_up_a_category_and_a_counter_in_the_browser(
+    live: LiveServer,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+    tmp_path: Path,
+) -> None:
+    admin = sign_in(context, live, "admin")
+    admin.goto(f"{live.url}/admin/setup")
+    form = admin.locator("#new-category")
+    form.locator("input[name=code]").fill("Д")
+    form.locator("input[name=name_bg]").fill("Социални услуги")
+    form.locator("input[name=name_en]").fill("Social services")
+    form.locator("input[name=counter_groups]").fill("social")
+    form.locator("button").click()
+    expect(admin.locator("#category-Д")).to_be_visible()
+    counter = admin.locator("#new-counter")
+    counter.locator("input[name=number]").fill("5")
+    counter.locator("input[name=name_bg]").fill("Гише 5")
+    counter.locator("input[name=name_en]").fill("Counter 5")
+    counter.locator("button").click()  # no category ticked: refused with the form
+    expect(admin.locator("p.error")).to_have_text("Всяко гише обслужва поне една категория номера.")
+    counter.locator("input[name=number]").fill("5")
+    counter.locator("input[name=name_bg]").fill("Гише 5")
+    counter.locator("input[name=name_en]").fill("Counter 5")
+    counter.locator("input[value=Д]").check()
+    counter.locator("button").click()
+    expect(admin.locator("#counter-5")).to_be_visible()
+    expect(admin.locator("#changes")).to_contain_text("Добавено гише 5")
+    assert Queue(sqlite_db, config, clock=clock).issue(category="Д").counters == (5,)
+    shots = {"web-admin-setup.png": "/admin/setup", "web-admin.png": "/admin"}
+    for name, path in shots.items():
+        admin.goto(f"{live.url}{path}")
+        # every table stays inside its card on the admin's 1920 px screen
+        spill = admin.evaluate(
+            """() => [...document.querySelectorAll('.card table')].filter((t) =>
+                 t.getBoundingClientRect().right > t.closest('.card').getBoundingClientRect().right + 1
+               ).map((t) => t.closest('.card').id + ':' + Math.round(t.getBoundingClientRect().right) + '>' + Math.round(t.closest('.card').getBoundingClientRect().right))"""
+        )
+        assert spill == [], f"a table overflows its card on {path}: {spill}"
+        admin.screenshot(path=str(tmp_path / name), full_page=True)
+        if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+            shutil.copy(tmp_path / name, DOCS / name)
