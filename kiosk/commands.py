@@ -58,7 +58,7 @@ def _config_check(ctx: Context, args: argparse.Namespace) -> int:
             [
                 f"{cfg.source}: valid (site {cfg.site_id}, database {ctx.db.safe_url}), but its"
                 " categories and counters differ from the database's, which are in use"
-                " (change them in the staff web's Administration page):",
+                " (change them in the staff web, /admin/setup):",
                 *(f"  {d}" for d in differences),
             ]
         )
