@@ -195,10 +195,10 @@ def test_board_speaks_calls_and_reconnects_after_restart(
     board.goto(f"{server.url}/board")
     expect(board.locator("#waiting li").nth(1).locator(".count")).to_have_text("2")
     board.click("#sound")
-    with board.expect_response(lambda r: "/api/announce.wav" in r.url) as wav:
+    with board.expect_response(lambda r: "/api/announce/" in r.url) as wav:
         queue.call_next(counter=3, clerk="ivan")
     assert wav.value.status in (200, 206) and wav.value.headers["content-type"] == "audio/wav"
-    assert web_app.state.site.announcer.calls == [("Б001", 3, "bg")]
+    assert web_app.state.site.announcements.announcer.calls == [("Б001", 3, "bg")]
 
     server.stop()
     expect(board.locator("#reconnecting")).to_be_visible(timeout=10_000)

@@ -44,7 +44,13 @@ class ToneAnnouncer:
 
     def call_wav(self, label: str, counter: int, language: str) -> Path:
         self.calls.append((label, counter, language))
-        path = self.out_dir / f"{counter}-{language}-{label.encode().hex()}.wav"
+        return self._tone(f"{counter}-{language}-{label.encode().hex()}.wav")
+
+    def chime_wav(self) -> Path:
+        return self._tone("chime.wav")
+
+    def _tone(self, name: str) -> Path:
+        path = self.out_dir / name
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with wave.open(str(path), "wb") as w:
             w.setnchannels(1)

@@ -26,9 +26,10 @@ from kiosk.queue import Queue
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Staff
 from kiosk.staff_sessions import StaffSessions
+from kiosk.web.announcements import Announcements, Announcer
 from kiosk.web.app_info import version
 from kiosk.web.board import board_payload
-from kiosk.web.deps import TEMPLATES_DIR, Announcer, Site
+from kiosk.web.deps import TEMPLATES_DIR, Site
 from kiosk.web.events import EventFeed
 from kiosk.web.security import session_secret
 
@@ -121,7 +122,7 @@ def create_app(
         ),
         sessions=StaffSessions(db, config, clock=clock),
         login_limit=SignInLimit(db, config, clock=clock),
-        announcer=announcer,
+        announcements=Announcements(announcer) if announcer is not None else None,
     )
 
     @asynccontextmanager

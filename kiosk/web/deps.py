@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -26,6 +26,7 @@ from kiosk.queue import Queue
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Role, Staff, StaffAccount
 from kiosk.staff_sessions import StaffSessions
+from kiosk.web.announcements import Announcements
 from kiosk.web.events import EventFeed
 from kiosk.web.security import csrf_token, csrf_valid
 
@@ -49,10 +50,6 @@ NAV_LINKS: list[NavLink] = [
 ]
 
 
-class Announcer(Protocol):
-    def call_wav(self, label: str, counter: int, language: str) -> Path: ...
-
-
 @dataclass
 class Site:
     """The domain objects of the one site this server serves."""
@@ -68,7 +65,7 @@ class Site:
     feed: EventFeed
     sessions: StaffSessions
     login_limit: SignInLimit
-    announcer: Announcer | None
+    announcements: Announcements | None
 
 
 def get_site(request: Request) -> Site:
