@@ -11,7 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -150,6 +151,19 @@ def create_app(
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for spec in routers if routers is not None else ROUTERS:
         app.include_router(_load(spec))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # Where and why, never the input: it may be what JSON cannot carry back (1e400, NaN,
+        # a lone surrogate), and echoing it made the refusal itself fail with a 500.
+        return JSONResponse(
+            {
+                "detail": [
+                    {"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+                ]
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(HTTPException)
     async def _login_first(request: Request, exc: HTTPException) -> Response:

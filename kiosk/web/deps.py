@@ -33,6 +33,9 @@ from kiosk.web.security import csrf_token, csrf_valid
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+MAX_COUNTER = 999  # counter numbers a form or an API call may name
+# Text from a form or a JSON body: no control characters (PostgreSQL refuses NUL outright).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 
 @dataclass(frozen=True)

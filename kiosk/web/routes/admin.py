@@ -11,7 +11,7 @@ from kiosk.counters import CounterError
 from kiosk.register import Register
 from kiosk.staff import Role, StaffAccount, StaffError
 from kiosk.web.app_info import version
-from kiosk.web.deps import SiteDep, csrf_protect, render, require_role, translator
+from kiosk.web.deps import MAX_COUNTER, SiteDep, csrf_protect, render, require_role, translator
 
 router = APIRouter(tags=["admin"])
 Admin = Annotated[StaffAccount, Depends(require_role(Role.ADMIN))]
@@ -49,7 +49,7 @@ def _admin_view(
 
 @router.post("/admin/counters/{number}", dependencies=[Depends(csrf_protect)])
 async def update_counter(
-    number: int,
+    number: Annotated[int, Path(ge=1, le=MAX_COUNTER)],
     request: Request,
     account: Admin,
     site: SiteDep,
