@@ -53,6 +53,8 @@ async def events(request: Request, site: SiteDep) -> StreamingResponse:
                         quiet = 0.0
                         yield ": keepalive\n\n"
                     continue
+                if data is None:  # the server is stopping; the board reconnects by itself
+                    break
                 quiet = 0.0
                 yield f"event: queue\ndata: {data}\n\n"
         finally:
