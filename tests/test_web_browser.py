@@ -211,3 +211,20 @@ def test_board_speaks_calls_and_reconnects_after_restart(
     finally:
         server.stop()
         ctx.close()
+
+
+def test_api_docs_render_from_the_package_under_the_strict_csp(
+    live: LiveServer, context: BrowserContext, tmp_path: Path
+) -> None:
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(live.url) else outside.append(r.url))
+    response = page.goto(f"{live.url}/docs")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("staff web")
+    expect(page.locator(".opblock-summary-path", has_text="/api/board").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "web-docs.png"))
+    assert refused == [] and outside == []
+    assert page.request.get(f"{live.url}/redoc").status == 404  # dropped: /docs and the JSON

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
@@ -44,6 +45,7 @@ ROUTERS = [
     "kiosk.web.routes.reports:router",
 ]
 MAX_BODY_BYTES = 64 * 1024
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -136,6 +138,8 @@ def create_app(
         description="Counter panel, lobby board and admin pages of the one-stop service centre.",
         version=version(),
         lifespan=lifespan,
+        docs_url=None,  # served below from the package, not from a CDN the CSP refuses
+        redoc_url=None,  # ReDoc, tried the same way, did not render under this CSP
     )
     app.state.site = site
     secret, _ = session_secret(config)
@@ -149,6 +153,14 @@ def create_app(
     )
     app.add_middleware(LimitsMiddleware)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    # Swagger UI as fastapi-offline ships it; the page starts it from a file, since the CSP
+    # allows no inline script.
+    app.mount("/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        return templates.TemplateResponse(request, "docs.html", {"title": app.title})
+
     for spec in routers if routers is not None else ROUTERS:
         app.include_router(_load(spec))
 
