@@ -781,6 +781,36 @@ class Queue(SiteBound):
             )
             return [TicketView.of(r) for r in s.scalars(query)]
 
+    def call(self, *, event_seq: int) -> Call | None:
+        """Today's call (or recall) recorded as that event, or None: what the board may announce."""
+        now = self.clock()
+        day = self.today(now)
+        start_utc = dt.datetime.combine(day, dt.time(0), tzinfo=self.hours.tz).astimezone(dt.UTC)
+        with self.db.read() as s:
+            row = s.execute(
+                select(
+                    Ticket.label,
+                    TicketEvent.counter_number,
+                    TicketEvent.created_at,
+                    TicketEvent.kind,
+                )
+                .join(Ticket, Ticket.uuid == TicketEvent.ticket_uuid)
+                .where(
+                    TicketEvent.seq == event_seq,
+                    TicketEvent.kind.in_([EventKind.CALLED.value, EventKind.RECALLED.value]),
+                    TicketEvent.created_at >= start_utc,
+                )
+            ).first()
+        if row is None or row.counter_number is None:
+            return None
+        return Call(
+            label=row.label,
+            counter_number=row.counter_number,
+            at=row.created_at,
+            kind=row.kind,
+            event_seq=event_seq,
+        )
+
     def status(self, *, recent: int = 8) -> QueueStatus:
         """Everything a board or a panel shows: waiting per category, counters, recent calls."""
         now = self.clock()

@@ -195,10 +195,10 @@ def test_board_speaks_calls_and_reconnects_after_restart(
     board.goto(f"{server.url}/board")
     expect(board.locator("#waiting li").nth(1).locator(".count")).to_have_text("2")
     board.click("#sound")
-    with board.expect_response(lambda r: "/api/announce.wav" in r.url) as wav:
+    with board.expect_response(lambda r: "/api/announce/" in r.url) as wav:
         queue.call_next(counter=3, clerk="ivan")
     assert wav.value.status in (200, 206) and wav.value.headers["content-type"] == "audio/wav"
-    assert web_app.state.site.announcer.calls == [("Б001", 3, "bg")]
+    assert web_app.state.site.announcements.announcer.calls == [("Б001", 3, "bg")]
 
     server.stop()
     expect(board.locator("#reconnecting")).to_be_visible(timeout=10_000)
@@ -322,3 +322,20 @@ def test_an_admin_sets_up_a_category_and_a_counter_in_the_browser(
         admin.screenshot(path=str(tmp_path / name), full_page=True)
         if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
             shutil.copy(tmp_path / name, DOCS / name)
+
+
+def test_api_docs_render_from_the_package_under_the_strict_csp(
+    live: LiveServer, context: BrowserContext, tmp_path: Path
+) -> None:
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(live.url) else outside.append(r.url))
+    response = page.goto(f"{live.url}/docs")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("staff web")
+    expect(page.locator(".opblock-summary-path", has_text="/api/board").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "web-docs.png"))
+    assert refused == [] and outside == []
+    assert page.request.get(f"{live.url}/redoc").status == 404  # dropped: /docs and the JSON

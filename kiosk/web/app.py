@@ -9,9 +9,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -26,9 +28,10 @@ from kiosk.queue import Queue
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Staff
 from kiosk.staff_sessions import StaffSessions
+from kiosk.web.announcements import Announcements, Announcer
 from kiosk.web.app_info import version
 from kiosk.web.board import board_payload
-from kiosk.web.deps import TEMPLATES_DIR, Announcer, Site, optional_user, render
+from kiosk.web.deps import TEMPLATES_DIR, Site, optional_user, render
 from kiosk.web.errors import DOMAIN_ERRORS, domain_error_response
 from kiosk.web.events import EventFeed
 from kiosk.web.security import session_secret
@@ -43,6 +46,7 @@ ROUTERS = [
     "kiosk.web.routes.reports:router",
 ]
 MAX_BODY_BYTES = 64 * 1024
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -122,7 +126,7 @@ def create_app(
         ),
         sessions=StaffSessions(db, config, clock=clock),
         login_limit=SignInLimit(db, config, clock=clock),
-        announcer=announcer,
+        announcements=Announcements(announcer) if announcer is not None else None,
     )
 
     @asynccontextmanager
@@ -135,6 +139,8 @@ def create_app(
         description="Counter panel, lobby board and admin pages of the one-stop service centre.",
         version=version(),
         lifespan=lifespan,
+        docs_url=None,  # served below from the package, not from a CDN the CSP refuses
+        redoc_url=None,  # ReDoc, tried the same way, did not render under this CSP
     )
     app.state.site = site
     secret, _ = session_secret(config)
@@ -148,11 +154,32 @@ def create_app(
     )
     app.add_middleware(LimitsMiddleware)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    # Swagger UI as fastapi-offline ships it; the page starts it from a file, since the CSP
+    # allows no inline script.
+    app.mount("/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        return templates.TemplateResponse(request, "docs.html", {"title": app.title})
+
     for spec in routers if routers is not None else ROUTERS:
         app.include_router(_load(spec))
 
     for error in DOMAIN_ERRORS:
         app.add_exception_handler(error, domain_error_response)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # Where and why, never the input: it may be what JSON cannot carry back (1e400, NaN,
+        # a lone surrogate), and echoing it made the refusal itself fail with a 500.
+        return JSONResponse(
+            {
+                "detail": [
+                    {"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+                ]
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(HTTPException)
     async def _login_first(request: Request, exc: HTTPException) -> Response:

@@ -14,10 +14,9 @@ if TYPE_CHECKING:
 
 
 def _serve(ctx: Context, args: argparse.Namespace) -> int:
-    import uvicorn
-
     from kiosk.web.app import create_app
     from kiosk.web.security import session_secret
+    from kiosk.web.server import StaffWebServer
 
     try:
         from devices.announcer import Announcer
@@ -32,13 +31,7 @@ def _serve(ctx: Context, args: argparse.Namespace) -> int:
     host = args.host or ctx.config["web.host"]
     port = args.port or ctx.config["web.port"]
     print(f"staff web on http://{host}:{port}/  (board: /board, counter panel: /panel)")
-    uvicorn.run(
-        create_app(ctx.config, db, announcer=announcer),
-        host=host,
-        port=port,
-        log_level="warning",
-        proxy_headers=False,
-    )
+    StaffWebServer(create_app(ctx.config, db, announcer=announcer), host=host, port=port).run()
     return 0
 
 

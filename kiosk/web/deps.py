@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -26,12 +26,16 @@ from kiosk.queue import Queue
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Role, Staff, StaffAccount
 from kiosk.staff_sessions import StaffSessions
+from kiosk.web.announcements import Announcements
 from kiosk.web.events import EventFeed
 from kiosk.web.security import csrf_token, csrf_valid
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+MAX_COUNTER = 999  # counter numbers a form or an API call may name
+# Text from a form or a JSON body: no control characters (PostgreSQL refuses NUL outright).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,6 @@ NAV_LINKS: list[NavLink] = [
 ]
 
 
-class Announcer(Protocol):
-    def call_wav(self, label: str, counter: int, language: str) -> Path: ...
-
-
 @dataclass
 class Site:
     """The domain objects of the one site this server serves."""
@@ -68,7 +68,7 @@ class Site:
     feed: EventFeed
     sessions: StaffSessions
     login_limit: SignInLimit
-    announcer: Announcer | None
+    announcements: Announcements | None
 
 
 def get_site(request: Request) -> Site:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kiosk.i18n import LANGUAGES
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.deps import (
+    ONE_LINE,
     SESSION_KEY,
     OptionalUser,
     SiteDep,
@@ -44,7 +45,7 @@ def login_form(request: Request) -> Response:
 @router.post("/login", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def login(
     request: Request,
-    username: Annotated[str, Form(max_length=60)],
+    username: Annotated[str, Form(max_length=60, pattern=ONE_LINE)],
     password: Annotated[str, Form(max_length=200)],
     site: SiteDep,
 ) -> Response:

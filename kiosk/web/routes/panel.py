@@ -12,7 +12,15 @@ from pydantic import BaseModel, Field
 
 from kiosk.queue import Arrival, CounterClosed, TicketView
 from kiosk.staff import Role, StaffAccount
-from kiosk.web.deps import Site, SiteDep, csrf_protect, render, require_role
+from kiosk.web.deps import (
+    MAX_COUNTER,
+    ONE_LINE,
+    Site,
+    SiteDep,
+    csrf_protect,
+    render,
+    require_role,
+)
 
 router = APIRouter(tags=["counter panel"])
 Clerk = Annotated[StaffAccount, Depends(require_role(Role.CLERK, Role.ADMIN))]
@@ -51,9 +59,9 @@ class ActionResult:
 
 
 class TransferRequest(BaseModel):
-    to_category: str | None = Field(default=None, min_length=1, max_length=1)
-    to_counter: int | None = Field(default=None, ge=1, le=999)
-    reason: str | None = Field(default=None, max_length=200)
+    to_category: str | None = Field(default=None, min_length=1, max_length=1, pattern=ONE_LINE)
+    to_counter: int | None = Field(default=None, ge=1, le=MAX_COUNTER)
+    reason: str | None = Field(default=None, max_length=200, pattern=ONE_LINE)
 
 
 class CallNextRequest(BaseModel):
@@ -63,8 +71,8 @@ class CallNextRequest(BaseModel):
 
 
 class CallTicketRequest(CallNextRequest):
-    label: str = Field(min_length=2, max_length=4)
-    reason: str = Field(min_length=1, max_length=200)
+    label: str = Field(min_length=2, max_length=4, pattern=r"^\w\d{1,3}$")
+    reason: str = Field(min_length=1, max_length=200, pattern=ONE_LINE)
 
 
 @router.get("/panel", response_class=HTMLResponse, include_in_schema=False)

@@ -50,8 +50,8 @@
     });
     const newest = data.calls[0];
     if (newest && lastSeq !== null && newest.seq > lastSeq && soundOn) {
-      const q = new URLSearchParams({ label: newest.label, counter: newest.counter, lang });
-      pending.push("/api/announce.wav?" + q.toString());
+      // by the call's event number: the server speaks only calls it recorded
+      pending.push(`/api/announce/${newest.seq}.wav?` + new URLSearchParams({ lang }).toString());
       playNext();
     }
     if (newest) lastSeq = Math.max(lastSeq || 0, newest.seq);
