@@ -182,6 +182,8 @@ class CategoryStatus:
     waiting: int
     estimated_wait_minutes: int
     counter_groups: tuple[str, ...] = ()
+    entitled_bg: str = ""  # who may take a ticket of a priority category, as the admin set it
+    entitled_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -833,6 +835,8 @@ class Queue(SiteBound):
                         waiting=waiting,
                         estimated_wait_minutes=self._estimate(s, cat.code, waiting, now),
                         counter_groups=tuple(cat.counter_groups or ()),
+                        entitled_bg=cat.entitled_bg,
+                        entitled_en=cat.entitled_en,
                     )
                 )
             served_rows = s.execute(

@@ -19,7 +19,7 @@ from kiosk.db import Database
 from kiosk.models import SetupEvent
 from kiosk.queue import Queue
 from kiosk.staff import LastAdmin, Role, Staff
-from kiosk.web.errors import TEXTS
+from kiosk.web.errors import DOMAIN_ERRORS, TEXTS
 from kiosk.web.routes.admin import CHANGE_TEXTS
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, sign_in_http
@@ -65,6 +65,11 @@ def test_a_new_category_and_counter_serve_tickets_and_are_recorded(
     assert order == ["А", "Б", "В", "Г", "Д", "П"]  # Д moved above П, the last before it
     saved = next(c for c in counters.categories() if c.code == "Д")
     assert (saved.entitled_bg, saved.counter_groups) == ("хора с увреждания", ("social",))
+    shown = next(c for c in queue.status().categories if c.code == "Д")  # what the kiosk reads
+    assert (shown.entitled_bg, shown.entitled_en) == (
+        "хора с увреждания",
+        "people with disabilities",
+    )
     # and every change is an event with who made it
     with db.read() as s:
         events = s.execute(
@@ -301,3 +306,13 @@ def test_every_web_text_has_its_bulgarian_translation() -> None:
     # and every placeholder of the English survives in the Bulgarian
     for source in sources:
         assert set(re.findall(r"{\w+}", source)) == set(re.findall(r"{\w+}", bulgarian[source]))
+
+
+def _kinds(error: type) -> list[type]:
+    return [k for sub in error.__subclasses__() for k in (sub, *_kinds(sub))]
+
+
+def test_every_refusal_the_domain_can_raise_has_its_text() -> None:
+    # a new error class without a text would reach a Bulgarian page in English
+    missing = [k.__name__ for base in DOMAIN_ERRORS for k in _kinds(base) if k.code not in TEXTS]
+    assert not missing, missing
