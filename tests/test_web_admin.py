@@ -194,6 +194,13 @@ def test_admin_forms_refuse_a_taken_username_and_demoting_the_last_admin(
         assert demoted.status_code == 422
         assert "admin е последният активен администратор" in demoted.text
         assert 'class="scroll"' in demoted.text  # the staff table scrolls inside its card
+        # a form the browser would not send (a role that does not exist): a page, not JSON
+        forged = admin.post(
+            "/admin/staff",
+            data={"username": "petar", "password": PASSWORD, "role": "mayor", "csrf_token": token},
+        )
+        assert forged.status_code == 422 and forged.headers["content-type"].startswith("text/html")
+        assert "Формулярът не е попълнен както се очаква" in forged.text
     staff = Staff(sqlite_db, config, clock=clock)
     maria = staff.authenticate(username="maria", password=PASSWORD)
     assert maria is not None and maria.role is Role.CLERK  # not reset, not promoted
@@ -298,7 +305,7 @@ def _translated() -> dict[str, str]:
 def test_every_web_text_has_its_bulgarian_translation() -> None:
     bulgarian = _translated()
     sources = set(TEXTS.values()) | set(CHANGE_TEXTS.values())
-    for template in ("admin.html", "admin_setup.html", "denied.html", "panel.html"):
+    for template in ("admin.html", "admin_setup.html", "denied.html", "invalid.html", "panel.html"):
         text = (WEB / "templates" / template).read_text(encoding="utf-8")
         sources |= {m[2] for m in re.finditer(r"""_\((["'])(.+?)\1\)""", text)}
     missing = sorted(s for s in sources if not bulgarian.get(s))

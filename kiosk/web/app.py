@@ -172,6 +172,11 @@ def create_app(
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         # Where and why, never the input: it may be what JSON cannot carry back (1e400, NaN,
         # a lone surrogate), and echoing it made the refusal itself fail with a 500.
+        if not request.url.path.startswith("/api/"):
+            # a person sent a form the browser should not have let through: a page, not JSON
+            return render(
+                request, "invalid.html", user=optional_user(request, site), status_code=422
+            )
         return JSONResponse(
             {
                 "detail": [
