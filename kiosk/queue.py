@@ -813,8 +813,36 @@ class Queue(SiteBound):
             event_seq=event_seq,
         )
 
-    def status(self, *, recent: int = 8) -> QueueStatus:
-        """Everything a board or a panel shows: waiting per category, counters, recent calls."""
+    def _counter_states(self, s: Session, start_utc: dt.datetime) -> tuple[CounterStatus, ...]:
+        served_rows = s.execute(
+            select(TicketEvent.counter_number, func.count())
+            .where(TicketEvent.kind == EventKind.DONE.value, TicketEvent.created_at >= start_utc)
+            .group_by(TicketEvent.counter_number)
+        ).all()
+        served = {number: count for number, count in served_rows}
+        counters = []
+        for c in s.scalars(
+            select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)
+        ):
+            active = self._active(s, c.number)
+            counters.append(
+                CounterStatus(
+                    number=c.number,
+                    name_bg=c.name_bg,
+                    name_en=c.name_en,
+                    categories=tuple(self._counter_categories(s, c.number)),
+                    current=TicketView.of(active) if active else None,
+                    served_today=served.get(c.number, 0),
+                )
+            )
+        return tuple(counters)
+
+    def status(self, *, recent: int = 8, counters: bool = True) -> QueueStatus:
+        """Everything a board or a panel shows: waiting per category, counters, recent calls.
+
+        `counters=False` leaves the counters out (two queries each): the lobby board, redrawn
+        after every call, shows only calls and the waiting.
+        """
         now = self.clock()
         day = self.today(now)
         start_utc = dt.datetime.combine(day, dt.time(0), tzinfo=self.hours.tz).astimezone(dt.UTC)
@@ -839,29 +867,6 @@ class Queue(SiteBound):
                         entitled_en=cat.entitled_en,
                     )
                 )
-            served_rows = s.execute(
-                select(TicketEvent.counter_number, func.count())
-                .where(
-                    TicketEvent.kind == EventKind.DONE.value, TicketEvent.created_at >= start_utc
-                )
-                .group_by(TicketEvent.counter_number)
-            ).all()
-            served = {number: count for number, count in served_rows}
-            counters = []
-            for c in s.scalars(
-                select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)
-            ):
-                active = self._active(s, c.number)
-                counters.append(
-                    CounterStatus(
-                        number=c.number,
-                        name_bg=c.name_bg,
-                        name_en=c.name_en,
-                        categories=tuple(self._counter_categories(s, c.number)),
-                        current=TicketView.of(active) if active else None,
-                        served_today=served.get(c.number, 0),
-                    )
-                )
             calls = s.execute(
                 select(
                     Ticket.label,
@@ -882,7 +887,7 @@ class Queue(SiteBound):
                 day=day,
                 open_state=self.hours.state(now),
                 categories=tuple(categories),
-                counters=tuple(counters),
+                counters=self._counter_states(s, start_utc) if counters else (),
                 recent_calls=tuple(
                     Call(label=label, counter_number=n, at=at, kind=kind, event_seq=seq)
                     for label, n, at, kind, seq in calls
