@@ -339,3 +339,41 @@ def test_api_docs_render_from_the_package_under_the_strict_csp(
     page.screenshot(path=str(tmp_path / "web-docs.png"))
     assert refused == [] and outside == []
     assert page.request.get(f"{live.url}/redoc").status == 404  # dropped: /docs and the JSON
+
+
+def test_the_panel_asks_whether_a_called_visitor_came_before_the_next_call(
+    live: LiveServer,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+    tmp_path: Path,
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    first, second, third = (queue.issue(category="А") for _ in range(3))
+    panel = sign_in(context, live, "maria")
+    expect(panel.locator("#waiting-labels option")).to_have_count(3)  # the panel has loaded
+    panel.keyboard.press("n")
+    expect(panel.locator("#current-label")).to_have_text(first.label)
+    # GIVEN the called visitor never came to the counter, WHEN the clerk presses N again
+    panel.keyboard.press("n")
+    # THEN the panel asks, in Bulgarian, and nothing is recorded yet
+    ask = panel.locator("#ask-arrival")
+    expect(ask).to_be_visible()
+    expect(panel.locator("#ask-text")).to_contain_text(f"{first.label} е извикан")
+    assert queue.ticket(first.uuid).status is Status.CALLED
+    name = "web-panel-ask.png"
+    panel.screenshot(path=str(tmp_path / name))
+    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+        shutil.copy(tmp_path / name, DOCS / name)
+    # WHEN the clerk answers "did not come" THEN it is a no-show and the next one is called
+    ask.locator("[data-previous=no_show]").click()
+    expect(panel.locator("#current-label")).to_have_text(second.label)
+    expect(ask).to_be_hidden()
+    assert queue.ticket(first.uuid).status is Status.NO_SHOW
+    # and "Cancel" leaves the called ticket as it is
+    panel.keyboard.press("n")
+    ask.locator("[data-previous='']").click()
+    expect(ask).to_be_hidden()
+    assert queue.ticket(second.uuid).status is Status.CALLED
+    assert queue.ticket(third.uuid).status is Status.WAITING
