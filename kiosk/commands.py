@@ -30,11 +30,28 @@ def config_reference() -> str:
 
 
 def _config_check(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.counters import Counters
+    from kiosk.db import SchemaError
+
     cfg = ctx.config
-    ctx.out(
-        f"{cfg.source}: ok (site {cfg.site_id}, database {ctx.db.safe_url})",
-        {"ok": True, "site": cfg.site_id},
-    )
+    try:
+        ctx.db.check_schema()
+    except SchemaError:
+        differences = None  # a database not made yet is seeded from this config
+    else:
+        differences = Counters(ctx.db, cfg).differences(cfg)
+    human = f"{cfg.source}: ok (site {cfg.site_id}, database {ctx.db.safe_url})"
+    if differences:
+        # the config seeds categories and counters once; then admins edit them in /admin
+        human = "\n".join(
+            [
+                f"{cfg.source}: valid (site {cfg.site_id}, database {ctx.db.safe_url}), but its"
+                " categories and counters differ from the database's, which are in use"
+                " (change them in the staff web, /admin/setup):",
+                *(f"  {d}" for d in differences),
+            ]
+        )
+    ctx.out(human, {"ok": True, "site": cfg.site_id, "differences": differences})
     return 0
 
 
@@ -167,12 +184,16 @@ def _queue_issue(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _queue_action(ctx: Context, args: argparse.Namespace) -> int:
-    from kiosk.queue import QueueError
+    from kiosk.queue import Arrival, QueueError
 
     queue = _queue(ctx)
     try:
         if args.action == "call":
-            view = queue.call_next(counter=args.counter, clerk=args.clerk)
+            view = queue.call_next(
+                counter=args.counter,
+                clerk=args.clerk,
+                previous=Arrival(args.previous) if args.previous else None,
+            )
             if view is None:
                 ctx.out("nobody is waiting", None)
                 return 0
@@ -261,6 +282,13 @@ def register(sub: argparse._SubParsersAction) -> None:
             target.add_argument("--to-category")
             target.add_argument("--to-counter", type=int)
             c.add_argument("--reason")
+        if action == "call":
+            c.add_argument(
+                "--previous",
+                # Arrival's values, written out: importing the queue costs every `kiosk --help`
+                choices=("arrived", "no_show"),
+                help="whether the visitor of the counter's called, never started ticket came",
+            )
         c.set_defaults(func=_queue_action, action=action)
     s.add_parser("status", help="waiting per category and counters").set_defaults(
         func=_queue_status

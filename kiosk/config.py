@@ -354,6 +354,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Reference to the staff PIN for the kiosk's admin screen.",
     ),
     Setting(
+        "panel.no_show_after_recalls",
+        2,
+        _int_range(0, 9),
+        "A called ticket recalled this often, never started, is a no-show when the clerk calls the next; 0: always ask whether the visitor came.",
+    ),
+    Setting(
         "web.host",
         "127.0.0.1",
         _str,
@@ -365,6 +371,36 @@ SETTINGS: tuple[Setting, ...] = (
         "env:KIOSK_WEB_SECRET",
         _secret_ref,
         "Reference to the key that signs session cookies.",
+    ),
+    Setting(
+        "web.session_hours",
+        12,
+        _int_range(1, 168),
+        "A staff session ends this many hours after sign-in, however busy.",
+    ),
+    Setting(
+        "web.session_idle_minutes",
+        60,
+        _int_range(5, 1440),
+        "A staff session ends after this many minutes without a request.",
+    ),
+    Setting(
+        "web.sign_in_attempts",
+        5,
+        _int_range(1, 100),
+        "Sign-in attempts for one username per window; more are refused (429).",
+    ),
+    Setting(
+        "web.sign_in_address_attempts",
+        10,
+        _int_range(1, 1000),
+        "Failed sign-ins from one address per window, whatever the usernames; more are refused.",
+    ),
+    Setting(
+        "web.sign_in_window_s",
+        60,
+        _int_range(10, 86400),
+        "Length in seconds of the window in which sign-in attempts are counted.",
     ),
     Setting(
         "sync.central_url",

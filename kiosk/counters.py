@@ -1,17 +1,108 @@
-"""Counters as admins edit them: which ticket categories each counter serves, open or closed."""
+"""The centre's set-up as admins edit it: ticket categories and the counters that serve them.
+
+The config file seeds both on the first start (`apply_queue_config`); after that the
+database rules, because admins change them in the staff web and a restart must not undo
+that. `differences` says where the config file and the database no longer agree, so
+`kiosk config check` can tell the IT person that a change in kiosk.toml is not in use.
+Every change is a `setup_events` row with who made it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
-from kiosk.models import Counter, CounterCategory, QueueCategory, TicketEvent
+from kiosk.config import Config
+from kiosk.models import Counter, CounterCategory, QueueCategory, SetupEvent, TicketEvent
 from kiosk.site import SiteBound
 
+CODE = re.compile(r"[A-ZА-Я]")
+MAX_CATEGORY_NAME = 120
+MAX_COUNTER_NAME = 60
+MAX_ENTITLED = 300
+MAX_COUNTER = 99
 
-class CounterError(ValueError):
-    pass
+
+class SetupError(ValueError):
+    """A set-up change the centre refuses; `code` and `params` let a UI say why in its language."""
+
+    code = "setup_error"
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.params = params
+
+
+class BadCode(SetupError):
+    code = "bad_code"
+
+
+class CategoryExists(SetupError):
+    code = "category_exists"
+
+
+class NoCategory(SetupError):
+    code = "no_category"
+
+
+class UnknownCategories(SetupError):
+    code = "unknown_categories"
+
+
+class NameMissing(SetupError):
+    code = "name_missing"
+
+
+class NameTooLong(SetupError):
+    code = "name_too_long"
+
+
+class BadCounterNumber(SetupError):
+    code = "bad_counter_number"
+
+
+class CounterExists(SetupError):
+    code = "counter_exists"
+
+
+class NoCounter(SetupError):
+    code = "no_counter"
+
+
+class NoCategories(SetupError):
+    code = "no_categories"
+
+
+class CategoryInUse(SetupError):
+    code = "category_in_use"
+
+
+@dataclass(frozen=True)
+class CategorySetup:
+    code: str
+    name_bg: str
+    name_en: str
+    priority: bool
+    counter_groups: tuple[str, ...]
+    entitled_bg: str
+    entitled_en: str
+    active: bool
+
+    @classmethod
+    def of(cls, row: QueueCategory) -> CategorySetup:
+        return cls(
+            code=row.code,
+            name_bg=row.name_bg,
+            name_en=row.name_en,
+            priority=row.priority,
+            counter_groups=tuple(row.counter_groups or ()),
+            entitled_bg=row.entitled_bg,
+            entitled_en=row.entitled_en,
+            active=row.active,
+        )
 
 
 @dataclass(frozen=True)
@@ -23,7 +114,36 @@ class CounterSetup:
     categories: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class SetupChange:
+    at: object
+    actor: str
+    subject: str
+    key: str
+    action: str
+    detail: dict[str, object]
+
+
+def _names(name_bg: str, name_en: str, limit: int) -> tuple[str, str]:
+    name_bg, name_en = name_bg.strip(), name_en.strip()
+    if not name_bg or not name_en:
+        raise NameMissing("give the name in Bulgarian and in English")
+    if max(len(name_bg), len(name_en)) > limit:
+        raise NameTooLong(f"a name is at most {limit} characters", limit=limit)
+    return name_bg, name_en
+
+
 class Counters(SiteBound):
+    # --- reading ----------------------------------------------------------------------
+
+    def categories(self) -> list[CategorySetup]:
+        """Every category, closed ones too, in the order the kiosk shows them."""
+        with self.db.read() as s:
+            return [
+                CategorySetup.of(c)
+                for c in s.scalars(select(QueueCategory).order_by(QueueCategory.sort))
+            ]
+
     def setups(self) -> list[CounterSetup]:
         with self.db.read() as s:
             served: dict[int, list[str]] = {}
@@ -44,23 +164,213 @@ class Counters(SiteBound):
                 for c in s.scalars(select(Counter).order_by(Counter.number))
             ]
 
-    def update(self, *, number: int, categories: list[str], active: bool) -> CounterSetup:
-        """Set the categories a counter serves and whether it is open."""
-        with self.db.write() as s:
-            counter = s.get(Counter, number)
-            if counter is None:
-                raise CounterError(f"there is no counter {number}")
-            known = set(s.scalars(select(QueueCategory.code)))
-            unknown = set(categories) - known
-            if unknown:
-                raise CounterError(f"unknown categories {', '.join(sorted(unknown))}")
-            counter.active = active
-            s.execute(delete(CounterCategory).where(CounterCategory.counter_number == number))
-            for code in dict.fromkeys(categories):
-                s.add(CounterCategory(counter_number=number, category_code=code))
-        return next(c for c in self.setups() if c.number == number)
+    def changes(self, *, limit: int = 20) -> list[SetupChange]:
+        """The latest set-up changes, newest first."""
+        with self.db.read() as s:
+            return [
+                SetupChange(
+                    at=e.created_at,
+                    actor=e.actor,
+                    subject=e.subject,
+                    key=e.key,
+                    action=e.action,
+                    detail=e.detail,
+                )
+                for e in s.scalars(select(SetupEvent).order_by(SetupEvent.id.desc()).limit(limit))
+            ]
 
     def latest_event_seq(self) -> int:
         """The newest queue event's number: a cheap way for another process to see a change."""
         with self.db.read() as s:
             return s.scalar(select(func.max(TicketEvent.seq))) or 0
+
+    # --- changing ---------------------------------------------------------------------
+
+    def _record(
+        self, s: Session, *, actor: str, subject: str, key: str, action: str, detail: object
+    ) -> None:
+        s.add(
+            SetupEvent(
+                created_at=self.clock(),
+                actor=actor,
+                subject=subject,
+                key=key,
+                action=action,
+                detail=asdict(detail),  # type: ignore[call-overload]
+            )
+        )
+
+    def save_category(
+        self,
+        *,
+        actor: str,
+        code: str,
+        name_bg: str,
+        name_en: str,
+        priority: bool = False,
+        counter_groups: tuple[str, ...] = (),
+        entitled_bg: str = "",
+        entitled_en: str = "",
+        active: bool = True,
+        create: bool = False,
+    ) -> CategorySetup:
+        """Add a category (`create`) or change one; its letter never changes, tickets carry it."""
+        code = code.strip().upper()
+        if not CODE.fullmatch(code):
+            raise BadCode("a category's code is one capital letter", code=code)
+        name_bg, name_en = _names(name_bg, name_en, MAX_CATEGORY_NAME)
+        entitled_bg, entitled_en = entitled_bg.strip(), entitled_en.strip()
+        if max(len(entitled_bg), len(entitled_en)) > MAX_ENTITLED:
+            raise NameTooLong(f"a text is at most {MAX_ENTITLED} characters", limit=MAX_ENTITLED)
+        with self.db.write() as s:
+            row = s.get(QueueCategory, code)
+            if create and row is not None:
+                raise CategoryExists(f"category {code} exists already", code=code)
+            if not create and row is None:
+                raise NoCategory(f"there is no category {code}", code=code)
+            if row is None:
+                last = s.scalar(select(func.max(QueueCategory.sort))) or 0
+                row = QueueCategory(code=code, sort=last + 1)
+                s.add(row)
+            elif row.active and not active:
+                self._refuse_orphans(s, code)
+            row.name_bg, row.name_en, row.priority, row.active = name_bg, name_en, priority, active
+            row.counter_groups = [g.strip() for g in counter_groups if g.strip()]
+            row.entitled_bg, row.entitled_en = entitled_bg, entitled_en
+            s.flush()
+            saved = CategorySetup.of(row)
+            action = "created" if create else "changed"
+            self._record(s, actor=actor, subject="category", key=code, action=action, detail=saved)
+            return saved
+
+    def _refuse_orphans(self, s: Session, code: str) -> None:
+        """A category may close only if no open counter is left serving nothing else."""
+        served: dict[int, set[str]] = {}
+        for number, cat in s.execute(
+            select(CounterCategory.counter_number, CounterCategory.category_code)
+            .join(Counter, Counter.number == CounterCategory.counter_number)
+            .join(QueueCategory, QueueCategory.code == CounterCategory.category_code)
+            .where(Counter.active.is_(True), QueueCategory.active.is_(True))
+        ):
+            served.setdefault(number, set()).add(cat)
+        alone = sorted(n for n, cats in served.items() if cats == {code})
+        if alone:
+            raise CategoryInUse(
+                f"counters {alone} serve only {code}",
+                code=code,
+                counters=", ".join(map(str, alone)),
+            )
+
+    def move_category(self, *, actor: str, code: str, up: bool) -> list[CategorySetup]:
+        """Swap a category with its neighbour in the kiosk's order."""
+        with self.db.write() as s:
+            rows = list(s.scalars(select(QueueCategory).order_by(QueueCategory.sort)))
+            index = next((i for i, r in enumerate(rows) if r.code == code), None)
+            if index is None:
+                raise NoCategory(f"there is no category {code}", code=code)
+            other = index - 1 if up else index + 1
+            if 0 <= other < len(rows):
+                rows[index], rows[other] = rows[other], rows[index]
+                for i, row in enumerate(rows):
+                    row.sort = i
+                s.add(
+                    SetupEvent(
+                        created_at=self.clock(),
+                        actor=actor,
+                        subject="category",
+                        key=code,
+                        action="moved up" if up else "moved down",
+                        detail={"order": [r.code for r in rows]},
+                    )
+                )
+        return self.categories()
+
+    def save_counter(
+        self,
+        *,
+        actor: str,
+        number: int,
+        categories: list[str],
+        active: bool,
+        name_bg: str | None = None,
+        name_en: str | None = None,
+        create: bool = False,
+    ) -> CounterSetup:
+        """Add a counter (`create`) or change one: its names, categories, open or closed."""
+        if not 1 <= number <= MAX_COUNTER:
+            raise BadCounterNumber(f"a counter's number is 1 to {MAX_COUNTER}", number=number)
+        codes = list(dict.fromkeys(categories))
+        if not codes:
+            raise NoCategories("a counter serves at least one category")
+        with self.db.write() as s:
+            unknown = set(codes) - set(s.scalars(select(QueueCategory.code)))
+            if unknown:
+                listed = ", ".join(sorted(unknown))
+                raise UnknownCategories(f"unknown categories {listed}", codes=listed)
+            counter = s.get(Counter, number)
+            if create and counter is not None:
+                raise CounterExists(f"counter {number} exists already", number=number)
+            if not create and counter is None:
+                raise NoCounter(f"there is no counter {number}", number=number)
+            names = _names(
+                name_bg if name_bg is not None else (counter.name_bg if counter else ""),
+                name_en if name_en is not None else (counter.name_en if counter else ""),
+                MAX_COUNTER_NAME,
+            )
+            if counter is None:
+                counter = Counter(number=number)
+                s.add(counter)
+            counter.name_bg, counter.name_en = names
+            counter.active = active
+            s.flush()
+            s.execute(delete(CounterCategory).where(CounterCategory.counter_number == number))
+            for code in codes:
+                s.add(CounterCategory(counter_number=number, category_code=code))
+            saved = CounterSetup(
+                number=number,
+                name_bg=counter.name_bg,
+                name_en=counter.name_en,
+                active=active,
+                categories=tuple(codes),
+            )
+            self._record(
+                s,
+                actor=actor,
+                subject="counter",
+                key=str(number),
+                action="created" if create else "changed",
+                detail=saved,
+            )
+        return next(c for c in self.setups() if c.number == number)
+
+    # --- config file against database ---------------------------------------------------
+
+    def differences(self, config: Config) -> list[str]:
+        """Where kiosk.toml's categories and counters differ from those in use (the database's)."""
+        out: list[str] = []
+        in_db = {c.code: c for c in self.categories()}
+        for c in config.categories:
+            row = in_db.pop(c.code, None)
+            if row is None:
+                out.append(f"category {c.code} is in the config but not in the database")
+                continue
+            for field in ("name_bg", "name_en", "priority"):
+                if getattr(c, field) != getattr(row, field):
+                    out.append(f"category {c.code}: {field} differs from the config")
+            if tuple(c.counter_groups) != row.counter_groups:
+                out.append(f"category {c.code}: counter_groups differs from the config")
+            if not row.active:
+                out.append(f"category {c.code} is closed in the database")
+        out += [f"category {code} is in the database but not in the config" for code in in_db]
+        counters = {c.number: c for c in self.setups()}
+        for spec in config.counters:
+            counter = counters.pop(spec.number, None)
+            if counter is None:
+                out.append(f"counter {spec.number} is in the config but not in the database")
+                continue
+            if (spec.name_bg, spec.name_en) != (counter.name_bg, counter.name_en):
+                out.append(f"counter {spec.number}: its names differ from the config")
+            if set(spec.categories) != set(counter.categories):
+                out.append(f"counter {spec.number}: its categories differ from the config")
+        out += [f"counter {n} is in the database but not in the config" for n in counters]
+        return out

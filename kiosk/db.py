@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -103,6 +105,11 @@ class Database:
             self.write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        # SQLite's busy handler retries a locked database after sleeps of up to 100 ms, so
+        # ten threads of one server contending for BEGIN IMMEDIATE waited seconds in turn;
+        # a lock of the process queues them without sleeping (other processes still use
+        # busy_timeout). PostgreSQL locks rows, not the database: no lock there.
+        self._write_lock = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
 
     @property
     def dialect(self) -> str:
@@ -115,7 +122,7 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._write() as session, session.begin():
+        with self._write_lock, self._write() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

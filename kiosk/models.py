@@ -97,6 +97,9 @@ class QueueCategory(Base):
     counter_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
     sort: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # who may take a priority ticket, as the kiosk tells the visitor before issuing one
+    entitled_bg: Mapped[str] = mapped_column(String(300), default="")
+    entitled_en: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Counter(Base):
@@ -106,6 +109,20 @@ class Counter(Base):
     name_bg: Mapped[str] = mapped_column(String(60))
     name_en: Mapped[str] = mapped_column(String(60))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SetupEvent(Base):
+    """A change an admin made to the categories or counters: who, when and the new values."""
+
+    __tablename__ = "setup_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(12))  # "category" or "counter"
+    key: Mapped[str] = mapped_column(String(4))  # the category's letter, the counter's number
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class CounterCategory(Base):
@@ -360,6 +377,36 @@ class StaffUser(Base):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffSession(Base):
+    """A signed-in browser; the cookie holds a token whose SHA-256 is the key here.
+
+    Deleting the row ends the session. `stamp` is taken from the account's password hash,
+    role and counter at sign-in: a session whose account changed since is no longer valid.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    stamp: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    address: Mapped[str] = mapped_column(String(64))
+    agent: Mapped[str] = mapped_column(String(200))
+
+
+class SignInAttempts(Base):
+    """Sign-in attempts per key (`user:…` or `address:…`) in the current fixed window."""
+
+    __tablename__ = "sign_in_attempts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class SyncMark(Base):

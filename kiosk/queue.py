@@ -68,10 +68,25 @@ class EventKind(StrEnum):
     PRINT_FAILED = "print_failed"
 
 
+class Arrival(StrEnum):
+    """What the clerk says of a called ticket that was never started, before the next call."""
+
+    ARRIVED = "arrived"  #: the visitor came and was served; "start" was not pressed
+    NO_SHOW = "no_show"  #: the visitor did not come
+
+
 class QueueError(Exception):
-    """A queue operation that cannot be done; `code` names the case for UIs to translate."""
+    """A queue operation that cannot be done.
+
+    `code` names the case and `params` hold its values, so a UI shows its own translated
+    text (kiosk/web/errors.py) instead of the English message.
+    """
 
     code = "queue_error"
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.params = params
 
 
 class QueueClosed(QueueError):
@@ -94,12 +109,22 @@ class UnknownCounter(QueueError):
     code = "unknown_counter"
 
 
+class CounterClosed(QueueError):
+    code = "counter_closed"
+
+
 class NoActiveTicket(QueueError):
     code = "no_active_ticket"
 
 
 class TicketNotWaiting(QueueError):
     code = "ticket_not_waiting"
+
+
+class CalledNotStarted(QueueError):
+    """The counter's ticket was called but never started: the clerk says whether they came."""
+
+    code = "called_not_started"
 
 
 @dataclass(frozen=True)
@@ -157,6 +182,8 @@ class CategoryStatus:
     waiting: int
     estimated_wait_minutes: int
     counter_groups: tuple[str, ...] = ()
+    entitled_bg: str = ""  # who may take a ticket of a priority category, as the admin set it
+    entitled_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,6 +264,7 @@ class Queue(SiteBound):
     ) -> None:
         super().__init__(db, config, clock=clock)
         self.hours = WorkingHours.from_config(config)
+        self.no_show_after_recalls: int = config["panel.no_show_after_recalls"]
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -264,7 +292,7 @@ class Queue(SiteBound):
     def _category(self, s: Session, code: str) -> QueueCategory:
         category = s.get(QueueCategory, code)
         if category is None or not category.active:
-            raise UnknownCategory(f"no ticket category {code!r}")
+            raise UnknownCategory(f"no ticket category {code!r}", category=code)
         return category
 
     def _counter_categories(self, s: Session, counter: int, *, lock: bool = False) -> list[str]:
@@ -272,8 +300,10 @@ class Queue(SiteBound):
         # "call next"), as BEGIN IMMEDIATE does on SQLite: otherwise each of two concurrent
         # calls finishes the same old ticket and calls a new one, leaving one stuck "called"
         row = s.get(Counter, counter, with_for_update=lock)
-        if row is None or not row.active:
-            raise UnknownCounter(f"no counter {counter}")
+        if row is None:
+            raise UnknownCounter(f"no counter {counter}", counter=counter)
+        if not row.active:
+            raise CounterClosed(f"counter {counter} is closed", counter=counter)
         return list(
             s.scalars(
                 select(CounterCategory.category_code).where(
@@ -371,7 +401,11 @@ class Queue(SiteBound):
             cat = self._category(s, category)
             number = next_number(s, f"ticket:{day.isoformat()}:{cat.code}")
             if number > MAX_NUMBER:
-                raise QueueFull(f"category {cat.code} has issued {MAX_NUMBER} tickets today")
+                raise QueueFull(
+                    f"category {cat.code} has issued {MAX_NUMBER} tickets today",
+                    category=cat.code,
+                    limit=MAX_NUMBER,
+                )
             people_ahead = self._waiting_count(s, cat.code, day)
             ticket = Ticket(
                 site_id=self.site_id,
@@ -439,12 +473,52 @@ class Queue(SiteBound):
 
     # --- counter side -----------------------------------------------------------------
 
-    def _finish_active(self, s: Session, counter: int, now: dt.datetime, clerk: str | None) -> None:
-        active = self._active(s, counter, lock=True)
-        if active is not None:
-            self._set_status(
-                s, active, Status.DONE, now, counter=counter, clerk=clerk, reason="next called"
+    def _recalls(self, s: Session, row: QueueState) -> int:
+        """How often the ticket was called again since its latest call."""
+        return s.scalar(
+            select(func.count())
+            .select_from(TicketEvent)
+            .where(
+                TicketEvent.ticket_uuid == row.ticket_uuid,
+                TicketEvent.kind == EventKind.RECALLED.value,
+                TicketEvent.created_at >= row.called_at,
             )
+        )
+
+    def _finish_active(
+        self,
+        s: Session,
+        counter: int,
+        now: dt.datetime,
+        clerk: str | None,
+        previous: Arrival | None,
+    ) -> None:
+        """End the counter's ticket before a new call, as served only if it was.
+
+        A ticket that was called but never started is not silently "done" (that would count a
+        no-show as served): the clerk says what happened, or after enough recalls nobody came.
+        """
+        active = self._active(s, counter, lock=True)
+        if active is None:
+            return
+        if active.status == Status.SERVING.value or previous is Arrival.ARRIVED:
+            status, reason = Status.DONE, "next called"
+        elif previous is Arrival.NO_SHOW:
+            status, reason = Status.NO_SHOW, "next called"
+        elif self.no_show_after_recalls and (
+            self._recalls(s, active) >= self.no_show_after_recalls
+        ):
+            status, reason = (
+                Status.NO_SHOW,
+                f"next called after {self.no_show_after_recalls} recalls",
+            )
+        else:
+            raise CalledNotStarted(
+                f"{active.label} was called at counter {counter} but not started: did they come?",
+                label=active.label,
+                counter=counter,
+            )
+        self._set_status(s, active, status, now, counter=counter, clerk=clerk, reason=reason)
 
     def _set_status(
         self,
@@ -513,13 +587,20 @@ class Queue(SiteBound):
             )
         )
 
-    def call_next(self, *, counter: int, clerk: str | None = None) -> TicketView | None:
-        """Call the next ticket for a counter (finishing its current one); None when nobody waits."""
+    def call_next(
+        self, *, counter: int, clerk: str | None = None, previous: Arrival | None = None
+    ) -> TicketView | None:
+        """Call the next ticket for a counter (ending its current one); None when nobody waits.
+
+        `previous` says whether the visitor of a called, never started ticket came; without
+        it such a ticket raises CalledNotStarted, unless it was recalled often enough to be a
+        no-show (setting panel.no_show_after_recalls).
+        """
         now = self.clock()
         day = self.today(now)
         with self.db.write() as s:
             served = self._counter_categories(s, counter, lock=True)
-            self._finish_active(s, counter, now, clerk)
+            self._finish_active(s, counter, now, clerk, previous)
             query = (
                 select(QueueState)
                 .where(
@@ -547,7 +628,13 @@ class Queue(SiteBound):
             return TicketView.of(row)
 
     def call_ticket(
-        self, *, counter: int, label: str, clerk: str | None, reason: str
+        self,
+        *,
+        counter: int,
+        label: str,
+        clerk: str | None,
+        reason: str,
+        previous: Arrival | None = None,
     ) -> TicketView:
         """Call a particular waiting ticket out of order; the reason is recorded."""
         now = self.clock()
@@ -563,8 +650,8 @@ class Queue(SiteBound):
                 query = query.with_for_update(skip_locked=True)
             row = s.scalars(query).first()
             if row is None:
-                raise TicketNotWaiting(f"ticket {label} is not waiting today")
-            self._finish_active(s, counter, now, clerk)
+                raise TicketNotWaiting(f"ticket {label} is not waiting today", label=label)
+            self._finish_active(s, counter, now, clerk, previous)
             self._set_status(
                 s,
                 row,
@@ -590,7 +677,7 @@ class Queue(SiteBound):
             self._counter_categories(s, counter, lock=True)
             row = self._active(s, counter, lock=True)
             if row is None:
-                raise NoActiveTicket(f"counter {counter} has no called ticket")
+                raise NoActiveTicket(f"counter {counter} has no called ticket", counter=counter)
             if status is None:
                 self._event(
                     s,
@@ -642,7 +729,7 @@ class Queue(SiteBound):
                 self._counter_categories(s, to_counter)  # type: ignore[arg-type]
             row = self._active(s, counter, lock=True)
             if row is None:
-                raise NoActiveTicket(f"counter {counter} has no called ticket")
+                raise NoActiveTicket(f"counter {counter} has no called ticket", counter=counter)
             row.status = Status.WAITING.value
             row.counter_number, row.called_at, row.serving_at = None, None, None
             if to_category is not None:
@@ -668,7 +755,9 @@ class Queue(SiteBound):
         with self.db.write() as s:
             row = s.get(QueueState, ticket_uuid)
             if row is None or row.status != Status.WAITING.value:
-                raise TicketNotWaiting("only a waiting ticket can be cancelled")
+                raise TicketNotWaiting(
+                    "only a waiting ticket can be cancelled", label=row.label if row else ""
+                )
             self._set_status(
                 s, row, Status.CANCELLED, now, counter=None, clerk=clerk, reason=reason
             )
@@ -694,8 +783,66 @@ class Queue(SiteBound):
             )
             return [TicketView.of(r) for r in s.scalars(query)]
 
-    def status(self, *, recent: int = 8) -> QueueStatus:
-        """Everything a board or a panel shows: waiting per category, counters, recent calls."""
+    def call(self, *, event_seq: int) -> Call | None:
+        """Today's call (or recall) recorded as that event, or None: what the board may announce."""
+        now = self.clock()
+        day = self.today(now)
+        start_utc = dt.datetime.combine(day, dt.time(0), tzinfo=self.hours.tz).astimezone(dt.UTC)
+        with self.db.read() as s:
+            row = s.execute(
+                select(
+                    Ticket.label,
+                    TicketEvent.counter_number,
+                    TicketEvent.created_at,
+                    TicketEvent.kind,
+                )
+                .join(Ticket, Ticket.uuid == TicketEvent.ticket_uuid)
+                .where(
+                    TicketEvent.seq == event_seq,
+                    TicketEvent.kind.in_([EventKind.CALLED.value, EventKind.RECALLED.value]),
+                    TicketEvent.created_at >= start_utc,
+                )
+            ).first()
+        if row is None or row.counter_number is None:
+            return None
+        return Call(
+            label=row.label,
+            counter_number=row.counter_number,
+            at=row.created_at,
+            kind=row.kind,
+            event_seq=event_seq,
+        )
+
+    def _counter_states(self, s: Session, start_utc: dt.datetime) -> tuple[CounterStatus, ...]:
+        served_rows = s.execute(
+            select(TicketEvent.counter_number, func.count())
+            .where(TicketEvent.kind == EventKind.DONE.value, TicketEvent.created_at >= start_utc)
+            .group_by(TicketEvent.counter_number)
+        ).all()
+        served = {number: count for number, count in served_rows}
+        counters = []
+        for c in s.scalars(
+            select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)
+        ):
+            active = self._active(s, c.number)
+            counters.append(
+                CounterStatus(
+                    number=c.number,
+                    name_bg=c.name_bg,
+                    name_en=c.name_en,
+                    categories=tuple(self._counter_categories(s, c.number)),
+                    current=TicketView.of(active) if active else None,
+                    served_today=served.get(c.number, 0),
+                )
+            )
+        return tuple(counters)
+
+    def status(self, *, recent: int = 8, counters: bool = True) -> QueueStatus:
+        """Everything a board or a panel shows: waiting per category, counters, recent calls.
+
+        `counters=False` leaves the counters out (two queries each): the lobby board, redrawn
+        after every call, shows only calls and the waiting.
+        """
         now = self.clock()
         day = self.today(now)
         start_utc = dt.datetime.combine(day, dt.time(0), tzinfo=self.hours.tz).astimezone(dt.UTC)
@@ -716,29 +863,8 @@ class Queue(SiteBound):
                         waiting=waiting,
                         estimated_wait_minutes=self._estimate(s, cat.code, waiting, now),
                         counter_groups=tuple(cat.counter_groups or ()),
-                    )
-                )
-            served_rows = s.execute(
-                select(TicketEvent.counter_number, func.count())
-                .where(
-                    TicketEvent.kind == EventKind.DONE.value, TicketEvent.created_at >= start_utc
-                )
-                .group_by(TicketEvent.counter_number)
-            ).all()
-            served = {number: count for number, count in served_rows}
-            counters = []
-            for c in s.scalars(
-                select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)
-            ):
-                active = self._active(s, c.number)
-                counters.append(
-                    CounterStatus(
-                        number=c.number,
-                        name_bg=c.name_bg,
-                        name_en=c.name_en,
-                        categories=tuple(self._counter_categories(s, c.number)),
-                        current=TicketView.of(active) if active else None,
-                        served_today=served.get(c.number, 0),
+                        entitled_bg=cat.entitled_bg,
+                        entitled_en=cat.entitled_en,
                     )
                 )
             calls = s.execute(
@@ -761,7 +887,7 @@ class Queue(SiteBound):
                 day=day,
                 open_state=self.hours.state(now),
                 categories=tuple(categories),
-                counters=tuple(counters),
+                counters=self._counter_states(s, start_utc) if counters else (),
                 recent_calls=tuple(
                     Call(label=label, counter_number=n, at=at, kind=kind, event_seq=seq)
                     for label, n, at, kind, seq in calls

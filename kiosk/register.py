@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import Select, and_, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.config import Config
 from kiosk.db import Database
-from kiosk.messages import ReviewStatus
+from kiosk.messages import Kind, ReviewStatus
 from kiosk.models import Message, MessageContact, MessageEvent, utcnow
 from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
@@ -52,9 +53,13 @@ class Filter(StrEnum):
 
 
 class RegisterError(Exception):
-    """A step the register refuses; `code` names the case for UIs to translate."""
+    """A step the register refuses; `code` and `params` let a UI say why in its language."""
 
     code = "register_error"
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.params = params
 
 
 class NotAllowed(RegisterError):
@@ -67,6 +72,46 @@ class WrongState(RegisterError):
 
 class UnknownMessage(RegisterError):
     code = "unknown_message"
+
+
+class ReasonMissing(WrongState):
+    code = "reason_missing"
+
+
+class AnswerMissing(WrongState):
+    code = "answer_missing"
+
+
+class DeadlineNotLater(WrongState):
+    code = "deadline_not_later"
+
+
+class DeadlinePast(WrongState):
+    code = "deadline_past"
+
+
+class DeadlineTooLate(WrongState):
+    """Beyond the law's limit for the message's kind; each kind's subclass says which."""
+
+
+class ProposalDeadlineTooLate(DeadlineTooLate):
+    code = "deadline_too_late_proposal"
+
+
+class ComplaintDeadlineTooLate(DeadlineTooLate):
+    code = "deadline_too_late_complaint"
+
+
+#: The latest final deadline an extension may set, counted from registration, by kind:
+#: a proposal or signal six months in all (АПК art. 118: two months, extendable up to six);
+#: a complaint two months, for the charter promises an answer in one month and an extension
+#: only gives the reasons and the final date; two months is the law's own term for a
+#: signal, which a complaint about a staff act is.
+EXTENSION_LIMIT: dict[str, tuple[relativedelta, type[DeadlineTooLate]]] = {
+    Kind.SUGGESTION.value: (relativedelta(months=6), ProposalDeadlineTooLate),
+    Kind.SIGNAL.value: (relativedelta(months=6), ProposalDeadlineTooLate),
+    Kind.COMPLAINT.value: (relativedelta(months=2), ComplaintDeadlineTooLate),
+}
 
 
 @dataclass(frozen=True)
@@ -340,9 +385,18 @@ class Register(SiteBound):
         """Record why the answer is late and the final deadline; the notice letter follows from it."""
         current = self.entry(message_uuid)
         if not reason.strip():
-            raise WrongState("an extension needs its reason")
+            raise ReasonMissing("an extension needs its reason")
+        if final_due_date <= self.today():
+            raise DeadlinePast("the final deadline must be after today")
         if current.due_date is None or final_due_date <= current.due_date:
-            raise WrongState("the final deadline must be after the current due date")
+            raise DeadlineNotLater("the final deadline must be after the current due date")
+        limit, refusal = EXTENSION_LIMIT.get(current.kind, EXTENSION_LIMIT[Kind.COMPLAINT.value])
+        latest = current.registered_at.astimezone(self.tz).date() + limit
+        if final_due_date > latest:
+            raise refusal(
+                f"the final deadline may be {latest.isoformat()} at the latest",
+                limit=latest.strftime("%d.%m.%Y"),
+            )
         return self._step(
             message_uuid=message_uuid,
             to=Status.EXTENDED,
@@ -354,7 +408,7 @@ class Register(SiteBound):
 
     def answer(self, *, message_uuid: uuid.UUID, actor: str, text: str) -> Entry:
         if not text.strip():
-            raise WrongState("the answer has no text")
+            raise AnswerMissing("the answer has no text")
         return self._step(
             message_uuid=message_uuid,
             to=Status.ANSWERED,
@@ -366,7 +420,7 @@ class Register(SiteBound):
     def not_subject_to_review(self, *, message_uuid: uuid.UUID, actor: str, reason: str) -> Entry:
         """Close a message the charter does not require to answer (anonymous, obscene…), with why."""
         if not reason.strip():
-            raise WrongState("closing without review needs its reason")
+            raise ReasonMissing("closing without review needs its reason")
         return self._step(
             message_uuid=message_uuid,
             to=Status.NOT_SUBJECT,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
-from kiosk.models import Counter, StaffUser
+from kiosk.models import Counter, StaffSession, StaffUser
 from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
 
@@ -37,7 +39,88 @@ class Role(StrEnum):
 
 
 class StaffError(ValueError):
-    pass
+    """An account change refused; `code` and `params` let a UI say why in its language."""
+
+    code = "staff_error"
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.params = params
+
+
+class BadUsername(StaffError):
+    code = "bad_username"
+
+
+class ConfusableUsername(StaffError):
+    code = "confusable_username"
+
+
+class ShortPassword(StaffError):
+    code = "short_password"
+
+
+class ClerkNeedsCounter(StaffError):
+    code = "clerk_needs_counter"
+
+
+class NoSuchCounter(StaffError):
+    code = "no_counter"
+
+
+class AccountExists(StaffError):
+    code = "account_exists"
+
+
+class NoAccount(StaffError):
+    code = "no_account"
+
+
+class LastAdmin(StaffError):
+    code = "last_admin"
+
+
+class NotYourself(StaffError):
+    code = "not_yourself"
+
+
+# Letters that read as a Latin one in the fonts of a counter PC: a name made of them
+# passes for another (UTS #39's idea of a skeleton, for the scripts a Bulgarian office uses).
+_SKELETON = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j",
+        "һ": "h", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ь": "b",
+        "0": "o", "1": "l", "|": "l",
+    }
+)  # fmt: skip
+
+
+def normalize_username(raw: str) -> str:
+    """The one spelling a username is stored and looked up in: NFKC, then case-folded."""
+    return unicodedata.normalize("NFKC", raw).casefold().strip()
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "").split(" ", 1)[0]
+
+
+def check_username(name: str) -> None:
+    """Refuse what is not 1–60 letters of one script (Latin or Cyrillic), digits or dots."""
+    letters = {_script(ch) for ch in name if ch.isalpha()}
+    if (
+        not name
+        or len(name) > 60
+        or not all(ch in "0123456789." or ch.isalpha() for ch in name)
+        or not letters <= {"LATIN", "CYRILLIC"}
+        or len(letters) > 1
+    ):
+        raise BadUsername("a username is 1–60 letters of one alphabet, digits or dots")
+
+
+def username_skeleton(name: str) -> str:
+    """What a username looks like: two names with one skeleton are mistaken for each other."""
+    return name.translate(_SKELETON).replace("rn", "m")
 
 
 @dataclass(frozen=True)
@@ -49,7 +132,7 @@ class StaffAccount:
     active: bool
 
 
-def _account(row: StaffUser) -> StaffAccount:
+def account_of(row: StaffUser) -> StaffAccount:
     return StaffAccount(
         username=row.username,
         display_name=row.display_name,
@@ -57,6 +140,11 @@ def _account(row: StaffUser) -> StaffAccount:
         counter_number=row.counter_number,
         active=row.active,
     )
+
+
+def end_sessions(s: Session, *, user_id: int) -> int:
+    """End every session of the account, inside the caller's transaction; returns how many."""
+    return s.execute(delete(StaffSession).where(StaffSession.user_id == user_id)).rowcount
 
 
 class Staff(SiteBound):
@@ -68,37 +156,58 @@ class Staff(SiteBound):
         role: Role,
         counter: int | None = None,
         display_name: str | None = None,
+        replace: bool = False,
     ) -> StaffAccount:
-        """Create an account, or replace the password, role and counter of an existing one."""
-        username = username.strip().lower()
-        if not username or len(username) > 60 or not username.replace(".", "").isalnum():
-            raise StaffError("a username is 1–60 letters, digits or dots")
+        """Create an account; with `replace`, also reset the password, role and counter of one.
+
+        Without `replace` a taken username is refused: a form that adds people must not
+        silently give someone's account a new password or bring a disabled one back.
+        Any change of an account ends its sessions (see kiosk/staff_sessions.py).
+        """
+        username = normalize_username(username)
+        check_username(username)
         if len(password) < MIN_PASSWORD:
-            raise StaffError(f"a password has at least {MIN_PASSWORD} characters")
+            raise ShortPassword(
+                f"a password has at least {MIN_PASSWORD} characters", limit=MIN_PASSWORD
+            )
         if display_name is not None:
             display_name = check_text(display_name, field="display_name").strip()
         if role is Role.CLERK and counter is None:
-            raise StaffError("a clerk works at a counter: give --counter")
+            raise ClerkNeedsCounter("a clerk works at a counter: give --counter")
         with self.db.write() as s:
             if counter is not None and s.get(Counter, counter) is None:
-                raise StaffError(f"there is no counter {counter}")
+                raise NoSuchCounter(f"there is no counter {counter}", number=counter)
             row = s.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+            if row is not None and not replace:
+                raise AccountExists(f"the username {username} is taken", username=username)
             if row is None:
+                skeleton = username_skeleton(username)
+                for other in s.scalars(select(StaffUser.username)):
+                    if username_skeleton(other) == skeleton:
+                        raise ConfusableUsername(
+                            f"{username!r} looks like the existing account {other!r}",
+                            username=username,
+                            other=other,
+                        )
                 row = StaffUser(username=username, created_at=self.clock())
                 s.add(row)
+            else:
+                if role is not Role.ADMIN:
+                    self._keep_an_admin(s, row)
+                end_sessions(s, user_id=row.id)
             row.display_name = display_name or row.display_name or username
             row.password_hash = _HASHER.hash(password)
             row.role = role.value
             row.counter_number = counter
             row.active = True
             s.flush()
-            return _account(row)
+            return account_of(row)
 
     def authenticate(self, *, username: str, password: str) -> StaffAccount | None:
         """The active account whose password this is, or None."""
         with self.db.read() as s:
             row = s.scalars(
-                select(StaffUser).where(StaffUser.username == username.strip().lower())
+                select(StaffUser).where(StaffUser.username == normalize_username(username))
             ).first()
         try:
             _HASHER.verify(row.password_hash if row else _dummy_hash(), password)
@@ -106,20 +215,74 @@ class Staff(SiteBound):
             return None
         if row is None or not row.active:
             return None
-        return _account(row)
+        return account_of(row)
 
     def account(self, username: str) -> StaffAccount | None:
         with self.db.read() as s:
-            row = s.scalars(select(StaffUser).where(StaffUser.username == username)).first()
-            return _account(row) if row else None
+            row = s.scalars(
+                select(StaffUser).where(StaffUser.username == normalize_username(username))
+            ).first()
+            return account_of(row) if row else None
 
     def accounts(self) -> list[StaffAccount]:
         with self.db.read() as s:
-            return [_account(r) for r in s.scalars(select(StaffUser).order_by(StaffUser.username))]
+            return [
+                account_of(r) for r in s.scalars(select(StaffUser).order_by(StaffUser.username))
+            ]
 
-    def set_active(self, *, username: str, active: bool) -> None:
+    def _row(self, s: Session, username: str) -> StaffUser:
+        row = s.scalars(
+            select(StaffUser).where(StaffUser.username == normalize_username(username))
+        ).first()
+        if row is None:
+            raise NoAccount(f"no account {username!r}", username=username)
+        return row
+
+    def _keep_an_admin(self, s: Session, row: StaffUser) -> None:
+        """Refuse to take the last active admin away: nobody could set up the centre then."""
+        if row.role != Role.ADMIN.value or not row.active:
+            return
+        admins = s.scalar(
+            select(func.count())
+            .select_from(StaffUser)
+            .where(StaffUser.role == Role.ADMIN.value, StaffUser.active.is_(True))
+        )
+        if admins <= 1:
+            raise LastAdmin(f"{row.username} is the last active admin", username=row.username)
+
+    def change(
+        self,
+        *,
+        username: str,
+        role: Role,
+        counter: int | None,
+        display_name: str | None = None,
+    ) -> StaffAccount:
+        """Give an account another role, counter or name (its password stays); ends its sessions."""
+        if role is Role.CLERK and counter is None:
+            raise ClerkNeedsCounter("a clerk works at a counter: give --counter")
         with self.db.write() as s:
-            row = s.scalars(select(StaffUser).where(StaffUser.username == username)).first()
-            if row is None:
-                raise StaffError(f"no account {username!r}")
+            if counter is not None and s.get(Counter, counter) is None:
+                raise NoSuchCounter(f"there is no counter {counter}", number=counter)
+            row = self._row(s, username)
+            if role is not Role.ADMIN:
+                self._keep_an_admin(s, row)
+            if (row.role, row.counter_number) != (role.value, counter):
+                end_sessions(s, user_id=row.id)
+            row.role, row.counter_number = role.value, counter
+            row.display_name = (display_name or "").strip() or row.display_name
+            s.flush()
+            return account_of(row)
+
+    def set_active(self, *, username: str, active: bool, by: str | None = None) -> None:
+        """Let an account sign in or not (deactivating ends its sessions); `by`, the admin
+        doing it, may not lock themselves out."""
+        if not active and by is not None and normalize_username(username) == by:
+            raise NotYourself("you cannot deactivate yourself", username=username)
+        with self.db.write() as s:
+            row = self._row(s, username)
+            if not active:
+                self._keep_an_admin(s, row)
             row.active = active
+            if not active:
+                end_sessions(s, user_id=row.id)

@@ -143,3 +143,16 @@ def test_catalogue_commands(
 def test_config_reference_prints_the_generated_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["config", "reference"]) == 0
     assert capsys.readouterr().out == config_reference() + "\n"
+
+
+def test_queue_call_offers_every_answer_the_queue_knows() -> None:
+    from kiosk.queue import Arrival
+
+    # GIVEN the parser of `kiosk queue`, which names the answers without importing the queue
+    parser = build_parser("queue")
+    # THEN each answer the domain takes parses, and no other
+    for answer in Arrival:
+        args = parser.parse_args(["queue", "call", "1", "--previous", answer.value])
+        assert Arrival(args.previous) is answer
+    with pytest.raises(SystemExit):
+        parser.parse_args(["queue", "call", "1", "--previous", "maybe"])

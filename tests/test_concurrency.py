@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import QueueState, Ticket, TicketEvent
-from kiosk.queue import Queue
+from kiosk.queue import Arrival, Queue
 from tests.support import WORKING_MORNING, fresh_pg_url, make_config, upgraded
 
 ISSUERS = 8
@@ -46,7 +46,8 @@ def _caller(url: str, config: Config, counter: int, out: mp.Queue, stop: mp.Even
     idle_rounds = 0
     # keep calling until the issuers are done and the queue stays empty
     while idle_rounds < 5:
-        ticket = queue.call_next(counter=counter)
+        # the clerk says each visitor came: this test is about who gets which ticket
+        ticket = queue.call_next(counter=counter, previous=Arrival.ARRIVED)
         # a clerk presses again after a moment, not in a spinning loop that starves issuers
         time.sleep(random.uniform(0.0, 0.005))
         if ticket is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,16 @@ from kiosk.catalog import ensure_catalog
 from kiosk.db import Database
 from kiosk.hours import ClosedReason
 from kiosk.models import NO_CATEGORY, TicketEvent, TicketOutcome
-from kiosk.queue import NoActiveTicket, Queue, QueueClosed, QueueFull, Status, TicketNotWaiting
+from kiosk.queue import (
+    Arrival,
+    CalledNotStarted,
+    NoActiveTicket,
+    Queue,
+    QueueClosed,
+    QueueFull,
+    Status,
+    TicketNotWaiting,
+)
 from tests.support import SOFIA, Clock
 
 
@@ -33,9 +43,9 @@ def test_priority_first_then_oldest(queue: Queue, clock: Clock) -> None:
     queue.issue(category="А")
     clock.advance(minutes=1)
     queue.issue(category="П")
-    called = [queue.call_next(counter=1).label for _ in range(3)]
+    called = [queue.call_next(counter=1, previous=Arrival.ARRIVED).label for _ in range(3)]
     assert called == ["П001", "А001", "А002"]
-    assert queue.call_next(counter=1) is None
+    assert queue.call_next(counter=1, previous=Arrival.ARRIVED) is None
 
 
 def test_counter_only_calls_its_categories(queue: Queue) -> None:
@@ -100,12 +110,87 @@ def test_no_show_and_out_of_order_call(queue: Queue, db: Database) -> None:
     assert reason == "out of order: returning visitor"
 
 
-def test_call_next_finishes_the_previous_ticket(queue: Queue) -> None:
+def test_call_next_finishes_the_ticket_being_served(queue: Queue) -> None:
     first = queue.issue(category="А")
     queue.issue(category="А")
     queue.call_next(counter=1)
+    queue.start(counter=1)
     queue.call_next(counter=1)
     assert queue.ticket(first.uuid).status is Status.DONE
+
+
+def test_a_called_ticket_never_started_is_not_silently_done(
+    queue: Queue, db: Database, config
+) -> None:
+    # GIVEN a ticket called at counter 1 and never started, and another waiting
+    first = queue.issue(category="А")
+    second = queue.issue(category="А")
+    queue.call_next(counter=1, clerk="maria")
+    # WHEN the clerk calls the next without saying whether the visitor came
+    with pytest.raises(CalledNotStarted) as refused:
+        queue.call_next(counter=1, clerk="maria")
+    # THEN nothing changed, and the refusal names the ticket for the question
+    assert refused.value.params == {"label": "А001", "counter": 1}
+    assert queue.ticket(first.uuid).status is Status.CALLED
+    assert queue.ticket(second.uuid).status is Status.WAITING
+    # WHEN the clerk answers "did not come", the first is a no-show and the second is called
+    assert queue.call_next(counter=1, clerk="maria", previous=Arrival.NO_SHOW).label == "А002"
+    assert queue.ticket(first.uuid).status is Status.NO_SHOW
+    # and "arrived" records the second as served, from its call
+    third = queue.issue(category="А")
+    assert queue.call_next(counter=1, previous=Arrival.ARRIVED).uuid == third.uuid
+    assert queue.ticket(second.uuid).status is Status.DONE
+    with db.read() as s:
+        outcomes = dict(s.execute(select(TicketOutcome.ticket_uuid, TicketOutcome.outcome)).all())
+    assert outcomes == {first.uuid: "no_show", second.uuid: "done"}
+
+
+@pytest.mark.parametrize(
+    ("setting", "recalls", "outcome"), [(2, 2, "no_show"), (2, 1, None), (0, 5, None)]
+)
+def test_after_enough_recalls_the_next_call_records_a_no_show(
+    db: Database, config, clock: Clock, setting: int, recalls: int, outcome: str | None
+) -> None:
+    # GIVEN panel.no_show_after_recalls = setting and a ticket recalled `recalls` times
+    queue = Queue(
+        db,
+        replace(config, values={**config.values, "panel.no_show_after_recalls": setting}),
+        clock=clock,
+    )
+    first = queue.issue(category="А")
+    queue.issue(category="А")
+    queue.call_next(counter=1)
+    for _ in range(recalls):
+        clock.advance(minutes=1)
+        queue.recall(counter=1)
+    # WHEN the clerk calls the next one without an answer
+    if outcome is None:
+        # THEN below the setting (or with 0: always) the panel must ask
+        with pytest.raises(CalledNotStarted):
+            queue.call_next(counter=1)
+        return
+    assert queue.call_next(counter=1).label == "А002"
+    # THEN the ticket nobody came for is a no-show, with why
+    assert queue.ticket(first.uuid).status is Status.NO_SHOW
+    with db.read() as s:
+        reason = s.scalar(
+            select(TicketEvent.reason).where(
+                TicketEvent.ticket_uuid == first.uuid, TicketEvent.kind == "no_show"
+            )
+        )
+    assert reason == "next called after 2 recalls"
+
+
+def test_calling_out_of_order_also_asks_about_the_called_ticket(queue: Queue) -> None:
+    first = queue.issue(category="А")
+    queue.issue(category="А")
+    queue.call_next(counter=1)
+    with pytest.raises(CalledNotStarted):
+        queue.call_ticket(counter=1, label="А002", clerk="ivan", reason="returning visitor")
+    queue.call_ticket(
+        counter=1, label="А002", clerk="ivan", reason="returning", previous=Arrival.NO_SHOW
+    )
+    assert queue.ticket(first.uuid).status is Status.NO_SHOW
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,16 @@ from sqlalchemy import func, select
 from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import Message, MessageContact, MessageEvent
-from kiosk.register import Filter, NotAllowed, Register, Status, WrongState
+from kiosk.register import (
+    ComplaintDeadlineTooLate,
+    DeadlinePast,
+    Filter,
+    NotAllowed,
+    ProposalDeadlineTooLate,
+    Register,
+    Status,
+    WrongState,
+)
 from tests.support import SOFIA, Clock
 
 
@@ -161,3 +170,37 @@ def test_closing_without_review_keeps_the_reason(
     assert closed.status is Status.NOT_SUBJECT
     assert closed.status_note == "Сигнал за нарушение отпреди 3 години"
     assert not closed.is_overdue(dt.date(2030, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("kind", "final", "refusal"),
+    [
+        # registered 25.11.2026, due 25.12 (complaint) or 25.01.2027; today is 17.12.2026
+        (Kind.COMPLAINT, dt.date(2026, 12, 10), DeadlinePast),  # already past
+        (Kind.COMPLAINT, dt.date(2099, 1, 1), ComplaintDeadlineTooLate),
+        (Kind.COMPLAINT, dt.date(2027, 1, 26), ComplaintDeadlineTooLate),  # 2 months + 1 day
+        (Kind.COMPLAINT, dt.date(2027, 1, 25), None),
+        (Kind.SUGGESTION, dt.date(2027, 5, 26), ProposalDeadlineTooLate),  # 6 months + 1 day
+        (Kind.SUGGESTION, dt.date(2027, 5, 25), None),  # АПК art. 118: six months in all
+        (Kind.SIGNAL, dt.date(2099, 12, 31), ProposalDeadlineTooLate),
+    ],
+)
+def test_a_final_deadline_is_after_today_and_within_the_laws_limit(
+    register: Register, db: Database, config, clock: Clock, kind: Kind, final, refusal
+) -> None:
+    # GIVEN a message registered on 25.11.2026, extended three weeks later
+    reg = Messages(db, config, clock=clock).submit(
+        Draft(kind=kind, text="Текст.", name="Иван Петров", contact="0888 123 456", consent=True)
+    )
+    clock.advance(days=22)
+    extend = dict(message_uuid=reg.uuid, actor="quality1", reason="Справка.", final_due_date=final)
+    if refusal is None:
+        assert register.extend(**extend).due_date == final
+        return
+    # WHEN the final deadline is past or beyond the limit THEN it is refused, and nothing stored
+    with pytest.raises(refusal) as refused:
+        register.extend(**extend)
+    if refusal is not DeadlinePast:
+        latest = "25.01.2027" if kind is Kind.COMPLAINT else "25.05.2027"
+        assert refused.value.params == {"limit": latest}
+    assert register.entry(reg.uuid).status is Status.NEW

@@ -72,6 +72,7 @@ def test_register_pages_for_quality_not_for_clerks(
         views = list(s.scalars(select(MessageEvent.actor).where(MessageEvent.kind == "pii_viewed")))
     assert views == ["quality", "quality"]
     clock.set(dt.datetime(2027, 1, 21, 9, 0, tzinfo=dt.UTC))
+    quality = _client(app, "quality")  # a session lasts a working day, not a month
     overdue = quality.get("/register?filter=overdue").text
     assert reg.reg_number in overdue and 'class="overdue"' in overdue
 
@@ -134,3 +135,46 @@ def test_report_page_and_workbook(app, sqlite_db: Database, config) -> None:
     printable = admin.get("/reports/2026-11/print").text
     assert "data:image/png;base64," in printable and "/reports/report.css" in printable
     assert _client(app, "maria").get("/reports").status_code == 403
+
+
+def test_handling_steps_and_views_are_under_one_identity_and_refusals_are_the_page(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(
+            kind=Kind.COMPLAINT,
+            text="Грубо отношение.",
+            name="Иван Петров",
+            contact="0888 123 456",
+            consent=True,
+        )
+    )
+    quality = _client(app, "quality")
+    token = _csrf(quality, f"/register/{reg.reg_number}")
+    quality.post(f"/register/{reg.reg_number}/review", data={"csrf_token": token})
+    quality.post(f"/register/{reg.reg_number}/personal", data={"csrf_token": token})
+    # a final deadline in 2099: the entry's page again, with the limit in Bulgarian
+    refused = quality.post(
+        f"/register/{reg.reg_number}/extend",
+        data={"csrf_token": token, "text": "Справка.", "final_due_date": "2099-01-01"},
+    )
+    assert refused.status_code == 422 and "?error=" not in str(refused.url)
+    assert "окончателният срок е до два месеца след регистрирането: най-късно 25.01.2027" in (
+        refused.text
+    )
+    past = quality.post(
+        f"/register/{reg.reg_number}/extend",
+        data={"csrf_token": token, "text": "Справка.", "final_due_date": "2026-11-01"},
+    )
+    assert "Окончателният срок трябва да е след днешния ден." in past.text
+    with sqlite_db.read() as s:
+        actors = dict(s.execute(select(MessageEvent.kind, MessageEvent.actor)).all())
+    assert actors == {"in_review": "quality", "pii_viewed": "quality"}
+    page = quality.get(f"/register/{reg.reg_number}").text
+    assert "quality (Гергана)" in page  # the display name beside the username
+    quality.post(
+        f"/register/{reg.reg_number}/extend",
+        data={"csrf_token": token, "text": "Справка от НАП.", "final_due_date": "2027-01-20"},
+    )
+    letter = quality.get(f"/register/{reg.reg_number}/letter/extension").text
+    assert "Гергана" in letter  # a letter is signed with the person's name

@@ -16,7 +16,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import TicketEvent
-from kiosk.queue import Queue, Status
+from kiosk.queue import Arrival, Queue, Status
 from tests.support import Clock
 from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer, serve
 
@@ -195,14 +195,14 @@ def test_board_speaks_calls_and_reconnects_after_restart(
     board.goto(f"{server.url}/board")
     expect(board.locator("#waiting li").nth(1).locator(".count")).to_have_text("2")
     board.click("#sound")
-    with board.expect_response(lambda r: "/api/announce.wav" in r.url) as wav:
+    with board.expect_response(lambda r: "/api/announce/" in r.url) as wav:
         queue.call_next(counter=3, clerk="ivan")
     assert wav.value.status in (200, 206) and wav.value.headers["content-type"] == "audio/wav"
-    assert web_app.state.site.announcer.calls == [("Б001", 3, "bg")]
+    assert web_app.state.site.announcements.announcer.calls == [("Б001", 3, "bg")]
 
     server.stop()
     expect(board.locator("#reconnecting")).to_be_visible(timeout=10_000)
-    assert queue.call_next(counter=3, clerk="ivan").label == "Б002"
+    assert queue.call_next(counter=3, clerk="ivan", previous=Arrival.ARRIVED).label == "Б002"
     server = serve(web_app, port=int(port))
     try:
         expect(board.locator("#reconnecting")).to_be_hidden(timeout=10_000)
@@ -211,3 +211,169 @@ def test_board_speaks_calls_and_reconnects_after_restart(
     finally:
         server.stop()
         ctx.close()
+
+
+BOARD_SIZES = [(1280, 720), (1366, 768), (1920, 1080), (1080, 1920)]
+
+
+def _six_calls(queue: Queue) -> None:
+    for code in "ААББВГГА":
+        queue.issue(category=code)
+    for counter in (1, 2, 3, 4, 1, 3):
+        queue.call_next(counter=counter, clerk="demo", previous=Arrival.ARRIVED)
+
+
+@pytest.mark.parametrize(("width", "height"), BOARD_SIZES, ids=lambda v: str(v))
+def test_the_board_shows_all_six_calls_on_common_tv_sizes(
+    live: LiveServer,
+    browser: Browser,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+    tmp_path: Path,
+    width: int,
+    height: int,
+) -> None:
+    # GIVEN six calls today
+    _six_calls(Queue(sqlite_db, config, clock=clock))
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="bg-BG")
+    board = ctx.new_page()
+    board.goto(f"{live.url}/board")
+    expect(board.locator("#calls li")).to_have_count(6)
+    expect(board.locator("#waiting li").first).to_be_visible()
+    # THEN every call, its number and its counter, lies whole inside the screen, unclipped,
+    # and so does each category's waiting count (measured at one moment: the board redraws)
+    shown = board.evaluate(
+        """() => {
+          // a part counts as shown inside the screen and inside its section (which clips)
+          const rect = (e) => { const r = e.getBoundingClientRect();
+            const c = e.closest('section, aside').getBoundingClientRect();
+            return [Math.min(r.left - c.left, r.left), Math.min(r.top - c.top, r.top),
+                    Math.max(r.right - c.right + innerWidth, r.right),
+                    Math.max(r.bottom - c.bottom + innerHeight, r.bottom)]; };
+          const calls = [...document.querySelectorAll('#calls li')];
+          return {
+            parts: calls.flatMap((li) => [li, li.querySelector('.num'), li.querySelector('.ctr')]).map(rect),
+            clipped: calls.filter((li) => li.scrollHeight > li.clientHeight + 1).length,
+            waiting: [...document.querySelectorAll('#waiting li')].map(rect),
+          };
+        }"""
+    )
+    assert len(shown["parts"]) == 18 and len(shown["waiting"]) == 5
+    for left, top, right, bottom in shown["parts"] + shown["waiting"]:
+        assert left >= 0 and top >= 0 and right <= width + 0.5 and bottom <= height + 0.5, (
+            width,
+            height,
+            (left, top, right, bottom),
+        )
+    assert shown["clipped"] == 0, f"a call is cut at {width}x{height}"
+    # and the site's own names, from kiosk.toml, head the board
+    expect(board.locator(".board-title")).to_have_text(
+        f"{config['site.name_bg']} · {config['site.unit_bg']}"
+    )
+    name = f"board-{width}x{height}.png"
+    board.screenshot(path=str(tmp_path / name))
+    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+        shutil.copy(tmp_path / name, DOCS / name)
+    ctx.close()
+
+
+def test_an_admin_sets_up_a_category_and_a_counter_in_the_browser(
+    live: LiveServer,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+    tmp_path: Path,
+) -> None:
+    admin = sign_in(context, live, "admin")
+    admin.goto(f"{live.url}/admin/setup")
+    form = admin.locator("#new-category")
+    form.locator("input[name=code]").fill("Д")
+    form.locator("input[name=name_bg]").fill("Социални услуги")
+    form.locator("input[name=name_en]").fill("Social services")
+    form.locator("input[name=counter_groups]").fill("social")
+    form.locator("button").click()
+    expect(admin.locator("#category-Д")).to_be_visible()
+    counter = admin.locator("#new-counter")
+    counter.locator("input[name=number]").fill("5")
+    counter.locator("input[name=name_bg]").fill("Гише 5")
+    counter.locator("input[name=name_en]").fill("Counter 5")
+    counter.locator("button").click()  # no category ticked: refused with the form
+    expect(admin.locator("p.error")).to_have_text("Всяко гише обслужва поне една категория номера.")
+    counter.locator("input[name=number]").fill("5")
+    counter.locator("input[name=name_bg]").fill("Гише 5")
+    counter.locator("input[name=name_en]").fill("Counter 5")
+    counter.locator("input[value=Д]").check()
+    counter.locator("button").click()
+    expect(admin.locator("#counter-5")).to_be_visible()
+    expect(admin.locator("#changes")).to_contain_text("Добавено гише 5")
+    assert Queue(sqlite_db, config, clock=clock).issue(category="Д").counters == (5,)
+    shots = {"web-admin-setup.png": "/admin/setup", "web-admin.png": "/admin"}
+    for name, path in shots.items():
+        admin.goto(f"{live.url}{path}")
+        # every table stays inside its card on the admin's 1920 px screen
+        spill = admin.evaluate(
+            """() => [...document.querySelectorAll('.card table')].filter((t) =>
+                 t.getBoundingClientRect().right > t.closest('.card').getBoundingClientRect().right + 1
+               ).map((t) => t.closest('.card').id + ':' + Math.round(t.getBoundingClientRect().right) + '>' + Math.round(t.closest('.card').getBoundingClientRect().right))"""
+        )
+        assert spill == [], f"a table overflows its card on {path}: {spill}"
+        admin.screenshot(path=str(tmp_path / name), full_page=True)
+        if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+            shutil.copy(tmp_path / name, DOCS / name)
+
+
+def test_api_docs_render_from_the_package_under_the_strict_csp(
+    live: LiveServer, context: BrowserContext, tmp_path: Path
+) -> None:
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(live.url) else outside.append(r.url))
+    response = page.goto(f"{live.url}/docs")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("staff web")
+    expect(page.locator(".opblock-summary-path", has_text="/api/board").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "web-docs.png"))
+    assert refused == [] and outside == []
+    assert page.request.get(f"{live.url}/redoc").status == 404  # dropped: /docs and the JSON
+
+
+def test_the_panel_asks_whether_a_called_visitor_came_before_the_next_call(
+    live: LiveServer,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+    tmp_path: Path,
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    first, second, third = (queue.issue(category="А") for _ in range(3))
+    panel = sign_in(context, live, "maria")
+    expect(panel.locator("#waiting-labels option")).to_have_count(3)  # the panel has loaded
+    panel.keyboard.press("n")
+    expect(panel.locator("#current-label")).to_have_text(first.label)
+    # GIVEN the called visitor never came to the counter, WHEN the clerk presses N again
+    panel.keyboard.press("n")
+    # THEN the panel asks, in Bulgarian, and nothing is recorded yet
+    ask = panel.locator("#ask-arrival")
+    expect(ask).to_be_visible()
+    expect(panel.locator("#ask-text")).to_contain_text(f"{first.label} е извикан")
+    assert queue.ticket(first.uuid).status is Status.CALLED
+    name = "web-panel-ask.png"
+    panel.screenshot(path=str(tmp_path / name))
+    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+        shutil.copy(tmp_path / name, DOCS / name)
+    # WHEN the clerk answers "did not come" THEN it is a no-show and the next one is called
+    ask.locator("[data-previous=no_show]").click()
+    expect(panel.locator("#current-label")).to_have_text(second.label)
+    expect(ask).to_be_hidden()
+    assert queue.ticket(first.uuid).status is Status.NO_SHOW
+    # and "Cancel" leaves the called ticket as it is
+    panel.keyboard.press("n")
+    ask.locator("[data-previous='']").click()
+    expect(ask).to_be_hidden()
+    assert queue.ticket(second.uuid).status is Status.CALLED
+    assert queue.ticket(third.uuid).status is Status.WAITING

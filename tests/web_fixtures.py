@@ -14,13 +14,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.staff import Role, Staff
 from kiosk.web.app import create_app
+from kiosk.web.server import StaffWebServer
 from tests.support import Clock
 
 PASSWORD = "correct horse battery"
@@ -44,7 +44,13 @@ class ToneAnnouncer:
 
     def call_wav(self, label: str, counter: int, language: str) -> Path:
         self.calls.append((label, counter, language))
-        path = self.out_dir / f"{counter}-{language}-{label.encode().hex()}.wav"
+        return self._tone(f"{counter}-{language}-{label.encode().hex()}.wav")
+
+    def chime_wav(self) -> Path:
+        return self._tone("chime.wav")
+
+    def _tone(self, name: str) -> Path:
+        path = self.out_dir / name
         self.out_dir.mkdir(parents=True, exist_ok=True)
         with wave.open(str(path), "wb") as w:
             w.setnchannels(1)
@@ -64,7 +70,7 @@ def free_port() -> int:
 class LiveServer:
     url: str
     app: FastAPI
-    server: uvicorn.Server
+    server: StaffWebServer
     thread: threading.Thread
 
     def stop(self) -> None:
@@ -74,11 +80,7 @@ class LiveServer:
 
 def serve(app: FastAPI, *, port: int | None = None) -> LiveServer:
     port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
-        )
-    )
+    server = StaffWebServer(app, host="127.0.0.1", port=port)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -10,8 +10,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -25,12 +27,16 @@ from kiosk.health import Health
 from kiosk.models import utcnow
 from kiosk.plain_text import TextRefused
 from kiosk.queue import Queue
+from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Staff
+from kiosk.staff_sessions import StaffSessions
+from kiosk.web.announcements import Announcements, Announcer
 from kiosk.web.app_info import version
 from kiosk.web.board import board_payload
-from kiosk.web.deps import TEMPLATES_DIR, Announcer, Site, language, translator
+from kiosk.web.deps import TEMPLATES_DIR, Site, language, optional_user, render, translator
+from kiosk.web.errors import DOMAIN_ERRORS, domain_error_response
 from kiosk.web.events import EventFeed
-from kiosk.web.security import RateLimit, session_secret
+from kiosk.web.security import session_secret
 
 # Routers by module name; another package adds its pages by appending "<module>:router".
 ROUTERS = [
@@ -42,7 +48,7 @@ ROUTERS = [
     "kiosk.web.routes.reports:router",
 ]
 MAX_BODY_BYTES = 64 * 1024
-SESSION_HOURS = 12
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -120,8 +126,9 @@ def create_app(
             snapshot=lambda: board_payload(queue),
             poll_seconds=poll_seconds,
         ),
-        login_limit=RateLimit(),
-        announcer=announcer,
+        sessions=StaffSessions(db, config, clock=clock),
+        login_limit=SignInLimit(db, config, clock=clock),
+        announcements=Announcements(announcer) if announcer is not None else None,
     )
 
     @asynccontextmanager
@@ -134,6 +141,8 @@ def create_app(
         description="Counter panel, lobby board and admin pages of the one-stop service centre.",
         version=version(),
         lifespan=lifespan,
+        docs_url=None,  # served below from the package, not from a CDN the CSP refuses
+        redoc_url=None,  # ReDoc, tried the same way, did not render under this CSP
     )
     app.state.site = site
     secret, _ = session_secret(config)
@@ -141,20 +150,55 @@ def create_app(
         SessionMiddleware,
         secret_key=secret,
         session_cookie="kiosk_session",
-        max_age=SESSION_HOURS * 3600,
+        max_age=config["web.session_hours"] * 3600,
         same_site="strict",
         https_only=False,
     )
     app.add_middleware(LimitsMiddleware)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    # Swagger UI as fastapi-offline ships it; the page starts it from a file, since the CSP
+    # allows no inline script.
+    app.mount("/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        return templates.TemplateResponse(request, "docs.html", {"title": app.title})
+
     for spec in routers if routers is not None else ROUTERS:
         app.include_router(_load(spec))
 
+    for error in DOMAIN_ERRORS:
+        app.add_exception_handler(error, domain_error_response)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # Where and why, never the input: it may be what JSON cannot carry back (1e400, NaN,
+        # a lone surrogate), and echoing it made the refusal itself fail with a 500.
+        if not request.url.path.startswith("/api/"):
+            # a person sent a form the browser should not have let through: a page, not JSON
+            return render(
+                request, "invalid.html", user=optional_user(request, site), status_code=422
+            )
+        return JSONResponse(
+            {
+                "detail": [
+                    {"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
+                ]
+            },
+            status_code=422,
+        )
+
     @app.exception_handler(HTTPException)
     async def _login_first(request: Request, exc: HTTPException) -> Response:
-        # Pages send a visitor who is not signed in to the login form; the API answers 401.
-        if exc.status_code == 401 and not request.url.path.startswith("/api/"):
-            return RedirectResponse("/login", status_code=303)
+        # Pages send a visitor who is not signed in to the login form, and show a person whose
+        # role does not open a page a page that says so; the API answers with JSON.
+        if not request.url.path.startswith("/api/"):
+            if exc.status_code == 401:
+                return RedirectResponse("/login", status_code=303)
+            if exc.status_code == 403 and request.method == "GET":
+                return render(
+                    request, "denied.html", user=optional_user(request, site), status_code=403
+                )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(TextRefused)

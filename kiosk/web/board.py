@@ -14,7 +14,7 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def board_payload(queue: Queue) -> dict[str, Any]:
     """The board's data; each call names the counter from its own event, not the ticket's now."""
-    status = queue.status(recent=BOARD_CALLS * 3)
+    status = queue.status(recent=BOARD_CALLS * 3, counters=False)
     calls: list[dict[str, Any]] = []
     seen: set[str] = set()
     for call in status.recent_calls:

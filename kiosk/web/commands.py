@@ -15,10 +15,9 @@ if TYPE_CHECKING:
 
 
 def _serve(ctx: Context, args: argparse.Namespace) -> int:
-    import uvicorn
-
     from kiosk.web.app import create_app
     from kiosk.web.security import session_secret
+    from kiosk.web.server import StaffWebServer
 
     try:
         from devices.announcer import Announcer
@@ -33,13 +32,7 @@ def _serve(ctx: Context, args: argparse.Namespace) -> int:
     host = args.host or ctx.config["web.host"]
     port = args.port or ctx.config["web.port"]
     print(f"staff web on http://{host}:{port}/  (board: /board, counter panel: /panel)")
-    uvicorn.run(
-        create_app(ctx.config, db, announcer=announcer),
-        host=host,
-        port=port,
-        log_level="warning",
-        proxy_headers=False,
-    )
+    StaffWebServer(create_app(ctx.config, db, announcer=announcer), host=host, port=port).run()
     return 0
 
 
@@ -61,6 +54,7 @@ def _staff_add(ctx: Context, args: argparse.Namespace) -> int:
             role=Role(args.role),
             counter=args.counter,
             display_name=args.name,
+            replace=True,  # the IT person's way to reset a password or a role
         )
     except (StaffError, TextRefused) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -23,13 +23,19 @@ from kiosk.db import Database
 from kiosk.health import Health
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_for, ngettext_for
 from kiosk.queue import Queue
+from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Role, Staff, StaffAccount
+from kiosk.staff_sessions import StaffSessions
+from kiosk.web.announcements import Announcements
 from kiosk.web.events import EventFeed
-from kiosk.web.security import RateLimit, csrf_token, csrf_valid
+from kiosk.web.security import csrf_token, csrf_valid
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+MAX_COUNTER = 999  # counter numbers a form or an API call may name
+# Text from a form or a JSON body: no control characters (PostgreSQL refuses NUL outright).
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,6 @@ NAV_LINKS: list[NavLink] = [
 ]
 
 
-class Announcer(Protocol):
-    def call_wav(self, label: str, counter: int, language: str) -> Path: ...
-
-
 @dataclass
 class Site:
     """The domain objects of the one site this server serves."""
@@ -64,8 +66,9 @@ class Site:
     health: Health
     templates: Jinja2Templates
     feed: EventFeed
-    login_limit: RateLimit
-    announcer: Announcer | None
+    sessions: StaffSessions
+    login_limit: SignInLimit
+    announcements: Announcements | None
 
 
 def get_site(request: Request) -> Site:
@@ -84,15 +87,17 @@ def translator(request: Request) -> Callable[[str], str]:
 SiteDep = Annotated[Site, Depends(get_site)]
 
 
+SESSION_KEY = "sid"  # the cookie's field with the server-side session's token
+
+
 def optional_user(request: Request, site: SiteDep) -> StaffAccount | None:
-    """The signed-in account, read again on each request so a deactivation takes effect."""
-    username = request.session.get("user")
-    if not username:
+    """The account of the request's server-side session, checked on every request."""
+    token = request.session.get(SESSION_KEY)
+    if not isinstance(token, str):
         return None
-    account = site.staff.account(username)
-    if account is None or not account.active:
-        request.session.pop("user", None)
-        return None
+    account = site.sessions.resolve(token)
+    if account is None:
+        request.session.pop(SESSION_KEY, None)
     return account
 
 
@@ -147,6 +152,9 @@ def render(
             "_": gettext_for(lang, "kiosk.web"),
             "ngettext": ngettext_for(lang, "kiosk.web"),
             "lang": lang,
+            # the site's own names from kiosk.toml, in the page's language
+            "site_name": site.config[f"site.name_{lang}"],
+            "unit_name": site.config[f"site.unit_{lang}"],
             "user": user,
             "csrf": csrf_token(request.session),
             "nav": [link for link in NAV_LINKS if user is not None and user.role in link.roles],

@@ -29,7 +29,7 @@ class EventFeed:
         self.poll_seconds = poll_seconds
         self.seq = -1
         self.last: str | None = None
-        self._subscribers: set[asyncio.Queue[str]] = set()
+        self._subscribers: set[asyncio.Queue[str | None]] = set()
         self._task: asyncio.Task[None] | None = None
 
     async def _poll(self) -> None:
@@ -46,21 +46,25 @@ class EventFeed:
                 await asyncio.sleep(1)
             await asyncio.sleep(self.poll_seconds)
 
-    def subscribe(self) -> asyncio.Queue[str]:
+    def subscribe(self) -> asyncio.Queue[str | None]:
+        """A queue of the board's data as JSON; None in it means the server is stopping."""
         loop = asyncio.get_running_loop()
         # A server restarted in the same process runs a new loop: the old poller is gone with it.
         if self._task is None or self._task.done() or self._task.get_loop() is not loop:
             self._task = loop.create_task(self._poll())
-        q: asyncio.Queue[str] = asyncio.Queue()
+        q: asyncio.Queue[str | None] = asyncio.Queue()
         if self.last is not None:
             q.put_nowait(self.last)
         self._subscribers.add(q)
         return q
 
-    def unsubscribe(self, q: asyncio.Queue[str]) -> None:
+    def unsubscribe(self, q: asyncio.Queue[str | None]) -> None:
         self._subscribers.discard(q)
 
     async def close(self) -> None:
+        """Stop polling and end every stream: a lobby TV never hangs up by itself."""
+        for q in list(self._subscribers):
+            q.put_nowait(None)
         if self._task is not None and self._task.get_loop() is asyncio.get_running_loop():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

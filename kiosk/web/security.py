@@ -1,12 +1,10 @@
-"""The session key, CSRF tokens and the login rate limit."""
+"""The key that signs session cookies, and CSRF tokens."""
 
 from __future__ import annotations
 
 import hmac
 import os
 import secrets
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 
 from kiosk.config import Config
@@ -40,28 +38,3 @@ def csrf_token(session: dict) -> str:
 def csrf_valid(session: dict, sent: str | None) -> bool:
     expected = session.get("csrf")
     return bool(expected and sent and hmac.compare_digest(expected, sent))
-
-
-class RateLimit:
-    """At most `attempts` failures per key in a sliding `window` of seconds."""
-
-    def __init__(self, *, attempts: int = 5, window: float = 60.0) -> None:
-        self.attempts = attempts
-        self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        failures = self._failures[key]
-        cutoff = time.monotonic() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def blocked(self, key: tuple[str, str]) -> bool:
-        return len(self._recent(key)) >= self.attempts
-
-    def fail(self, key: tuple[str, str]) -> None:
-        self._recent(key).append(time.monotonic())
-
-    def clear(self, key: tuple[str, str]) -> None:
-        self._failures.pop(key, None)

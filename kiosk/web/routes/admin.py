@@ -1,30 +1,64 @@
-"""Admin pages: today's queue, counters and their categories, staff accounts, kiosk status."""
+"""Admin pages: today's queue, the centre's set-up (categories, counters), staff accounts, kiosk status.
+
+A refused form comes back as its page with the reason in the reader's language, never as
+JSON; every set-up change is recorded with the admin's username (kiosk/counters.py).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kiosk.counters import CounterError
+from kiosk.counters import SetupError
 from kiosk.register import Register
 from kiosk.staff import Role, StaffAccount, StaffError
 from kiosk.web.app_info import version
-from kiosk.web.deps import SiteDep, csrf_protect, render, require_role, translator
+from kiosk.web.deps import (
+    NAV_LINKS,
+    NavLink,
+    SiteDep,
+    csrf_protect,
+    language,
+    render,
+    require_role,
+)
+from kiosk.web.errors import N_, error_text
 
 router = APIRouter(tags=["admin"])
 Admin = Annotated[StaffAccount, Depends(require_role(Role.ADMIN))]
+NAV_LINKS.append(NavLink("/admin/setup", "Categories and counters", (Role.ADMIN,)))
 LATEST_FEEDBACK = 5
+CounterNumber = Annotated[int, Path(ge=1, le=99)]
+CategoryCode = Annotated[str, Path(min_length=1, max_length=1)]
+# forms are read as text and checked by the domain, so a bad value is a message on the page
+Text = Annotated[str, Form(max_length=300)]
+# one whole sentence per kind of change, so a translation never glues fragments
+CHANGE_TEXTS = {
+    ("category", "created"): N_("Category {key} added"),
+    ("category", "changed"): N_("Category {key} changed"),
+    ("category", "moved up"): N_("Category {key} moved up"),
+    ("category", "moved down"): N_("Category {key} moved down"),
+    ("counter", "created"): N_("Counter {key} added"),
+    ("counter", "changed"): N_("Counter {key} changed"),
+}
 
 
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
-def admin_page(
+def admin_page(request: Request, account: Admin, site: SiteDep) -> Response:
+    return _admin_view(request, account, site)
+
+
+def _admin_view(
     request: Request,
-    account: Admin,
+    account: StaffAccount,
     site: SiteDep,
+    *,
     error: str | None = None,
+    status_code: int = 200,
 ) -> Response:
+    """The page; `error` is a message this server wrote, never text from the URL."""
     register = Register(site.db, site.config, clock=site.clock)
     return render(
         request,
@@ -32,73 +66,243 @@ def admin_page(
         user=account,
         status=site.queue.status(recent=10),
         counters=site.counters.setups(),
-        categories=site.queue.status(recent=0).categories,
         accounts=site.staff.accounts(),
+        sessions=site.sessions.live(),
+        tz=site.config.tz,
         printer=site.health.device_state(device="printer"),
         sync=site.health.last_sync(),
         version=version(),
         feedback=register.entries()[:LATEST_FEEDBACK],
         roles=list(Role),
         error=error,
+        status_code=status_code,
     )
 
 
+@router.get("/admin/setup", response_class=HTMLResponse, include_in_schema=False)
+def setup_page(request: Request, account: Admin, site: SiteDep) -> Response:
+    """The centre's ticket categories and counters, each editable, and who changed what."""
+    return _setup_view(request, account, site)
+
+
+def _setup_view(
+    request: Request,
+    account: StaffAccount,
+    site: SiteDep,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin_setup.html",
+        user=account,
+        categories=site.counters.categories(),
+        counters=site.counters.setups(),
+        changes=site.counters.changes(),
+        change_texts=CHANGE_TEXTS,
+        local=lambda at: at.astimezone(site.config.tz),
+        error=error,
+        status_code=status_code,
+    )
+
+
+def _refused(
+    request: Request, account: StaffAccount, site: SiteDep, exc: SetupError | StaffError
+) -> Response:
+    """The page of the refused form again, with why, in the reader's language."""
+    text = error_text(exc, language(request))
+    view = _setup_view if isinstance(exc, SetupError) else _admin_view
+    return view(request, account, site, error=text, status_code=422)
+
+
+def _counter_or_none(text: str) -> int | None:
+    return int(text) if text.strip().isdigit() and len(text.strip()) <= 3 else None
+
+
+def _groups(text: str) -> tuple[str, ...]:
+    return tuple(g.strip() for g in text.replace(";", ",").split(",") if g.strip())
+
+
+@router.post("/admin/categories", dependencies=[Depends(csrf_protect)])
+def add_category(
+    request: Request,
+    account: Admin,
+    site: SiteDep,
+    code: Text = "",
+    name_bg: Text = "",
+    name_en: Text = "",
+    priority: Text = "",
+    counter_groups: Text = "",
+    entitled_bg: Text = "",
+    entitled_en: Text = "",
+) -> Response:
+    try:
+        site.counters.save_category(
+            actor=account.username,
+            code=code,
+            name_bg=name_bg,
+            name_en=name_en,
+            priority=priority == "on",
+            counter_groups=_groups(counter_groups),
+            entitled_bg=entitled_bg,
+            entitled_en=entitled_en,
+            create=True,
+        )
+    except SetupError as exc:
+        return _refused(request, account, site, exc)
+    return RedirectResponse("/admin/setup#categories", status_code=303)
+
+
+@router.post("/admin/categories/{code}", dependencies=[Depends(csrf_protect)])
+def change_category(
+    request: Request,
+    code: CategoryCode,
+    account: Admin,
+    site: SiteDep,
+    name_bg: Text = "",
+    name_en: Text = "",
+    priority: Text = "",
+    counter_groups: Text = "",
+    entitled_bg: Text = "",
+    entitled_en: Text = "",
+    active: Text = "",
+) -> Response:
+    try:
+        site.counters.save_category(
+            actor=account.username,
+            code=code,
+            name_bg=name_bg,
+            name_en=name_en,
+            priority=priority == "on",
+            counter_groups=_groups(counter_groups),
+            entitled_bg=entitled_bg,
+            entitled_en=entitled_en,
+            active=active == "on",
+        )
+    except SetupError as exc:
+        return _refused(request, account, site, exc)
+    return RedirectResponse("/admin/setup#categories", status_code=303)
+
+
+@router.post("/admin/categories/{code}/move", dependencies=[Depends(csrf_protect)])
+def move_category(
+    request: Request,
+    code: CategoryCode,
+    account: Admin,
+    site: SiteDep,
+    direction: Text = "up",
+) -> Response:
+    try:
+        site.counters.move_category(actor=account.username, code=code, up=direction == "up")
+    except SetupError as exc:
+        return _refused(request, account, site, exc)
+    return RedirectResponse("/admin/setup#categories", status_code=303)
+
+
+@router.post("/admin/counters", dependencies=[Depends(csrf_protect)])
+async def add_counter(request: Request, account: Admin, site: SiteDep) -> Response:
+    form = await request.form()
+    try:
+        site.counters.save_counter(
+            actor=account.username,
+            number=_counter_or_none(str(form.get("number", ""))) or 0,
+            name_bg=str(form.get("name_bg", "")),
+            name_en=str(form.get("name_en", "")),
+            categories=[str(v) for v in form.getlist("categories")],
+            active=form.get("active") == "on",
+            create=True,
+        )
+    except SetupError as exc:
+        return _refused(request, account, site, exc)
+    return RedirectResponse("/admin/setup#counters", status_code=303)
+
+
 @router.post("/admin/counters/{number}", dependencies=[Depends(csrf_protect)])
-async def update_counter(
-    number: int,
+async def change_counter(
+    number: CounterNumber,
     request: Request,
     account: Admin,
     site: SiteDep,
 ) -> Response:
     form = await request.form()
-    categories = [str(v) for v in form.getlist("categories")]
+    names = {k: str(form[k]) for k in ("name_bg", "name_en") if k in form}
     try:
-        site.counters.update(
-            number=number, categories=categories, active=form.get("active") == "on"
+        site.counters.save_counter(
+            actor=account.username,
+            number=number,
+            categories=[str(v) for v in form.getlist("categories")],
+            active=form.get("active") == "on",
+            **names,
         )
-    except CounterError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
-    return RedirectResponse("/admin#counters", status_code=303)
+    except SetupError as exc:
+        return _refused(request, account, site, exc)
+    return RedirectResponse("/admin/setup#counters", status_code=303)
 
 
 @router.post("/admin/staff", dependencies=[Depends(csrf_protect)])
 def add_staff(
     request: Request,
-    username: Annotated[str, Form(max_length=60)],
-    password: Annotated[str, Form(max_length=200)],
-    role: Annotated[Role, Form()],
     account: Admin,
     site: SiteDep,
+    username: Annotated[str, Form(max_length=60)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    role: Annotated[Role, Form()] = Role.CLERK,
     display_name: Annotated[str, Form(max_length=120)] = "",
     counter: Annotated[str, Form(max_length=4)] = "",
 ) -> Response:
-    _ = translator(request)
     try:
         site.staff.add(
             username=username,
             password=password,
             role=role,
-            counter=int(counter) if counter.strip().isdigit() else None,
+            counter=_counter_or_none(counter),
             display_name=display_name.strip() or None,
         )
     except StaffError as exc:
-        return admin_page(
-            request, account, site, error=_("Account not saved: {why}").format(why=exc)
-        )
+        return _refused(request, account, site, exc)
+    return RedirectResponse("/admin#staff", status_code=303)
+
+
+@router.post("/admin/staff/{username}", dependencies=[Depends(csrf_protect)])
+def change_staff(
+    request: Request,
+    username: Annotated[str, Path(max_length=60)],
+    account: Admin,
+    site: SiteDep,
+    role: Annotated[Role, Form()],
+    counter: Annotated[str, Form(max_length=4)] = "",
+) -> Response:
+    """Another role or counter for an account; the last admin keeps the admin role."""
+    try:
+        site.staff.change(username=username, role=role, counter=_counter_or_none(counter))
+    except StaffError as exc:
+        return _refused(request, account, site, exc)
     return RedirectResponse("/admin#staff", status_code=303)
 
 
 @router.post("/admin/staff/{username}/active", dependencies=[Depends(csrf_protect)])
 def set_active(
-    username: str,
+    request: Request,
+    username: Annotated[str, Path(max_length=60)],
     account: Admin,
     site: SiteDep,
     active: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
-    if username == account.username:
-        raise HTTPException(status_code=422, detail="you cannot deactivate yourself")
     try:
-        site.staff.set_active(username=username, active=active == "on")
+        site.staff.set_active(username=username, active=active == "on", by=account.username)
     except StaffError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+        return _refused(request, account, site, exc)
     return RedirectResponse("/admin#staff", status_code=303)
+
+
+@router.post("/admin/staff/{username}/sessions/end", dependencies=[Depends(csrf_protect)])
+def end_sessions(
+    request: Request, username: Annotated[str, Path(max_length=60)], account: Admin, site: SiteDep
+) -> Response:
+    """Sign a person out everywhere: each of their browsers must sign in again."""
+    try:
+        site.sessions.end_all(username=username)
+    except StaffError as exc:
+        return _refused(request, account, site, exc)
+    return RedirectResponse("/admin#sessions", status_code=303)

@@ -9,7 +9,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiosk.i18n import LANGUAGES
 from kiosk.staff import Role, StaffAccount
-from kiosk.web.deps import OptionalUser, SiteDep, csrf_protect, render, translator
+from kiosk.web.deps import (
+    ONE_LINE,
+    SESSION_KEY,
+    OptionalUser,
+    SiteDep,
+    csrf_protect,
+    render,
+    translator,
+)
 
 router = APIRouter(tags=["sign-in"])
 
@@ -17,6 +25,8 @@ router = APIRouter(tags=["sign-in"])
 def home_for(account: StaffAccount) -> str:
     if account.role is Role.ADMIN:
         return "/admin"
+    if account.role is Role.QUALITY:
+        return "/register"  # their work is the complaint register, not the lobby board
     if account.counter_number is not None:
         return "/panel"
     return "/board"
@@ -35,14 +45,13 @@ def login_form(request: Request) -> Response:
 @router.post("/login", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def login(
     request: Request,
-    username: Annotated[str, Form(max_length=60)],
+    username: Annotated[str, Form(max_length=60, pattern=ONE_LINE)],
     password: Annotated[str, Form(max_length=200)],
     site: SiteDep,
 ) -> Response:
     _ = translator(request)
-    host = request.client.host if request.client else "?"
-    key = (username.strip().lower(), host)
-    if site.login_limit.blocked(key):
+    address = request.client.host if request.client else "?"
+    if not site.login_limit.admit(username=username, address=address):
         return render(
             request,
             "login.html",
@@ -51,19 +60,24 @@ def login(
         )
     account = site.staff.authenticate(username=username, password=password)
     if account is None:
-        site.login_limit.fail(key)
         return render(
             request, "login.html", error=_("Wrong username or password."), status_code=401
         )
-    site.login_limit.clear(key)
+    site.login_limit.succeeded(username=username, address=address)
+    token = site.sessions.start(
+        account=account, address=address, agent=request.headers.get("user-agent", "")
+    )
     lang = request.session.get("lang")
     request.session.clear()  # a new session on sign-in, so a planted cookie gains nothing
-    request.session.update({"user": account.username, **({"lang": lang} if lang else {})})
+    request.session.update({SESSION_KEY: token, **({"lang": lang} if lang else {})})
     return RedirectResponse(home_for(account), status_code=303)
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def logout(request: Request) -> Response:
+def logout(request: Request, site: SiteDep) -> Response:
+    token = request.session.get(SESSION_KEY)
+    if isinstance(token, str):
+        site.sessions.end(token)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from kiosk.i18n import LANGUAGES
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from kiosk.web.board import board_payload, hours_text
 from kiosk.web.deps import OptionalUser, SiteDep, language, render
 
 router = APIRouter(tags=["board"])
 KEEPALIVE_SECONDS = 15
 DISCONNECT_CHECK_SECONDS = 1.0
-LABEL = re.compile(r"^[A-ZА-Я]\d{3}$")
 
 
 @router.get("/board", response_class=HTMLResponse, include_in_schema=False)
@@ -55,6 +53,8 @@ async def events(request: Request, site: SiteDep) -> StreamingResponse:
                         quiet = 0.0
                         yield ": keepalive\n\n"
                     continue
+                if data is None:  # the server is stopping; the board reconnects by itself
+                    break
                 quiet = 0.0
                 yield f"event: queue\ndata: {data}\n\n"
         finally:
@@ -67,17 +67,20 @@ async def events(request: Request, site: SiteDep) -> StreamingResponse:
     )
 
 
-@router.get("/api/announce.wav", response_class=FileResponse)
+@router.get("/api/announce/{event_seq}.wav", response_class=Response)
 def announcement(
-    label: Annotated[str, Query(max_length=4)],
-    counter: Annotated[int, Query(ge=1, le=999)],
+    event_seq: Annotated[int, Path(ge=1, le=2**62)],
     site: SiteDep,
-    lang: Annotated[str, Query(max_length=2)] = "bg",
+    lang: Annotated[str, Query(max_length=2)] = DEFAULT_LANGUAGE,
 ) -> Response:
-    """The chime and the spoken call "Номер А 23, гише 3" as a WAV file."""
-    if site.announcer is None:
-        raise HTTPException(status_code=404, detail="no announcer on this server")
-    if not LABEL.match(label) or lang not in LANGUAGES:
-        raise HTTPException(status_code=422, detail="not a ticket number or language")
-    path = site.announcer.call_wav(label, counter, lang)
-    return FileResponse(path, media_type="audio/wav", headers={"Cache-Control": "max-age=86400"})
+    """The chime and the spoken call "Номер А 23, гише 3" of today's call with that event number."""
+    if lang not in LANGUAGES:
+        raise HTTPException(status_code=422, detail="not a language of this server")
+    call = site.queue.call(event_seq=event_seq)
+    if site.announcements is None or call is None:
+        raise HTTPException(status_code=404, detail="no such call today")
+    return Response(
+        site.announcements.wav(call, lang),
+        media_type="audio/wav",
+        headers={"Cache-Control": "max-age=86400"},
+    )

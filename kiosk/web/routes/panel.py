@@ -11,9 +11,17 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from kiosk.plain_text import TextRefused
-from kiosk.queue import QueueError, TicketView
+from kiosk.queue import Arrival, CounterClosed, TicketView
 from kiosk.staff import Role, StaffAccount
-from kiosk.web.deps import Site, SiteDep, csrf_protect, render, require_role
+from kiosk.web.deps import (
+    MAX_COUNTER,
+    ONE_LINE,
+    Site,
+    SiteDep,
+    csrf_protect,
+    render,
+    require_role,
+)
 
 router = APIRouter(tags=["counter panel"])
 Clerk = Annotated[StaffAccount, Depends(require_role(Role.CLERK, Role.ADMIN))]
@@ -52,14 +60,20 @@ class ActionResult:
 
 
 class TransferRequest(BaseModel):
-    to_category: str | None = Field(default=None, min_length=1, max_length=1)
-    to_counter: int | None = Field(default=None, ge=1, le=999)
-    reason: str | None = Field(default=None, max_length=200)
+    to_category: str | None = Field(default=None, min_length=1, max_length=1, pattern=ONE_LINE)
+    to_counter: int | None = Field(default=None, ge=1, le=MAX_COUNTER)
+    reason: str | None = Field(default=None, max_length=200, pattern=ONE_LINE)
 
 
-class CallTicketRequest(BaseModel):
-    label: str = Field(min_length=2, max_length=4)
-    reason: str = Field(min_length=1, max_length=200)
+class CallNextRequest(BaseModel):
+    previous: Arrival | None = Field(
+        default=None, description="whether the visitor of a called, never started ticket came"
+    )
+
+
+class CallTicketRequest(CallNextRequest):
+    label: str = Field(min_length=2, max_length=4, pattern=r"^\w\d{1,3}$")
+    reason: str = Field(min_length=1, max_length=200, pattern=ONE_LINE)
 
 
 @router.get("/panel", response_class=HTMLResponse, include_in_schema=False)
@@ -74,7 +88,7 @@ def panel_data(account: Clerk, site: SiteDep) -> PanelView:
     status = site.queue.status(recent=0)
     mine = next((c for c in status.counters if c.number == number), None)
     if mine is None:
-        raise HTTPException(status_code=409, detail=f"counter {number} is closed")
+        raise CounterClosed(f"counter {number} is closed", counter=number)
     served = set(mine.categories)
     return PanelView(
         counter=number,
@@ -94,12 +108,11 @@ def panel_data(account: Clerk, site: SiteDep) -> PanelView:
 
 
 def _act(site: Site, account: StaffAccount, action: str, **kwargs: object) -> ActionResult:
+    # a refused step (QueueError) is answered by the app's one handler, in the reader's language
     try:
         ticket = getattr(site.queue, action)(
             counter=counter_of(account), clerk=account.username, **kwargs
         )
-    except QueueError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from exc
     except TextRefused:
         raise  # the app's one translated answer to it
     except ValueError as exc:
@@ -108,7 +121,6 @@ def _act(site: Site, account: StaffAccount, action: str, **kwargs: object) -> Ac
 
 
 ACTIONS = {
-    "call": "call_next",
     "recall": "recall",
     "start": "start",
     "finish": "finish",
@@ -140,14 +152,28 @@ def call_ticket(
     site: SiteDep,
 ) -> ActionResult:
     """Call one waiting ticket out of order; the reason is recorded with the call."""
-    return _act(site, account, "call_ticket", label=body.label.upper(), reason=body.reason)
+    return _act(
+        site,
+        account,
+        "call_ticket",
+        label=body.label.upper(),
+        reason=body.reason,
+        previous=body.previous,
+    )
+
+
+@router.post("/api/panel/call", dependencies=[Depends(csrf_protect)])
+def call_next(account: Clerk, site: SiteDep, body: CallNextRequest | None = None) -> ActionResult:
+    """Call the next ticket. A called ticket never started is not counted as served: without
+    `previous` (arrived / no_show) the answer is 409 `called_not_started`, and the panel asks."""
+    return _act(site, account, "call_next", previous=body.previous if body else None)
 
 
 @router.post("/api/panel/{action}", dependencies=[Depends(csrf_protect)])
 def act(
-    action: Literal["call", "recall", "start", "finish", "no-show"],
+    action: Literal["recall", "start", "finish", "no-show"],
     account: Clerk,
     site: SiteDep,
 ) -> ActionResult:
-    """call (next), recall, start, finish or no-show on the counter's current ticket."""
+    """recall, start, finish or no-show on the counter's current ticket."""
     return _act(site, account, ACTIONS[action])

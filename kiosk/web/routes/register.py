@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -16,6 +17,7 @@ from kiosk.reports.publish import stylesheet
 from kiosk.reports.wording import kind_text, translator
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.deps import NAV_LINKS, NavLink, SiteDep, csrf_protect, language, render, require_role
+from kiosk.web.errors import error_text
 
 router = APIRouter(tags=["register"])
 Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY))]
@@ -77,6 +79,7 @@ def _entry_page(
     *,
     personal: object,
     error: str | None,
+    status_code: int = 200,
 ) -> Response:
     """One message's page: its handling steps, and its personal data when just asked for."""
     lang = language(request)
@@ -93,16 +96,21 @@ def _entry_page(
         local=lambda at: at.astimezone(site.config.tz),
         personal=personal,
         error=error,
+        names=_display_names(site),
+        status_code=status_code,
     )
 
 
+def _display_names(site: SiteDep) -> dict[str, str]:
+    """Staff display names by username: the register records who acted by username only."""
+    return {a.username: a.display_name for a in site.staff.accounts()}
+
+
 @router.get("/register/{reg_number}", response_class=HTMLResponse, include_in_schema=False)
-def register_entry(
-    request: Request, account: Officer, site: SiteDep, reg_number: str, error: str | None = None
-) -> Response:
+def register_entry(request: Request, account: Officer, site: SiteDep, reg_number: str) -> Response:
     register = _register(site)
     entry = _entry(register, reg_number)
-    return _entry_page(request, account, site, register, entry, personal=None, error=error)
+    return _entry_page(request, account, site, register, entry, personal=None, error=None)
 
 
 @router.post(
@@ -127,6 +135,7 @@ def register_personal(
     "/register/{reg_number}/{step}", include_in_schema=False, dependencies=[Depends(csrf_protect)]
 )
 def register_step(
+    request: Request,
     account: Officer,
     site: SiteDep,
     reg_number: str,
@@ -136,7 +145,8 @@ def register_step(
 ) -> Response:
     register = _register(site)
     entry = _entry(register, reg_number)
-    actor = account.display_name or account.username
+    # one identity in the audit trail: steps, like personal-data views, under the username
+    actor = account.username
     try:
         if step == "review":
             register.start_review(message_uuid=entry.uuid, actor=actor)
@@ -151,7 +161,17 @@ def register_step(
         else:
             raise HTTPException(status_code=404, detail="no such step")
     except RegisterError as exc:
-        return RedirectResponse(f"/register/{reg_number}?error={exc.code}", status_code=303)
+        # the form's page again, with why in the reader's language
+        return _entry_page(
+            request,
+            account,
+            site,
+            register,
+            entry,
+            personal=None,
+            error=error_text(exc, language(request)),
+            status_code=422,
+        )
     return RedirectResponse(f"/register/{reg_number}", status_code=303)
 
 
@@ -175,9 +195,10 @@ def register_letter(
         )
     except RegisterError:
         raise HTTPException(status_code=404, detail="nothing to write yet") from None
+    signer = letter.signed_by
     return HTMLResponse(
         render_letter(
-            letter,
+            replace(letter, signed_by=_display_names(site).get(signer, signer) if signer else None),
             message_kind=entry.kind,
             config=site.config,
             language=language(request),

@@ -21,6 +21,7 @@ from kiosk.web.deps import NAV_LINKS, NavLink, SiteDep, language, render, requir
 router = APIRouter(tags=["reports"])
 Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY))]
 NAV_LINKS.append(NavLink("/reports", "Reports", (Role.ADMIN, Role.QUALITY)))
+FIRST_YEAR = 2020  # the Client Charter's year; the kiosk came later
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -34,6 +35,11 @@ def _report(site: SiteDep, period: str | None) -> Report:
         raise HTTPException(
             status_code=422, detail="a period like 2026, 2026-Q3 or 2026-09"
         ) from None
+    # No record is older than the system or newer than next year; asking costs a full scan.
+    if not FIRST_YEAR <= parsed.start.year <= today.year + 1:
+        raise HTTPException(
+            status_code=422, detail=f"a period from {FIRST_YEAR} to {today.year + 1}"
+        )
     return compute_report(site.db, period=parsed, tz=site.config.tz, as_of=today)
 
 

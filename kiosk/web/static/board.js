@@ -8,7 +8,9 @@
   const banner = document.getElementById("reconnecting");
   const soundButton = document.getElementById("sound");
   let soundOn = false;
-  let lastSeq = null;
+  // The newest call the page was drawn with: a call made before the stream's first message
+  // is then still announced.
+  let lastSeq = Number(root.dataset.lastSeq);
   const player = new Audio();
   const pending = [];
 
@@ -49,13 +51,12 @@
       waitingEl.appendChild(li);
     });
     const newest = data.calls[0];
-    if (newest && lastSeq !== null && newest.seq > lastSeq && soundOn) {
-      const q = new URLSearchParams({ label: newest.label, counter: newest.counter, lang });
-      pending.push("/api/announce.wav?" + q.toString());
+    if (newest && newest.seq > lastSeq && soundOn) {
+      // by the call's event number: the server speaks only calls it recorded
+      pending.push(`/api/announce/${newest.seq}.wav?` + new URLSearchParams({ lang }).toString());
       playNext();
     }
-    if (newest) lastSeq = Math.max(lastSeq || 0, newest.seq);
-    else if (lastSeq === null) lastSeq = 0;
+    if (newest) lastSeq = Math.max(lastSeq, newest.seq);
   }
 
   function tick() {

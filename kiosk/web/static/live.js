@@ -30,7 +30,9 @@ async function postJSON(url, body) {
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new Error(typeof data.detail === "string" ? data.detail : response.statusText);
+    const error = new Error(typeof data.detail === "string" ? data.detail : response.statusText);
+    error.code = data.code; // a refused step names its case: the panel may ask and try again
+    throw error;
   }
   return data;
 }

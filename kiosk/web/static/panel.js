@@ -64,13 +64,35 @@
     if (response.ok) show(await response.json());
   }
 
+  // Calling while the current ticket was only called asks whether that visitor came, so a
+  // no-show is never recorded as served; the answer repeats the call with `previous`.
+  const ask = $("ask-arrival");
+  let pending = null;
+
+  function askArrival(text, action, body) {
+    pending = { action, body };
+    $("ask-text").textContent = text;
+    say("");
+    ask.hidden = false;
+    ask.querySelector("button").focus();
+  }
+
+  ask.querySelectorAll("[data-previous]").forEach((b) =>
+    b.addEventListener("click", () => {
+      ask.hidden = true;
+      const { action, body } = pending || {};
+      pending = null;
+      if (b.dataset.previous && action) act(action, { ...(body || {}), previous: b.dataset.previous });
+    }));
+
   async function act(action, body) {
     try {
       const result = await postJSON("/api/panel/" + action, body);
       if (action === "call" && !result.ticket) say(root.dataset.nobody);
       else say(result.ticket ? result.ticket.label : "");
     } catch (err) {
-      say(err.message, true);
+      if (err.code === "called_not_started") askArrival(err.message, action, body);
+      else say(err.message, true);
     }
     await refresh();
   }
@@ -95,6 +117,7 @@
   const keys = { n: "call", r: "recall", s: "start", d: "finish", x: "no-show" };
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.altKey || e.metaKey || e.target.closest("input, select, textarea")) return;
+    if (!ask.hidden) return; // the question is answered with its own buttons
     const key = e.key.toLowerCase();
     if (keys[key]) { e.preventDefault(); act(keys[key]); }
     else if (key === "t") { e.preventDefault(); $("transfer-target").focus(); }
