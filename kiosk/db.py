@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import contextlib
 import functools
 import threading
 from collections.abc import Iterator
@@ -109,7 +108,8 @@ class Database:
         # ten threads of one server contending for BEGIN IMMEDIATE waited seconds in turn;
         # a lock of the process queues them without sleeping (other processes still use
         # busy_timeout). PostgreSQL locks rows, not the database: no lock there.
-        self._write_lock = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
+        self._write_lock = threading.RLock() if self.is_sqlite else None
+        self._lock_timeout_s = busy_timeout_ms / 1000
 
     @property
     def dialect(self) -> str:
@@ -122,8 +122,22 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._write_lock, self._write() as session, session.begin():
+        with self._writer_turn(), self._write() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        # Only a shortcut: a writer that waited the busy timeout goes on to SQLite, which
+        # then answers "database is locked" as it did without the lock (and re-entrant, so
+        # a nested write fails so too, rather than hanging).
+        got = self._write_lock is not None and self._write_lock.acquire(
+            timeout=self._lock_timeout_s
+        )
+        try:
+            yield
+        finally:
+            if got and self._write_lock is not None:
+                self._write_lock.release()
 
     def dispose(self) -> None:
         self.engine.dispose()
