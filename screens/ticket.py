@@ -68,9 +68,7 @@ class TicketScreen(KioskScreen):
         return "\n".join((self.number, self.details, self.print_text))
 
     def done(self) -> None:
-        self.app.current_ticket = None
-        self.app.print_result = None
-        self.app.go_to("attract")
+        self.app.end_visit()
 
 
 SCREEN = TicketScreen
