@@ -37,6 +37,7 @@ class MessageScreen(KioskScreen):
         ids.text.max_length = self.app.kiosk_config["feedback.max_text"]
         ids.name.max_length, ids.contact.max_length = MAX_NAME, MAX_CONTACT
         ids.keyboard.attach(ids.text, ids.name, ids.contact)
+        ids.text.bind(text=self._show_chars_left)
         # Enter on a one-line field: on to the next one, or the keyboard makes way for "Send"
         ids.name.bind(on_text_validate=lambda *_a: setattr(ids.contact, "focus", True))
         ids.contact.bind(on_text_validate=lambda *_a: ids.keyboard.close())
@@ -60,6 +61,16 @@ class MessageScreen(KioskScreen):
 
     def language_changed(self) -> None:
         self._fill_kinds()  # what was typed stays
+        self._show_chars_left()
+
+    def _show_chars_left(self, *_args: object) -> None:
+        field = self.ids.text
+        left = int(field.max_length) - len(field.text)
+        self.ids.chars_left.text = (
+            self.app.ntr("{n} character left", "{n} characters left", left).format(n=left)
+            if field.text
+            else ""
+        )
 
     def spoken_text(self) -> str:
         return self.ids.charter_note.text if self.needs_contact else self.ids.intro.text
