@@ -58,20 +58,40 @@ def small_labels(app: Any, minimum: float) -> list[str]:
     return problems
 
 
+def _second_steps(app: Any) -> dict[str, Any]:
+    """States a screen reaches after a tap, which `scenes.show` does not photograph."""
+
+    def reasons() -> None:
+        app.current_screen.rate(1)
+
+    def priority() -> None:
+        app.current_screen.choose("П", priority=True)
+
+    def more_time() -> None:
+        app.idle_warning_s = 20
+        app.warn_idle()
+
+    return {"rating": reasons, "categories": priority, "message": more_time}
+
+
 @pytest.mark.parametrize("large_text", [False, True], ids=["normal-text", "larger-text"])
 def test_every_label_is_big_enough_to_read(app: Any, large_text: bool) -> None:
     from screens import SCREENS, headless, scenes
 
     minimum = physical(app).min_capital_px(large_text=large_text)
     found = {}
+    second = _second_steps(app)
     for language in ("bg", "en"):
         for name in SCREENS:
-            scenes.show(app, name, language=language)
-            app.large_text = large_text
-            headless.pump(4)
-            problems = small_labels(app, minimum)
-            if problems:
-                found[f"{name}-{language}"] = problems
+            for step in ("first", "second") if name in second else ("first",):
+                scenes.show(app, name, language=language)
+                app.large_text = large_text
+                if step == "second":
+                    second[name]()
+                headless.pump(4)
+                problems = small_labels(app, minimum)
+                if problems:
+                    found[f"{name}-{step}-{language}"] = problems
     degrees = LARGE_CAPITAL_DEG if large_text else NORMAL_CAPITAL_DEG
     assert not found, f"capitals below {degrees:.2f}° ({minimum:.1f} px): {found}"
 
