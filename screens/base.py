@@ -1,4 +1,4 @@
-"""What every kiosk screen has: the running app, a refresh on entry, a reset when idle."""
+"""What every kiosk screen has: the running app, a refresh on entry, a clean slate when a visit ends."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ from typing import Any
 
 from kivy.app import App
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
+
+from screens.keyboard import OnScreenKeyboard
+from screens.widgets import KioskField
 
 
 class KioskScreen(Screen):
@@ -37,5 +41,18 @@ class KioskScreen(Screen):
     def refresh(self) -> None:
         """Fill the screen from the app's state and the domain; called on every entry."""
 
+    def end_visit(self) -> None:
+        """The next visitor's screen: no text in a field, keyboards on their first layout, at the top."""
+        for widget in self.walk(restrict=True):
+            if isinstance(widget, KioskField):
+                widget.text = ""
+                widget.focus = False
+            elif isinstance(widget, ScrollView):
+                widget.scroll_y = 1
+        self.reset()
+        for widget in self.walk(restrict=True):
+            if isinstance(widget, OnScreenKeyboard):
+                widget.reset()
+
     def reset(self) -> None:
-        """Forget what a visitor chose or typed (the idle timer's clean slate)."""
+        """Forget what this screen alone keeps of a visitor's choices (topic, step, face)."""

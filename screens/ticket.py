@@ -8,6 +8,7 @@ from kivy.properties import StringProperty
 
 from kiosk.labels import wait_text
 from screens.base import KioskScreen
+from screens.categories import latin_hint
 
 
 class TicketScreen(KioskScreen):
@@ -33,12 +34,22 @@ class TicketScreen(KioskScreen):
             return
         self.number = ticket.label
         lines = [getattr(ticket, f"category_name_{lang}")]
+        latin = latin_hint(ticket.category_code)
+        if lang != "bg" and latin:
+            lines.insert(
+                0,
+                app.tr("(the letter {letter} reads {latin})").format(
+                    letter=ticket.category_code, latin=latin
+                ),
+            )
         if app.current_service is not None:
             lines.append(app.current_service.text("name", lang))
         lines.append(
             app.ntr(
                 "{n} person ahead of you", "{n} people ahead of you", ticket.people_ahead
             ).format(n=ticket.people_ahead)
+            if ticket.people_ahead
+            else app.tr("Nobody is waiting ahead of you")
         )
         lines.append(
             app.tr("Estimated wait: {wait}").format(
@@ -68,9 +79,7 @@ class TicketScreen(KioskScreen):
         return "\n".join((self.number, self.details, self.print_text))
 
     def done(self) -> None:
-        self.app.current_ticket = None
-        self.app.print_result = None
-        self.app.go_to("attract")
+        self.app.end_visit()
 
 
 SCREEN = TicketScreen

@@ -84,3 +84,28 @@ def texts(widget: Any) -> str:
             found.append(w.text)
         stack.extend(w.children)
     return "\n".join(found)
+
+
+def shown(widget: Any) -> bool:
+    """Whether a visitor can see the widget: it and all its parents drawn and not collapsed."""
+    while widget is not None and widget.parent is not widget:
+        if getattr(widget, "opacity", 1) == 0 or widget.width <= 1 or widget.height <= 1:
+            return False
+        widget = widget.parent
+    return True
+
+
+def long_press_corner(app: Any, seconds: float) -> None:
+    """A finger held in the top-left corner (the staff gesture) for this long."""
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    from screens import headless
+
+    touch = UnitTestTouch(20, Window.height - 20)
+    touch.touch_down()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        headless.pump(1)
+    touch.touch_up()
+    headless.pump(2)
