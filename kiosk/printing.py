@@ -44,6 +44,7 @@ class TicketSlip:
     language: str
     site_name: str
     unit_name: str
+    address: str
     label: str
     category_name: str
     service_name: str | None
@@ -85,6 +86,7 @@ def ticket_slip(
         language=language,
         site_name=config[f"site.name_{language}"],
         unit_name=config[f"site.unit_{language}"],
+        address=config[f"site.address_{language}"],
         label=issued.label,
         category_name=getattr(issued, f"category_name_{language}"),
         service_name=service.text("name", language) if service else None,

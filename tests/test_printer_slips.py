@@ -74,7 +74,7 @@ def test_complaint_receipt_shows_number_due_date_and_status_as_text(
     anonymous = box.submit(Draft(kind=Kind.COMPLAINT, text="Грубо отношение.", anonymous=True))
 
     receipt = complaint_receipt(registration=named, config=config, language="bg")
-    assert receipt.reg_number == named.reg_number == "ОЦИУ-2026-00001"
+    assert receipt.reg_number == named.reg_number == "ОЦУИГ-2026-00001"
     assert receipt.due_date == dt.date(2026, 12, 25)  # the charter's one month
     assert (receipt.kind, receipt.review_status, receipt.review_note) == (
         "complaint",
