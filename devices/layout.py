@@ -161,7 +161,7 @@ def ticket(paper: Paper, slip: TicketSlip) -> None:
         paper.line(_("Nobody is waiting ahead of you"))
     paper.line(
         _("Expected wait: {wait}").format(
-            wait=wait_text(slip.estimated_wait_minutes, slip.language)
+            wait=wait_text(slip.estimated_wait_minutes, slip.language, between=slip.wait_range)
         )
     )
     numbers = ", ".join(str(c) for c in slip.counters)

@@ -53,6 +53,7 @@ class TicketSlip:
     estimated_wait_minutes: int
     counters: tuple[int, ...]
     qr_url: str
+    wait_range: tuple[int, int] | None = None  # said as a range when the estimate is unsure
     ticket_uuid: uuid.UUID | None = None  # lets a printer fault be tied to its ticket
 
 
@@ -96,6 +97,7 @@ def ticket_slip(
         counters=issued.counters,
         qr_url=config["site.feedback_url"],
         ticket_uuid=issued.uuid,
+        wait_range=issued.wait_range,
     )
 
 

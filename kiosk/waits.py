@@ -36,7 +36,7 @@ LONGEST_SERVICE_MINUTES = 90  # a ticket left open over lunch is not a service t
 OPEN_WINDOW = dt.timedelta(minutes=45)  # a counter that called within this is open
 LEFT_WAITING = dt.timedelta(minutes=10)  # …and one that leaves its tickets this long is not
 RECENT_PRIORITY = dt.timedelta(minutes=90)
-REMAINING_FLOOR = 0.3  # a service past its mean still takes about this share of it
+REMAINING_FLOOR = 0.3  # without a sample, a service past its mean takes this share more
 SLOT = dt.timedelta(minutes=15)  # the grain of a counter's usual day, on the quarter-hours
 AWAY_EVIDENCE = dt.timedelta(minutes=5)  # a ticket waited this much longer than the counter served
 RANGE_FROM_MINUTES = 5  # a span at least this wide is said as a range
@@ -143,6 +143,18 @@ def _next_for(counter: OpenCounter, pending: list[Waiting], at: float) -> Waitin
 class Pace:
     mean: float  # minutes from call to finish
     variation: float  # std / mean
+    sample: tuple[float, ...] = ()
+
+    def remaining(self, elapsed: float) -> float:
+        """Expected minutes left of a service already `elapsed` long.
+
+        From the services that lasted longer than that: a long one tends to go on, so
+        "the mean minus what has passed" would say too little.
+        """
+        longer = [d - elapsed for d in self.sample if d > elapsed]
+        if len(longer) >= 3:
+            return statistics.fmean(longer)
+        return max(self.mean - elapsed, REMAINING_FLOOR * self.mean)
 
 
 def pace(s: Session, *, category: str, now: dt.datetime, tz: dt.tzinfo) -> Pace:
@@ -173,7 +185,7 @@ def pace(s: Session, *, category: str, now: dt.datetime, tz: dt.tzinfo) -> Pace:
         return Pace(DEFAULT_SERVICE_MINUTES, DEFAULT_VARIATION)
     mean = statistics.fmean(sample)  # the mean, not the median: long services add up
     spread = statistics.pstdev(sample) / mean if len(sample) > 2 else DEFAULT_VARIATION
-    return Pace(mean, spread)
+    return Pace(mean, spread, tuple(sample))
 
 
 def _served_by_counter(s: Session) -> dict[int, frozenset[str]]:
@@ -188,9 +200,14 @@ def _served_by_counter(s: Session) -> dict[int, frozenset[str]]:
 
 
 def _open_counters(
-    s: Session, *, now: dt.datetime, waiting: Sequence[QueueState], paces: dict[str, Pace]
+    s: Session,
+    *,
+    now: dt.datetime,
+    waiting: Sequence[QueueState],
+    paces: dict[str, Pace],
+    breaks: Breaks,
 ) -> list[OpenCounter]:
-    """Counters whose clerk is there: serving someone, calling, or with nobody left waiting."""
+    """Counters whose clerk is there or on a usual break: serving, calling, or not needed."""
     active = {
         row.counter_number: row
         for row in s.scalars(
@@ -210,11 +227,14 @@ def _open_counters(
     for number, categories in _served_by_counter(s).items():
         row = active.get(number)
         if row is not None and row.called_at is not None:
-            expected = paces.get(row.category_code, Pace(DEFAULT_SERVICE_MINUTES, 0)).mean
-            elapsed = (now - row.called_at).total_seconds() / 60
-            free_in = max(expected - elapsed, REMAINING_FLOOR * expected)
-        elif number in called or not _left_waiting(categories, waiting, now):
-            free_in = 0.0
+            usual = paces.get(row.category_code, Pace(DEFAULT_SERVICE_MINUTES, DEFAULT_VARIATION))
+            free_in = usual.remaining((now - row.called_at).total_seconds() / 60)
+        elif (
+            number in called
+            or not _left_waiting(categories, waiting, now)
+            or any(start <= now < end for start, end in breaks.get(number, ()))
+        ):
+            free_in = 0.0  # a usual break ends as usual: the forecast waits for it
         else:
             continue  # its tickets wait and it calls nobody: the clerk is away
         counters.append(OpenCounter(number, categories, free_in))
@@ -395,9 +415,10 @@ def estimate(
             select(QueueState).where(QueueState.service_day == day, QueueState.status == "waiting")
         )
     )
+    served = _served_by_counter(s)
     paces = {
         code: pace(s, category=code, now=now, tz=tz)
-        for code in {w.category_code for w in waiting} | {category}
+        for code in set().union(*served.values()) | {category}
     }
 
     def entry(row: QueueState) -> Waiting:
@@ -410,10 +431,11 @@ def estimate(
     ticket = entry(ours) if ours else Waiting((-priority, 0.0, EXPECTED_SEQ - 1), category, 0.0)
     others = [entry(w) for w in waiting if w is not ours]
     others += _expected_priority(s, now=now, day=day)
-    counters = _open_counters(s, now=now, waiting=waiting, paces=paces)
+    breaks = breaks or {}
+    counters = _open_counters(s, now=now, waiting=waiting, paces=paces, breaks=breaks)
     if not any(_serves(c, ticket) for c in counters):  # nobody has called yet today
-        counters = [OpenCounter(n, cats, 0.0) for n, cats in _served_by_counter(s).items()]
-    counters = [_with_breaks(c, (breaks or {}).get(c.number, ()), now) for c in counters]
+        counters = [OpenCounter(n, cats, 0.0) for n, cats in served.items()]
+    counters = [_with_breaks(c, breaks.get(c.number, ()), now) for c in counters]
     means = {code: p.mean for code, p in paces.items()}
     result = forecast(ticket=ticket, queue=others, counters=counters, service_minutes=means)
     if result is None or result[0] <= 0:
