@@ -57,7 +57,7 @@ LUNCH = {
     3: (dt.time(12, 0), dt.time(12, 45)),
     4: (dt.time(12, 45), dt.time(13, 30)),
 }
-LATE_COUNTER, LATE_UNTIL, LATE_SHARE = 4, dt.time(10, 30), 0.3
+LATE_COUNTER, LATE_UNTIL, LATE_SHARE = 4, dt.time(9, 30), 0.3  # an hour late, some days
 NO_SHOW_SHARE, NO_SHOW_MINUTES = 0.04, 1.5
 IDLE_POLL_MINUTES = 0.5
 

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.models import Counter, CounterCategory, QueueState, TicketEvent
@@ -35,6 +35,7 @@ SAME_HOUR_MIN_SAMPLE = 8  # fewer than this at the hour: the category's times at
 LONGEST_SERVICE_MINUTES = 90  # a ticket left open over lunch is not a service time
 OPEN_WINDOW = dt.timedelta(minutes=45)  # a counter that called within this is open
 LEFT_WAITING = dt.timedelta(minutes=10)  # …and one that leaves its tickets this long is not
+AWAY_RETURN_MINUTES = 15.0
 RECENT_PRIORITY = dt.timedelta(minutes=90)
 REMAINING_FLOOR = 0.3  # without a sample, a service past its mean takes this share more
 SLOT = dt.timedelta(minutes=15)  # the grain of a counter's usual day, on the quarter-hours
@@ -207,7 +208,12 @@ def _open_counters(
     paces: dict[str, Pace],
     breaks: Breaks,
 ) -> list[OpenCounter]:
-    """Counters whose clerk is there or on a usual break: serving, calling, or not needed."""
+    """Every counter and when it will call next: when its service ends, now, or on its return.
+
+    A counter that calls nobody while its tickets wait is away; it is expected back after
+    its usual break, or else after as long again as it has been gone (at least a quarter
+    of an hour): a clerk away an hour is not back in a minute.
+    """
     active = {
         row.counter_number: row
         for row in s.scalars(
@@ -216,12 +222,16 @@ def _open_counters(
             )
         )
     }
-    called = set(
-        s.scalars(
-            select(TicketEvent.counter_number).where(
-                TicketEvent.kind == "called", TicketEvent.created_at >= now - OPEN_WINDOW
+    last_call = dict(
+        s.execute(
+            select(TicketEvent.counter_number, func.max(TicketEvent.created_at))
+            .where(
+                TicketEvent.kind == "called",
+                TicketEvent.created_at >= now - dt.timedelta(hours=12),
+                TicketEvent.counter_number.isnot(None),
             )
-        )
+            .group_by(TicketEvent.counter_number)
+        ).all()
     )
     counters = []
     for number, categories in _served_by_counter(s).items():
@@ -230,13 +240,15 @@ def _open_counters(
             usual = paces.get(row.category_code, Pace(DEFAULT_SERVICE_MINUTES, DEFAULT_VARIATION))
             free_in = usual.remaining((now - row.called_at).total_seconds() / 60)
         elif (
-            number in called
-            or not _left_waiting(categories, waiting, now)
+            (number in last_call and now - last_call[number] < OPEN_WINDOW)
+            or (left := _left_waiting(categories, waiting, now)) is None
             or any(start <= now < end for start, end in breaks.get(number, ()))
         ):
             free_in = 0.0  # a usual break ends as usual: the forecast waits for it
         else:
-            continue  # its tickets wait and it calls nobody: the clerk is away
+            gone_since = max(last_call.get(number, left), left)
+            gone = (now - gone_since).total_seconds() / 60
+            free_in = max(AWAY_RETURN_MINUTES, gone)
         counters.append(OpenCounter(number, categories, free_in))
     return counters
 
@@ -254,13 +266,17 @@ def _with_breaks(
 
 def _left_waiting(
     categories: frozenset[str], waiting: Sequence[QueueState], now: dt.datetime
-) -> bool:
-    return any(
-        w.category_code in categories
-        and w.target_counter is None
-        and now - w.issued_at > LEFT_WAITING
-        for w in waiting
+) -> dt.datetime | None:
+    """Since when the oldest of the counter's tickets has waited, if longer than it should."""
+    oldest = min(
+        (
+            w.issued_at
+            for w in waiting
+            if w.category_code in categories and w.target_counter is None
+        ),
+        default=None,
     )
+    return oldest if oldest is not None and now - oldest > LEFT_WAITING else None
 
 
 def _expected_priority(s: Session, *, now: dt.datetime, day: dt.date) -> list[Waiting]:
@@ -433,8 +449,6 @@ def estimate(
     others += _expected_priority(s, now=now, day=day)
     breaks = breaks or {}
     counters = _open_counters(s, now=now, waiting=waiting, paces=paces, breaks=breaks)
-    if not any(_serves(c, ticket) for c in counters):  # nobody has called yet today
-        counters = [OpenCounter(n, cats, 0.0) for n, cats in served.items()]
     counters = [_with_breaks(c, breaks.get(c.number, ()), now) for c in counters]
     means = {code: p.mean for code, p in paces.items()}
     result = forecast(ticket=ticket, queue=others, counters=counters, service_minutes=means)

@@ -123,3 +123,16 @@ def test_forecast_skips_a_counters_break() -> None:
     # a ticket no open counter serves is never called
     assert forecast(ticket=Waiting((0, 0.0, 1), "Б", 0.0), queue=[], counters=[counter],
                     service_minutes={}) is None  # fmt: skip
+
+
+def test_a_counter_that_leaves_its_tickets_waiting_is_expected_back_later(
+    queue: Queue, clock: Clock
+) -> None:
+    # GIVEN counter 3, the only one for Б, has called nobody while a Б ticket waited 20 minutes
+    first = queue.issue(category="Б")
+    clock.advance(minutes=20)
+    # WHEN another Б ticket is issued
+    ticket = queue.issue(category="Б")
+    # THEN the clerk is taken to be away as long again (20 minutes), then serves the first (6)
+    assert first.estimated_wait_minutes == 0  # when it was alone, the counter was not yet late
+    assert ticket.estimated_wait_minutes == 26
