@@ -159,12 +159,12 @@ class Pace:
 
 
 def pace(s: Session, *, category: str, now: dt.datetime, tz: dt.tzinfo) -> Pace:
-    """Recent service times of a category, at this hour of the day where there are enough."""
+    """Recent counter time per ticket of a category (no-shows too), at this hour where enough."""
     rows = s.execute(
         select(QueueState.called_at, QueueState.finished_at)
         .where(
             QueueState.category_code == category,
-            QueueState.status == "done",
+            QueueState.status.in_(("done", "no_show")),  # a no-show takes counter time too
             QueueState.finished_at >= now - dt.timedelta(days=HISTORY_DAYS),
             QueueState.finished_at <= now,
         )
