@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import case, func, or_, select
@@ -377,8 +377,7 @@ class Queue(SiteBound):
                 )
             )
             self._event(s, ticket.uuid, EventKind.ISSUED, now, category_code=cat.code)
-            wait = self._estimate(s, cat, now, ticket.uuid)
-            return IssuedTicket(
+            issued = IssuedTicket(
                 uuid=ticket.uuid,
                 label=ticket.label,
                 number=number,
@@ -390,10 +389,17 @@ class Queue(SiteBound):
                 issued_at=now,
                 service_day=day,
                 people_ahead=people_ahead,
-                estimated_wait_minutes=wait.minutes,
+                estimated_wait_minutes=0,
                 counters=tuple(self._counters_for(s, cat.code)),
-                wait_range=(wait.low, wait.high) if wait.is_range else None,
             )
+        # the forecast reads the queue once the ticket is committed, not under the write lock
+        with self.db.read() as s:
+            wait = self._estimate(s, self._category(s, issued.category_code), now, issued.uuid)
+        return replace(
+            issued,
+            estimated_wait_minutes=wait.minutes,
+            wait_range=(wait.low, wait.high) if wait.is_range else None,
+        )
 
     def category_for(self, *, counter_group: str) -> str | None:
         """The active, non-priority ticket category whose counters serve a catalogue group."""
