@@ -61,7 +61,7 @@ def main() -> None:
         apply_queue_config(db, config)
         queue = Queue(db, config)
         printer = make_printer(config, db)
-        job = printer.compose(lambda paper: None)  # warm up escpos' profile loading
+        job = printer.compose(lambda paper: None, language="bg")  # warm up escpos' profile loading
         tap, bare = [], []
         for i in range(args.runs):
             start = time.perf_counter()
@@ -70,7 +70,9 @@ def main() -> None:
             result = print_issued_ticket(queue=queue, printer=printer, slip=slip)
             tap.append(time.perf_counter() - start)
             assert result.ok, result
-            job = printer.compose(lambda paper, slip=slip: layout.ticket(paper, slip))
+            job = printer.compose(
+                lambda paper, slip=slip: layout.ticket(paper, slip), language="bg"
+            )
             start = time.perf_counter()
             port = serial.serial_for_url("loop://", baudrate=9600)
             port.write(job)

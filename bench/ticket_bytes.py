@@ -19,6 +19,7 @@ SLIP = TicketSlip(
     language="bg",
     site_name="Община Твърдица",
     unit_name="Център за услуги и информация на гражданите",
+    address="пл. „Свобода“ № 1, 8890 Твърдица",
     label="А023",
     category_name="Гражданско състояние (ГРАО)",
     service_name="Издаване на удостоверение за наследници",
@@ -26,7 +27,7 @@ SLIP = TicketSlip(
     people_ahead=4,
     estimated_wait_minutes=12,
     counters=(1, 2),
-    qr_url="https://www.tvarditsa.bg/",
+    qr_url="https://www.tvarditsa.org/",
 )
 
 

@@ -30,6 +30,7 @@ def _printer_test(ctx: Context, args: argparse.Namespace) -> int:
         language=lang,
         site_name=cfg[f"site.name_{lang}"],
         unit_name=cfg[f"site.unit_{lang}"],
+        address=cfg[f"site.address_{lang}"],
         label="А000",
         category_name="TEST",
         service_name=None,

@@ -1,15 +1,23 @@
 """What a ticket, a complaint receipt and a service's information look like on paper.
 
-Everything is text in a Cyrillic code page (CP866) plus the printer's native QR command:
-a full ticket is a few hundred bytes, which is what keeps it fast at 9600 baud. A printer
-profile without CP866 gets the text transliterated to Latin letters instead.
+Everything is text in code pages the printer's profile has, plus the printer's native QR
+command: a full ticket is a few hundred bytes, which is what keeps it fast at 9600 baud.
+The code pages come from python-escpos' capabilities database: CP1251 alone when the
+profile has it (Cyrillic, €, „“ and dashes in one page), else CP866 for Cyrillic with a
+switch mid-line to a Latin page for € and typographic marks. What no page of the profile
+can print is written another way (€ as "евро"/"EUR", Cyrillic in Latin letters), never as
+the "?" escpos would put in its place.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
+import unicodedata
+from functools import cache
 
 from escpos.escpos import Escpos
+from escpos.magicencode import Encoder, MagicEncode
 
 from kiosk.catalog import Service
 from kiosk.i18n import gettext_for, ngettext_for
@@ -25,27 +33,68 @@ from kiosk.labels import (
 from kiosk.printing import ComplaintReceipt, TicketSlip
 from kiosk.translit import to_latin
 
-CODE_PAGE = "CP866"
+# In order of preference; only CP1251 also has € and the Bulgarian quotes.
+CYRILLIC_PAGES = ("CP1251", "CP866")
+# A second page for what CP866 lacks (€, „“, –), or the only page of a Latin-only profile.
+LATIN_PAGES = ("CP1252", "CP858", "ISO_8859-15")
+# Marks no chosen page has, in their plain form; Bulgarian quotes become straight ones.
+PLAIN = str.maketrans(
+    {"„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "–": "-",
+     "—": "-", "…": "...", "№": "No", "\u00a0": " "}
+)  # fmt: skip
+EURO_WORD = {"bg": "евро", "en": "EUR"}
+
+
+@cache
+def code_pages(names: frozenset[str]) -> tuple[str, ...]:
+    """The pages a job uses, the main one first, from the names of a profile's code pages."""
+    cyrillic = next((p for p in CYRILLIC_PAGES if p in names), None)
+    latin = next((p for p in LATIN_PAGES if p in names), None)
+    if cyrillic == "CP1251":
+        return (cyrillic,)
+    return tuple(p for p in (cyrillic, latin) if p is not None)
+
+
+def _codec(page: str) -> str:
+    return page.lower().replace("_", "-")
 
 
 class Paper:
-    """Writes lines to an escpos printer in the code page its profile has."""
+    """Writes lines to an escpos printer in the code pages its profile has."""
 
-    def __init__(self, printer: Escpos) -> None:
+    def __init__(self, printer: Escpos, *, language: str = "bg") -> None:
         self.p = printer
-        self.cyrillic = CODE_PAGE in printer.profile.get_code_pages()
+        slots = printer.profile.get_code_pages()
+        self.pages = code_pages(frozenset(slots))
+        self.cyrillic = bool(self.pages) and self.pages[0] in CYRILLIC_PAGES
+        self.language = language
         self.columns = printer.profile.get_columns("a")
         self._style: tuple[str, bool, int] | None = None
         printer.hw("INIT")
-        if self.cyrillic:
-            printer.charcode(CODE_PAGE)
+        if self.pages:
+            # escpos picks among these pages per character and switches mid-line as needed
+            printer.magic = MagicEncode(
+                printer, encoder=Encoder({page: slots[page] for page in self.pages})
+            )
+            printer.magic.write_with_encoding(self.pages[0], None)
+
+    def printable(self, text: str) -> str:
+        """The text as this printer can print it: nothing left for escpos to turn into "?"."""
+        if not self.cyrillic:
+            text = to_latin(text)
+        if not self._can_print("€"):
+            word = EURO_WORD.get(self.language, "EUR") if self.cyrillic else "EUR"
+            text = re.sub(r"€(?=\d)", word + " ", text).replace("€", word)
+        return "".join(c if self._can_print(c) else _plain(c) for c in text)
+
+    def _can_print(self, char: str) -> bool:
+        return char.isascii() or any(_encodes(page, char) for page in self.pages)
 
     def line(
         self, text: str = "", *, align: str = "center", bold: bool = False, size: int = 1
     ) -> None:
         """One or more lines, wrapped at the paper's width for the size, as the printer would."""
-        if not self.cyrillic:
-            text = to_latin(text)
+        text = self.printable(text)
         style = (align, bold, size)
         # escpos' set() sends every attribute (~25 bytes): send it only when the style changes
         if style != self._style:
@@ -55,7 +104,10 @@ class Paper:
                 self.p.set(align=align, bold=bold, normal_textsize=True)
             self._style = style
         for part in textwrap.wrap(text, self.columns // size) or [""]:
-            self.p.textln(part)
+            if self.pages:
+                self.p.textln(part)
+            else:  # a profile with none of the pages above: plain ASCII, as after ESC @
+                self.p._raw(part.encode("ascii", "replace") + b"\n")
 
     def rule(self) -> None:
         self.line("-" * self.columns)
@@ -70,23 +122,46 @@ class Paper:
         self.p.cut()
 
 
+@cache
+def _encodes(page: str, char: str) -> bool:
+    try:
+        char.encode(_codec(page))
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _plain(char: str) -> str:
+    """A mark in its plain form („ → "), a letter without its accent (é → e), or itself."""
+    plain = char.translate(PLAIN)
+    if plain != char:
+        return plain
+    return unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode() or char
+
+
 def ticket(paper: Paper, slip: TicketSlip) -> None:
     _, n_ = gettext_for(slip.language, "devices"), ngettext_for(slip.language, "devices")
     paper.line(slip.site_name, bold=True)
     paper.line(slip.unit_name)
+    paper.line(slip.address)
     paper.rule()
     paper.line(_("Your number"))
     paper.line(slip.label, bold=True, size=4)
-    paper.line(slip.service_name or slip.category_name, bold=True)
+    paper.line(slip.category_name, bold=True)
+    if slip.service_name:
+        paper.line(slip.service_name)
     paper.line(slip.issued_at.strftime("%d.%m.%Y %H:%M"))
-    paper.line(
-        n_("{n} person ahead of you", "{n} people ahead of you", slip.people_ahead).format(
-            n=slip.people_ahead
+    if slip.people_ahead:
+        paper.line(
+            n_("{n} person ahead of you", "{n} people ahead of you", slip.people_ahead).format(
+                n=slip.people_ahead
+            )
         )
-    )
+    else:
+        paper.line(_("Nobody is waiting ahead of you"))
     paper.line(
         _("Expected wait: {wait}").format(
-            wait=wait_text(slip.estimated_wait_minutes, slip.language)
+            wait=wait_text(slip.estimated_wait_minutes, slip.language, between=slip.wait_range)
         )
     )
     numbers = ", ".join(str(c) for c in slip.counters)

@@ -38,21 +38,24 @@ class SlipPrinter:
         self._last_state: PrinterState | None = None
         self._lock = threading.Lock()
 
-    def compose(self, draw: Callable[[layout.Paper], None]) -> bytes:
+    def compose(self, draw: Callable[[layout.Paper], None], *, language: str) -> bytes:
         dummy = Dummy(profile=self.profile)
-        draw(layout.Paper(dummy))
+        draw(layout.Paper(dummy, language=language))
         return dummy.output
 
     def print_ticket(self, slip: TicketSlip) -> PrintResult:
-        return self._run("ticket", self.compose(lambda paper: layout.ticket(paper, slip)))
+        job = self.compose(lambda paper: layout.ticket(paper, slip), language=slip.language)
+        return self._run("ticket", job)
 
     def print_receipt(self, receipt: ComplaintReceipt) -> PrintResult:
-        return self._run("receipt", self.compose(lambda paper: layout.receipt(paper, receipt)))
+        job = self.compose(lambda paper: layout.receipt(paper, receipt), language=receipt.language)
+        return self._run("receipt", job)
 
     def print_service(self, service: Service, language: str) -> PrintResult:
-        return self._run(
-            "service", self.compose(lambda paper: layout.service_info(paper, service, language))
+        job = self.compose(
+            lambda paper: layout.service_info(paper, service, language), language=language
         )
+        return self._run("service", job)
 
     def status(self) -> PrintResult:
         return self._note(self._status())

@@ -58,10 +58,14 @@ OPTIONAL_TEXT = (
     "where_bg",
     "where_en",
 )
+# Everyday words a visitor may type for a service ("смет", "сватба"): search data only.
+KEYWORDS = ("keywords_bg", "keywords_en")
+MAX_KEYWORD = 60
 FIELDS = (
     *REQUIRED_TEXT,
     *OPTIONAL_TEXT,
     "iisda",
+    *KEYWORDS,
     "documents_bg",
     "documents_en",
     "eservice_url",
@@ -74,6 +78,7 @@ CSV_COLUMNS = (
     "category",
     "name_bg",
     "name_en",
+    *KEYWORDS,
     "description_bg",
     "description_en",
     "who_bg",
@@ -116,6 +121,8 @@ class Service:
     where_en: str = ""
     documents_bg: tuple[str, ...] = ()
     documents_en: tuple[str, ...] = ()
+    keywords_bg: tuple[str, ...] = ()
+    keywords_en: tuple[str, ...] = ()
     eservice_url: str | None = None
     delivery: tuple[Delivery, ...] = ()
     unconfirmed: tuple[str, ...] = ()
@@ -135,6 +142,7 @@ class Service:
             list(self.documents_en),
         )
         data["unconfirmed"] = list(self.unconfirmed)
+        data["keywords_bg"], data["keywords_en"] = list(self.keywords_bg), list(self.keywords_en)
         data["delivery"] = {
             d.speed: {"fee": format_fee(d.fee_cents), "deadline": d.deadline} for d in self.delivery
         }
@@ -272,6 +280,15 @@ def _service_from_record(
             bad(f"documents_{lang}", "must be a list of non-empty lines")
             value = []
         docs[lang] = tuple(d.strip() for d in value)
+    keywords = {}
+    for key in KEYWORDS:
+        value = record.get(key) or []
+        if not isinstance(value, list) or not all(
+            isinstance(k, str) and 0 < len(k.strip()) <= MAX_KEYWORD for k in value
+        ):
+            bad(key, f"must be a list of words or short phrases (up to {MAX_KEYWORD} characters)")
+            value = []
+        keywords[key] = tuple(dict.fromkeys(k.strip() for k in value))
     if len(docs["bg"]) != len(docs["en"]):
         bad(
             "documents_en",
@@ -323,6 +340,7 @@ def _service_from_record(
         iisda=iisda,
         documents_bg=docs["bg"],
         documents_en=docs["en"],
+        **keywords,
         eservice_url=url or None,
         delivery=tuple(sorted(deliveries, key=lambda d: SPEEDS.index(d.speed))),
         unconfirmed=tuple(unconfirmed),
@@ -507,6 +525,8 @@ def parse_csv(data: bytes, source: str = "catalogue", revision: int = 1) -> Cata
         for lang in ("bg", "en"):
             cell = row.get(f"documents_{lang}") or ""
             record[f"documents_{lang}"] = [d.strip() for d in cell.split("\n") if d.strip()]
+        for key in KEYWORDS:
+            record[key] = [k.strip() for k in (row.get(key) or "").split(",") if k.strip()]
         record["delivery"] = {
             speed: {
                 "fee": row.get(f"{speed}_fee") or None,
@@ -561,6 +581,7 @@ def to_csv(doc: CatalogDocument) -> str:
         row["documents_bg"] = "\n".join(s.documents_bg)
         row["documents_en"] = "\n".join(s.documents_en)
         row["unconfirmed"] = ",".join(s.unconfirmed)
+        row["keywords_bg"], row["keywords_en"] = ", ".join(s.keywords_bg), ", ".join(s.keywords_en)
         for d in s.delivery:
             row[f"{d.speed}_fee"] = format_fee(d.fee_cents) or ""
             row[f"{d.speed}_deadline"] = d.deadline or ""
@@ -580,10 +601,13 @@ def service_from_data(data: dict[str, Any]) -> Service:
         **{
             k: v
             for k, v in data.items()
-            if k not in ("delivery", "documents_bg", "documents_en", "unconfirmed")
+            if k not in ("delivery", "documents_bg", "documents_en", "unconfirmed", *KEYWORDS)
         },
         documents_bg=tuple(data["documents_bg"]),
         documents_en=tuple(data["documents_en"]),
+        # a catalogue stored before keywords existed has none
+        keywords_bg=tuple(data.get("keywords_bg", ())),
+        keywords_en=tuple(data.get("keywords_en", ())),
         delivery=delivery,
         unconfirmed=tuple(data["unconfirmed"]),
     )

@@ -135,8 +135,8 @@ def _catalog_search(ctx: Context, args: argparse.Namespace) -> int:
     from kiosk.search import SearchIndex
 
     doc = load_catalog(ctx.ready_db())
-    hits = SearchIndex(doc.services).search(" ".join(args.query), limit=args.limit)
-    lang = args.lang
+    found = SearchIndex(doc.services).search(" ".join(args.query), limit=args.limit)
+    hits, lang = found.hits, args.lang
     lines = []
     for hit in hits:
         s = hit.service
@@ -145,6 +145,10 @@ def _catalog_search(ctx: Context, args: argparse.Namespace) -> int:
             for d in s.delivery
         )
         lines.append(f"{s.id:>12}  {s.text('name', lang)}\n{'':>14}{fees}")
+    if found.total > len(hits):
+        lines.append(f"({len(hits)} of {found.total} shown; --limit shows more)")
+    if hits and found.unmatched:
+        lines.append(f"(no service has: {', '.join(found.unmatched)})")
     ctx.out(
         "\n".join(lines) or "no service found",
         [{"id": h.service.id, "name": h.service.name_bg, "score": h.score} for h in hits],

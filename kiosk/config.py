@@ -208,7 +208,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("site.address_en", "1 Svoboda Sq., 8890 Tvarditsa", _str, "Address in English."),
     Setting(
         "site.feedback_url",
-        "https://www.tvarditsa.bg/",
+        "https://www.tvarditsa.org/",
         _url,
         "Link in the ticket's QR code (online feedback form or the site's services page).",
     ),
@@ -219,10 +219,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Local time zone; times are stored in UTC and shown in this zone.",
     ),
     Setting(
-        "site.register_prefix",
-        "ОЦИУ",
+        "site.short_name",
+        "ОЦУИГ",
         _str,
-        "Prefix of complaint registration numbers, e.g. ОЦИУ-2026-00017.",
+        "The centre's short name, as the municipality writes it; the default registration prefix.",
+    ),
+    Setting(
+        "site.register_prefix",
+        "",
+        _str,
+        "Prefix of complaint registration numbers, e.g. ОЦУИГ-2026-00017; empty: site.short_name.",
     ),
     Setting(
         "paths.data_dir",
@@ -705,6 +711,8 @@ def parse_config(data: dict[str, Any], *, base_dir: Path, source: str) -> Config
             values["hours.close"].strftime("%H:%M"),
             source=source,
         )
+    if not values["site.register_prefix"]:
+        values["site.register_prefix"] = values["site.short_name"]
     if values["languages.default"] not in values["languages.available"]:
         raise ConfigError(
             "languages.default",

@@ -116,8 +116,11 @@ def fee_text(cents: int | None, language: str) -> str:
     return _t("€{amount}").format(amount=amount)
 
 
-def wait_text(minutes: int, language: str) -> str:
+def wait_text(minutes: int, language: str, *, between: tuple[int, int] | None = None) -> str:
+    """The expected wait in words; `between` (fewest, most minutes) says it as a range."""
     _t, _n = gettext_for(language), ngettext_for(language)
+    if between is not None:
+        return _t("{low} to {high} minutes").format(low=between[0], high=between[1])
     if minutes <= 0:
         return _t("no wait")
     return _n("about {n} minute", "about {n} minutes", minutes).format(n=minutes)

@@ -44,6 +44,7 @@ class TicketSlip:
     language: str
     site_name: str
     unit_name: str
+    address: str
     label: str
     category_name: str
     service_name: str | None
@@ -52,6 +53,7 @@ class TicketSlip:
     estimated_wait_minutes: int
     counters: tuple[int, ...]
     qr_url: str
+    wait_range: tuple[int, int] | None = None  # said as a range when the estimate is unsure
     ticket_uuid: uuid.UUID | None = None  # lets a printer fault be tied to its ticket
 
 
@@ -85,6 +87,7 @@ def ticket_slip(
         language=language,
         site_name=config[f"site.name_{language}"],
         unit_name=config[f"site.unit_{language}"],
+        address=config[f"site.address_{language}"],
         label=issued.label,
         category_name=getattr(issued, f"category_name_{language}"),
         service_name=service.text("name", language) if service else None,
@@ -94,6 +97,7 @@ def ticket_slip(
         counters=issued.counters,
         qr_url=config["site.feedback_url"],
         ticket_uuid=issued.uuid,
+        wait_range=issued.wait_range,
     )
 
 

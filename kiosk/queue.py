@@ -9,16 +9,15 @@ the chosen row is locked with FOR UPDATE SKIP LOCKED, so no ticket reaches two c
 from __future__ import annotations
 
 import datetime as dt
-import math
-import statistics
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from kiosk import waits
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.hours import OpenState, WorkingHours
@@ -38,8 +37,6 @@ from kiosk.numbering import next_number
 from kiosk.site import SiteBound
 
 MAX_NUMBER = 999
-DEFAULT_SERVICE_MINUTES = 6.0
-RECENT_SERVICE_SAMPLE = 50
 
 
 class Status(StrEnum):
@@ -142,6 +139,7 @@ class IssuedTicket:
     people_ahead: int
     estimated_wait_minutes: int
     counters: tuple[int, ...]
+    wait_range: tuple[int, int] | None = None  # likely fewest and most minutes, when unsure
 
 
 @dataclass(frozen=True)
@@ -184,6 +182,7 @@ class CategoryStatus:
     counter_groups: tuple[str, ...] = ()
     entitled_bg: str = ""  # who may take a ticket of a priority category, as the admin set it
     entitled_en: str = ""
+    wait_range: tuple[int, int] | None = None  # likely fewest and most minutes, when unsure
 
 
 @dataclass(frozen=True)
@@ -265,6 +264,7 @@ class Queue(SiteBound):
         super().__init__(db, config, clock=clock)
         self.hours = WorkingHours.from_config(config)
         self.no_show_after_recalls: int = config["panel.no_show_after_recalls"]
+        self.waits = waits.WaitEstimator(self.hours.tz)
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -330,42 +330,18 @@ class Queue(SiteBound):
             query = query.with_for_update()
         return s.scalars(query.order_by(QueueState.called_at.desc()).limit(1)).first()
 
-    def _service_minutes(self, s: Session, code: str, now: dt.datetime) -> float:
-        """Median minutes from call to finish of the category's recent finished tickets."""
-        rows = s.execute(
-            select(QueueState.called_at, QueueState.finished_at)
-            .where(
-                QueueState.category_code == code,
-                QueueState.status == Status.DONE.value,
-                QueueState.finished_at >= now - dt.timedelta(days=30),
-            )
-            .order_by(QueueState.finished_at.desc())
-            .limit(RECENT_SERVICE_SAMPLE)
-        ).all()
-        durations = [(f - c).total_seconds() / 60 for c, f in rows if c and f and f > c]
-        return statistics.median(durations) if durations else DEFAULT_SERVICE_MINUTES
-
-    def _open_counters(self, s: Session, code: str, now: dt.datetime) -> int:
-        """Counters serving the category that called someone in the last hour, else all of them."""
-        counters = self._counters_for(s, code)
-        busy = set(
-            s.scalars(
-                select(TicketEvent.counter_number).where(
-                    TicketEvent.kind == EventKind.CALLED.value,
-                    TicketEvent.created_at >= now - dt.timedelta(hours=1),
-                    TicketEvent.counter_number.in_(counters),
-                )
-            )
+    def _estimate(
+        self, s: Session, cat: QueueCategory, now: dt.datetime, ticket: uuid.UUID | None = None
+    ) -> waits.Estimate:
+        """The wait of a ticket just issued, or of one of the category issued now."""
+        return self.waits.estimate(
+            s,
+            category=cat.code,
+            priority=cat.priority,
+            day=self.today(now),
+            now=now,
+            ticket_uuid=ticket,
         )
-        return max(1, len(busy) or len(counters))
-
-    def _estimate(self, s: Session, code: str, people_ahead: int, now: dt.datetime) -> int:
-        if people_ahead == 0:
-            return 0
-        minutes = (
-            people_ahead * self._service_minutes(s, code, now) / self._open_counters(s, code, now)
-        )
-        return max(1, math.ceil(minutes))
 
     def _waiting_count(self, s: Session, code: str, day: dt.date) -> int:
         return s.scalar(
@@ -435,7 +411,7 @@ class Queue(SiteBound):
                 )
             )
             self._event(s, ticket.uuid, EventKind.ISSUED, now, category_code=cat.code)
-            return IssuedTicket(
+            issued = IssuedTicket(
                 uuid=ticket.uuid,
                 label=ticket.label,
                 number=number,
@@ -447,9 +423,17 @@ class Queue(SiteBound):
                 issued_at=now,
                 service_day=day,
                 people_ahead=people_ahead,
-                estimated_wait_minutes=self._estimate(s, cat.code, people_ahead, now),
+                estimated_wait_minutes=0,
                 counters=tuple(self._counters_for(s, cat.code)),
             )
+        # the forecast reads the queue once the ticket is committed, not under the write lock
+        with self.db.read() as s:
+            wait = self._estimate(s, self._category(s, issued.category_code), now, issued.uuid)
+        return replace(
+            issued,
+            estimated_wait_minutes=wait.minutes,
+            wait_range=(wait.low, wait.high) if wait.is_range else None,
+        )
 
     def category_for(self, *, counter_group: str) -> str | None:
         """The active, non-priority ticket category whose counters serve a catalogue group."""
@@ -854,6 +838,7 @@ class Queue(SiteBound):
                 .order_by(QueueCategory.sort)
             ):
                 waiting = self._waiting_count(s, cat.code, day)
+                wait = self._estimate(s, cat, now)
                 categories.append(
                     CategoryStatus(
                         code=cat.code,
@@ -861,10 +846,11 @@ class Queue(SiteBound):
                         name_en=cat.name_en,
                         priority=cat.priority,
                         waiting=waiting,
-                        estimated_wait_minutes=self._estimate(s, cat.code, waiting, now),
+                        estimated_wait_minutes=wait.minutes,
                         counter_groups=tuple(cat.counter_groups or ()),
                         entitled_bg=cat.entitled_bg,
                         entitled_en=cat.entitled_en,
+                        wait_range=(wait.low, wait.high) if wait.is_range else None,
                     )
                 )
             calls = s.execute(

@@ -14,6 +14,7 @@ from kiosk.catalog import load_catalog, parse_csv, parse_yaml, shipped_catalog, 
 from kiosk.cli import main
 from kiosk.db import Database
 from kiosk.labels import deadline_text
+from kiosk.search import SearchIndex
 
 GOOD = """\
 revision: 3
@@ -101,6 +102,14 @@ def _import(tmp_path: Path, name: str, data: bytes) -> int:
         (('fee: "0.00"', "fee: .nan"), 24, "fee must be an amount in euro"),
         (('fee: "0.00"', "fee: 1e9"), 24, "fee must be less than 1000000 euro"),
         (("revision: 3", "revison: 3"), 1, "revison: unknown key at the top"),
+        (
+            (
+                "    name_en: Issuing a certificate of heirs\n",
+                "    name_en: Issuing a certificate of heirs\n    keywords_bg: смет\n",
+            ),
+            8,
+            "keywords_bg: must be a list of words or short phrases",
+        ),
     ],
 )
 def test_bad_yaml_is_refused_with_its_line_and_nothing_changes(
@@ -275,3 +284,30 @@ def test_the_charter_month_for_complaints_is_a_month_not_thirty_days() -> None:
     assert deadline_text("2m", "bg") == "2 месеца"
     assert deadline_text("1m", "en") == "1 month"
     assert deadline_text("14wd", "en") == "14 working days"
+
+
+def test_keywords_are_catalogue_data_the_secretary_edits(
+    site: tuple[Path, Database],
+) -> None:
+    # GIVEN the exported spreadsheet, WHEN the secretary adds everyday words to a service
+    tmp_path, db = site
+    out = tmp_path / "export.csv"
+    assert main(["catalog", "export", "--format", "csv", "--out", str(out)]) == 0
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    header = rows[0]
+    assert {"keywords_bg", "keywords_en"} <= set(header)
+    dog = next(r for r in rows if r[0] == "tvr-dog-registration")
+    assert "куче" in dog[header.index("keywords_bg")].split(", ")
+    dog[header.index("keywords_bg")] = "куче, шарко, чипиране"
+    _write_csv(out, rows)
+    assert main(["catalog", "import", str(out)]) == 0
+    # THEN the catalogue keeps them and search finds the service by them
+    service = next(s for s in load_catalog(db).services if s.id == "tvr-dog-registration")
+    assert service.keywords_bg == ("куче", "шарко", "чипиране")
+    assert SearchIndex(load_catalog(db).services).search("шарко").hits[0].service == service
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8-sig")

@@ -46,7 +46,7 @@ def test_a_complaint_with_contact_is_due_in_one_calendar_month(box: Messages, db
     )
     assert reg.review_status is ReviewStatus.REGISTERED
     assert reg.due_date == dt.date(2026, 12, 25)
-    assert reg.reg_number == "ОЦИУ-2026-00001"
+    assert reg.reg_number == "ОЦУИГ-2026-00001"
     with db.read() as s:
         contact = s.scalars(select(MessageContact)).one()
         message = s.scalars(select(Message)).one()
@@ -112,7 +112,7 @@ def test_due_date_counts_from_the_local_day_of_registration(
     clock.set(local.replace(tzinfo=SOFIA))
     draft = Draft(kind=Kind.COMPLAINT, text="Няма отговор.", name="Ана", contact="ana@abv.bg")
     reg = box.submit(dataclasses.replace(draft, consent=True))
-    assert reg.due_date == due and reg.reg_number.startswith("ОЦИУ-2027-")
+    assert reg.due_date == due and reg.reg_number.startswith("ОЦУИГ-2027-")
 
 
 def test_obscene_message_is_stored_and_flagged(box: Messages, db: Database) -> None:
@@ -190,14 +190,19 @@ def test_a_refused_draft_takes_no_registration_number(box: Messages) -> None:
     with pytest.raises(MessageInvalid):
         box.submit(Draft(kind=Kind.SIGNAL, text="Сигнал", name="Петър", contact="?"))
     second = box.submit(Draft(kind=Kind.OPINION, text="Пак добре."))
-    assert (first.reg_number, second.reg_number) == ("ОЦИУ-2026-00001", "ОЦИУ-2026-00002")
+    assert (first.reg_number, second.reg_number) == ("ОЦУИГ-2026-00001", "ОЦУИГ-2026-00002")
 
 
 def test_registration_numbers_run_per_year(box: Messages, clock: Clock) -> None:
     numbers = [box.submit(Draft(kind=Kind.PRAISE, text="Браво!")).reg_number for _ in range(3)]
     clock.set(dt.datetime(2027, 1, 4, 9, 0, tzinfo=SOFIA))
     numbers.append(box.submit(Draft(kind=Kind.PRAISE, text="Браво!")).reg_number)
-    assert numbers == ["ОЦИУ-2026-00001", "ОЦИУ-2026-00002", "ОЦИУ-2026-00003", "ОЦИУ-2027-00001"]
+    assert numbers == [
+        "ОЦУИГ-2026-00001",
+        "ОЦУИГ-2026-00002",
+        "ОЦУИГ-2026-00003",
+        "ОЦУИГ-2027-00001",
+    ]
 
 
 def test_registration_numbers_stay_gap_free_when_terminals_submit_at_once(
@@ -214,5 +219,5 @@ def test_registration_numbers_stay_gap_free_when_terminals_submit_at_once(
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         numbers = [reg for batch in pool.map(terminal, range(4)) for reg in batch]
-    assert sorted(numbers) == [f"ОЦИУ-2026-{n:05d}" for n in range(1, 41)]
+    assert sorted(numbers) == [f"ОЦУИГ-2026-{n:05d}" for n in range(1, 41)]
     assert _count(db, Message) == 40

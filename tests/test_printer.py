@@ -106,7 +106,7 @@ def _wait_for(model: PrinterModel, needle: bytes) -> None:
         threading.Event().wait(0.02)
 
 
-def test_the_ticket_reaches_the_port_as_cp866_text_with_native_qr(
+def test_the_ticket_reaches_the_port_as_cp1251_text_with_native_qr(
     serial_line, sqlite_db: Database, clock: Clock
 ) -> None:
     config, model = serial_line
@@ -115,15 +115,21 @@ def test_the_ticket_reaches_the_port_as_cp866_text_with_native_qr(
     _wait_for(model, b"\x1dV")
     data = bytes(model.received)
     assert data.startswith(b"\x1b@")  # initialise first
-    assert b"\x1bt\x11" in data  # code page 17: CP866
-    assert "А001".encode("cp866") in data and "наследници".encode("cp866") in data
-    assert b"\x1d(k\x1c\x001P0https://www.tvarditsa.bg/" in data  # native QR, store the data
+    assert b"\x1bt\x2e" in data  # code page 46: CP1251, which has € too
+    assert "А001".encode("cp1251") in data and "наследници".encode("cp1251") in data
+    assert b"\x1d(k\x1d\x001P0https://www.tvarditsa.org/" in data  # native QR, store the data
     assert b"\x1d(k\x03\x001Q0" in data  # … and print it
     assert data.endswith(b"\x1dV\x00")  # the cut
     job = decode(data)
-    assert job.initialised and job.code_pages == ["CP866"] and job.cut
-    assert job.qr_data == ["https://www.tvarditsa.bg/"]
-    assert "Вашият номер" in job.text and "Гишета 1, 2" in job.text
+    assert job.initialised and job.code_pages == ["CP1251"] and job.cut
+    assert job.qr_data == ["https://www.tvarditsa.org/"]
+    lines = job.text.splitlines()
+    assert "Вашият номер" in lines and "Гишета 1, 2" in lines
+    # the category and the chosen service, and where the centre is
+    assert "Гражданско състояние (ГРАО)" in lines
+    assert "Издаване на удостоверение за наследници" in lines
+    assert "пл. „Свобода“ № 1, 8890 Твърдица" in lines
+    assert "Няма чакащи преди вас" in lines  # not "0 души"
     assert len(data) <= 600
     with sqlite_db.read() as s:
         kinds = list(
@@ -226,7 +232,7 @@ def test_a_profile_without_cyrillic_gets_latin_letters(
     issued = Queue(sqlite_db, config, clock=clock).issue(category="А")
     printer.print_ticket(ticket_slip(issued=issued, config=config, service=None, language="bg"))
     data = printer.jobs[-1]
-    assert b"\x1bt\x11" not in data
+    assert b"\x1bt" not in data  # no code page to choose: plain ASCII
     assert "Obshtina Tvarditsa" in decode(data, profile="TM-U220").text
 
 

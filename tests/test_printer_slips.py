@@ -9,6 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from devices.printer import VirtualPrinter
+from devices.render import decode
 from kiosk.catalog import ensure_catalog, load_catalog
 from kiosk.config import Config
 from kiosk.db import Database
@@ -46,7 +48,7 @@ def test_ticket_slip_is_the_issued_ticket_in_the_visitors_language(
     assert slip.issued_at.utcoffset() == dt.timedelta(hours=2)
     assert slip.qr_url == config["site.feedback_url"]
     assert slip.ticket_uuid == issued.uuid
-    assert slip.estimated_wait_minutes == issued.estimated_wait_minutes > 0
+    assert slip.estimated_wait_minutes == issued.estimated_wait_minutes
 
 
 def test_ticket_slip_without_a_service_names_only_the_category(
@@ -74,7 +76,7 @@ def test_complaint_receipt_shows_number_due_date_and_status_as_text(
     anonymous = box.submit(Draft(kind=Kind.COMPLAINT, text="Грубо отношение.", anonymous=True))
 
     receipt = complaint_receipt(registration=named, config=config, language="bg")
-    assert receipt.reg_number == named.reg_number == "ОЦИУ-2026-00001"
+    assert receipt.reg_number == named.reg_number == "ОЦУИГ-2026-00001"
     assert receipt.due_date == dt.date(2026, 12, 25)  # the charter's one month
     assert (receipt.kind, receipt.review_status, receipt.review_note) == (
         "complaint",
@@ -109,3 +111,20 @@ def test_device_state_is_the_latest_event_of_that_device(
     with sqlite_db.read() as s:
         tied = s.scalars(select(DeviceEvent.status).where(DeviceEvent.ticket_uuid == ticket)).all()
     assert tied == ["paper_out"]
+
+
+def test_an_unsure_wait_is_printed_as_a_range(
+    sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    # GIVEN a long queue at the one counter group of В
+    queue = Queue(sqlite_db, config, clock=clock)
+    for _ in range(12):
+        queue.issue(category="В")
+    issued = queue.issue(category="В")
+    assert issued.wait_range is not None
+    low, high = issued.wait_range
+    # WHEN its ticket is printed, THEN the paper says the range, not one number
+    printer = VirtualPrinter(config.data_dir / "printer")
+    printer.print_ticket(ticket_slip(issued=issued, config=config, service=None, language="bg"))
+    lines = decode(printer.jobs[-1]).text.splitlines()
+    assert f"Очаквано чакане: от {low} до {high} минути" in lines

@@ -1,11 +1,11 @@
-"""Search over the shipped catalogue: Cyrillic or Latin, while typing, with one typo."""
+"""Search over the shipped catalogue: Cyrillic or Latin, inflected, everyday words, while typing, with one typo."""
 
 from __future__ import annotations
 
 import pytest
 
 from kiosk.catalog import shipped_catalog
-from kiosk.search import SearchIndex
+from kiosk.search import SearchIndex, stem, words
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def index() -> SearchIndex:
 
 
 def _ids(index: SearchIndex, query: str) -> list[str]:
-    return [hit.service.id for hit in index.search(query)]
+    return [hit.service.id for hit in index.search(query).hits]
 
 
 @pytest.mark.parametrize(
@@ -36,9 +36,10 @@ def test_heirs_certificate_comes_first(index: SearchIndex, query: str) -> None:
 def test_latin_finds_cyrillic_and_prefix_works_while_typing(index: SearchIndex) -> None:
     full = _ids(index, "udostoverenie")
     assert len(full) >= 5
+    # every hit has the word in some form (удостоверение, -ия, -ието) in what it says
     assert all(
-        "удостоверение" in s.name_bg.lower() or "удостоверение" in " ".join(s.documents_bg).lower()
-        for s in (h.service for h in index.search("udostoverenie"))
+        "удостоверени" in f"{s.name_bg} {s.description_bg} {' '.join(s.documents_bg)}".lower()
+        for s in (h.service for h in index.search("udostoverenie", limit=100).hits)
     )
     assert set(_ids(index, "udost")) >= set(full)
     assert set(_ids(index, "удост")) == set(_ids(index, "udost"))
@@ -52,7 +53,7 @@ def test_one_typo_is_forgiven_but_nonsense_finds_nothing(index: SearchIndex) -> 
 
 
 def test_a_name_match_ranks_above_a_documents_only_match(index: SearchIndex) -> None:
-    hits = index.search("наследници")
+    hits = index.search("наследници").hits
     in_name = [h for h in hits if "наследници" in h.service.name_bg.lower()]
     only_docs = [h for h in hits if "наследници" not in h.service.name_bg.lower()]
     assert in_name and only_docs
@@ -62,7 +63,7 @@ def test_a_name_match_ranks_above_a_documents_only_match(index: SearchIndex) -> 
 def test_a_word_only_in_the_documents_finds_the_service(index: SearchIndex) -> None:
     # "пълномощно" (power of attorney) is in no service's name, only in what to bring
     for query in ("пълномощно", "palnomoshtno", "пълномощ"):
-        hits = index.search(query, limit=100)
+        hits = index.search(query, limit=100).hits
         assert len(hits) >= 5
         for hit in hits:
             assert "пълномощ" not in hit.service.name_bg.lower()
@@ -78,3 +79,73 @@ def test_a_typo_alone_finds_what_the_right_word_finds(index: SearchIndex) -> Non
 
 def test_iisda_number_finds_the_service(index: SearchIndex) -> None:
     assert _ids(index, "2016")[0] == "2016"
+
+
+@pytest.mark.parametrize(
+    ("forms", "stem_"),
+    [
+        (("такса", "таксата", "такси", "таксите", "taksa"), "taks"),
+        (("удостоверение", "удостоверения", "удостоверението", "удостоверенията"), "udostovern"),
+        (("наследник", "наследници", "наследниците", "naslednici"), "naslednik"),
+        (("нотариален", "нотариалния", "нотариалният"), "notarialn"),
+        (("данък", "данъка", "данъкът", "данъци"), "danak"),
+        (("смет", "сметта"), "smet"),
+        (("куче", "кучето", "кучета"), "kuch"),
+    ],
+)
+def test_the_stemmer_brings_inflected_forms_together(forms: tuple[str, ...], stem_: str) -> None:
+    assert {stem(words(form)[0]) for form in forms} == {stem_}
+
+
+@pytest.mark.parametrize(
+    ("query", "service"),
+    [
+        ("смет", "tvr-waste-fee-exemption"),
+        ("такса смет", "tvr-waste-fee-exemption"),
+        ("taksa smet", "tvr-waste-fee-exemption"),
+        ("сватба", "2037"),
+        ("ремонт на покрив", "2112"),
+        ("нотариален акт", "tvr-tax-assessment"),
+        ("garbage", "tvr-waste-fee-exemption"),
+    ],
+)
+def test_everyday_words_find_the_service_through_its_keywords(
+    index: SearchIndex, query: str, service: str
+) -> None:
+    assert service in _ids(index, query)[:3]
+
+
+def test_a_short_word_gets_no_typo_matches(index: SearchIndex) -> None:
+    # "смет" once matched "свет", "сума"… by one typo: 14 services, the waste fee not among them
+    found = index.search("смет")
+    assert found.hits[0].service.id == "tvr-waste-fee-exemption"
+    assert all(hit.typos == 0 for hit in found.hits)
+    assert found.total <= 3
+
+
+def test_exact_and_prefix_matches_rank_above_typo_matches(index: SearchIndex) -> None:
+    # GIVEN a query of a clean word ("скица") and a mistyped one ("удотоверение")
+    hits = index.search("скица удотоверение", limit=100).hits
+    # THEN services with more of the words come first, and among them fewer typos
+    keys = [(-h.matched, h.typos) for h in hits]
+    assert keys == sorted(keys) and len(set(keys)) > 1
+    # a typo is tried only for a word nothing matches whole or as a start
+    assert index.search("удотоверение").hits[0].typos == 1
+    assert all(h.typos == 0 for h in index.search("удостоверение").hits)
+
+
+def test_a_word_that_matches_nothing_leaves_the_best_partial_matches(index: SearchIndex) -> None:
+    found = index.search("моля скица zzzxq")
+    assert found.hits[0].service.id == "2027"
+    assert found.unmatched == ("zzzxq",) and found.partial
+    assert not index.search("скица").partial
+    nothing = index.search("zzzxq")
+    assert nothing.hits == () and nothing.total == 0 and nothing.unmatched == ("zzzxq",)
+
+
+def test_the_count_is_honest_when_the_list_is_cut(index: SearchIndex) -> None:
+    found = index.search("udostoverenie", limit=15)
+    assert len(found.hits) == 15 and found.total == len(
+        index.search("udostoverenie", limit=100).hits
+    )
+    assert found.total > 15

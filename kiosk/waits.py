@@ -1,0 +1,466 @@
+"""How long a ticket will wait: the counters' next calls played forward from the queue as it is.
+
+Counting only the same category's tickets ahead, at a median pace, told visitors minutes
+too little: the counters also serve other categories, priority tickets go first —
+including those that arrive while one waits —, a counter being served at is not free,
+and a counter whose clerk is away calls nobody. So the estimate replays what the
+counters will do. Each counter that is open calls, when it is free, the ticket
+`Queue.call_next` would give it (one sent to it first, then priority, then the oldest of
+its categories); each service takes the category's mean recent duration at this hour;
+priority tickets are expected at today's recent rate. The ticket's wait is when a
+counter calls it. How sure that is depends on how many services lie before it, so a
+range comes with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+import statistics
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk.models import Counter, CounterCategory, QueueState, TicketEvent
+
+DEFAULT_SERVICE_MINUTES = 6.0
+DEFAULT_VARIATION = 0.5  # spread of service times (std / mean) before there are any
+HISTORY_DAYS = 30
+HISTORY_SAMPLE = 200
+SAME_HOUR_MIN_SAMPLE = 8  # fewer than this at the hour: the category's times at any hour
+LONGEST_SERVICE_MINUTES = 90  # a ticket left open over lunch is not a service time
+OPEN_WINDOW = dt.timedelta(minutes=45)  # a counter that called within this is open
+LEFT_WAITING = dt.timedelta(minutes=10)  # …and one that leaves its tickets this long is not
+AWAY_RETURN_MINUTES = 15.0
+RECENT_PRIORITY = dt.timedelta(minutes=90)
+REMAINING_FLOOR = 0.3  # without a sample, a service past its mean takes this share more
+SLOT = dt.timedelta(minutes=15)  # the grain of a counter's usual day, on the quarter-hours
+AWAY_EVIDENCE = dt.timedelta(minutes=5)  # a ticket waited this much longer than the counter served
+RANGE_FROM_MINUTES = 5  # a span at least this wide is said as a range
+PRIORITY_HORIZON_MINUTES = 240.0
+EXPECTED_SEQ = 2**62  # after every real ticket of the same time
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Minutes until a counter calls the ticket: the expected value and a likely range."""
+
+    minutes: int
+    low: int
+    high: int
+
+    @property
+    def is_range(self) -> bool:
+        return self.high - self.low >= RANGE_FROM_MINUTES
+
+
+@dataclass(frozen=True)
+class Waiting:
+    key: tuple[int, float, int]  # call order: priority first, then the oldest
+    category: str
+    arrives: float  # minutes from now; > 0 for an expected priority ticket
+    target_counter: int | None = None
+
+
+@dataclass(frozen=True)
+class OpenCounter:
+    number: int
+    categories: frozenset[str]
+    free_in: float  # minutes until it calls its next ticket
+    away: tuple[
+        tuple[float, float], ...
+    ] = ()  # (from, to) minutes from now it usually calls nobody
+
+    def back_at(self, at: float) -> float:
+        """The time it calls next when free at `at`: after a usual break, if `at` falls in one."""
+        for start, end in self.away:
+            if start <= at < end:
+                return end
+        return at
+
+
+def forecast(
+    *,
+    ticket: Waiting,
+    queue: Sequence[Waiting],
+    counters: Sequence[OpenCounter],
+    service_minutes: dict[str, float],
+) -> tuple[float, int] | None:
+    """Minutes until `ticket` is called, and how many services come before it; None: never."""
+    pending = sorted([*queue, ticket], key=lambda w: w.key)
+    free = [(c.free_in, c.number, c) for c in counters]
+    heapq.heapify(free)
+    served = 0
+    while free:
+        at, number, counter = heapq.heappop(free)
+        if (back := counter.back_at(at)) != at:
+            heapq.heappush(free, (back, number, counter))
+            continue
+        pick = _next_for(counter, pending, at)
+        if pick is None:
+            later = [w.arrives for w in pending if w.arrives > at and _serves(counter, w)]
+            if later:
+                heapq.heappush(free, (min(later), number, counter))
+            continue
+        if pick is ticket:
+            return at, served
+        pending.remove(pick)
+        served += 1
+        heapq.heappush(
+            free,
+            (at + service_minutes.get(pick.category, DEFAULT_SERVICE_MINUTES), number, counter),
+        )
+    return None
+
+
+def _serves(counter: OpenCounter, w: Waiting) -> bool:
+    if w.target_counter is not None:
+        return w.target_counter == counter.number
+    return w.category in counter.categories
+
+
+def _next_for(counter: OpenCounter, pending: list[Waiting], at: float) -> Waiting | None:
+    """The ticket `Queue.call_next` gives this counter at that time."""
+    sent = next(
+        (w for w in pending if w.target_counter == counter.number and w.arrives <= at), None
+    )
+    if sent is not None:
+        return sent
+    return next(
+        (
+            w
+            for w in pending
+            if w.target_counter is None and w.category in counter.categories and w.arrives <= at
+        ),
+        None,
+    )
+
+
+@dataclass(frozen=True)
+class Pace:
+    mean: float  # minutes from call to finish
+    variation: float  # std / mean
+    sample: tuple[float, ...] = ()
+
+    def remaining(self, elapsed: float) -> float:
+        """Expected minutes left of a service already `elapsed` long.
+
+        From the services that lasted longer than that: a long one tends to go on, so
+        "the mean minus what has passed" would say too little.
+        """
+        longer = [d - elapsed for d in self.sample if d > elapsed]
+        if len(longer) >= 3:
+            return statistics.fmean(longer)
+        return max(self.mean - elapsed, REMAINING_FLOOR * self.mean)
+
+
+def pace(s: Session, *, category: str, now: dt.datetime, tz: dt.tzinfo) -> Pace:
+    """Recent counter time per ticket of a category (no-shows too), at this hour where enough."""
+    rows = s.execute(
+        select(QueueState.called_at, QueueState.finished_at)
+        .where(
+            QueueState.category_code == category,
+            QueueState.status.in_(("done", "no_show")),  # a no-show takes counter time too
+            QueueState.finished_at >= now - dt.timedelta(days=HISTORY_DAYS),
+            QueueState.finished_at <= now,
+        )
+        .order_by(QueueState.finished_at.desc())
+        .limit(HISTORY_SAMPLE)
+    ).all()
+    hour = now.astimezone(tz).hour
+    durations, same_hour = [], []
+    for called, finished in rows:
+        if called is None or finished is None:
+            continue
+        minutes = (finished - called).total_seconds() / 60
+        if 0 < minutes <= LONGEST_SERVICE_MINUTES:
+            durations.append(minutes)
+            if called.astimezone(tz).hour == hour:
+                same_hour.append(minutes)
+    sample = same_hour if len(same_hour) >= SAME_HOUR_MIN_SAMPLE else durations
+    if not sample:
+        return Pace(DEFAULT_SERVICE_MINUTES, DEFAULT_VARIATION)
+    mean = statistics.fmean(sample)  # the mean, not the median: long services add up
+    spread = statistics.pstdev(sample) / mean if len(sample) > 2 else DEFAULT_VARIATION
+    return Pace(mean, spread, tuple(sample))
+
+
+def _served_by_counter(s: Session) -> dict[int, frozenset[str]]:
+    served: dict[int, set[str]] = {}
+    for number, code in s.execute(
+        select(CounterCategory.counter_number, CounterCategory.category_code)
+        .join(Counter, Counter.number == CounterCategory.counter_number)
+        .where(Counter.active.is_(True))
+    ):
+        served.setdefault(number, set()).add(code)
+    return {number: frozenset(codes) for number, codes in sorted(served.items())}
+
+
+def _open_counters(
+    s: Session,
+    *,
+    now: dt.datetime,
+    waiting: Sequence[QueueState],
+    paces: dict[str, Pace],
+    breaks: Breaks,
+) -> list[OpenCounter]:
+    """Every counter and when it will call next: when its service ends, now, or on its return.
+
+    A counter that calls nobody while its tickets wait is away; it is expected back after
+    its usual break, or else after as long again as it has been gone (at least a quarter
+    of an hour): a clerk away an hour is not back in a minute.
+    """
+    active = {
+        row.counter_number: row
+        for row in s.scalars(
+            select(QueueState).where(
+                QueueState.status.in_(("called", "serving")), QueueState.counter_number.isnot(None)
+            )
+        )
+    }
+    last_call = dict(
+        s.execute(
+            select(TicketEvent.counter_number, func.max(TicketEvent.created_at))
+            .where(
+                TicketEvent.kind == "called",
+                TicketEvent.created_at >= now - dt.timedelta(hours=12),
+                TicketEvent.counter_number.isnot(None),
+            )
+            .group_by(TicketEvent.counter_number)
+        ).all()
+    )
+    counters = []
+    for number, categories in _served_by_counter(s).items():
+        row = active.get(number)
+        if row is not None and row.called_at is not None:
+            usual = paces.get(row.category_code, Pace(DEFAULT_SERVICE_MINUTES, DEFAULT_VARIATION))
+            free_in = usual.remaining((now - row.called_at).total_seconds() / 60)
+        elif (
+            (number in last_call and now - last_call[number] < OPEN_WINDOW)
+            or (left := _left_waiting(categories, waiting, now)) is None
+            or any(start <= now < end for start, end in breaks.get(number, ()))
+        ):
+            free_in = 0.0  # a usual break ends as usual: the forecast waits for it
+        else:
+            gone_since = max(last_call.get(number, left), left)
+            gone = (now - gone_since).total_seconds() / 60
+            free_in = max(AWAY_RETURN_MINUTES, gone)
+        counters.append(OpenCounter(number, categories, free_in))
+    return counters
+
+
+def _with_breaks(
+    counter: OpenCounter, spans: tuple[tuple[dt.datetime, dt.datetime], ...], now: dt.datetime
+) -> OpenCounter:
+    away = tuple(
+        ((start - now).total_seconds() / 60, (end - now).total_seconds() / 60)
+        for start, end in spans
+        if end > now
+    )
+    return OpenCounter(counter.number, counter.categories, counter.free_in, away)
+
+
+def _left_waiting(
+    categories: frozenset[str], waiting: Sequence[QueueState], now: dt.datetime
+) -> dt.datetime | None:
+    """Since when the oldest of the counter's tickets has waited, if longer than it should."""
+    oldest = min(
+        (
+            w.issued_at
+            for w in waiting
+            if w.category_code in categories and w.target_counter is None
+        ),
+        default=None,
+    )
+    return oldest if oldest is not None and now - oldest > LEFT_WAITING else None
+
+
+def _expected_priority(s: Session, *, now: dt.datetime, day: dt.date) -> list[Waiting]:
+    """Priority tickets likely to arrive while this one waits, at today's recent rate."""
+    recent = list(
+        s.scalars(
+            select(QueueState.category_code).where(
+                QueueState.service_day == day,
+                QueueState.priority.is_(True),
+                QueueState.issued_at >= now - RECENT_PRIORITY,
+                QueueState.issued_at <= now,
+            )
+        )
+    )
+    if not recent:
+        return []
+    code = statistics.mode(recent)
+    every = RECENT_PRIORITY.total_seconds() / 60 / len(recent)
+    arrivals = (every * (k + 0.5) for k in range(int(PRIORITY_HORIZON_MINUTES / every)))
+    return [Waiting((-1, at, EXPECTED_SEQ + k), code, at) for k, at in enumerate(arrivals)]
+
+
+Breaks = dict[int, tuple[tuple[dt.datetime, dt.datetime], ...]]
+
+
+def usual_breaks(s: Session, *, day: dt.date, tz: dt.tzinfo) -> Breaks:
+    """When each counter usually calls nobody although its tickets wait (lunch, a late start).
+
+    Learnt from the last weeks, slot by slot: on a past day a slot counts as "away" when
+    the counter served for less than half of it and a ticket of its categories waited
+    there clearly longer than it served (a counter with nothing to do tells nothing), and
+    as "open" when it served longer.
+    A slot away on most days is a usual break for `day`.
+    """
+    rows = s.execute(
+        select(
+            QueueState.service_day,
+            QueueState.category_code,
+            QueueState.counter_number,
+            QueueState.issued_at,
+            QueueState.called_at,
+            QueueState.finished_at,
+        ).where(
+            QueueState.service_day >= day - dt.timedelta(days=HISTORY_DAYS),
+            QueueState.service_day < day,
+        )
+    ).all()
+    by_day: dict[dt.date, list] = {}
+    for row in rows:
+        by_day.setdefault(row.service_day, []).append(row)
+    served = _served_by_counter(s)
+    seen: dict[tuple[int, int], list[int]] = {}  # (counter, slot) -> [open days, away days]
+    for rows_of_day in by_day.values():
+        first = min(r.issued_at for r in rows_of_day).astimezone(tz)
+        start = first.replace(minute=first.minute - first.minute % 15, second=0, microsecond=0)
+        end = max(r.finished_at or r.called_at or r.issued_at for r in rows_of_day)
+        for counter, categories in served.items():
+            busy = [
+                (r.called_at, r.finished_at or r.called_at + SLOT)
+                for r in rows_of_day
+                if r.counter_number == counter and r.called_at is not None
+            ]
+            queued = [
+                (r.issued_at, r.called_at or end)
+                for r in rows_of_day
+                if r.category_code in categories
+            ]
+            at = start
+            while at < end:
+                key = (counter, _slot(at, tz))
+                worked = sum(
+                    (max(dt.timedelta(0), min(b1, at + SLOT) - max(b0, at)) for b0, b1 in busy),
+                    dt.timedelta(0),
+                )
+                if worked >= SLOT / 2:
+                    seen.setdefault(key, [0, 0])[0] += 1
+                elif worked + AWAY_EVIDENCE <= max(
+                    (min(q1, at + SLOT) - max(q0, at) for q0, q1 in queued),
+                    default=dt.timedelta(0),
+                ):
+                    seen.setdefault(key, [0, 0])[1] += 1
+                at += SLOT
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    breaks: Breaks = {}
+    for counter in served:
+        away = sorted(
+            slot
+            for (number, slot), (open_days, away_days) in seen.items()
+            if number == counter and away_days >= 2 and away_days > open_days
+        )
+        spans: list[tuple[dt.datetime, dt.datetime]] = []
+        for slot in away:
+            begin = midnight + slot * SLOT
+            if spans and spans[-1][1] == begin:
+                spans[-1] = (spans[-1][0], begin + SLOT)
+            else:
+                spans.append((begin, begin + SLOT))
+        breaks[counter] = tuple(spans)
+    return breaks
+
+
+def _slot(at: dt.datetime, tz: dt.tzinfo) -> int:
+    local = at.astimezone(tz)
+    return (local.hour * 60 + local.minute) // 15
+
+
+class WaitEstimator:
+    """Estimates for one site; the counters' usual breaks are learnt once a day."""
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self._breaks: tuple[dt.date, Breaks] | None = None
+
+    def estimate(
+        self,
+        s: Session,
+        *,
+        category: str,
+        priority: bool,
+        day: dt.date,
+        now: dt.datetime,
+        ticket_uuid: uuid.UUID | None = None,
+    ) -> Estimate:
+        if self._breaks is None or self._breaks[0] != day:
+            self._breaks = (day, usual_breaks(s, day=day, tz=self.tz))
+        return estimate(
+            s,
+            category=category,
+            priority=priority,
+            day=day,
+            now=now,
+            tz=self.tz,
+            ticket_uuid=ticket_uuid,
+            breaks=self._breaks[1],
+        )
+
+
+def estimate(
+    s: Session,
+    *,
+    category: str,
+    priority: bool,
+    day: dt.date,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+    ticket_uuid: uuid.UUID | None = None,
+    breaks: Breaks | None = None,
+) -> Estimate:
+    """The wait of a waiting ticket, or of one of `category` issued now when no uuid is given."""
+    waiting = list(
+        s.scalars(
+            select(QueueState).where(QueueState.service_day == day, QueueState.status == "waiting")
+        )
+    )
+    served = _served_by_counter(s)
+    paces = {
+        code: pace(s, category=code, now=now, tz=tz)
+        for code in set().union(*served.values()) | {category}
+    }
+
+    def entry(row: QueueState) -> Waiting:
+        issued = (row.issued_at - now).total_seconds() / 60
+        return Waiting(
+            (-row.priority, issued, row.ticket_seq), row.category_code, 0.0, row.target_counter
+        )
+
+    ours = next((w for w in waiting if w.ticket_uuid == ticket_uuid), None)
+    ticket = entry(ours) if ours else Waiting((-priority, 0.0, EXPECTED_SEQ - 1), category, 0.0)
+    others = [entry(w) for w in waiting if w is not ours]
+    others += _expected_priority(s, now=now, day=day)
+    breaks = breaks or {}
+    counters = _open_counters(s, now=now, waiting=waiting, paces=paces, breaks=breaks)
+    counters = [_with_breaks(c, breaks.get(c.number, ()), now) for c in counters]
+    means = {code: p.mean for code, p in paces.items()}
+    result = forecast(ticket=ticket, queue=others, counters=counters, service_minutes=means)
+    if result is None or result[0] <= 0:
+        return Estimate(0, 0, 0)
+    minutes, before = result
+    serving = max(1, sum(_serves(c, ticket) for c in counters))
+    variation = statistics.fmean(p.variation for p in paces.values())
+    # a sum of k services varies as 1/√k of one; expected priority arrivals add some doubt
+    spread = min(0.6, variation / math.sqrt(max(1.0, before / serving)) + 0.1)
+    return Estimate(
+        minutes=max(1, round(minutes)),
+        low=max(1, math.floor(minutes * (1 - spread))),
+        high=max(1, math.ceil(minutes * (1 + spread))),
+    )

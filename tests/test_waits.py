@@ -1,0 +1,138 @@
+"""The estimated wait: what the counters will really do, played forward from the queue as it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.queue import Queue
+from kiosk.waits import OpenCounter, Waiting, forecast, usual_breaks
+from tests.support import SOFIA, Clock
+
+
+@pytest.fixture
+def queue(db: Database, config: Config, clock: Clock) -> Queue:
+    return Queue(db, config, clock=clock)
+
+
+def test_a_ticket_waits_for_other_categories_ahead_at_its_counters(queue: Queue) -> None:
+    # GIVEN three Г tickets: counters 2, 3 and 4 serve Г; counter 3 is the only one for Б
+    for _ in range(3):
+        queue.issue(category="Г")
+    # WHEN a Б ticket is issued, nobody of its own category ahead
+    ticket = queue.issue(category="Б")
+    # THEN it still waits for the Г ticket counter 3 calls first (6 minutes before any history)
+    assert ticket.people_ahead == 0
+    assert ticket.estimated_wait_minutes == 6
+
+
+def test_priority_tickets_go_first_and_busy_counters_finish_first(
+    queue: Queue, clock: Clock
+) -> None:
+    # GIVEN counters 1 and 2 (А and П) each just called an А ticket, one more А waiting
+    for _ in range(3):
+        queue.issue(category="А")
+    queue.call_next(counter=1)
+    queue.call_next(counter=2)
+    clock.advance(minutes=1)
+    # WHEN a priority ticket and then another А ticket are issued
+    priority = queue.issue(category="П")
+    ticket = queue.issue(category="А")
+    # THEN П is called when the first counter is free (6 − 1 minutes), and the new А after
+    # П and the А already waiting: a second round at both counters
+    assert priority.estimated_wait_minutes == 5
+    assert (ticket.people_ahead, ticket.estimated_wait_minutes) == (1, 11)
+
+
+def test_a_long_queue_is_told_as_a_range(queue: Queue) -> None:
+    for _ in range(12):
+        queue.issue(category="В")
+    ticket = queue.issue(category="В")
+    assert ticket.wait_range is not None
+    low, high = ticket.wait_range
+    assert low < ticket.estimated_wait_minutes < high
+    assert queue.issue(category="Б").wait_range is None  # nobody ahead: no doubt to tell
+
+
+def _lunch_day(queue: Queue, clock: Clock, day: dt.date) -> None:
+    """Counter 3, the only one for Б, serves until 11:55 and calls again at 12:45."""
+    clock.set(dt.datetime.combine(day, dt.time(11, 40), tzinfo=SOFIA))
+    for _ in range(3):
+        queue.issue(category="Б")
+    queue.call_next(counter=3)
+    clock.advance(minutes=15)
+    queue.finish(counter=3)
+    clock.set(dt.datetime.combine(day, dt.time(12, 45), tzinfo=SOFIA))
+    for _ in range(2):
+        queue.call_next(counter=3)
+        clock.advance(minutes=5)
+    queue.finish(counter=3)
+
+
+def test_a_counters_usual_lunch_break_is_learnt_and_waited_for(
+    db: Database, queue: Queue, clock: Clock
+) -> None:
+    # GIVEN two past days on which counter 3 left Б tickets waiting from 12:00 to 12:45
+    monday, tuesday, wednesday = (dt.date(2026, 11, 23) + dt.timedelta(days=n) for n in range(3))
+    _lunch_day(queue, clock, monday)
+    _lunch_day(queue, clock, tuesday)
+    with db.read() as s:
+        breaks = usual_breaks(s, day=wednesday, tz=SOFIA)
+    assert breaks[3] == (
+        (
+            dt.datetime(2026, 11, 25, 12, 0, tzinfo=SOFIA),
+            dt.datetime(2026, 11, 25, 12, 45, tzinfo=SOFIA),
+        ),
+    )
+    assert breaks[1] == ()  # counter 1 never had anyone waiting: nothing to learn
+    # WHEN on Wednesday at 11:58 a Б ticket is issued while counter 3 serves another
+    clock.set(dt.datetime(2026, 11, 25, 11, 50, tzinfo=SOFIA))
+    queue.issue(category="Б")
+    queue.call_next(counter=3)
+    clock.set(dt.datetime(2026, 11, 25, 11, 58, tzinfo=SOFIA))
+    ticket = queue.issue(category="Б")
+    # THEN its wait runs to the end of the usual break, not to the end of that service
+    assert ticket.people_ahead == 0
+    assert 45 <= ticket.estimated_wait_minutes <= 50
+
+
+def test_forecast_follows_call_next_order() -> None:
+    # GIVEN one counter for А and П, an А waiting since 10 minutes, ours an А, a П expected in 2
+    counter = OpenCounter(1, frozenset({"А", "П"}), free_in=0.0)
+    older = Waiting((0, -10.0, 1), "А", 0.0)
+    ours = Waiting((0, 0.0, 2), "А", 0.0)
+    expected_priority = Waiting((-1, 2.0, 3), "П", 2.0)
+    # WHEN the counter serves 6-minute А and 4-minute П tickets
+    minutes, before = forecast(
+        ticket=ours,
+        queue=[older, expected_priority],
+        counters=[counter],
+        service_minutes={"А": 6.0, "П": 4.0},
+    )
+    # THEN the older А goes first (0–6), the П that came meanwhile next (6–10), then ours
+    assert (minutes, before) == (10.0, 2)
+
+
+def test_forecast_skips_a_counters_break() -> None:
+    counter = OpenCounter(1, frozenset({"А"}), free_in=3.0, away=((2.0, 30.0),))
+    ours = Waiting((0, 0.0, 1), "А", 0.0)
+    assert forecast(ticket=ours, queue=[], counters=[counter], service_minutes={}) == (30.0, 0)
+    # a ticket no open counter serves is never called
+    assert forecast(ticket=Waiting((0, 0.0, 1), "Б", 0.0), queue=[], counters=[counter],
+                    service_minutes={}) is None  # fmt: skip
+
+
+def test_a_counter_that_leaves_its_tickets_waiting_is_expected_back_later(
+    queue: Queue, clock: Clock
+) -> None:
+    # GIVEN counter 3, the only one for Б, has called nobody while a Б ticket waited 20 minutes
+    first = queue.issue(category="Б")
+    clock.advance(minutes=20)
+    # WHEN another Б ticket is issued
+    ticket = queue.issue(category="Б")
+    # THEN the clerk is taken to be away as long again (20 minutes), then serves the first (6)
+    assert first.estimated_wait_minutes == 0  # when it was alone, the counter was not yet late
+    assert ticket.estimated_wait_minutes == 26
