@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -17,6 +19,10 @@ if TYPE_CHECKING:
 
 # Alembic is imported where migrations are handled, not at import: it costs a kiosk's
 # start-up half a second, and the touchscreen app only reads and writes records.
+
+
+class WriteBusy(Exception):
+    """Another writer holds the site database's write lock (from `write_if_free` only)."""
 
 
 class SchemaError(Exception):
@@ -62,11 +68,14 @@ class Database:
             self.write_engine = _sqlite_engine(
                 url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN IMMEDIATE"
             )
+            # never waits: background work takes the write lock only when nobody holds it
+            self._free_engine = _sqlite_engine(url, busy_timeout_ms=0, begin="BEGIN IMMEDIATE")
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-            self.write_engine = self.engine
+            self.write_engine = self._free_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._write_free = sessionmaker(self._free_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -82,9 +91,63 @@ class Database:
         with self._write() as session, session.begin():
             yield session
 
+    def _begin_if_free(self) -> Session:
+        session = self._write_free()
+        try:
+            session.begin()
+            session.connection()  # BEGIN IMMEDIATE runs here
+        except OperationalError as exc:
+            session.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise WriteBusy(str(exc.orig)) from None
+            raise
+        return session
+
+    @staticmethod
+    @contextmanager
+    def _committing(session: Session) -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def write_if_free(self) -> AbstractContextManager[Session]:
+        """A write transaction if SQLite's write lock is free now, else WriteBusy at once.
+
+        For background work (the sync moving its marks) that must never queue among the
+        writers a visitor or a clerk is waiting on. On PostgreSQL, where writers lock rows
+        and not the database, it is `write()`.
+        """
+        return self._committing(self._begin_if_free())
+
+    @contextmanager
+    def write_when_free(self, *, within_s: float = 60.0) -> Iterator[Session]:
+        """`write_if_free`, tried every few milliseconds until the lock is free (at most
+        `within_s`, then an ordinary `write()`): the wait falls on the caller alone."""
+        deadline = time.monotonic() + within_s
+        pause = 0.002
+        while True:
+            try:
+                session = self._begin_if_free()
+                break
+            except WriteBusy:
+                if time.monotonic() > deadline:
+                    with self.write() as s:
+                        yield s
+                    return
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+        with self._committing(session) as s:
+            yield s
+
     def dispose(self) -> None:
         self.engine.dispose()
         self.write_engine.dispose()
+        self._free_engine.dispose()
 
     # --- migrations -------------------------------------------------------------------
 

@@ -11,8 +11,8 @@ from kiosk.commands import read_catalog_file
 from kiosk.reports.commands import report_args, run_report
 from sync.catalog import central_categories, publish
 from sync.central import CentralNotConfigured, CentralTarget
-from sync.job import SyncBusy, run_lock, run_sync
-from sync.push import PushPlan
+from sync.job import HELD, ClockAhead, SyncBusy, run_lock, run_sync
+from sync.push import PushPlan, RangeMismatch, RecordConflict
 from sync.refused import offending_text, pending_refused, repair
 from sync.schema import CentralSchemaError, init_central, require_schema
 from sync.sites import add_site, site_config_block
@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from kiosk.cli import Context
 
 EXIT_BUSY = 75  # EX_TEMPFAIL: systemd and cron read it as "try again later"
+EXIT_DATA = 65  # EX_DATAERR: records held back, or the centre's copy not the site's
+EXIT_CLOCK = 78  # EX_CONFIG: the site's clock is ahead of the centre's; nothing pushed
+EXIT_CODES = {
+    HELD: EXIT_DATA,
+    RecordConflict.code: EXIT_DATA,
+    RangeMismatch.code: EXIT_DATA,
+    ClockAhead.code: EXIT_CLOCK,
+}
 
 
 def _sync_repair(ctx: Context, args: argparse.Namespace) -> int:
@@ -84,6 +92,7 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
                 on_plan=on_plan,
                 progress=progress,
                 site_id=cfg.site_id,
+                clock_tolerance_s=cfg["sync.clock_tolerance_s"],
             )
     except SyncBusy as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)
@@ -108,9 +117,11 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
         "attempts": outcome.attempts,
         "error": outcome.error,
         "held": outcome.held,
+        "clock_skew_s": outcome.clock_skew_s,
+        "code": outcome.code,
     }
     ctx.out(human, data)
-    return 0 if outcome.ok else 1
+    return 0 if outcome.ok else EXIT_CODES.get(outcome.code or "", 1)
 
 
 def _central_target(args: argparse.Namespace) -> CentralTarget:
