@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,9 +63,12 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._turns: Path | None = None
+        self._wait_s = busy_timeout_ms / 1000
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                self._turns = Path(f"{parsed.database}-writers.lock")
             self.engine = _sqlite_engine(url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN")
             self.write_engine = _sqlite_engine(
                 url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN IMMEDIATE"
@@ -88,8 +93,37 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._write() as session, session.begin():
+        with self._writers_turn(wait=True), self._write() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _writers_turn(self, *, wait: bool) -> Iterator[None]:
+        """On a SQLite file, writers of every process take turns on a lock file first.
+
+        SQLite's own busy handler sleeps up to 100 ms between tries, so under a steady
+        stream of writers one of them can find the lock taken at every try until its
+        timeout; here a waiter looks every millisecond and gets its turn as soon as the
+        lock is free. SQLite's lock still decides (a tool outside this class may hold it).
+        """
+        if self._turns is None:
+            yield
+            return
+        fd = os.open(self._turns, os.O_RDWR | os.O_CREAT, 0o660)
+        try:
+            deadline = time.monotonic() + self._wait_s
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not wait:
+                        raise WriteBusy("another writer has its turn") from None
+                    if time.monotonic() > deadline:
+                        break  # let SQLite's busy timeout give its usual error
+                    time.sleep(0.001)
+            yield
+        finally:
+            os.close(fd)  # releases the turn
 
     def _begin_if_free(self) -> Session:
         session = self._write_free()
@@ -115,33 +149,15 @@ class Database:
         finally:
             session.close()
 
-    def write_if_free(self) -> AbstractContextManager[Session]:
+    @contextmanager
+    def write_if_free(self) -> Iterator[Session]:
         """A write transaction if SQLite's write lock is free now, else WriteBusy at once.
 
         For background work (the sync moving its marks) that must never queue among the
         writers a visitor or a clerk is waiting on. On PostgreSQL, where writers lock rows
         and not the database, it is `write()`.
         """
-        return self._committing(self._begin_if_free())
-
-    @contextmanager
-    def write_when_free(self, *, within_s: float = 60.0) -> Iterator[Session]:
-        """`write_if_free`, tried every few milliseconds until the lock is free (at most
-        `within_s`, then an ordinary `write()`): the wait falls on the caller alone."""
-        deadline = time.monotonic() + within_s
-        pause = 0.002
-        while True:
-            try:
-                session = self._begin_if_free()
-                break
-            except WriteBusy:
-                if time.monotonic() > deadline:
-                    with self.write() as s:
-                        yield s
-                    return
-                time.sleep(pause)
-                pause = min(pause * 2, 0.05)
-        with self._committing(session) as s:
+        with self._writers_turn(wait=False), self._committing(self._begin_if_free()) as s:
             yield s
 
     def dispose(self) -> None:

@@ -160,7 +160,7 @@ def run_sync(
     """
     started = time.monotonic()
     started_at = clock()
-    with db.write_when_free() as s:
+    with db.write() as s:
         run = SyncRun(started_at=started_at, ok=False, pushed={})
         s.add(run)
         s.flush()
@@ -218,7 +218,7 @@ def run_sync(
             sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, 300)
     outcome.seconds = time.monotonic() - started
-    with db.write_when_free() as s:
+    with db.write() as s:
         run = s.get(SyncRun, run_id)
         run.finished_at = clock()
         run.ok = outcome.ok

@@ -38,6 +38,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Select, Text, bindparam, cast, func, select, text, type_coerce
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
 
 from kiosk.db import Database, WriteBusy
 from kiosk.models import RECORD_TABLES, Base, SyncMark
@@ -245,11 +246,8 @@ def _batches(db: Database, name: str, *, after: int, upper: int, size: int) -> I
         yield Batch(name, count, last, payload)
 
 
-def _move_mark(db: Database, name: str, seq: int, *, now: bool) -> None:
-    """Move a table's mark, taking SQLite's write lock only when no one holds it: a ticket
-    never waits behind the sync, at most behind one mark's few milliseconds. With `now`
-    false, WriteBusy says the lock was taken and the mark stays for the next try."""
-    with db.write_when_free() if now else db.write_if_free() as s:
+def _move_marks(s: Session, marks: dict[str, int]) -> None:
+    for name, seq in marks.items():
         mark = s.get(SyncMark, name)
         if mark is None:
             s.add(SyncMark(table_name=name, high_water=seq))
@@ -355,19 +353,26 @@ class _Window:
                 if self.progress:
                     self.progress(self.name, receipt.batch.rows)
         except BaseException:
-            self.move_mark(now=True)
+            if self.lagging:
+                with self.db.write() as s:
+                    _move_marks(s, {self.name: self.committed})
+                self.moved()
             raise
-        if everything or time.monotonic() - self.marked_at >= self.MARK_EVERY_S:
-            # a writer holds the lock: the mark moves at the next try, at the latest when
-            # the push ends (a replay of what it lags behind is a no-op)
-            with suppress(WriteBusy):
-                self.move_mark(now=False)
+        if self.lagging and (everything or time.monotonic() - self.marked_at >= self.MARK_EVERY_S):
+            # only when no one holds SQLite's write lock: a ticket never waits behind the
+            # sync; else the mark moves at the next try, at the latest when the push ends
+            # (a replay of what it lags behind is a no-op)
+            with suppress(WriteBusy), self.db.write_if_free() as s:
+                _move_marks(s, {self.name: self.committed})
+                self.moved()
 
-    def move_mark(self, *, now: bool) -> None:
-        if self.committed > self.marked:
-            _move_mark(self.db, self.name, self.committed, now=now)
-            self.plan.marks[self.name] = self.marked = self.committed
-            self.marked_at = time.monotonic()
+    @property
+    def lagging(self) -> bool:
+        return self.committed > self.marked
+
+    def moved(self) -> None:
+        self.plan.marks[self.name] = self.marked = self.committed
+        self.marked_at = time.monotonic()
 
     def verify(self, central: psycopg.Connection) -> None:
         """The site's rows in the range this run pushed, the rows sent and the centre's agree.
@@ -382,7 +387,7 @@ class _Window:
         site = _site_count(self.db, self.name, self.start, self.committed)
         if site == self.rows == stored and int(digest) == self.digest:
             return
-        with self.db.write_when_free() as s:
+        with self.db.write() as s:
             if mark := s.get(SyncMark, self.name):
                 mark.high_water = self.start
         self.plan.marks[self.name] = self.committed = self.marked = self.start
@@ -455,6 +460,11 @@ def push(
                 window.verify(central)
             finally:
                 idle.put(central)
-        for window in windows:  # the marks a busy writer kept from moving, once it is done
-            window.move_mark(now=True)
+        # the marks a busy writer kept from moving, in one transaction: it takes its turn
+        # among the writers like any other, a few milliseconds
+        if lagging := [w for w in windows if w.lagging]:
+            with db.write() as s:
+                _move_marks(s, {w.name: w.committed for w in lagging})
+            for window in lagging:
+                window.moved()
     return hold

@@ -18,8 +18,9 @@ from tests.support import SOFIA, Clock
 
 #: a Wednesday morning after the days tests/sync_data.py fills, whose numbers it takes
 AFTER_THE_RECORDS = dt.datetime(2027, 3, 10, 10, 0, tzinfo=SOFIA)
-#: a category's numbers run out at 999 a day: the issuer's clock moves on a day before
-PER_DAY = 900
+#: a category's numbers run out at 999 a day: with up to four issuers, each moves its clock on a
+#: day before that
+PER_DAY = 240
 
 
 @dataclass
