@@ -446,6 +446,13 @@ SETTINGS: tuple[Setting, ...] = (
         "A nightly run gives up retrying after this many seconds.",
     ),
     Setting(
+        "sync.clock_tolerance_s",
+        600,
+        _int_range(5, 86400),
+        "How far ahead of the centre's clock the site's clock, or a record's time, may be "
+        "before the push refuses to send (the records stay on the site).",
+    ),
+    Setting(
         "sync.sslmode",
         "verify-full",
         _choice("disable", "prefer", "require", "verify-ca", "verify-full"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import fcntl
 import functools
-import threading
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -44,6 +47,10 @@ def migration_heads() -> frozenset[str]:
             down = _declared(tree, "down_revision")
             revised.update((down,) if isinstance(down, str) else down or ())
     return frozenset(revisions - revised - {None})
+
+
+class WriteBusy(Exception):
+    """Another writer holds the site database's write lock (from `write_if_free` only)."""
 
 
 class SchemaError(Exception):
@@ -92,24 +99,24 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._turns: Path | None = None
+        self._wait_s = busy_timeout_ms / 1000
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                self._turns = Path(f"{parsed.database}-writers.lock")
             self.engine = _sqlite_engine(url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN")
             self.write_engine = _sqlite_engine(
                 url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN IMMEDIATE"
             )
+            # never waits: background work takes the write lock only when nobody holds it
+            self._free_engine = _sqlite_engine(url, busy_timeout_ms=0, begin="BEGIN IMMEDIATE")
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
-            self.write_engine = self.engine
+            self.write_engine = self._free_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.write_engine, expire_on_commit=False)
-        # SQLite's busy handler retries a locked database after sleeps of up to 100 ms, so
-        # ten threads of one server contending for BEGIN IMMEDIATE waited seconds in turn;
-        # a lock of the process queues them without sleeping (other processes still use
-        # busy_timeout). PostgreSQL locks rows, not the database: no lock there.
-        self._write_lock = threading.RLock() if self.is_sqlite else None
-        self._lock_timeout_s = busy_timeout_ms / 1000
+        self._write_free = sessionmaker(self._free_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -122,26 +129,77 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._writer_turn(), self._write() as session, session.begin():
+        with self._writers_turn(wait=True), self._write() as session, session.begin():
             yield session
 
     @contextmanager
-    def _writer_turn(self) -> Iterator[None]:
-        # Only a shortcut: a writer that waited the busy timeout goes on to SQLite, which
-        # then answers "database is locked" as it did without the lock (and re-entrant, so
-        # a nested write fails so too, rather than hanging).
-        got = self._write_lock is not None and self._write_lock.acquire(
-            timeout=self._lock_timeout_s
-        )
+    def _writers_turn(self, *, wait: bool) -> Iterator[None]:
+        """On a SQLite file, writers of every process take turns on a lock file first.
+
+        SQLite's own busy handler sleeps up to 100 ms between tries, so under a steady
+        stream of writers one of them can find the lock taken at every try until its
+        timeout; here a waiter looks every millisecond and gets its turn as soon as the
+        lock is free. SQLite's lock still decides (a tool outside this class may hold it).
+        """
+        if self._turns is None:
+            yield
+            return
+        fd = os.open(self._turns, os.O_RDWR | os.O_CREAT, 0o660)
         try:
+            deadline = time.monotonic() + self._wait_s
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not wait:
+                        raise WriteBusy("another writer has its turn") from None
+                    if time.monotonic() > deadline:
+                        break  # let SQLite's busy timeout give its usual error
+                    time.sleep(0.001)
             yield
         finally:
-            if got and self._write_lock is not None:
-                self._write_lock.release()
+            os.close(fd)  # releases the turn
+
+    def _begin_if_free(self) -> Session:
+        session = self._write_free()
+        try:
+            session.begin()
+            session.connection()  # BEGIN IMMEDIATE runs here
+        except OperationalError as exc:
+            session.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise WriteBusy(str(exc.orig)) from None
+            raise
+        return session
+
+    @staticmethod
+    @contextmanager
+    def _committing(session: Session) -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def write_if_free(self) -> Iterator[Session]:
+        """A write transaction if SQLite's write lock is free now, else WriteBusy at once.
+
+        For background work (the sync moving its marks) that must never queue among the
+        writers a visitor or a clerk is waiting on. On PostgreSQL, where writers lock rows
+        and not the database, it is `write()`.
+        """
+        with self._writers_turn(wait=False), self._committing(self._begin_if_free()) as s:
+            yield s
 
     def dispose(self) -> None:
         self.engine.dispose()
         self.write_engine.dispose()
+        self._free_engine.dispose()
 
     # --- migrations -------------------------------------------------------------------
 

@@ -41,10 +41,6 @@ def check_text(value: str, *, field: str) -> str:
     return value
 
 
-def check_optional(value: str | None, *, field: str) -> str | None:
-    return None if value is None else check_text(value, field=field)
-
-
 def check_fields(values: Mapping[str, Any], fields: Iterable[str]) -> None:
     """Every named field that holds a string passes `check_text` (values are not changed)."""
     for name in fields:

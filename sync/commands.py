@@ -15,6 +15,22 @@ if TYPE_CHECKING:
     from sync.push import PushPlan
 
 EXIT_BUSY = 75  # EX_TEMPFAIL: systemd and cron read it as "try again later"
+EXIT_DATA = 65  # EX_DATAERR: records held back, or the centre's copy not the site's
+EXIT_CLOCK = 78  # EX_CONFIG: the site's clock is ahead of the centre's; nothing pushed
+
+
+def _exit_code(code: str | None) -> int:
+    """The exit code of a failed run, by the outcome's code (1 for any other failure)."""
+    from sync.job import HELD, ClockAhead
+    from sync.push import RangeMismatch, RecordConflict
+
+    codes = {
+        HELD: EXIT_DATA,
+        RecordConflict.code: EXIT_DATA,
+        RangeMismatch.code: EXIT_DATA,
+        ClockAhead.code: EXIT_CLOCK,
+    }
+    return codes.get(code or "", 1)
 
 
 def _sync_repair(ctx: Context, args: argparse.Namespace) -> int:
@@ -88,6 +104,7 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
                 on_plan=on_plan,
                 progress=progress,
                 site_id=cfg.site_id,
+                clock_tolerance_s=cfg["sync.clock_tolerance_s"],
             )
     except SyncBusy as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)
@@ -112,9 +129,11 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
         "attempts": outcome.attempts,
         "error": outcome.error,
         "held": outcome.held,
+        "clock_skew_s": outcome.clock_skew_s,
+        "code": outcome.code,
     }
     ctx.out(human, data)
-    return 0 if outcome.ok else 1
+    return 0 if outcome.ok else _exit_code(outcome.code)
 
 
 def _central_target(args: argparse.Namespace) -> CentralTarget:

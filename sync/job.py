@@ -5,6 +5,7 @@ Its outcome goes to the local `sync_runs` table, which the staff and admin scree
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import random
@@ -22,7 +23,7 @@ from kiosk.db import Database
 from kiosk.models import SyncRun, utcnow
 from sync.catalog import SnapshotRejected, pull
 from sync.central import CentralTarget
-from sync.push import Progress, PushPlan, plan_push, push
+from sync.push import Progress, PushPlan, PushRefused, plan_push, push
 
 
 class SyncBusy(Exception):
@@ -39,6 +40,48 @@ class SyncOutcome:
     seconds: float = 0.0
     #: rows the centre would refuse, and tables waiting for them: pushed no further
     held: list[str] = field(default_factory=list)
+    #: how far the site's clock is ahead of the centre's (negative: behind), in seconds
+    clock_skew_s: float | None = None
+    #: why the run failed when a retry cannot mend it: a ClockAhead's or PushRefused's code,
+    #: or HELD when rows were held back (the CLI's exit code follows from it)
+    code: str | None = None
+
+
+HELD = "sync_held"
+
+
+class ClockAhead(Exception):
+    """The site's clock is ahead of the centre's beyond the tolerance: nothing is pushed."""
+
+    code = "sync_clock_ahead"
+
+    def __init__(self, skew_s: float, tolerance_s: float) -> None:
+        self.skew_s = skew_s
+        super().__init__(
+            f"the site's clock is {_duration(skew_s)} ahead of the centre's (tolerance "
+            f"{_duration(tolerance_s)}): nothing was pushed, so no record is dated in the "
+            "future; set the clock right (timedatectl, NTP) and sync again"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.0f} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.0f} hours"
+    return f"{seconds:.0f} s"
+
+
+def clock_skew(
+    central: psycopg.Connection, clock: Callable[[], dt.datetime]
+) -> tuple[float, dt.datetime]:
+    """The site's clock minus the centre's, in seconds, read in the middle of a round trip;
+    and the centre's time."""
+    before = clock()
+    (centre,) = central.execute("SELECT clock_timestamp()").fetchone()
+    after = clock()
+    central.commit()
+    return ((before + (after - before) / 2) - centre).total_seconds(), centre
 
 
 @contextmanager
@@ -84,6 +127,29 @@ def _retryable(exc: BaseException) -> bool:
     )
 
 
+def _log(
+    central: psycopg.Connection,
+    site_id: str,
+    started_at: dt.datetime,
+    outcome: SyncOutcome,
+    held: list[str],
+    finished_at: dt.datetime,
+) -> None:
+    central.execute(
+        "INSERT INTO sync_log (site_id, started_at, finished_at, pushed, held, clock_skew_s) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        (
+            site_id,
+            started_at,
+            finished_at,
+            Jsonb(outcome.pushed),
+            Jsonb(held) if held else None,
+            outcome.clock_skew_s,
+        ),
+    )
+    central.commit()
+
+
 def run_sync(
     db: Database,
     target: CentralTarget,
@@ -96,13 +162,18 @@ def run_sync(
     site_id: str | None = None,
     first_delay_s: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    clock_tolerance_s: float | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
 ) -> SyncOutcome:
     """Push then pull, retrying failures that may pass with exponential backoff and jitter.
 
-    With `site_id`, a successful run is also logged in the centre's `sync_log`.
+    With `site_id`, each run that reached the centre is also logged in its `sync_log`, with
+    the clock skew the centre saw (`clock` is the site's). Given `clock_tolerance_s` (as
+    `kiosk sync` always gives it), a site clock ahead by more pushes nothing, and records
+    dated beyond the centre's clock plus it are held back.
     """
     started = time.monotonic()
-    started_at = utcnow()
+    started_at = clock()
     with db.write() as s:
         run = SyncRun(started_at=started_at, ok=False, pushed={})
         s.add(run)
@@ -113,6 +184,17 @@ def run_sync(
     while True:
         outcome.attempts += 1
         try:
+            not_after = None
+            if site_id or clock_tolerance_s is not None:  # a skew to log or to check
+                with target.connect() as central:
+                    outcome.clock_skew_s, centre_now = clock_skew(central, clock)
+                    if clock_tolerance_s is not None:
+                        if outcome.clock_skew_s > clock_tolerance_s:
+                            error = ClockAhead(outcome.clock_skew_s, clock_tolerance_s)
+                            if site_id:
+                                _log(central, site_id, started_at, outcome, [str(error)], clock())
+                            raise error
+                        not_after = centre_now + dt.timedelta(seconds=clock_tolerance_s)
             plan = plan_push(db, count=on_plan is not None)
             if on_plan:
                 on_plan(plan)
@@ -124,31 +206,26 @@ def run_sync(
                 connections=connections,
                 sent=outcome.pushed,
                 progress=progress,
+                not_after=not_after,
             )
             with target.connect() as central:
                 outcome.pulled_revision = pull(db, central)
-                outcome.held = str(hold).splitlines()[:-1] if hold else []
+                outcome.held = [str(r) for r in hold.refused] + [
+                    f"{t} waits for {', '.join(p)}" for t, p in hold.waiting.items()
+                ]
                 if site_id:
-                    central.execute(
-                        "INSERT INTO sync_log (site_id, started_at, finished_at, pushed, held) "
-                        "VALUES (%s, %s, %s, %s, %s)",
-                        (
-                            site_id,
-                            started_at,
-                            utcnow(),
-                            Jsonb(outcome.pushed),
-                            Jsonb(outcome.held) if hold else None,
-                        ),
-                    )
-                    central.commit()
+                    _log(central, site_id, started_at, outcome, outcome.held, clock())
             # what could go went; a row held back fails the run until it is mended
             outcome.ok, outcome.error = not hold, str(hold) if hold else None
+            outcome.code = HELD if hold else None
             break
-        except SnapshotRejected as exc:
+        except (SnapshotRejected, ClockAhead) as exc:
             outcome.error = str(exc)
+            outcome.code = getattr(exc, "code", None)
             break
         except Exception as exc:
             outcome.error = f"{type(exc).__name__}: {exc}".strip()
+            outcome.code = exc.code if isinstance(exc, PushRefused) else None
             spent = time.monotonic() - started
             if not _retryable(exc) or spent + delay > time_budget_s:
                 break
@@ -157,7 +234,7 @@ def run_sync(
     outcome.seconds = time.monotonic() - started
     with db.write() as s:
         run = s.get(SyncRun, run_id)
-        run.finished_at = utcnow()
+        run.finished_at = clock()
         run.ok = outcome.ok
         run.pushed = dict(outcome.pushed)
         run.pulled_revision = outcome.pulled_revision

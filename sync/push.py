@@ -26,6 +26,7 @@ is finished before the next starts: parents before children, even when a run bre
 
 from __future__ import annotations
 
+import datetime as dt
 import queue
 import time
 from collections.abc import Callable, Iterator
@@ -37,8 +38,9 @@ from typing import Any
 import psycopg
 from sqlalchemy import Select, Text, bindparam, cast, func, select, text, type_coerce
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
 
-from kiosk.db import Database
+from kiosk.db import Database, WriteBusy
 from kiosk.models import RECORD_TABLES, Base, SyncMark
 from sync.refused import Refused, parents, refused_rows
 from sync.schema import RECORD_KEY, RECORDS, SENT_COLUMNS
@@ -244,8 +246,8 @@ def _batches(db: Database, name: str, *, after: int, upper: int, size: int) -> I
         yield Batch(name, count, last, payload)
 
 
-def _move_mark(db: Database, name: str, seq: int) -> None:
-    with db.write() as s:
+def _move_marks(s: Session, marks: dict[str, int]) -> None:
+    for name, seq in marks.items():
         mark = s.get(SyncMark, name)
         if mark is None:
             s.add(SyncMark(table_name=name, high_water=seq))
@@ -277,11 +279,15 @@ class Holdback:
         return bool(self.refused or self.waiting)
 
     def __str__(self) -> str:
-        lines = [f"refused by the centre: {r}" for r in self.refused]
+        lines = [f"held back: {r}" for r in self.refused]
         lines += [
             f"{table} waits for {', '.join(parents)}" for table, parents in self.waiting.items()
         ]
-        return "\n".join([*lines, "run `kiosk sync repair` to see and mend them"])
+        if any(r.column for r in self.refused):
+            lines.append("run `kiosk sync repair` to see and mend the rows holding a NUL")
+        if any(r.dated for r in self.refused):
+            lines.append("rows dated ahead go once the centre's clock has passed their time")
+        return "\n".join(lines)
 
 
 def _send(central: psycopg.Connection, batch: Batch) -> Receipt:
@@ -347,16 +353,26 @@ class _Window:
                 if self.progress:
                     self.progress(self.name, receipt.batch.rows)
         except BaseException:
-            self.move_mark()
+            if self.lagging:
+                with self.db.write() as s:
+                    _move_marks(s, {self.name: self.committed})
+                self.moved()
             raise
-        if everything or time.monotonic() - self.marked_at >= self.MARK_EVERY_S:
-            self.move_mark()
+        if self.lagging and (everything or time.monotonic() - self.marked_at >= self.MARK_EVERY_S):
+            # only when no one holds SQLite's write lock: a ticket never waits behind the
+            # sync; else the mark moves at the next try, at the latest when the push ends
+            # (a replay of what it lags behind is a no-op)
+            with suppress(WriteBusy), self.db.write_if_free() as s:
+                _move_marks(s, {self.name: self.committed})
+                self.moved()
 
-    def move_mark(self) -> None:
-        if self.committed > self.marked:
-            _move_mark(self.db, self.name, self.committed)
-            self.plan.marks[self.name] = self.marked = self.committed
-            self.marked_at = time.monotonic()
+    @property
+    def lagging(self) -> bool:
+        return self.committed > self.marked
+
+    def moved(self) -> None:
+        self.plan.marks[self.name] = self.marked = self.committed
+        self.marked_at = time.monotonic()
 
     def verify(self, central: psycopg.Connection) -> None:
         """The site's rows in the range this run pushed, the rows sent and the centre's agree.
@@ -372,8 +388,9 @@ class _Window:
         if site == self.rows == stored and int(digest) == self.digest:
             return
         with self.db.write() as s:
-            s.get(SyncMark, self.name).high_water = self.start
-        self.plan.marks[self.name] = self.start
+            if mark := s.get(SyncMark, self.name):
+                mark.high_water = self.start
+        self.plan.marks[self.name] = self.committed = self.marked = self.start
         raise RangeMismatch(self.name, self.start, self.committed, site, self.rows, stored)
 
 
@@ -386,12 +403,13 @@ def push(
     connections: int = 2,
     sent: dict[str, int],
     progress: Progress | None = None,
+    not_after: dt.datetime | None = None,
 ) -> Holdback:
     """Send everything the plan covers, parents before children, counting rows into `sent`.
 
     Each table ends with a check of the centre's copy of what was pushed (count and digest).
-    A table stops before a row the centre would refuse, and its children wait: what was held
-    back is returned. On a failure the marks and counts still cover what was committed
+    A table stops before a row the centre would refuse, or one dated after `not_after`, and
+    its children wait: what was held back is returned. On a failure the marks and counts still cover what was committed
     before it is raised.
     """
     hold = Holdback()
@@ -409,16 +427,20 @@ def push(
 
         # entered after the connections, so its threads are done before they close
         pool = stack.enter_context(ThreadPoolExecutor(connections, "sync-push"))
+        windows: list[_Window] = []
         for model in RECORD_TABLES:
             name = model.__tablename__
             upper = plan.uppers[name]
             if waiting_for := parents(name) & hold.stopped:
                 hold.waiting[name] = sorted(waiting_for)
                 continue
-            if refused := refused_rows(db, name, after=plan.marks[name], upto=upper):
+            if refused := refused_rows(
+                db, name, after=plan.marks[name], upto=upper, not_after=not_after
+            ):
                 hold.refused.extend(refused)
                 upper = refused[0].seq - 1
             window = _Window(db, plan, name, sent, progress)
+            windows.append(window)
             try:
                 for batch in _batches(
                     db, name, after=plan.marks[name], upper=upper, size=batch_size
@@ -438,4 +460,11 @@ def push(
                 window.verify(central)
             finally:
                 idle.put(central)
+        # the marks a busy writer kept from moving, in one transaction: it takes its turn
+        # among the writers like any other, a few milliseconds
+        if lagging := [w for w in windows if w.lagging]:
+            with db.write() as s:
+                _move_marks(s, {w.name: w.committed for w in lagging})
+            for window in lagging:
+                window.moved()
     return hold

@@ -1,16 +1,20 @@
-"""Records the centre would refuse, found before they are sent, and their repair.
+"""Records the push holds back, found before they are sent, and the repair of those it can.
 
 PostgreSQL cannot store a NUL in text. The edges refuse one (kiosk.plain_text), but a row
 stored before they did, or written by another tool, would fail its batch on every run and
-stop its table and all after it for good. So each table's pending rows are searched for
-one first: the table is pushed up to the row before it, tables whose parents are held back
-wait (the centre never holds an event whose ticket has not arrived), the rest goes, and
-the run reports each such row by table and key. `kiosk sync repair` strips the forbidden
-characters from those rows, the one change a record may see: it has never left the site.
+stop its table and all after it for good. A record dated beyond the centre's clock (made
+while the site's clock was ahead) would fall outside every report. So each table's pending
+rows are searched for both first: the table is pushed up to the row before the first, tables
+whose parents are held back wait (the centre never holds an event whose ticket has not
+arrived), the rest goes, and the run reports each such row by table and key.
+`kiosk sync repair` strips the forbidden characters from the rows holding a NUL, the one
+change a record may see: it has never left the site. Rows dated ahead need no repair: they
+go once the centre's clock has passed their time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,16 +32,21 @@ REPORTED = 20
 
 @dataclass(frozen=True)
 class Refused:
-    """A pending record with a NUL in `column`: it would stop its table at the centre."""
+    """A pending record the push holds back: a NUL in `column`, or dated ahead of the centre."""
 
     table: str
     seq: int
     site_id: str
     uuid: uuid.UUID
-    column: str
+    column: str | None = None
+    dated: dt.datetime | None = None
 
     def __str__(self) -> str:
-        return f"{self.table} ({self.site_id}, {self.uuid}): {self.column} holds a NUL"
+        if self.dated is not None:
+            why = f"dated {self.dated:%Y-%m-%d %H:%M} UTC, ahead of the centre's clock"
+        else:
+            why = f"{self.column} holds a NUL"
+        return f"{self.table} ({self.site_id}, {self.uuid}): {why}"
 
 
 def _text_columns(name: str) -> list:
@@ -46,32 +55,53 @@ def _text_columns(name: str) -> list:
 
 
 def refused_rows(
-    db: Database, name: str, *, after: int, upto: int, limit: int | None = REPORTED
+    db: Database,
+    name: str,
+    *,
+    after: int,
+    upto: int,
+    not_after: dt.datetime | None = None,
+    limit: int | None = REPORTED,
 ) -> list[Refused]:
-    """This table's rows in (after, upto] with a NUL in a text column, in key order."""
-    if db.dialect != "sqlite":
-        return []  # PostgreSQL cannot hold one either
+    """This table's rows in (after, upto] that the push holds back, in key order: a NUL in
+    a text column, or (given `not_after`) a time later than it."""
     table = Base.metadata.tables[name]
-    columns = _text_columns(name)
-    has_nul = [func.instr(cast(c, LargeBinary), literal(b"\x00", LargeBinary)) > 0 for c in columns]
-    query = (
-        select(table.c.seq, table.c.site_id, table.c.uuid, *has_nul)
-        .where(and_(table.c.seq > after, table.c.seq <= upto), or_(*has_nul))
-        .order_by(table.c.seq)
-        .limit(limit)
-    )
+    in_range = and_(table.c.seq > after, table.c.seq <= upto)
+    found: list[Refused] = []
     with db.engine.connect() as conn:
-        rows = conn.execute(query).all()
-    return [
-        Refused(
-            name,
-            seq,
-            site_id,
-            key,
-            next(c.name for c, bad in zip(columns, flags, strict=True) if bad),
-        )
-        for seq, site_id, key, *flags in rows
-    ]
+        if not_after is not None:
+            found += [
+                Refused(name, seq, site_id, key, dated=at)
+                for seq, site_id, key, at in conn.execute(
+                    select(table.c.seq, table.c.site_id, table.c.uuid, table.c.created_at)
+                    .where(in_range, table.c.created_at > not_after)
+                    .order_by(table.c.seq)
+                    .limit(limit)
+                )
+            ]
+        if db.dialect == "sqlite":  # PostgreSQL cannot hold a NUL in text either
+            columns = _text_columns(name)
+            has_nul = [
+                func.instr(cast(c, LargeBinary), literal(b"\x00", LargeBinary)) > 0 for c in columns
+            ]
+            rows = conn.execute(
+                select(table.c.seq, table.c.site_id, table.c.uuid, *has_nul)
+                .where(in_range, or_(*has_nul))
+                .order_by(table.c.seq)
+                .limit(limit)
+            ).all()
+            found += [
+                Refused(
+                    name,
+                    seq,
+                    site_id,
+                    key,
+                    column=next(c.name for c, bad in zip(columns, flags, strict=True) if bad),
+                )
+                for seq, site_id, key, *flags in rows
+            ]
+    found.sort(key=lambda r: r.seq)
+    return found[:limit]
 
 
 def parents(name: str) -> set[str]:
@@ -79,12 +109,14 @@ def parents(name: str) -> set[str]:
 
 
 def pending_refused(db: Database) -> Iterator[Refused]:
-    """Every record not yet pushed that the centre would refuse."""
+    """Every record not yet pushed that holds a NUL (those dated ahead need no mending:
+    they go once the centre's clock has passed their time)."""
     with db.read() as s:
         marks = {m.table_name: m.high_water for m in s.scalars(select(SyncMark))}
     for model in RECORD_TABLES:
         name = model.__tablename__
-        yield from refused_rows(db, name, after=marks.get(name, 0), upto=2**62, limit=None)
+        rows = refused_rows(db, name, after=marks.get(name, 0), upto=2**62, limit=None)
+        yield from (r for r in rows if r.column)
 
 
 def offending_text(db: Database, row: Refused) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Column,
     Connection,
+    Float,
     Integer,
     MetaData,
     String,
@@ -27,7 +28,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from kiosk.models import RECORD_TABLES, UTCDateTime
 
 # 2: ticket_outcomes; a site's pii_erased event erases the central copy of its contact
-# 3: records keyed by (site_id, uuid), not the UUID alone; sync_log notes what a run held
+# 3: records keyed by (site_id, uuid), not the UUID alone; sync_log notes what a run held and
+# the site's clock skew
 SCHEMA_VERSION = 3
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
@@ -65,6 +67,8 @@ sync_log = Table(
     Column("received_at", UTCDateTime, nullable=False, server_default=func.now()),
     # rows the run left on the site (the centre would refuse them) and tables waiting
     Column("held", JSONB),
+    # the site's clock minus the centre's as the centre saw it, in seconds
+    Column("clock_skew_s", Float),
 )
 
 
@@ -129,7 +133,10 @@ def init_central(conn: Connection) -> tuple[int, int]:
         )
     central.create_all(conn, checkfirst=True)
     _key_records_by_site(conn)
-    for column in ("held JSONB",):  # columns added to sync_log by version 3
+    for column in (
+        "held JSONB",
+        "clock_skew_s double precision",
+    ):  # columns added to sync_log by version 3
         conn.execute(text(f"ALTER TABLE sync_log ADD COLUMN IF NOT EXISTS {column}"))
     group = _ident(conn, GROUP_ROLE)
     conn.execute(

@@ -38,10 +38,11 @@ def add_records(db: Database, *, site_id: str, visits: int, rng: random.Random) 
     """About six records per visit: a ticket, its events and outcome, a rating, sometimes a message."""
     with db.read() as s:
         first = (s.scalar(select(func.max(Ticket.number))) or 0) + 1
-    base = dt.datetime(2026, 11, 2, 6, 30, tzinfo=dt.UTC)
+    # November 2026, well before any run (a record dated ahead of the centre is held back)
+    base = dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC)
     rows: dict[type, list[dict[str, Any]]] = {m: [] for m in RECORD_TABLES}
     for i in range(visits):
-        at = base + dt.timedelta(seconds=rng.randrange(0, 30 * 86400))
+        at = base + dt.timedelta(seconds=rng.randrange(0, 28 * 86400))
         common = {"site_id": site_id, "created_at": at}
         ticket = uuid.uuid4()
         number = first + i

@@ -219,7 +219,8 @@ def create_app(
         return HTMLResponse(
             f'<!doctype html><html lang="{language(request)}"><meta charset="utf-8">'
             f"<title>{escape(_('Not saved'))}</title>"
-            f'<p role="alert">{escape(message)}</p>'
+            '<link rel="stylesheet" href="/static/style.css">'
+            f'<p class="error" role="alert">{escape(message)}</p>'
             f'<p><a href="{escape(back)}">{escape(_("Back"))}</a></p></html>',
             status_code=422,
         )
