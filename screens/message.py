@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, DictProperty
+from kivy.properties import BooleanProperty, DictProperty, StringProperty
 
 from kiosk.labels import MESSAGE_KINDS, label
-from kiosk.messages import NEEDS_CONTACT, Draft, Kind, MessageInvalid
+from kiosk.messages import NEEDS_CONTACT, Draft, Kind, MessageInvalid, flagged_wording
 from screens.base import KioskScreen
 
 #: What the form says for each (field, code) a MessageInvalid can carry.
@@ -29,12 +29,16 @@ ERRORS = {
 class MessageScreen(KioskScreen):
     needs_contact = BooleanProperty(False)
     errors = DictProperty()
+    #: the words the list suggests may offend, said before sending; empty when none
+    wording_notice = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.app.bind(message_kind=lambda *_a: self._fill_kinds())
         for field in ("text", "name", "contact"):
             self.ids[field].bind(focus=self._on_focus)
+        for field in ("text", "name"):
+            self.ids[field].bind(text=lambda *_a: setattr(self, "wording_notice", ""))
 
     def refresh(self) -> None:
         self._fill_kinds()
@@ -66,7 +70,8 @@ class MessageScreen(KioskScreen):
     def spoken_text(self) -> str:
         return self.ids.charter_note.text if self.needs_contact else self.ids.intro.text
 
-    def submit(self) -> None:
+    def submit(self, *, wording_seen: bool = False) -> None:
+        """Register the message; wording the list flags is said first, and sent only when asked."""
         app, ids = self.app, self.ids
         anonymous = not self.needs_contact or ids.anonymous.active
         draft = Draft(
@@ -81,6 +86,12 @@ class MessageScreen(KioskScreen):
             ticket_uuid=app.current_ticket.uuid if app.current_ticket else None,
             rating_uuid=app.rating.uuid if app.rating else None,
         )
+        words = flagged_wording(draft)
+        if words and not wording_seen:
+            self.wording_notice = app.tr(
+                "These words may be read as offensive: {words}. Under our Client Charter, a message with obscene or offensive wording may be left without an answer. You can change the text, or send it as it is."
+            ).format(words=", ".join(f"«{w}»" for w in words))
+            return
         try:
             registration = app.messages.submit(draft)
         except MessageInvalid as exc:
@@ -92,7 +103,12 @@ class MessageScreen(KioskScreen):
         self.reset()
         app.go_to("thanks")
 
+    def edit_text(self) -> None:
+        self.wording_notice = ""
+        self.ids.text.focus = True
+
     def reset(self) -> None:
+        self.wording_notice = ""
         for field in ("text", "name", "contact"):
             self.ids[field].text = ""
             self.ids[field].focus = False
