@@ -67,9 +67,6 @@ class MessageScreen(KioskScreen):
             if field is self.ids.contact:
                 self.ids.keyboard.layout = "latin"
 
-    def spoken_text(self) -> str:
-        return self.ids.charter_note.text if self.needs_contact else self.ids.intro.text
-
     def submit(self, *, wording_seen: bool = False) -> None:
         """Register the message; wording the list flags is said first, and sent only when asked."""
         app, ids = self.app, self.ids

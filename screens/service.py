@@ -60,9 +60,6 @@ class ServiceScreen(KioskScreen):
         section(app.tr("Where"), service.text("where", lang))
         self.ids.scroll.scroll_y = 1
 
-    def spoken_text(self) -> str:
-        return "\n".join(w.text for w in reversed(self.ids.body.children))
-
     def take_ticket(self) -> None:
         app = self.app
         service = app.current_service

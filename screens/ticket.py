@@ -7,6 +7,7 @@ from typing import Any
 from kivy.properties import StringProperty
 
 from kiosk.labels import wait_text
+from kiosk.spoken import spoken_label
 from screens.base import KioskScreen
 
 
@@ -18,12 +19,21 @@ class TicketScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.app.bind(print_result=lambda *_a: self.refresh())
+        self.app.bind(print_result=lambda *_a: self._printed())
 
     @property
     def holds_when_idle(self) -> bool:  # type: ignore[override]
         result = self.app.print_result
         return self.app.current_ticket is not None and result is not None and not result.ok
+
+    def _printed(self) -> None:
+        self.refresh()
+        result = self.app.print_result
+        shown = self.manager is not None and self.manager.current == self.name
+        if shown and result is not None:
+            # the ticket is also given as speech, asked for or not (EN 301 549 5.1.3.16),
+            # with whether the paper came out: a failure is told without sight too (5.1.3.15)
+            self.app.say(self.spoken_text())
 
     def refresh(self) -> None:
         app, lang = self.app, self.app.language
@@ -64,8 +74,12 @@ class TicketScreen(KioskScreen):
                 "The ticket could not be printed. Please note your number: {number}"
             ).format(number=ticket.label)
 
+    #: read out once the printer has answered, not as it opens (see _printed)
+    speaks_on_entry = False
+
     def spoken_text(self) -> str:
-        return "\n".join((self.number, self.details, self.print_text))
+        text = super().spoken_text()
+        return text.replace(self.number, spoken_label(self.number, self.app.language))
 
     def done(self) -> None:
         self.app.current_ticket = None
