@@ -345,7 +345,25 @@ SETTINGS: tuple[Setting, ...] = (
         "ui.idle_timeout_s",
         60,
         _int_range(10, 3600),
-        "Seconds without a touch before the kiosk returns to the attract screen.",
+        "Seconds without a touch before the kiosk asks whether the visitor needs more time.",
+    ),
+    Setting(
+        "ui.idle_warning_s",
+        20,
+        _int_range(20, 300),
+        'Seconds the "Do you need more time?" countdown runs before the kiosk starts again (WCAG 2.2.1: at least 20).',
+    ),
+    Setting(
+        "ui.diagonal_in",
+        32.0,
+        _float_range(10, 100),
+        "Diagonal of the lobby touchscreen in inches: text and touch targets are sized from it.",
+    ),
+    Setting(
+        "ui.viewing_distance_mm",
+        500,
+        _int_range(250, 1500),
+        "Distance from the eyes of a visitor to the screen; larger text makes a capital 0.7° tall from here (EN 301 549 5.1.4).",
     ),
     Setting(
         "ui.admin_pin",

@@ -33,7 +33,7 @@ MESSAGE_KINDS = {
     "suggestion": _("Suggestion"),
     "praise": _("Praise"),
     "complaint": _("Complaint"),
-    "signal": _("Signal"),
+    "signal": _("Report"),
 }
 RATING_REASONS = {
     "waiting": _("Long wait"),
@@ -51,6 +51,16 @@ CLOSED_REASONS = {
     ClosedReason.BEFORE_OPENING: _("The centre has not opened yet."),
     ClosedReason.AFTER_CLOSING: _("The centre has closed for today."),
     ClosedReason.ISSUING_STOPPED: _("Tickets are no longer issued today: the centre closes soon."),
+}
+# kiosk.printing.PrinterState, in words a member of staff can act on
+PRINTER_STATES = {
+    "ok": _("ready"),
+    "paper_near_end": _("the paper roll is nearly used up: change it soon"),
+    "paper_out": _("out of paper: put in a new roll"),
+    "cover_open": _("the cover is open: close it"),
+    "offline": _("not connected: check the cable and that the printer is on"),
+    "no_answer": _("does not answer: check that it is switched on and connected"),
+    "error": _("fault: switch it off and on again"),
 }
 REVIEW = {
     "registered": _("Registered"),

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from typing import Any
 
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.health import Health
+from kiosk.labels import PRINTER_STATES, label
 from screens.base import KioskScreen
 
+log = logging.getLogger(__name__)
 MAX_TRIES = 3
 LOCKOUT_S = 60
 
@@ -20,11 +23,13 @@ class AdminScreen(KioskScreen):
     status_text = StringProperty("")
     printer_text = StringProperty("")
     message = StringProperty("")
+    confirm_exit = BooleanProperty(False)  # "Exit" asks first: a dark screen helps nobody
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._tries = 0
         self._locked_until = 0.0
+        self.ids.keyboard.attach(self.ids.pin)
 
     @property
     def health(self) -> Health:
@@ -32,9 +37,8 @@ class AdminScreen(KioskScreen):
 
     def refresh(self) -> None:
         self.message = ""
+        self.confirm_exit = False
         self.ids.pin.text = ""
-        self.ids.keyboard.target = self.ids.pin
-        self.ids.keyboard.layout = "digits"
         pin = self.app.kiosk_config.secret("ui.admin_pin")
         self.step = "pin" if pin else "disabled"
 
@@ -74,8 +78,10 @@ class AdminScreen(KioskScreen):
         app.printer_status(self._printer_state)
 
     def _printer_state(self, result: Any) -> None:
-        self.printer_text = self.app.tr("Printer: {state} {detail}").format(
-            state=result.state.value, detail=result.detail
+        # the state in words; the driver's own detail (English, technical) goes to the log
+        log.info("printer status: %s %s", result.state, result.detail)
+        self.printer_text = self.app.tr("Printer: {state}").format(
+            state=label(PRINTER_STATES, result.state, self.app.language)
         )
 
     def test_print(self) -> None:
@@ -89,12 +95,18 @@ class AdminScreen(KioskScreen):
         self.health.record_device(device="printer", status="paper_replaced", detail="kiosk admin")
         self.message = self.app.tr("Noted: paper replaced.")
 
+    def cancel(self) -> None:
+        """Opened by mistake: back to where the visitor was."""
+        self.ids.pin.text = ""
+        self.message = ""
+        self.app.go_back()
+
     def leave(self) -> None:
-        self.step = "pin"
-        self.app.go_to("attract")
+        self.app.end_visit()
 
     def reset(self) -> None:
         self.step = "pin"
+        self.confirm_exit = False
         self.ids.pin.text = ""
 
 

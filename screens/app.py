@@ -86,6 +86,9 @@ class KioskRoot(FloatLayout):
 
     def on_touch_down(self, touch: Any) -> bool:
         app = App.get_running_app()
+        if app.idle_warning is not None:
+            app.touched()  # the touch answers "more time?"; it presses nothing beneath
+            return True
         app.touched()
         if not self.speech_bar.collide_point(*touch.pos):
             app.stop_speech()  # speech stops by itself at the visitor's next action
@@ -162,6 +165,7 @@ class KioskApp(App):
         announcer: Any = None,
         **kwargs: Any,
     ) -> None:
+        self.register_event_type("on_end_visit")
         super().__init__(**kwargs)
         self.kiosk_config = kiosk_config
         self.db = db
@@ -179,7 +183,9 @@ class KioskApp(App):
         self.search_index = SearchIndex(())
         self._catalog_revision = -1
         self._history: list[str] = []
-        self._idle = None
+        self._idle: Any = None
+        self.idle_warning: Any = None
+        self.idle_warning_s = float(kiosk_config["ui.idle_warning_s"])
         self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
         self._speech = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-speech")
         self._speech_turn = 0  # a WAV made for an older request is not played
@@ -276,28 +282,76 @@ class KioskApp(App):
     def current_screen(self) -> Any:
         return self.root.manager.current_screen
 
-    # --- idle: back to the attract screen and the default language ----------------------
+    # --- idle: "more time?", then the end of the visit ----------------------------------
 
     def touched(self) -> None:
+        self._dismiss_idle_warning()
         if self._idle is not None:
             self._idle.cancel()
-        self._idle = Clock.schedule_once(self.on_idle, self.idle_timeout)
+        self._idle = Clock.schedule_once(self.warn_idle, self.idle_timeout)
 
-    def on_idle(self, *_args: object) -> None:
+    def warn_idle(self, *_args: object) -> None:
+        """Ask whether the visitor needs more time, with a countdown (WCAG 2.2.1)."""
         if self.root is None:
+            return
+        if self.root.manager.current == "attract":
+            self.end_visit()  # nobody is here: nothing to ask
             return
         if getattr(self.current_screen, "holds_when_idle", False):
             self.touched()  # e.g. an unprinted ticket number stays until dismissed
             return
-        for screen in self.root.manager.screens:
-            screen.reset()
+        if self.idle_warning is None:
+            from screens.widgets import IdleWarning
+
+            self.idle_warning = IdleWarning(seconds_left=int(self.idle_warning_s))
+            self.root.add_widget(self.idle_warning)
+        self._idle = Clock.schedule_interval(self._count_down, 1.0)
+
+    def _count_down(self, *_args: object) -> bool:
+        warning = self.idle_warning
+        if warning is None:
+            return False
+        warning.seconds_left -= 1
+        if warning.seconds_left > 0:
+            return True
+        self.end_visit()
+        return False
+
+    def _dismiss_idle_warning(self) -> None:
+        if self.idle_warning is not None:
+            self.root.remove_widget(self.idle_warning)
+            self.idle_warning = None
+
+    def on_idle(self, *_args: object) -> None:
+        """The idle timer with nobody answering: kept as the name tests and scenes use."""
+        self.end_visit()
+
+    def end_visit(self) -> None:
+        """Every way a visit ends (done, thanks, idle, staff leaving): all visitor state to defaults.
+
+        Screens forget what was typed, chosen and scrolled; the App its hand-over state and
+        the visitor's language, text size and contrast. Other parts (speech, volume) bind
+        to `on_end_visit`.
+        """
+        if self.root is None:
+            return
+        if self._idle is not None:
+            self._idle.cancel()
+        self._dismiss_idle_warning()
         self.current_service = self.current_ticket = self.print_result = None
         self.rating = self.registration = self.receipt_result = None
+        self.message_kind = "opinion"
         self.language = self.default_language
         self.large_text = self.high_contrast = False
         self.reset_speech()
+        for screen in self.root.manager.screens:
+            screen.end_visit()
         self._history.clear()
+        self.dispatch("on_end_visit")
         self.root.manager.current = self.screen("attract").name
+
+    def on_end_visit(self) -> None:
+        """Kivy event: the visit is over and the next visitor starts from the defaults."""
 
     # --- the catalogue ------------------------------------------------------------------
 

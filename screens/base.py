@@ -1,4 +1,5 @@
-"""What every kiosk screen has: the running app, a refresh on entry, a reset when idle, speech."""
+"""What every kiosk screen has: the running app, a refresh on entry, a clean slate when a visit
+ends, and its words read aloud."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from typing import Any
 from kivy.app import App
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
+
+from screens.keyboard import OnScreenKeyboard
+from screens.widgets import Chip, KioskField, TopBar
 
 SENTENCE_END = ".!?:…"
 
@@ -19,9 +24,6 @@ def shown_texts(widget: Any) -> Iterator[str]:
     What is typed is never read back (a name or contact would go out through the speaker,
     a PIN would be told to the room); the keyboard's keys and hidden parts are not read.
     """
-    from screens.keyboard import OnScreenKeyboard
-    from screens.widgets import Chip, TopBar
-
     if widget.opacity == 0:
         return
     if isinstance(widget, TextInput | OnScreenKeyboard):
@@ -74,8 +76,21 @@ class KioskScreen(Screen):
     def refresh(self) -> None:
         """Fill the screen from the app's state and the domain; called on every entry."""
 
+    def end_visit(self) -> None:
+        """The next visitor's screen: no text in a field, keyboards on their first layout, at the top."""
+        for widget in self.walk(restrict=True):
+            if isinstance(widget, KioskField):
+                widget.text = ""
+                widget.focus = False
+            elif isinstance(widget, ScrollView):
+                widget.scroll_y = 1
+        self.reset()
+        for widget in self.walk(restrict=True):
+            if isinstance(widget, OnScreenKeyboard):
+                widget.reset()
+
     def reset(self) -> None:
-        """Forget what a visitor chose or typed (the idle timer's clean slate)."""
+        """Forget what this screen alone keeps of a visitor's choices (topic, step, face)."""
 
     @property
     def speaks_on_entry(self) -> bool:

@@ -1,7 +1,9 @@
 """The on-screen keyboard: Kivy's VKeyboard with Bulgarian (БДС, phonetic), Latin and digit layouts.
 
 A kiosk has no physical keyboard: the keyboard types into whichever field was touched
-last (`target`), so several fields on one form share it.
+last (`target`), so several fields on one form share it. It opens on the layout the
+field needs (its `keyboard` kind), Enter does what the field's form does next, and the
+visitor can close it.
 """
 
 from __future__ import annotations
@@ -11,14 +13,22 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.vkeyboard import VKeyboard
 
 LAYOUTS_DIR = Path(__file__).parent / "keyboards"
 #: Layout names in the order of the switch buttons, with the words on each button.
 LAYOUTS = {"phonetic": "ЯВЕРТЪ", "bds": "БДС", "latin": "ABC", "digits": "123"}
-DEFAULT_LAYOUT = {"bg": "phonetic", "en": "latin"}
+#: A text field's layout follows the language on screen.
+TEXT_LAYOUT = {"bg": "phonetic", "en": "latin"}
+#: Fields whose content has one script whatever the language: an e-mail, a phone, a PIN.
+FIXED_LAYOUT = {"email": "latin", "phone": "digits", "digits": "digits"}
+
+
+def layout_for(kind: str, language: str) -> str:
+    """The layout a field of this kind opens on, in this language."""
+    return FIXED_LAYOUT.get(kind) or TEXT_LAYOUT[language]
 
 
 class KioskKeys(VKeyboard):
@@ -39,28 +49,69 @@ class KioskKeys(VKeyboard):
 class OnScreenKeyboard(BoxLayout):
     target = ObjectProperty(None, allownone=True)
     layout = StringProperty("phonetic")
+    #: Shown while the visitor types; closed by its own button or by Enter where that ends typing.
+    shown = BooleanProperty(True)
+    #: Whether a new visitor finds it open (a form) or closed until a field is touched (a search).
+    opens_shown = BooleanProperty(True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._language = ""
-        self.follow_language()
+        self._fields: list[Any] = []
+        self.reset()
         # redrawing a keyboard's keys is slow: only the one on screen follows at once
         App.get_running_app().bind(
             language=lambda *_a: self.get_root_window() and self.follow_language()
         )
 
+    def attach(self, *fields: Any) -> None:
+        """Type into these fields: the one touched becomes the target, and the keyboard opens."""
+        for field in fields:
+            self._fields.append(field)
+            field.bind(focus=self._focused)
+        if self.target is None and fields:
+            self.target = fields[0]
+
+    def _focused(self, field: Any, focused: bool) -> None:
+        if focused:
+            self.target = field
+            self.shown = True
+
+    def on_opens_shown(self, *_args: object) -> None:
+        self.shown = self.opens_shown
+
+    def on_target(self, *_args: object) -> None:
+        if self.target is not None:
+            self.layout = layout_for(self.target.keyboard, App.get_running_app().language)
+
     def follow_language(self) -> None:
-        """The layout of the app's language, unless the visitor chose another since."""
-        language = App.get_running_app().language
-        if language != self._language:
-            self._language = language
-            self.layout = DEFAULT_LAYOUT[language]
+        """A text field's layout follows a language switch; an e-mail or phone field keeps its own."""
+        if self.target is not None:
+            self.layout = layout_for(self.target.keyboard, App.get_running_app().language)
+        else:
+            self.layout = TEXT_LAYOUT[App.get_running_app().language]
+
+    def reset(self) -> None:
+        """The next visitor's keyboard: first field, its layout, open or closed as at the start."""
+        if self._fields:
+            self.target = self._fields[0]
+        self.follow_language()
+        self.shown = self.opens_shown
+
+    def on_touch_down(self, touch: Any) -> bool:
+        # closed, its keys stay laid out under a zero height: they must take no touch
+        return bool(self.shown and super().on_touch_down(touch))
+
+    def close(self) -> None:
+        self.shown = False
+        if self.target is not None:
+            self.target.focus = False
 
     def type_text(self, text: str) -> None:
         target = self.target
         if target is None:
             return
         if text == "\n" and not target.multiline:
+            target.dispatch("on_text_validate")  # the form decides: next field, search, unlock
             return
         target.insert_text(text)
 

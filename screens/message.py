@@ -8,7 +8,15 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
 
 from kiosk.labels import MESSAGE_KINDS, label
-from kiosk.messages import NEEDS_CONTACT, Draft, Kind, MessageInvalid, flagged_wording
+from kiosk.messages import (
+    MAX_CONTACT,
+    MAX_NAME,
+    NEEDS_CONTACT,
+    Draft,
+    Kind,
+    MessageInvalid,
+    flagged_wording,
+)
 from screens.base import KioskScreen
 
 #: What the form says for each (field, code) a MessageInvalid can carry.
@@ -35,15 +43,20 @@ class MessageScreen(KioskScreen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.app.bind(message_kind=lambda *_a: self._fill_kinds())
-        for field in ("text", "name", "contact"):
-            self.ids[field].bind(focus=self._on_focus)
-        for field in ("text", "name"):
-            self.ids[field].bind(text=lambda *_a: setattr(self, "wording_notice", ""))
+        ids = self.ids
+        ids.text.max_length = self.app.kiosk_config["feedback.max_text"]
+        ids.name.max_length, ids.contact.max_length = MAX_NAME, MAX_CONTACT
+        ids.keyboard.attach(ids.text, ids.name, ids.contact)
+        ids.text.bind(text=self._show_chars_left)
+        # Enter on a one-line field: on to the next one, or the keyboard makes way for "Send"
+        ids.name.bind(on_text_validate=lambda *_a: setattr(ids.contact, "focus", True))
+        ids.contact.bind(on_text_validate=lambda *_a: ids.keyboard.close())
+        for field in (ids.text, ids.name):
+            field.bind(text=lambda *_a: setattr(self, "wording_notice", ""))
 
     def refresh(self) -> None:
         self._fill_kinds()
         self.errors = {}
-        self.ids.keyboard.target = self.ids.text
 
     def _fill_kinds(self) -> None:
         kinds = self.ids.kinds
@@ -60,12 +73,16 @@ class MessageScreen(KioskScreen):
 
     def language_changed(self) -> None:
         self._fill_kinds()  # what was typed stays
+        self._show_chars_left()
 
-    def _on_focus(self, field: Any, focused: bool) -> None:
-        if focused:
-            self.ids.keyboard.target = field
-            if field is self.ids.contact:
-                self.ids.keyboard.layout = "latin"
+    def _show_chars_left(self, *_args: object) -> None:
+        field = self.ids.text
+        left = int(field.max_length) - len(field.text)
+        self.ids.chars_left.text = (
+            self.app.ntr("{n} character left", "{n} characters left", left).format(n=left)
+            if field.text
+            else ""
+        )
 
     def submit(self, *, wording_seen: bool = False) -> None:
         """Register the message; wording the list flags is said first, and sent only when asked."""
@@ -109,6 +126,7 @@ class MessageScreen(KioskScreen):
         for field in ("text", "name", "contact"):
             self.ids[field].text = ""
             self.ids[field].focus = False
+        self.ids.keyboard.reset()
         for box in ("anonymous", "health_safety", "consent"):
             self.ids[box].active = False
         self.errors = {}

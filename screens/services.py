@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import StringProperty
 
 from kiosk.catalog import CATEGORIES, Service, by_category
 from kiosk.labels import SERVICE_CATEGORIES, label
@@ -14,19 +14,25 @@ MAX_RESULTS = 15
 
 class ServicesScreen(KioskScreen):
     category = StringProperty("", allownone=True)
-    typing = BooleanProperty(False)
     summary = StringProperty("")
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.ids.keyboard.attach(self.ids.search)
 
     def refresh(self) -> None:
         self.app.refresh_catalog()
-        self.ids.keyboard.target = self.ids.search
         self.show()
 
     def on_category(self, *_args: object) -> None:
         self.show()
 
     def start_typing(self) -> None:
-        self.typing = True
+        self.ids.keyboard.shown = True
+
+    def search_entered(self) -> None:
+        """Enter on the search: the keyboard makes way for the results."""
+        self.ids.keyboard.close()
 
     def on_search_text(self, _text: str) -> None:
         self.show()
@@ -72,7 +78,7 @@ class ServicesScreen(KioskScreen):
         self.ids.scroll.scroll_y = 1
 
     def open_service(self, service: Service) -> None:
-        self.typing = False
+        self.ids.keyboard.shown = False
         self.app.current_service = service
         self.app.go_to("service")
 
@@ -81,9 +87,12 @@ class ServicesScreen(KioskScreen):
         self.category = ""
 
     def reset(self) -> None:
-        self.ids.search.text = ""
         self.category = ""
-        self.typing = False
+        self.show()
+
+    def on_pre_enter(self, *args: object) -> None:
+        super().on_pre_enter(*args)
+        self.ids.keyboard.shown = bool(self.ids.search.focus)
 
 
 SCREEN = ServicesScreen

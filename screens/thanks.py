@@ -78,9 +78,7 @@ class ThanksScreen(KioskScreen):
             self.app.print_receipt(self.app.registration)
 
     def done(self) -> None:
-        self.app.registration = None
-        self.app.receipt_result = None
-        self.app.go_to("attract")
+        self.app.end_visit()
 
 
 SCREEN = ThanksScreen

@@ -82,9 +82,7 @@ class TicketScreen(KioskScreen):
         return text.replace(self.number, spoken_label(self.number, self.app.language))
 
     def done(self) -> None:
-        self.app.current_ticket = None
-        self.app.print_result = None
-        self.app.go_to("attract")
+        self.app.end_visit()
 
 
 SCREEN = TicketScreen

@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.metrics import sp
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.metrics import dp, sp
+from kivy.properties import (
+    BooleanProperty,
+    NumericProperty,
+    ObjectProperty,
+    OptionProperty,
+    StringProperty,
+)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -66,9 +72,40 @@ class CheckRow(ButtonBehavior, BoxLayout):
 
 
 class KioskField(TextInput):
-    """A text field typed on the on-screen keyboard only: no copy bubble, no handles."""
+    """A text field typed on the on-screen keyboard only: no copy bubble, no handles.
+
+    It says which keyboard it needs (`keyboard`), keeps to `max_length` characters, and
+    has a clear (×) button at its right end while it holds text.
+    """
 
     error = StringProperty("")
+    #: text (the language's letters), email (Latin), phone or digits (the digit pad)
+    keyboard = OptionProperty("text", options=("text", "email", "phone", "digits"))
+    max_length = NumericProperty(0)  # 0: no limit
+
+    def clear_box(self) -> tuple[float, float, float, float]:
+        """Where the × is drawn and touched: a square at the right end, as tall as one line."""
+        side = min(self.height, dp(80))
+        return (self.right - side, self.top - side, side, side)
+
+    def on_touch_down(self, touch: Any) -> bool:
+        x, y, w, h = self.clear_box()
+        if self.text and not self.disabled and x <= touch.x <= x + w and y <= touch.y <= y + h:
+            self.text = ""
+            self.focus = True
+            return True
+        return super().on_touch_down(touch)
+
+    def insert_text(self, substring: str, from_undo: bool = False) -> None:
+        if self.max_length:
+            substring = substring[: max(0, int(self.max_length) - len(self.text))]
+        super().insert_text(substring, from_undo=from_undo)
+
+
+class IdleWarning(BoxLayout):
+    """The question "Do you need more time?" over the screen, with the seconds left; a touch says yes."""
+
+    seconds_left = NumericProperty(20)
 
 
 class Reveal(BoxLayout):

@@ -136,7 +136,7 @@ def test_complaint_with_contact_details(app: Any) -> None:
 
 
 def test_idle_timer_fires_mid_typing(app: Any) -> None:
-    app.idle_timeout = IDLE_S
+    app.idle_timeout, app.idle_warning_s = IDLE_S, 2
     tap(screen(app))
     tap(screen(app).ids.message)
     form = screen(app)
@@ -147,7 +147,12 @@ def test_idle_timer_fires_mid_typing(app: Any) -> None:
     assert form.ids.text.text == "half a"
     with app.db.read() as s:
         before = s.scalar(select(func.count()).select_from(Message))
-    wait_for(lambda: screen(app).name == "attract", seconds=IDLE_S + 5)
+    # first the question, with the seconds left; nobody answers, and the visit ends
+    wait_for(lambda: app.idle_warning is not None, seconds=IDLE_S + 5)
+    assert "Do you need more time?" in texts(app.idle_warning)
+    assert "2 seconds" in texts(app.idle_warning)
+    wait_for(lambda: screen(app).name == "attract", seconds=5)
+    assert app.idle_warning is None
     assert app.language == "bg"
     assert form.ids.text.text == ""
     assert "Докоснете екрана" in texts(screen(app))

@@ -140,7 +140,7 @@ def test_staff_gesture_and_pin_open_the_admin_screen(app: Any) -> None:
     assert admin.step == "open"
     assert "досега не е правена" in admin.status_text  # no sync has run on this database
     wait_for(lambda: "проверка" not in admin.printer_text)
-    assert "ok" in admin.printer_text
+    assert admin.printer_text == "Принтер: готов за работа"  # words, not the code "ok"
     # a nightly run that failed is what staff see next
     with app.db.write() as s:
         s.add(SyncRun(started_at=app.test_clock(), ok=False, pushed={}, error="connection refused"))
