@@ -143,6 +143,7 @@ class KioskApp(App):
     speech_mode = BooleanProperty(False)  # once asked for, every next screen is read too
     volume_step = NumericProperty(DEFAULT_VOLUME)
     spoken = StringProperty("")  # what was said last: "Repeat" says it again
+    printer_ok = BooleanProperty(True)  # the printer's last answer; False shows a notice
 
     # what one screen hands to the next
     current_service = ObjectProperty(None, allownone=True)
@@ -393,6 +394,7 @@ class KioskApp(App):
             return print_issued_ticket(queue=self.queue, printer=printer, slip=slip)
 
         def done(result: PrintResult) -> None:
+            self.printer_ok = result.ok
             if self.current_ticket is ticket:
                 self.print_result = result
 
@@ -421,6 +423,10 @@ class KioskApp(App):
     def printer_status(self, done: Callable[[PrintResult], None]) -> None:
         printer = self.printer
         self._in_background(self._jobs, lambda: printer.status() if printer else NO_PRINTER, done)
+
+    def check_printer(self) -> None:
+        """Ask the printer how it is; the attract and home screens warn while it is down."""
+        self.printer_status(lambda result: setattr(self, "printer_ok", result.ok))
 
     # --- speech: what the screen shows, read aloud (EN 301 549 5.1.3) ---------------------
 
