@@ -372,6 +372,8 @@ class KioskApp(App):
         future = pool.submit(job)
 
         def back_on_ui_thread(f: Future) -> None:
+            if f.cancelled():  # the app is stopping: nobody waits for the answer
+                return
             try:
                 result = f.result()
             except Exception as exc:  # a printer driver must not take the kiosk down

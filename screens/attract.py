@@ -12,28 +12,11 @@ from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from kiosk.hours import ClosedReason
-from kiosk.labels import CLOSED_REASONS, date_text, label, wait_text
+from kiosk.labels import wait_text
 from screens.base import KioskScreen
+from screens.opening import opening_text
 
 REFRESH_S = 20
-
-
-def opening_text(app: Any, reason: ClosedReason | None) -> str:
-    """Open now and until when; or why not, and when the centre opens next."""
-    cfg, lang = app.kiosk_config, app.language
-    if reason is None:
-        return app.tr("Open today {open}–{close}").format(
-            open=cfg["hours.open"].strftime("%H:%M"), close=cfg["hours.close"].strftime("%H:%M")
-        )
-    opens = app.queue.hours.next_opening(app.clock())
-    if opens.date() == app.queue.today():
-        when = app.tr("We open today at {time}.").format(time=opens.strftime("%H:%M"))
-    else:
-        when = app.tr("We open again on {date} at {time}.").format(
-            date=date_text(opens.date(), lang), time=opens.strftime("%H:%M")
-        )
-    return label(CLOSED_REASONS, reason, lang) + "\n" + when
 
 
 class AttractScreen(KioskScreen):
@@ -79,7 +62,8 @@ class AttractScreen(KioskScreen):
             rows.add_widget(row)
 
     def on_touch_down(self, touch: Any) -> bool:
-        if self.ids.other_language.collide_point(*touch.pos):
+        # the touch comes in the manager's coordinates; the button's are this screen's own
+        if self.ids.other_language.collide_point(*self.to_local(*touch.pos)):
             self.app.toggle_language()
         self.app.start_visit()
         return True

@@ -72,6 +72,7 @@ def test_closed_it_says_so_and_when_it_opens_and_shows_no_waits(
     tap(attract)
     closed = screen(app)
     assert closed.name == "closed"
+    assert closed.next_opening in attract.hours_text  # both screens tell the same opening
     start = next(b for b in closed.walk() if getattr(b, "icon", "") == "home")
     tap(start)
     assert screen(app).name == "closed"
@@ -96,10 +97,21 @@ def test_a_service_page_offers_no_ticket_when_none_is_issued(app: Any, at: Any) 
     assert screen(app).ids.take_ticket.disabled and screen(app).ids.take_ticket.opacity == 0
 
 
-def test_english_is_offered_in_english_before_any_touch(app: Any, at: Any) -> None:
-    attract = at(dt.datetime(2026, 11, 25, 10, 0))
-    button = attract.ids.other_language
-    assert button.text == "For English, touch here" and app.language == "bg"
-    tap(button)
-    assert app.language == "en" and screen(app).name == "home"
-    assert "What would you like to do?" in texts(screen(app))
+@pytest.mark.parametrize("speech_bar", [False, True])
+def test_english_is_offered_in_english_before_any_touch(
+    app: Any, at: Any, speech_bar: bool
+) -> None:
+    from screens import headless
+
+    # with the speech bar below it, the screen does not start at the window's bottom edge
+    app.can_read_aloud = speech_bar
+    headless.pump(3)
+    try:
+        attract = at(dt.datetime(2026, 11, 25, 10, 0))
+        button = attract.ids.other_language
+        assert button.text == "For English, touch here" and app.language == "bg"
+        tap(button)
+        assert app.language == "en" and screen(app).name == "home"
+        assert "What would you like to do?" in texts(screen(app))
+    finally:
+        app.can_read_aloud = False
