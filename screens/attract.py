@@ -14,6 +14,7 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
 from kiosk.labels import wait_text
 from screens.base import KioskScreen
+from screens.categories import waiting_words
 from screens.opening import opening_text
 
 REFRESH_S = 20
@@ -46,7 +47,7 @@ class AttractScreen(KioskScreen):
             (
                 c.code,
                 getattr(c, f"name_{lang}"),
-                app.ntr("{n} waiting", "{n} waiting", c.waiting).format(n=c.waiting),
+                waiting_words(app, c.waiting),
                 wait_text(c.estimated_wait_minutes, lang),
             )
             for c in (status.categories if state.can_issue else ())

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.factory import Factory
+from kivy.properties import StringProperty
 
 from kiosk.labels import wait_text
 from kiosk.queue import QueueError
+from kiosk.translit import to_latin
 from screens.base import KioskScreen
 from screens.pictograms import GROUP_PICTOGRAMS
 
@@ -18,24 +22,64 @@ def category_pictogram(priority: bool, counter_groups: tuple[str, ...]) -> str:
     return GROUP_PICTOGRAMS.get(counter_groups[0], "general")
 
 
+#: Cyrillic capitals that look like the Latin letter they read as: no hint needed.
+SAME_IN_LATIN = frozenset("АЕКМОТ")
+
+
+def latin_hint(code: str) -> str:
+    """How an English reader says a category letter ("Б" → "B", "В" → "V"), or "" for "А"."""
+    return "" if code in SAME_IN_LATIN else to_latin(code).upper()
+
+
+def letter(app: Any, code: str) -> str:
+    """A category's letter; in English with its Latin reading, as the board calls "B 23"."""
+    latin = latin_hint(code)
+    if app.language == "bg" or not latin:
+        return code
+    return app.tr("{letter} ({latin})").format(letter=code, latin=latin)
+
+
+def waiting_words(app: Any, n: int) -> str:
+    if n == 0:
+        return app.tr("Nobody waiting")
+    return app.ntr("{n} waiting", "{n} waiting", n).format(n=n)
+
+
 class CategoriesScreen(KioskScreen):
+    #: The priority category waiting for "yes, that is me"; "" when none is asked.
+    confirming = StringProperty("")
+
     def refresh(self) -> None:
         app, lang = self.app, self.app.language
+        self.confirming = ""
         grid = self.ids.grid
         grid.clear_widgets()
         for c in app.queue.status().categories:
-            waiting = app.ntr("{n} waiting", "{n} waiting", c.waiting).format(n=c.waiting)
+            waiting = waiting_words(app, c.waiting)
             button = Factory.TapButton(
                 icon=category_pictogram(c.priority, c.counter_groups),
-                text=f"{c.code} — {getattr(c, f'name_{lang}')}\n{waiting}, {wait_text(c.estimated_wait_minutes, lang)}",
+                text=f"{letter(app, c.code)} — {getattr(c, f'name_{lang}')}\n{waiting}, {wait_text(c.estimated_wait_minutes, lang)}",
                 size_hint_y=1,
             )
-            button.category = c.code
-            button.bind(on_release=lambda b: self.take(b.category))
+            button.category, button.priority = c.code, c.priority
+            button.bind(on_release=lambda b: self.choose(b.category, priority=b.priority))
             grid.add_widget(button)
+
+    def choose(self, category: str, *, priority: bool) -> None:
+        if priority:
+            self.confirming = category  # who is entitled, and "is that you?", first
+            return
+        self.take(category)
+
+    def confirm(self) -> None:
+        category, self.confirming = self.confirming, ""
+        self.take(category)
 
     def take(self, category: str) -> None:
         take_ticket(self.app, category=category, service=None)
+
+    def reset(self) -> None:
+        self.confirming = ""
 
 
 def take_ticket(app, *, category: str, service) -> None:

@@ -96,8 +96,10 @@ def _screenshots(ctx: Context, args: argparse.Namespace) -> int:
     written = []
     for lang in ("bg", "en"):
         for name in SCREENS:
-            scenes.show(app, name, language=lang)
-            written.append(headless.capture(app, out / f"{name}-{lang}.png"))
+            for suffix, large_text in (("", False), ("-large", True)):
+                scenes.show(app, name, language=lang)
+                app.large_text = large_text
+                written.append(headless.capture(app, out / f"{name}-{lang}{suffix}.png"))
     headless.stop(app)
     db.dispose()
     ctx.out(f"wrote {len(written)} screenshots to {out}", [str(p) for p in written])
@@ -116,7 +118,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "--headless", action="store_true", help="render off-screen even when a display exists"
         )
         p.set_defaults(func=func)
-    p = sub.add_parser("screenshots", help="a PNG of every screen in both languages")
+    p = sub.add_parser(
+        "screenshots", help="a PNG of every screen in both languages, with normal and larger text"
+    )
     p.add_argument("--out", type=Path, default=DOCS_SCREENS)
     p.add_argument("--orientation", choices=tuple(SIZES), default="portrait")
     p.set_defaults(func=_screenshots)

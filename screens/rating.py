@@ -21,13 +21,16 @@ FACES = {
 class RatingScreen(KioskScreen):
     step = StringProperty("faces")  # faces → reasons
     score = NumericProperty(0)
+    face_words = StringProperty("")  # the chosen face's word, in English (translated in kv)
 
     def refresh(self) -> None:
         app = self.app
         faces = self.ids.faces
         faces.clear_widgets()
         for score, words in FACES.items():
-            face = Factory.TapButton(icon=f"face_{score}", text=app.tr(words), size_hint_y=1)
+            face = Factory.TapButton(
+                icon=f"face_{score}", face=score, text=app.tr(words), size_hint_y=1
+            )
             face.score = score
             face.bind(on_release=lambda b: self.rate(b.score))
             faces.add_widget(face)
@@ -52,6 +55,7 @@ class RatingScreen(KioskScreen):
         """The press counts at once: a visitor who walks away after it has still rated."""
         self.app.rating = self.app.feedback.rate(score=score)
         self.score = score
+        self.face_words = FACES[score]
         self.step = "reasons"
         self._fill_reasons()
 
@@ -78,6 +82,7 @@ class RatingScreen(KioskScreen):
     def reset(self) -> None:
         self.step = "faces"
         self.score = 0
+        self.face_words = ""
         self.ids.reasons.clear_widgets()
 
 

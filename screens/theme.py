@@ -34,6 +34,12 @@ class Theme:
     warning: RGBA
     warning_text: RGBA
     selected: RGBA
+    field: RGBA  # a text field's inside
+    field_text: RGBA
+    field_hint: RGBA  # the example words in an empty field
+    faces: tuple[
+        RGBA, ...
+    ]  # the five rating faces, very bad to very good (with button_text on them)
 
 
 NORMAL = Theme(
@@ -52,6 +58,16 @@ NORMAL = Theme(
     warning=_hex("#ffe08a"),
     warning_text=_hex("#3b2600"),
     selected=_hex("#2f7d4f"),
+    field=_hex("#ffffff"),
+    field_text=_hex("#000000"),
+    field_hint=_hex("#595959"),
+    faces=(
+        _hex("#a32020"),
+        _hex("#a34a12"),
+        _hex("#6b5d00"),
+        _hex("#2c6e2c"),
+        _hex("#1b5e20"),
+    ),
 )
 
 HIGH_CONTRAST = Theme(
@@ -70,6 +86,30 @@ HIGH_CONTRAST = Theme(
     warning=_hex("#ffffff"),
     warning_text=_hex("#000000"),
     selected=_hex("#00477a"),
+    field=_hex("#000000"),
+    field_text=_hex("#ffff00"),
+    field_hint=_hex("#cccccc"),
+    # dark enough for yellow words, still red to green as in the normal theme
+    faces=(_hex("#7a0000"), _hex("#803300"), _hex("#4d4d00"), _hex("#005000"), _hex("#003d1f")),
+)
+
+#: Every (text, background) pair the screens draw, by the theme's field names.
+TEXT_PAIRS = (
+    ("text", "background"),
+    ("text", "surface"),
+    ("muted", "background"),
+    ("muted", "surface"),
+    ("button_text", "button"),
+    ("button_text", "button_down"),
+    ("button_text", "selected"),
+    ("accent_text", "accent"),
+    ("accent", "background"),  # the ticket number, section headings
+    ("accent", "surface"),  # the waiting rows' letters
+    ("warning", "background"),  # errors under a field
+    ("warning_text", "warning"),
+    ("field_text", "field"),
+    ("field_hint", "field"),
+    *(("button_text", f"faces[{i}]") for i in range(5)),
 )
 
 #: Multiplier of every font size in larger-text mode.
@@ -78,3 +118,21 @@ LARGE_TEXT_SCALE = 1.3
 
 def theme_for(*, high_contrast: bool) -> Theme:
     return HIGH_CONTRAST if high_contrast else NORMAL
+
+
+def colour(theme: Theme, name: str) -> RGBA:
+    """A theme colour by its name in TEXT_PAIRS: a field, or one of the faces as faces[i]."""
+    if name.startswith("faces["):
+        return theme.faces[int(name[6:-1])]
+    return getattr(theme, name)
+
+
+def contrast_ratio(a: RGBA, b: RGBA) -> float:
+    """WCAG 2.x contrast ratio of two opaque colours (1 to 21)."""
+
+    def luminance(c: RGBA) -> float:
+        r, g, b = (v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)

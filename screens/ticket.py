@@ -10,6 +10,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kiosk.labels import wait_text
 from kiosk.spoken import spoken_label
 from screens.base import KioskScreen
+from screens.categories import latin_hint
 
 #: How long an unprinted number stays on screen for its visitor before the next one's turn.
 FAILED_STAYS_MIN = 3
@@ -57,12 +58,22 @@ class TicketScreen(KioskScreen):
             return
         self.number = ticket.label
         lines = [getattr(ticket, f"category_name_{lang}")]
+        latin = latin_hint(ticket.category_code)
+        if lang != "bg" and latin:
+            lines.insert(
+                0,
+                app.tr("(the letter {letter} reads {latin})").format(
+                    letter=ticket.category_code, latin=latin
+                ),
+            )
         if app.current_service is not None:
             lines.append(app.current_service.text("name", lang))
         lines.append(
             app.ntr(
                 "{n} person ahead of you", "{n} people ahead of you", ticket.people_ahead
             ).format(n=ticket.people_ahead)
+            if ticket.people_ahead
+            else app.tr("Nobody is waiting ahead of you")
         )
         lines.append(
             app.tr("Estimated wait: {wait}").format(

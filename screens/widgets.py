@@ -50,6 +50,7 @@ class TapButton(ButtonBehavior, BoxLayout):
     icon = StringProperty("")
     primary = BooleanProperty(False)
     base_font_size = NumericProperty(sp(26))
+    face = NumericProperty(0)  # 1–5: a rating face, coloured red to green as well as drawn
 
 
 class Chip(ButtonBehavior, BoxLayout):
@@ -59,6 +60,7 @@ class Chip(ButtonBehavior, BoxLayout):
     icon = StringProperty("")
     selected = BooleanProperty(False)
     value = ObjectProperty(None, allownone=True)
+    base_font_size = NumericProperty(sp(22))
 
 
 class CheckRow(ButtonBehavior, BoxLayout):

@@ -84,3 +84,12 @@ def texts(widget: Any) -> str:
             found.append(w.text)
         stack.extend(w.children)
     return "\n".join(found)
+
+
+def shown(widget: Any) -> bool:
+    """Whether a visitor can see the widget: it and all its parents drawn and not collapsed."""
+    while widget is not None and widget.parent is not widget:
+        if getattr(widget, "opacity", 1) == 0 or widget.width <= 1 or widget.height <= 1:
+            return False
+        widget = widget.parent
+    return True

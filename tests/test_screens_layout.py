@@ -13,20 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.models import DeviceEvent, SyncRun
-from tests.screens_touch import tap, texts, type_keys, wait_for
+from tests.screens_touch import shown, tap, texts, type_keys, wait_for
 
 pytest_plugins = ["tests.screens_fixtures"]
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 SIZES = [(1080, 1920), (1920, 1080)]
-
-
-def _shown(widget: Any) -> bool:
-    while widget is not None and widget.parent is not widget:
-        if getattr(widget, "opacity", 1) == 0 or widget.width <= 1 or widget.height <= 1:
-            return False
-        widget = widget.parent
-    return True
 
 
 def _window_box(widget: Any) -> tuple[float, float, float, float]:
@@ -42,7 +34,7 @@ def overflows(root: Any) -> list[str]:
 
     problems = []
     for widget in root.walk(restrict=True):
-        if not isinstance(widget, Label) or not widget.text.strip() or not _shown(widget):
+        if not isinstance(widget, Label) or not widget.text.strip() or not shown(widget):
             continue
         tw, th = widget.texture_size
         if tw > widget.width + 2 or th > widget.height + 2:

@@ -1,12 +1,13 @@
-"""A complaint with wording the list flags: the visitor is told before sending, and decides."""
+"""The smaller things a visitor met: priority asks first, letters read in English, PIN cancel, Exit asks."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from kiosk.models import Message
+from kiosk.models import Ticket
 from tests.screens_touch import tap, texts, type_keys
 
 pytest_plugins = ["tests.screens_fixtures"]
@@ -16,76 +17,72 @@ def screen(app: Any) -> Any:
     return app.root.manager.current_screen
 
 
-def _complaint(app: Any, text: str) -> Any:
-    tap(screen(app))
-    tap(screen(app).ids.message)
-    form = screen(app)
-    tap({c.value: c for c in form.ids.kinds.children}["complaint"])
-    tap(form.ids.text)
-    tap(form.ids.keyboard.ids.phonetic)
-    type_keys(form.ids.keyboard, text)
-    tap(form.ids.name)
-    type_keys(form.ids.keyboard, "иван")
-    tap(form.ids.contact)
-    tap(form.ids.keyboard.ids.digits)
-    type_keys(form.ids.keyboard, "0888123456")
-    tap(form.ids.consent)
-    return form
-
-
-def _last_message(app: Any) -> Message | None:
+def priority_tickets(app: Any) -> int:
     with app.db.read() as s:
-        return s.scalars(select(Message).order_by(Message.seq.desc()).limit(1)).first()
+        return s.scalar(select(func.count()).select_from(Ticket).where(Ticket.category_code == "П"))
 
 
-def test_flagged_words_are_said_before_sending_and_sent_only_when_asked(app: Any) -> None:
-    before = _last_message(app)
-    before_uuid = before.uuid if before else None
-    form = _complaint(app, "служителите са идиоти")
-    # WHEN the visitor sends a text the list flags
-    tap(form.ids.submit)
-    # THEN nothing is registered yet, and the form says in words what it may mean
-    last = _last_message(app)
-    assert screen(app) is form and (last.uuid if last else None) == before_uuid
-    notice = form.ids.wording_text.text
-    assert "«идиоти»" in notice and "може да не бъде даден отговор" in notice
-    assert form.ids.wording.opacity == 1
-    # WHEN the visitor chooses to send it as it is
-    tap(form.ids.send_anyway)
-    thanks = screen(app)
-    assert thanks.name == "thanks"
-    message = _last_message(app)
-    # THEN it is registered like any complaint, flagged for the officer, and the thanks
-    # screen says what happens next: the written answer by its date, and the officer's call
-    assert message.text == "служителите са идиоти" and message.obscene
-    assert message.review_status == "registered" and message.review_note is None
-    shown = texts(thanks)
-    assert f"Ще ви отговорим писмено до {message.due_date.strftime('%d.%m.%Y')}" in shown
-    assert "служител ще реши дали на съобщението ще бъде отговорено" in shown
-
-
-def test_changing_the_text_clears_the_notice_and_sends_without_a_flag(app: Any) -> None:
-    form = _complaint(app, "служителите са идиоти")
-    tap(form.ids.submit)
-    assert form.wording_notice
-    tap(form.ids.edit_text)
-    assert form.wording_notice == "" and form.ids.text.focus
-    form.ids.text.text = "служителите бяха груби"
-    tap(form.ids.submit)
-    assert screen(app).name == "thanks"
-    message = _last_message(app)
-    assert message.text == "служителите бяха груби" and not message.obscene
-    assert "обидни" not in texts(screen(app))
-
-
-def test_an_anonymous_complaint_is_told_it_is_not_reviewed(app: Any) -> None:
+def test_priority_says_who_is_entitled_and_asks_first(app: Any) -> None:
+    # GIVEN the categories; WHEN the visitor taps priority service
+    before = priority_tickets(app)
     tap(screen(app))
-    tap(screen(app).ids.message)
-    form = screen(app)
-    tap({c.value: c for c in form.ids.kinds.children}["complaint"])
-    tap(form.ids.text)
-    tap(form.ids.keyboard.ids.phonetic)
-    type_keys(form.ids.keyboard, "опашката е дълга")
-    tap(form.ids.anonymous)
-    tap(form.ids.submit)
-    assert "анонимни жалби и сигнали не се разглеждат" in texts(screen(app))
+    tap(screen(app).ids.take_ticket)
+    categories = screen(app)
+    tap(next(b for b in categories.ids.grid.children if b.category == "П"))
+    # THEN no ticket yet: who it is for, and a question
+    assert categories.confirming == "П" and screen(app) is categories
+    assert "хора с увреждания" in categories.ids.entitled.text
+    assert priority_tickets(app) == before
+    tap(categories.ids.priority_no)  # "no": back to the list, still no ticket
+    assert not categories.confirming and priority_tickets(app) == before
+    tap(next(b for b in categories.ids.grid.children if b.category == "П"))
+    tap(categories.ids.priority_yes)
+    assert screen(app).name == "ticket" and priority_tickets(app) == before + 1
+
+
+def test_letters_have_a_latin_hint_in_english_and_nobody_ahead_is_said_in_words(app: Any) -> None:
+    # a queue nobody waits in (other tests of this session take tickets in А, Б and Г)
+    empty = next(c.code for c in app.queue.status().categories if c.waiting == 0 and c.code in "БВ")
+    latin = {"Б": "B", "В": "V"}[empty]
+    tap(screen(app))
+    tap(screen(app).ids.take_ticket)
+    bg = {b.category: b.text for b in screen(app).ids.grid.children}
+    assert bg["Б"].startswith("Б — ") and "Няма чакащи" in bg[empty]
+    app.toggle_language()
+    screen(app).refresh()
+    en = {b.category: b.text for b in screen(app).ids.grid.children}
+    assert en["Б"].startswith("Б (B) — ") and en["П"].startswith("П (P) — ")
+    assert en["В"].startswith("В (V) — ")  # looks like a Latin B, reads V
+    assert en["А"].startswith("А — ")  # А reads A: nothing to add
+    assert "Nobody waiting" in en[empty]
+    tap(next(b for b in screen(app).ids.grid.children if b.category == empty))
+    ticket = screen(app)
+    assert f"(the letter {empty} reads {latin})" in ticket.details
+    assert "Nobody is waiting ahead of you" in ticket.details
+    assert "0 people" not in ticket.details
+
+
+def test_pin_screen_has_a_cancel(app: Any) -> None:
+    tap(screen(app))
+    tap(screen(app).ids.services)
+    app.go_to("admin")  # as the long press in the corner does
+    admin = screen(app)
+    tap(admin.ids.pin)
+    type_keys(admin.ids.keyboard, "12")
+    tap(admin.ids.cancel)
+    assert screen(app).name == "services"  # back where the visitor was
+    app.go_to("admin")
+    assert admin.ids.pin.text == ""
+
+
+def test_exit_asks_before_quitting_and_enter_unlocks(app: Any) -> None:
+    app.go_to("admin")
+    admin = screen(app)
+    tap(admin.ids.pin)
+    type_keys(admin.ids.keyboard, os.environ["KIOSK_TEST_PIN"] + "\n")  # Enter opens
+    assert admin.step == "open"
+    tap(admin.ids.exit)
+    assert admin.confirm_exit and "Екранът ще остане тъмен" in texts(admin)
+    assert app.root is not None  # still running: nothing quits on the first tap
+    tap(admin.ids.exit_no)
+    assert not admin.confirm_exit and screen(app) is admin
