@@ -175,3 +175,24 @@ def test_what_a_visitor_types_is_never_spoken(speaking: Any) -> None:
     tap(app.root.speech_bar.ids.speak)
     assert "анонимни жалби" in app.spoken  # the charter's rule is read
     assert "мария" not in app.spoken and "0888123456" not in app.spoken
+
+
+@pytest.mark.parametrize("large_text", [False, True], ids=["normal-text", "larger-text"])
+def test_the_speech_bar_is_big_enough_to_read_and_touch(speaking: Any, large_text: bool) -> None:
+    from screens import headless, scenes
+    from tests.test_screens_sizes import physical, small_labels
+
+    screen_size = physical(speaking)
+    for language in ("bg", "en"):
+        scenes.show(speaking, "home", language=language)
+        speaking.large_text = large_text
+        headless.pump(4)
+        bar = speaking.root.speech_bar
+        for speaking_now in (False, True):  # "Read aloud", then "Speaking… Stop"
+            speaking.speaking = speaking_now
+            headless.pump(4)
+            assert not small_labels(speaking, screen_size.min_capital_px(large_text=large_text))
+            for button in ("speak", "repeat", "quieter", "louder"):
+                widget = bar.ids[button]
+                assert min(widget.width, widget.height) >= screen_size.min_target_px, button
+        speaking.speaking = False
