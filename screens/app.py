@@ -53,6 +53,7 @@ from kiosk.printing import (
 from kiosk.queue import IssuedTicket, Queue
 from kiosk.search import SearchIndex
 from screens import SCREENS
+from screens.base import as_sentences, shown_texts
 from screens.theme import LARGE_TEXT_SCALE, theme_for
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class KioskRoot(FloatLayout):
     def on_touch_down(self, touch: Any) -> bool:
         app = App.get_running_app()
         if app.idle_warning is not None:
+            app.stop_speech()
             app.touched()  # the touch answers "more time?"; it presses nothing beneath
             return True
         app.touched()
@@ -306,6 +308,8 @@ class KioskApp(App):
 
             self.idle_warning = IdleWarning(seconds_left=int(self.idle_warning_s))
             self.root.add_widget(self.idle_warning)
+            if self.speech_mode:  # a visitor who listens is asked aloud too
+                self.say(as_sentences(shown_texts(self.idle_warning)))
         self._idle = Clock.schedule_interval(self._count_down, 1.0)
 
     def _count_down(self, *_args: object) -> bool:

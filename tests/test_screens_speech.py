@@ -196,3 +196,14 @@ def test_the_speech_bar_is_big_enough_to_read_and_touch(speaking: Any, large_tex
                 widget = bar.ids[button]
                 assert min(widget.width, widget.height) >= screen_size.min_target_px, button
         speaking.speaking = False
+
+
+def test_a_listening_visitor_is_asked_aloud_whether_they_need_more_time(speaking: Any) -> None:
+    app = speaking
+    tap(screen(app))
+    tap(app.root.speech_bar.ids.speak)  # speech asked for on the home screen
+    app.idle_warning_s = 20
+    app.warn_idle()
+    assert "Нужно ли ви е още време" in app.spoken and app.speaking
+    tap(app.idle_warning)  # "yes": the warning goes, and so does its speech
+    assert app.idle_warning is None and not app.speaking
