@@ -30,6 +30,7 @@ from kivy.properties import (
     ObjectProperty,
     StringProperty,
 )
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
@@ -96,9 +97,21 @@ class KioskRoot(FloatLayout):
             app.stop_speech()  # speech stops by itself at the visitor's next action
         if touch.x < STAFF_CORNER and touch.y > self.height - STAFF_CORNER:
             self._staff_press = Clock.schedule_once(
-                lambda _dt: App.get_running_app().go_to("admin"), STAFF_PRESS_S
+                lambda _dt: self._open_staff(touch), STAFF_PRESS_S
             )
         return super().on_touch_down(touch)
+
+    def _open_staff(self, touch: Any) -> None:
+        # The corner is also the top bar's "Back": the finger lifted after the long press
+        # must not press it, so whatever holds this touch lets go of it first.
+        for ref in list(touch.grab_list):
+            widget = ref()
+            if widget is None:
+                continue
+            touch.ungrab(widget)
+            if isinstance(widget, ButtonBehavior):
+                widget._do_release()  # drawn as not pressed; no on_release
+        App.get_running_app().go_to("admin")
 
     def on_touch_up(self, touch: Any) -> bool:
         if self._staff_press is not None:

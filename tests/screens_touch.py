@@ -93,3 +93,19 @@ def shown(widget: Any) -> bool:
             return False
         widget = widget.parent
     return True
+
+
+def long_press_corner(app: Any, seconds: float) -> None:
+    """A finger held in the top-left corner (the staff gesture) for this long."""
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    from screens import headless
+
+    touch = UnitTestTouch(20, Window.height - 20)
+    touch.touch_down()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        headless.pump(1)
+    touch.touch_up()
+    headless.pump(2)

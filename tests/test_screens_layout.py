@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.models import DeviceEvent, SyncRun
-from tests.screens_touch import shown, tap, texts, type_keys, wait_for
+from tests.screens_touch import long_press_corner, shown, tap, texts, type_keys, wait_for
 
 pytest_plugins = ["tests.screens_fixtures"]
 
@@ -102,25 +101,10 @@ def test_escape_and_f1_do_nothing_and_kivy_is_locked_down(app: Any) -> None:
     assert Config.get("graphics", "show_cursor") == "0"
 
 
-def _long_press_corner(app: Any, seconds: float) -> None:
-    from kivy.core.window import Window
-    from kivy.tests.common import UnitTestTouch
-
-    from screens import headless
-
-    touch = UnitTestTouch(20, Window.height - 20)
-    touch.touch_down()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        headless.pump(1)
-    touch.touch_up()
-    headless.pump(2)
-
-
 def test_staff_gesture_and_pin_open_the_admin_screen(app: Any) -> None:
-    _long_press_corner(app, 1.0)
+    long_press_corner(app, 1.0)
     assert app.root.manager.current == "home"  # a short press is a visitor's tap
-    _long_press_corner(app, 3.3)
+    long_press_corner(app, 3.3)
     admin = app.root.manager.current_screen
     assert admin.name == "admin" and admin.step == "pin"
     tap(admin.ids.pin)

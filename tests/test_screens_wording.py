@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from kiosk.models import Ticket
-from tests.screens_touch import tap, texts, type_keys
+from tests.screens_touch import long_press_corner, tap, texts, type_keys
 
 pytest_plugins = ["tests.screens_fixtures"]
 
@@ -86,3 +86,15 @@ def test_exit_asks_before_quitting_and_enter_unlocks(app: Any) -> None:
     assert app.root is not None  # still running: nothing quits on the first tap
     tap(admin.ids.exit_no)
     assert not admin.confirm_exit and screen(app) is admin
+
+
+def test_the_staff_long_press_on_back_does_not_go_back(app: Any) -> None:
+    # GIVEN a screen whose "Back" sits in the staff corner
+    tap(screen(app))
+    tap(screen(app).ids.services)
+    back = next(w for w in screen(app).walk() if getattr(w, "icon", "") == "back")
+    assert back.collide_point(*back.to_widget(20, app.root.height - 20))
+    # WHEN staff hold the corner; THEN the staff screen stays when the finger lifts
+    long_press_corner(app, 3.3)
+    assert screen(app).name == "admin"
+    assert back.state == "normal"
