@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.models import TicketEvent
-from tests.screens_fixtures import SerialSlipPrinter
 from tests.screens_touch import tap, texts, wait_for
 
 pytest_plugins = ["tests.screens_fixtures"]
@@ -18,8 +17,15 @@ pytest_plugins = ["tests.screens_fixtures"]
 @pytest.fixture
 def kiosk(app: Any) -> Iterator[Any]:
     yield app
-    app.printer = SerialSlipPrinter()
+    app.printer = working_printer()
     app.printer_ok = True  # the printer of the next test works
+
+
+def working_printer() -> Any:
+    # imported here: a module that pytest loads as a plugin is not imported by a test module
+    from tests.screens_fixtures import SerialSlipPrinter
+
+    return SerialSlipPrinter()
 
 
 def screen(app: Any) -> Any:
@@ -62,7 +68,7 @@ def test_the_notice_sits_by_the_number_and_one_retry_prints(kiosk: Any) -> None:
     assert "ще се върне към началото след 3 минути" in words
     assert ids.retry_print.opacity == 1 and not ids.retry_print.disabled
     # WHEN the cable is back and the visitor tries once more, THEN the ticket prints
-    app.printer = SerialSlipPrinter()
+    app.printer = working_printer()
     tap(ids.retry_print)
     wait_for(lambda: app.print_result is not None)
     assert app.print_result.ok and "Вземете билетчето си" in texts(ticket)
@@ -106,7 +112,7 @@ def test_while_the_printer_is_down_attract_and_home_say_so_first(kiosk: Any) -> 
     assert home.name == "home"
     assert home.ids.printer_notice.opacity == 1 and notice in texts(home)
     # WHEN the printer answers again, THEN the next look at it clears the notice
-    app.printer = SerialSlipPrinter()
+    app.printer = working_printer()
     home.refresh()
     wait_for(lambda: app.printer_ok)
     assert home.ids.printer_notice.opacity == 0
