@@ -105,6 +105,7 @@ class MessageScreen(KioskScreen):
             self.wording_notice = app.tr(
                 "These words may be read as offensive: {words}. Under our Client Charter, a message with obscene or offensive wording may be left without an answer. You can change the text, or send it as it is."
             ).format(words=", ".join(f"«{w}»" for w in words))
+            self._tell(self.wording_notice)
             return
         try:
             registration = app.messages.submit(draft)
@@ -112,10 +113,16 @@ class MessageScreen(KioskScreen):
             self.errors = {
                 exc.field: app.tr(ERRORS.get((exc.field, exc.code), "Please check this field."))
             }
+            self._tell(self.errors[exc.field])
             return
         app.registration = registration
         self.reset()
         app.go_to("thanks")
+
+    def _tell(self, problem: str) -> None:
+        # what stops the message is told without sight too (EN 301 549 5.1.3.15)
+        if self.app.speech_mode:
+            self.app.say(problem)
 
     def edit_text(self) -> None:
         self.wording_notice = ""

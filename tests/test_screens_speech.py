@@ -207,3 +207,18 @@ def test_a_listening_visitor_is_asked_aloud_whether_they_need_more_time(speaking
     assert "Нужно ли ви е още време" in app.spoken and app.speaking
     tap(app.idle_warning)  # "yes": the warning goes, and so does its speech
     assert app.idle_warning is None and not app.speaking
+
+
+def test_a_listening_visitor_hears_what_stops_the_message(speaking: Any) -> None:
+    app = speaking
+    tap(screen(app))
+    tap(screen(app).ids.message)
+    form = screen(app)
+    tap(app.root.speech_bar.ids.speak)
+    tap(form.ids.submit)  # nothing written yet
+    assert app.spoken == "Моля, напишете съобщението си." and app.speaking
+    tap(form.ids.text)
+    tap(form.ids.keyboard.ids.phonetic)
+    type_keys(form.ids.keyboard, "идиоти")
+    tap(form.ids.submit)
+    assert "«идиоти»" in app.spoken and "може да не бъде даден отговор" in app.spoken
