@@ -56,6 +56,7 @@ from kiosk.search import SearchIndex
 from screens import SCREENS
 from screens.base import as_sentences, shown_texts
 from screens.theme import LARGE_TEXT_SCALE, theme_for
+from screens.widgets import IdleWarning
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -317,12 +318,12 @@ class KioskApp(App):
             self.touched()  # e.g. an unprinted ticket number stays until dismissed
             return
         if self.idle_warning is None:
-            from screens.widgets import IdleWarning
-
             self.idle_warning = IdleWarning(seconds_left=int(self.idle_warning_s))
             self.root.add_widget(self.idle_warning)
             if self.speech_mode:  # a visitor who listens is asked aloud too
                 self.say(as_sentences(shown_texts(self.idle_warning)))
+        if self._idle is not None:
+            self._idle.cancel()  # one timer at a time, whoever asked
         self._idle = Clock.schedule_interval(self._count_down, 1.0)
 
     def _count_down(self, *_args: object) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kivy.factory import Factory
+from kivy.metrics import sp
 from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.feedback import reasons_for
@@ -47,6 +48,7 @@ class RatingScreen(KioskScreen):
                 text=label(RATING_REASONS, reason.value, self.app.language),
                 value=reason.value,
                 selected=reason.value in chosen,
+                base_font_size=sp(28),  # the reasons have the screen to themselves
             )
             chip.bind(on_release=lambda c: setattr(c, "selected", not c.selected))
             chips.add_widget(chip)

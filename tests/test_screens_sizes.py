@@ -74,10 +74,17 @@ def _second_steps(app: Any) -> dict[str, Any]:
     return {"rating": reasons, "categories": priority, "message": more_time}
 
 
-@pytest.mark.parametrize("large_text", [False, True], ids=["normal-text", "larger-text"])
-def test_every_label_is_big_enough_to_read(app: Any, large_text: bool) -> None:
+@pytest.mark.parametrize(
+    ("size", "large_text"),
+    [((1080, 1920), False), ((1080, 1920), True), ((1920, 1080), True)],
+    ids=["normal-text", "larger-text", "larger-text-landscape"],
+)
+def test_every_label_is_big_enough_to_read(
+    app: Any, size: tuple[int, int], large_text: bool
+) -> None:
     from screens import SCREENS, headless, scenes
 
+    headless.resize(*size)
     minimum = physical(app).min_capital_px(large_text=large_text)
     found = {}
     second = _second_steps(app)
