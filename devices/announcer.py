@@ -1,4 +1,4 @@
-"""The lobby's voice: a chime, and where espeak-ng is installed the number spoken in Bulgarian."""
+"""The lobby's and the kiosk's voice: a chime, and where espeak-ng is installed speech (bg, en)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,19 @@ import wave
 from pathlib import Path
 
 from kiosk.i18n import gettext_for
+from kiosk.spoken import number_words, spoken_letter
 
 RATE = 22050  # espeak-ng's own rate, so chime and speech join without resampling
 VOICES = {"bg": "bg", "en": "en"}
 
 
 def spoken_call(label: str, counter: int, language: str) -> str:
-    """ "А023" at counter 3 → "Номер А 23, гише 3": the letter, then the number as a Bulgarian says it."""
+    """ "А023" at counter 3 → "Номер А двадесет и три, гише три": numbers as they are said."""
     _ = gettext_for(language, "devices")
-    letter, number = label[0], int(label[1:])
     return _("Number {letter} {number}, counter {counter}").format(
-        letter=letter, number=number, counter=counter
+        letter=spoken_letter(label[0], language),
+        number=number_words(int(label[1:]), language),
+        counter=number_words(counter, language),
     )
 
 
@@ -83,7 +85,7 @@ class Announcer:
         return None if frames is None else _write(path, frames)
 
     def call_wav(self, label: str, counter: int, language: str = "bg") -> Path:
-        """The chime followed by "Номер А 23, гише 3"; the chime alone without espeak-ng."""
+        """The chime followed by "Номер А двадесет и три, гише три"; the chime alone without espeak-ng."""
         text = spoken_call(label, counter, language)
         path = self.out_dir / f"call-{language}-{hashlib.sha1(text.encode()).hexdigest()[:16]}.wav"
         if path.exists():

@@ -5,7 +5,8 @@
   a suggestion or signal two months (АПК art. 118);
 - an anonymous complaint or signal is stored but not subject to review, unless it
   concerns a threat to health or safety;
-- a message with obscene or abusive words is stored and flagged, not answered;
+- a message whose wording may be obscene or abusive is registered as usual and flagged:
+  the word list only suggests, the officer decides in the register whether to answer;
 - contact details live in their own table, so they can be erased and never reported.
 """
 
@@ -18,8 +19,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
-from importlib import resources
 
 from dateutil.relativedelta import relativedelta
 
@@ -27,6 +26,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import Message, MessageContact, utcnow
 from kiosk.numbering import next_number
+from kiosk.offensive import flagged_words
 from kiosk.plain_text import strip_forbidden
 from kiosk.site import SiteBound
 
@@ -59,8 +59,8 @@ class ReviewStatus(StrEnum):
 
 
 class ReviewNote(StrEnum):
-    ANONYMOUS = "anonymous"
-    OBSCENE = "obscene"
+    ANONYMOUS = "anonymous"  #: set by the kiosk: an anonymous complaint or signal
+    OBSCENE = "obscene"  #: set by an officer who finds the wording obscene or abusive
 
 
 class MessageInvalid(ValueError):
@@ -96,12 +96,12 @@ class Registration:
     due_date: dt.date | None
     review_status: ReviewStatus
     review_note: ReviewNote | None
-    obscene: bool
+    anonymous: bool
+    flagged: bool  # the word list suggests offensive wording: the officer decides
 
 
 # besides what no record may hold (kiosk.plain_text): zero-width and direction overrides
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-_LATIN_LOOKALIKES = str.maketrans("aceopxyktmhb", "асеорхукрмнв")
 
 
 def clean_text(text: str) -> str:
@@ -109,21 +109,9 @@ def clean_text(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFC", strip_forbidden(text))).strip()
 
 
-@cache
-def _obscene_stems() -> tuple[str, ...]:
-    lines = (
-        (resources.files("kiosk") / "data" / "obscene_bg.txt")
-        .read_text(encoding="utf-8")
-        .splitlines()
-    )
-    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-
-
-def is_obscene(text: str) -> bool:
-    """Whether any word begins with a listed obscene stem (Latin look-alike letters folded in)."""
-    words = re.findall(r"[^\W\d_]+", text.lower().translate(_LATIN_LOOKALIKES))
-    stems = _obscene_stems()
-    return any(word.startswith(stems) for word in words)
+def flagged_wording(draft: Draft) -> tuple[str, ...]:
+    """The words of a draft's text and name that may be read as obscene or abusive."""
+    return flagged_words(draft.text) + flagged_words(draft.name)
 
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -204,11 +192,9 @@ class Messages(SiteBound):
         draft = self.validate(draft)
         now = self.clock()
         local_day = now.astimezone(self.tz).date()
-        obscene = is_obscene(draft.text) or is_obscene(draft.name)
+        flagged = bool(flagged_wording(draft))
         note: ReviewNote | None = None
-        if obscene:
-            note = ReviewNote.OBSCENE
-        elif draft.anonymous and draft.kind in NEEDS_CONTACT and not draft.health_safety:
+        if draft.anonymous and draft.kind in NEEDS_CONTACT and not draft.health_safety:
             note = ReviewNote.ANONYMOUS
         status = ReviewStatus.NOT_SUBJECT_TO_REVIEW if note else ReviewStatus.REGISTERED
         due = due_date(draft.kind, local_day) if status is ReviewStatus.REGISTERED else None
@@ -222,7 +208,7 @@ class Messages(SiteBound):
                 language=draft.language,
                 anonymous=draft.anonymous,
                 health_safety=draft.health_safety,
-                obscene=obscene,
+                obscene=flagged,
                 review_status=status.value,
                 review_note=note.value if note else None,
                 reg_number=f"{self.prefix}-{local_day.year}-{number:05d}",
@@ -253,5 +239,6 @@ class Messages(SiteBound):
                 due_date=due,
                 review_status=status,
                 review_note=note,
-                obscene=obscene,
+                anonymous=draft.anonymous,
+                flagged=flagged,
             )

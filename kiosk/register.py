@@ -134,6 +134,12 @@ class Entry:
     answered_by: str | None
     extension_reason: str | None
     has_personal_data: bool
+    flagged: bool  # the kiosk's word list suggests offensive wording
+
+    @property
+    def awaits_decision(self) -> bool:
+        """Flagged and not yet handled: the officer decides whether the charter's exception applies."""
+        return self.flagged and self.status is Status.NEW
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.status not in CLOSED and self.due_date is not None and self.due_date < today
@@ -202,6 +208,7 @@ def state_query(*, before: dt.datetime | None = None) -> Select:
             Message.site_id,
             Message.text,
             Message.anonymous,
+            Message.obscene.label("flagged"),
             initial.label("status"),
             func.coalesce(status_ev.text, Message.review_note).label("status_note"),
             Message.due_date.label("original_due_date"),
@@ -261,6 +268,7 @@ class Register(SiteBound):
                 answered_by=r.answered_by,
                 extension_reason=r.extension_reason,
                 has_personal_data=bool(r.has_contact),
+                flagged=bool(r.flagged),
             )
             for r in rows
         ]

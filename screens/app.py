@@ -22,6 +22,7 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import (
     BooleanProperty,
@@ -30,6 +31,7 @@ from kivy.properties import (
     StringProperty,
 )
 from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
@@ -52,6 +54,7 @@ from kiosk.printing import (
 from kiosk.queue import IssuedTicket, Queue
 from kiosk.search import SearchIndex
 from screens import SCREENS
+from screens.base import as_sentences, shown_texts
 from screens.theme import LARGE_TEXT_SCALE, theme_for
 from screens.widgets import IdleWarning
 
@@ -60,25 +63,39 @@ HERE = Path(__file__).parent
 STAFF_CORNER = 90  # px: the top-left square where a long press opens the admin screen
 STAFF_PRESS_S = 3.0
 KEY_ESCAPE, KEY_F1 = 27, 282
+#: Speech volume steps; every visitor starts at the default one (EN 301 549 5.1.3.13).
+VOLUMES = (0.3, 0.5, 0.7, 0.85, 1.0)
+DEFAULT_VOLUME = 2
 
 
 class KioskRoot(FloatLayout):
-    """The window's one child: the screens, and the hidden staff gesture in the top-left corner."""
+    """The window's one child: the screens above the speech bar, and the hidden staff gesture.
+
+    The speech bar is the same on every screen, in the same place, so a visitor who has
+    found it once finds it again (and a tactile marker on the frame can point to it).
+    """
 
     manager = ObjectProperty()
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.manager = ScreenManager(transition=NoTransition())
-        self.add_widget(self.manager)
+        self.speech_bar = Factory.SpeechBar()
+        column = BoxLayout(orientation="vertical")
+        column.add_widget(self.manager)
+        column.add_widget(self.speech_bar)
+        self.add_widget(column)
         self._staff_press: Any = None
 
     def on_touch_down(self, touch: Any) -> bool:
         app = App.get_running_app()
         if app.idle_warning is not None:
+            app.stop_speech()
             app.touched()  # the touch answers "more time?"; it presses nothing beneath
             return True
         app.touched()
+        if not self.speech_bar.collide_point(*touch.pos):
+            app.stop_speech()  # speech stops by itself at the visitor's next action
         if touch.x < STAFF_CORNER and touch.y > self.height - STAFF_CORNER:
             self._staff_press = Clock.schedule_once(
                 lambda _dt: self._open_staff(touch), STAFF_PRESS_S
@@ -138,6 +155,11 @@ class KioskApp(App):
     landscape = BooleanProperty(False)
     site_name = StringProperty("")
     can_read_aloud = BooleanProperty(False)
+    speaking = BooleanProperty(False)  # shown on the speech bar while the kiosk talks
+    speech_mode = BooleanProperty(False)  # once asked for, every next screen is read too
+    volume_step = NumericProperty(DEFAULT_VOLUME)
+    spoken = StringProperty("")  # what was said last: "Repeat" says it again
+    printer_ok = BooleanProperty(True)  # the printer's last answer; False shows a notice
 
     # what one screen hands to the next
     current_service = ObjectProperty(None, allownone=True)
@@ -183,6 +205,8 @@ class KioskApp(App):
         self.idle_warning_s = float(kiosk_config["ui.idle_warning_s"])
         self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
         self._speech = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-speech")
+        self._speech_turn = 0  # a WAV made for an older request is not played
+        self._sound: Any = None
         self.title = kiosk_config["site.name_bg"]
 
     # --- text ---------------------------------------------------------------------------
@@ -224,6 +248,7 @@ class KioskApp(App):
         Window.clearcolor = self.theme.background
 
     def on_stop(self) -> None:
+        self.stop_speech()
         self._jobs.shutdown(wait=False, cancel_futures=True)
         self._speech.shutdown(wait=False, cancel_futures=True)
 
@@ -257,6 +282,10 @@ class KioskApp(App):
             self._history.append(manager.current)
         manager.current = screen.name
         self.touched()
+        self.stop_speech()
+        if screen.speaks_on_entry:
+            # after this frame: the screen has filled itself on entry by then
+            Clock.schedule_once(lambda _dt: self.speak_screen(screen))
 
     def start_visit(self) -> None:
         """From the attract screen: the full menu while tickets are issued, else the closed one."""
@@ -291,6 +320,8 @@ class KioskApp(App):
         if self.idle_warning is None:
             self.idle_warning = IdleWarning(seconds_left=int(self.idle_warning_s))
             self.root.add_widget(self.idle_warning)
+            if self.speech_mode:  # a visitor who listens is asked aloud too
+                self.say(as_sentences(shown_texts(self.idle_warning)))
         if self._idle is not None:
             self._idle.cancel()  # one timer at a time, whoever asked
         self._idle = Clock.schedule_interval(self._count_down, 1.0)
@@ -331,6 +362,7 @@ class KioskApp(App):
         self.message_kind = "opinion"
         self.language = self.default_language
         self.large_text = self.high_contrast = False
+        self.reset_speech()
         for screen in self.root.manager.screens:
             screen.end_visit()
         self._history.clear()
@@ -358,6 +390,8 @@ class KioskApp(App):
         future = pool.submit(job)
 
         def back_on_ui_thread(f: Future) -> None:
+            if f.cancelled():  # the app is stopping: nobody waits for the answer
+                return
             try:
                 result = f.result()
             except Exception as exc:  # a printer driver must not take the kiosk down
@@ -380,6 +414,7 @@ class KioskApp(App):
             return print_issued_ticket(queue=self.queue, printer=printer, slip=slip)
 
         def done(result: PrintResult) -> None:
+            self.printer_ok = result.ok
             if self.current_ticket is ticket:
                 self.print_result = result
 
@@ -409,21 +444,75 @@ class KioskApp(App):
         printer = self.printer
         self._in_background(self._jobs, lambda: printer.status() if printer else NO_PRINTER, done)
 
-    def read_aloud(self, text: str) -> None:
-        """Speak a screen's text (espeak-ng through devices/); silently nothing without it."""
+    def check_printer(self) -> None:
+        """Ask the printer how it is; the attract and home screens warn while it is down."""
+        self.printer_status(lambda result: setattr(self, "printer_ok", result.ok))
+
+    # --- speech: what the screen shows, read aloud (EN 301 549 5.1.3) ---------------------
+
+    def read_aloud(self) -> None:
+        """Read the current screen aloud, and from now on each screen the visitor opens."""
+        self.speech_mode = True
+        self.speak_screen(self.current_screen)
+
+    def speak_screen(self, screen: Any) -> None:
+        if self.current_screen is screen:
+            self.say(screen.spoken_text())
+
+    def say(self, text: str) -> None:
+        """Speak in the screen's language (espeak-ng through devices/); nothing without it."""
+        self.stop_speech()
         if self.announcer is None or not text:
             return
+        self.spoken = text
+        self.speaking = True
+        turn = self._speech_turn
         announcer, lang = self.announcer, self.language
-        self._in_background(self._speech, lambda: announcer.speak_wav(text, lang), self._play)
+
+        def play(wav: Any) -> None:
+            if turn == self._speech_turn:
+                self._play(wav)
+
+        self._in_background(self._speech, lambda: announcer.speak_wav(text, lang), play)
 
     def _play(self, wav: Any) -> None:
-        if not isinstance(wav, Path):
-            return
         from kivy.core.audio import SoundLoader
 
-        sound = SoundLoader.load(str(wav))
+        sound = SoundLoader.load(str(wav)) if isinstance(wav, Path) else None
+        if sound is None:
+            self.speaking = False
+            return
+        sound.volume = VOLUMES[self.volume_step]
+        sound.bind(on_stop=lambda played: self._ended(played))
+        self._sound = sound
+        sound.play()
+
+    def _ended(self, sound: Any) -> None:
+        if sound is self._sound:
+            self._sound = None
+            self.speaking = False
+
+    def stop_speech(self) -> None:
+        self._speech_turn += 1
+        sound, self._sound = self._sound, None
         if sound is not None:
-            sound.play()
+            sound.stop()
+        self.speaking = False
+
+    def repeat_speech(self) -> None:
+        self.say(self.spoken or self.current_screen.spoken_text())
+
+    def change_volume(self, steps: int) -> None:
+        self.volume_step = min(len(VOLUMES) - 1, max(0, self.volume_step + steps))
+        if self._sound is not None:
+            self._sound.volume = VOLUMES[self.volume_step]
+
+    def reset_speech(self) -> None:
+        """The next visitor starts silent, at the default volume."""
+        self.stop_speech()
+        self.speech_mode = False
+        self.volume_step = DEFAULT_VOLUME
+        self.spoken = ""
 
     # --- staff --------------------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""The idle screen: who we are, today's hours, how many wait per category, "touch to start"."""
+"""The idle screen: who we are, whether we are open now and until when, the waits, "touch to start".
+
+It says before any touch what a visitor can do now: take a number while tickets are
+issued; otherwise read about services and give feedback, and when the centre opens next.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,19 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.factory import Factory
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from kiosk.hours import ClosedReason
 from kiosk.labels import wait_text
 from screens.base import KioskScreen
 from screens.categories import waiting_words
+from screens.opening import opening_text
 
 REFRESH_S = 20
 
 
 class AttractScreen(KioskScreen):
     hours_text = StringProperty("")
+    issuing = BooleanProperty(True)  # tickets are issued now: waits and "take a number" show
     waiting = ListProperty()  # (code, name, waiting text, wait text)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -34,15 +39,10 @@ class AttractScreen(KioskScreen):
     def refresh(self) -> None:
         app, lang = self.app, self.app.language
         status = app.queue.status()
-        cfg = app.kiosk_config
-        hours = {
-            "open": cfg["hours.open"].strftime("%H:%M"),
-            "close": cfg["hours.close"].strftime("%H:%M"),
-        }
-        if status.open_state.reason in (ClosedReason.WEEKEND, ClosedReason.HOLIDAY):
-            self.hours_text = app.tr("Closed today")
-        else:
-            self.hours_text = app.tr("Open today {open}–{close}").format(**hours)
+        state = status.open_state
+        self.issuing = state.can_issue
+        self.hours_text = opening_text(app, state.reason)
+        # waits only mean something while a number can be taken
         self.waiting = [
             (
                 c.code,
@@ -50,8 +50,9 @@ class AttractScreen(KioskScreen):
                 waiting_words(app, c.waiting),
                 wait_text(c.estimated_wait_minutes, lang),
             )
-            for c in status.categories
+            for c in (status.categories if state.can_issue else ())
         ]
+        app.check_printer()
 
     def on_waiting(self, *_args: object) -> None:
         rows = self.ids.waiting_rows
@@ -62,6 +63,9 @@ class AttractScreen(KioskScreen):
             rows.add_widget(row)
 
     def on_touch_down(self, touch: Any) -> bool:
+        # the touch comes in the manager's coordinates; the button's are this screen's own
+        if self.ids.other_language.collide_point(*self.to_local(*touch.pos)):
+            self.app.toggle_language()
         self.app.start_visit()
         return True
 

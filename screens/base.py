@@ -1,15 +1,50 @@
-"""What every kiosk screen has: the running app, a refresh on entry, a clean slate when a visit ends."""
+"""What every kiosk screen has: the running app, a refresh on entry, a clean slate when a visit
+ends, and its words read aloud."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from kivy.app import App
+from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
+from kivy.uix.textinput import TextInput
 
 from screens.keyboard import OnScreenKeyboard
-from screens.widgets import KioskField
+from screens.widgets import Chip, KioskField, TopBar
+
+SENTENCE_END = ".!?:…"
+
+
+def shown_texts(widget: Any) -> Iterator[str]:
+    """The words a visitor sees under a widget, in the order its layout declares them.
+
+    What is typed is never read back (a name or contact would go out through the speaker,
+    a PIN would be told to the room); the keyboard's keys and hidden parts are not read.
+    """
+    if widget.opacity == 0:
+        return
+    if isinstance(widget, TextInput | OnScreenKeyboard):
+        return
+    if isinstance(widget, TopBar):  # the way back and home are on every screen: the title only
+        yield widget.title
+        return
+    if isinstance(widget, Chip) and widget.selected:
+        yield App.get_running_app().tr("{choice}: selected").format(choice=widget.text)
+        return
+    if isinstance(widget, Label):
+        yield from (line.strip() for line in widget.text.splitlines() if line.strip())
+        return
+    for child in reversed(widget.children):
+        yield from shown_texts(child)
+
+
+def as_sentences(texts: Iterator[str]) -> str:
+    """Texts joined so that the voice pauses between them, as the eye does."""
+    texts = (t.removeprefix("• ") for t in texts)  # a list's bullets are seen, not said
+    return " ".join(t if t[-1] in SENTENCE_END else f"{t}." for t in texts if t)
 
 
 class KioskScreen(Screen):
@@ -56,3 +91,12 @@ class KioskScreen(Screen):
 
     def reset(self) -> None:
         """Forget what this screen alone keeps of a visitor's choices (topic, step, face)."""
+
+    @property
+    def speaks_on_entry(self) -> bool:
+        """Whether the screen is read out as it opens: once the visitor has asked for speech."""
+        return bool(self.app.speech_mode)
+
+    def spoken_text(self) -> str:
+        """What the screen shows, as one text to read aloud."""
+        return as_sentences(shown_texts(self))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from kivy.properties import StringProperty
 
-from kiosk.labels import CLOSED_REASONS, date_text, label
+from kiosk.labels import CLOSED_REASONS, label
 from screens.base import KioskScreen
+from screens.opening import next_opening_text
 
 
 class ClosedScreen(KioskScreen):
@@ -23,16 +24,13 @@ class ClosedScreen(KioskScreen):
             )
         else:
             self.reason = label(CLOSED_REASONS, state.reason, lang) if state.reason else ""
-        if state.next_opening is not None:
-            self.next_opening = app.tr("We open again on {date} at {time}.").format(
-                date=date_text(state.next_opening.date(), lang),
-                time=state.next_opening.strftime("%H:%M"),
-            )
-        else:
+        if state.can_issue:  # the centre is open: its hours, not "we open again"
             cfg = app.kiosk_config
             self.next_opening = app.tr("Working hours: every working day {open}–{close}.").format(
                 open=cfg["hours.open"].strftime("%H:%M"), close=cfg["hours.close"].strftime("%H:%M")
             )
+        else:
+            self.next_opening = next_opening_text(app)
 
 
 SCREEN = ClosedScreen

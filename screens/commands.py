@@ -83,14 +83,22 @@ def _screenshots(ctx: Context, args: argparse.Namespace) -> int:
     from kiosk.catalog import ensure_catalog
     from kiosk.queue import apply_queue_config
     from screens import headless, scenes
-    from screens.app import KioskApp
+    from screens.app import KioskApp, make_announcer, make_printer
 
     db = Database(cfg.database_url)
     db.upgrade()
     ensure_catalog(db)
     apply_queue_config(db, cfg)
     morning = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
-    app = KioskApp(kiosk_config=cfg, db=db, clock=lambda: morning)
+    # the default (virtual) printer and the speech bar, as a kiosk has them: without a
+    # printer, attract and home would warn that it is down
+    app = KioskApp(
+        kiosk_config=cfg,
+        db=db,
+        clock=lambda: morning,
+        printer=make_printer(cfg, db),
+        announcer=make_announcer(cfg),
+    )
     headless.start(app)
     out = args.out
     written = []

@@ -6,6 +6,9 @@ from screens.base import KioskScreen
 
 
 class HomeScreen(KioskScreen):
+    def refresh(self) -> None:
+        self.app.check_printer()
+
     def write_message(self) -> None:
         self.app.message_kind = "opinion"
         self.app.rating = None

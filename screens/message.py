@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.factory import Factory
-from kivy.properties import BooleanProperty, DictProperty
+from kivy.properties import BooleanProperty, DictProperty, StringProperty
 
 from kiosk.labels import MESSAGE_KINDS, label
-from kiosk.messages import MAX_CONTACT, MAX_NAME, NEEDS_CONTACT, Draft, Kind, MessageInvalid
+from kiosk.messages import (
+    MAX_CONTACT,
+    MAX_NAME,
+    NEEDS_CONTACT,
+    Draft,
+    Kind,
+    MessageInvalid,
+    flagged_wording,
+)
 from screens.base import KioskScreen
 
 #: What the form says for each (field, code) a MessageInvalid can carry.
@@ -29,6 +37,8 @@ ERRORS = {
 class MessageScreen(KioskScreen):
     needs_contact = BooleanProperty(False)
     errors = DictProperty()
+    #: the words the list suggests may offend, said before sending; empty when none
+    wording_notice = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -41,6 +51,8 @@ class MessageScreen(KioskScreen):
         # Enter on a one-line field: on to the next one, or the keyboard makes way for "Send"
         ids.name.bind(on_text_validate=lambda *_a: setattr(ids.contact, "focus", True))
         ids.contact.bind(on_text_validate=lambda *_a: ids.keyboard.close())
+        for field in (ids.text, ids.name):
+            field.bind(text=lambda *_a: setattr(self, "wording_notice", ""))
 
     def refresh(self) -> None:
         self._fill_kinds()
@@ -72,10 +84,8 @@ class MessageScreen(KioskScreen):
             else ""
         )
 
-    def spoken_text(self) -> str:
-        return self.ids.charter_note.text if self.needs_contact else self.ids.intro.text
-
-    def submit(self) -> None:
+    def submit(self, *, wording_seen: bool = False) -> None:
+        """Register the message; wording the list flags is said first, and sent only when asked."""
         app, ids = self.app, self.ids
         anonymous = not self.needs_contact or ids.anonymous.active
         draft = Draft(
@@ -90,18 +100,36 @@ class MessageScreen(KioskScreen):
             ticket_uuid=app.current_ticket.uuid if app.current_ticket else None,
             rating_uuid=app.rating.uuid if app.rating else None,
         )
+        words = flagged_wording(draft)
+        if words and not wording_seen:
+            self.wording_notice = app.tr(
+                "These words may be read as offensive: {words}. Under our Client Charter, a message with obscene or offensive wording may be left without an answer. You can change the text, or send it as it is."
+            ).format(words=", ".join(f"«{w}»" for w in words))
+            self._tell(self.wording_notice)
+            return
         try:
             registration = app.messages.submit(draft)
         except MessageInvalid as exc:
             self.errors = {
                 exc.field: app.tr(ERRORS.get((exc.field, exc.code), "Please check this field."))
             }
+            self._tell(self.errors[exc.field])
             return
         app.registration = registration
         self.reset()
         app.go_to("thanks")
 
+    def _tell(self, problem: str) -> None:
+        # what stops the message is told without sight too (EN 301 549 5.1.3.15)
+        if self.app.speech_mode:
+            self.app.say(problem)
+
+    def edit_text(self) -> None:
+        self.wording_notice = ""
+        self.ids.text.focus = True
+
     def reset(self) -> None:
+        self.wording_notice = ""
         for field in ("text", "name", "contact"):
             self.ids[field].text = ""
             self.ids[field].focus = False

@@ -173,6 +173,25 @@ def _speaker(pen: Pen) -> None:
     pen.circle(0.5, 0.5, 0.36, arc=(45, 135))
 
 
+def _stop(pen: Pen) -> None:
+    pen.rect(0.22, 0.22, 0.56, 0.56, fill=True)
+
+
+def _repeat(pen: Pen) -> None:
+    pen.circle(0.5, 0.5, 0.34, arc=(60, 390))
+    pen.line(0.62, 0.92, 0.8, 0.77, 0.58, 0.66, width=1.2)
+
+
+def _quieter(pen: Pen) -> None:
+    pen.line(0.06, 0.38, 0.2, 0.38, 0.42, 0.16, 0.42, 0.84, 0.2, 0.62, 0.06, 0.62, close=True)
+    pen.line(0.58, 0.5, 0.94, 0.5, width=1.4)
+
+
+def _louder(pen: Pen) -> None:
+    _quieter(pen)
+    pen.line(0.76, 0.32, 0.76, 0.68, width=1.4)
+
+
 def _clock(pen: Pen) -> None:
     pen.circle(0.5, 0.5, 0.42)
     pen.line(0.5, 0.5, 0.5, 0.8)
@@ -318,6 +337,10 @@ DRAWINGS: dict[str, Callable[[Pen], None]] = {
     "search": _search,
     "print": _printer,
     "speaker": _speaker,
+    "stop": _stop,
+    "repeat": _repeat,
+    "quieter": _quieter,
+    "louder": _louder,
     "clock": _clock,
     "check": _check,
     "warning": _warning,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.factory import Factory
-from kivy.properties import ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from kiosk.labels import SPEEDS, deadline_text, fee_text, label
 from screens.base import KioskScreen
@@ -18,9 +18,11 @@ class ServiceScreen(KioskScreen):
     print_text = StringProperty("")
     qr = ObjectProperty(None, allownone=True)
     eservice_url = StringProperty("")
+    can_issue = BooleanProperty(True)
 
     def refresh(self) -> None:
         app, lang = self.app, self.app.language
+        self.can_issue = app.queue.open_state().can_issue
         service = app.current_service
         body = self.ids.body
         body.clear_widgets()
@@ -59,9 +61,6 @@ class ServiceScreen(KioskScreen):
         )
         section(app.tr("Where"), service.text("where", lang))
         self.ids.scroll.scroll_y = 1
-
-    def spoken_text(self) -> str:
-        return "\n".join(w.text for w in reversed(self.ids.body.children))
 
     def take_ticket(self) -> None:
         app = self.app

@@ -6,9 +6,42 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from kiosk.labels import REVIEW, date_text, label
-from kiosk.messages import ReviewNote
+from kiosk.labels import date_text
+from kiosk.messages import Registration, ReviewNote
 from screens.base import KioskScreen
+
+
+def what_happens_next(app: Any, reg: Registration) -> list[str]:
+    """The charter's next step for this message, in the visitor's words."""
+    lang = app.language
+    if reg.review_note is ReviewNote.ANONYMOUS:
+        return [
+            app.tr(
+                "Your message is registered, but anonymous complaints and signals are not reviewed unless health or safety is at stake."
+            )
+        ]
+    lines = []
+    if reg.due_date is None:
+        lines.append(app.tr("We read every message; this kind needs no answer."))
+    elif reg.anonymous:
+        lines.append(
+            app.tr(
+                "We will review it by {date}. You gave no contact, so we cannot send you an answer."
+            ).format(date=date_text(reg.due_date, lang))
+        )
+    else:
+        lines.append(
+            app.tr(
+                "We will answer you in writing by {date}. Quote your registration number if you ask about it."
+            ).format(date=date_text(reg.due_date, lang))
+        )
+    if reg.flagged:
+        lines.append(
+            app.tr(
+                "Some words may be read as offensive: an officer will decide whether the message is answered."
+            )
+        )
+    return lines
 
 
 class ThanksScreen(KioskScreen):
@@ -21,26 +54,14 @@ class ThanksScreen(KioskScreen):
         self.app.bind(receipt_result=lambda *_a: self.refresh())
 
     def refresh(self) -> None:
-        app, lang = self.app, self.app.language
+        app = self.app
         reg = app.registration
         self.number = reg.reg_number if reg else ""
         if reg is None:
             self.details = app.tr("Your rating helps us serve you better.")
         else:
-            lines = [app.tr("Registration number: {number}").format(number=reg.reg_number)]
-            if reg.due_date is not None:
-                lines.append(
-                    app.tr("We will answer by {date}.").format(date=date_text(reg.due_date, lang))
-                )
-            if reg.review_note is ReviewNote.ANONYMOUS:
-                lines.append(
-                    app.tr(
-                        "Your message is registered, but anonymous complaints and signals are not reviewed unless health or safety is at stake."
-                    )
-                )
-            elif reg.review_note is not None:
-                lines.append(label(REVIEW, "not_subject_to_review", lang))
-            self.details = "\n".join(lines)
+            number = app.tr("Registration number: {number}").format(number=reg.reg_number)
+            self.details = "\n".join([number, *what_happens_next(app, reg)])
         result = app.receipt_result
         if result is None:
             self.print_text = ""

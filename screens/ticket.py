@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.properties import StringProperty
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.labels import wait_text
+from kiosk.spoken import spoken_label
 from screens.base import KioskScreen
 from screens.categories import latin_hint
+
+#: How long an unprinted number stays on screen for its visitor before the next one's turn.
+FAILED_STAYS_MIN = 3
 
 
 class TicketScreen(KioskScreen):
@@ -16,15 +21,34 @@ class TicketScreen(KioskScreen):
     details = StringProperty("")
     print_text = StringProperty("")
     print_icon = StringProperty("print")
+    can_retry = BooleanProperty(False)  # one more try, once, after a failed print
+    stays_s = FAILED_STAYS_MIN * 60.0
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.app.bind(print_result=lambda *_a: self.refresh())
+        self.app.bind(print_result=lambda *_a: self._printed())
+        self._retried = False
+        self._stay: Any = None
 
     @property
     def holds_when_idle(self) -> bool:  # type: ignore[override]
         result = self.app.print_result
         return self.app.current_ticket is not None and result is not None and not result.ok
+
+    def _printed(self) -> None:
+        result = self.app.print_result
+        failed = self.app.current_ticket is not None and result is not None and not result.ok
+        self.can_retry = failed and not self._retried
+        if self._stay is not None:
+            self._stay.cancel()
+        # the number stays for its visitor, not for ever: the next one must find the start
+        self._stay = Clock.schedule_once(self._time_up, self.stays_s) if failed else None
+        self.refresh()
+        shown = self.manager is not None and self.manager.current == self.name
+        if shown and result is not None:
+            # the ticket is also given as speech, asked for or not (EN 301 549 5.1.3.16),
+            # with whether the paper came out: a failure is told without sight too (5.1.3.15)
+            self.app.say(self.spoken_text())
 
     def refresh(self) -> None:
         app, lang = self.app, self.app.language
@@ -71,12 +95,42 @@ class TicketScreen(KioskScreen):
             )
         else:
             self.print_icon = "warning"
-            self.print_text = app.tr(
-                "The ticket could not be printed. Please note your number: {number}"
-            ).format(number=ticket.label)
+            self.print_text = "\n".join(
+                (
+                    app.tr(
+                        "The ticket could not be printed. Show this screen or tell the clerk your number: {number}."
+                    ).format(number=ticket.label),
+                    app.ntr(
+                        "This screen returns to the start in {n} minute.",
+                        "This screen returns to the start in {n} minutes.",
+                        FAILED_STAYS_MIN,
+                    ).format(n=FAILED_STAYS_MIN),
+                )
+            )
+
+    #: read out once the printer has answered, not as it opens (see _printed)
+    speaks_on_entry = False
 
     def spoken_text(self) -> str:
-        return "\n".join((self.number, self.details, self.print_text))
+        text = super().spoken_text()
+        return text.replace(self.number, spoken_label(self.number, self.app.language))
+
+    def retry_print(self) -> None:
+        """One more try: a printer that was only out of paper for a moment may print now."""
+        self._retried, self.can_retry = True, False
+        app = self.app
+        app.print_ticket(app.current_ticket, app.current_service)
+
+    def _time_up(self, _dt: float) -> None:
+        self._stay = None
+        if self.manager is not None and self.manager.current == self.name:
+            self.app.end_visit()
+
+    def reset(self) -> None:
+        self._retried = self.can_retry = False
+        if self._stay is not None:
+            self._stay.cancel()
+            self._stay = None
 
     def done(self) -> None:
         self.app.end_visit()

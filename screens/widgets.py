@@ -129,6 +129,10 @@ class Reveal(BoxLayout):
         return bool(self.shown and super().on_touch_up(touch))
 
 
+class SpeechBar(BoxLayout):
+    """Read aloud / stop, repeat, quieter, louder: below every screen, while speech exists."""
+
+
 class TopBar(BoxLayout):
     title = StringProperty("")
     show_back = BooleanProperty(True)

@@ -34,12 +34,13 @@ def strength(chunk: tuple[int, ...], freq: float) -> float:
 @pytest.mark.parametrize(
     ("label", "counter", "language", "text"),
     [
-        ("А023", 3, "bg", "Номер А 23, гише 3"),
-        ("П001", 12, "bg", "Номер П 1, гише 12"),
-        ("Б120", 4, "en", "Number Б 120, counter 4"),
+        ("А023", 3, "bg", "Номер А двадесет и три, гише три"),
+        ("П001", 12, "bg", "Номер П едно, гише дванадесет"),
+        ("Б120", 4, "bg", "Номер Б сто и двадесет, гише четири"),
+        ("Б120", 4, "en", "Number B one hundred twenty, counter four"),
     ],
 )
-def test_the_call_says_the_letter_then_the_number_without_leading_zeros(
+def test_the_call_says_the_letter_then_the_number_in_words(
     label: str, counter: int, language: str, text: str
 ) -> None:
     assert spoken_call(label, counter, language) == text

@@ -19,6 +19,7 @@ from kiosk.messages import (
     ReviewStatus,
     clean_text,
     due_date,
+    flagged_wording,
 )
 from kiosk.models import Message, MessageContact
 from tests.support import SOFIA, Clock
@@ -115,22 +116,35 @@ def test_due_date_counts_from_the_local_day_of_registration(
     assert reg.due_date == due and reg.reg_number.startswith("ОЦУИГ-2027-")
 
 
-def test_obscene_message_is_stored_and_flagged(box: Messages, db: Database) -> None:
+def test_offensive_wording_is_registered_as_usual_and_flagged_for_the_officer(
+    box: Messages, db: Database
+) -> None:
+    # GIVEN a complaint with name, contact and consent whose wording the list flags
     reg = box.submit(
         Draft(
             kind=Kind.COMPLAINT,
-            text="Шибаната опашка!",
+            text="служителите са идиоти",
             name="Х",
             contact="x@example.bg",
             consent=True,
         )
     )
-    assert reg.obscene and reg.review_note is ReviewNote.OBSCENE
+    # THEN it is registered, due in a month like any other: the flag is only a suggestion
+    assert reg.flagged and reg.review_status is ReviewStatus.REGISTERED
+    assert reg.review_note is None and reg.due_date is not None
     with db.read() as s:
-        assert s.scalar(select(Message.text)) == "Шибаната опашка!"
-    # Latin look-alike letters do not hide it
-    assert box.submit(Draft(kind=Kind.OPINION, text="kурва")).obscene
-    assert not box.submit(Draft(kind=Kind.OPINION, text="Благодаря за курса по компютри")).obscene
+        row = s.scalars(select(Message)).one()
+    assert (row.text, row.obscene, row.review_status) == (
+        "служителите са идиоти",
+        True,
+        "registered",
+    )
+    assert not box.submit(Draft(kind=Kind.OPINION, text="Благодаря за курса по компютри")).flagged
+
+
+def test_the_form_can_ask_before_sending_which_words_flag() -> None:
+    draft = Draft(kind=Kind.OPINION, text="Шибаната опашка!", name="Идиот Иванов")
+    assert flagged_wording(draft) == ("шибаната", "идиот")
 
 
 @pytest.mark.parametrize(

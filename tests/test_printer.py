@@ -237,7 +237,7 @@ def test_a_profile_without_cyrillic_gets_latin_letters(
 
 
 def test_announcer_chime_and_bulgarian_speech(tmp_path: Path) -> None:
-    assert spoken_call("А023", 3, "bg") == "Номер А 23, гише 3"
+    assert spoken_call("А023", 3, "bg") == "Номер А двадесет и три, гише три"
     announcer = Announcer(tmp_path)
     chime = announcer.chime_wav()
     call = announcer.call_wav("А023", 3, "bg")

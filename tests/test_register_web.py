@@ -77,35 +77,71 @@ def test_register_pages_for_quality_not_for_clerks(
     assert reg.reg_number in overdue and 'class="overdue"' in overdue
 
 
-# a message that the kiosk closes with each of its own notes
-NOTED = {
-    ReviewNote.ANONYMOUS: Draft(kind=Kind.COMPLAINT, text="Груб служител.", anonymous=True),
-    ReviewNote.OBSCENE: Draft(
-        kind=Kind.COMPLAINT, text="Шибаната опашка!", name="Х", contact="x@example.bg", consent=True
-    ),
-}
-NOTE_WORDS = {
-    ("bg", ReviewNote.ANONYMOUS): "анонимно",
-    ("en", ReviewNote.ANONYMOUS): "anonymous",
-    ("bg", ReviewNote.OBSCENE): "нецензурно или обидно съдържание",
-    ("en", ReviewNote.OBSCENE): "obscene or abusive content",
-}
+ANGRY = Draft(
+    kind=Kind.COMPLAINT,
+    text="Служителите са идиоти!",
+    name="Х",
+    contact="x@example.bg",
+    consent=True,
+)
 
 
 @pytest.mark.parametrize("lang", ["bg", "en"])
-@pytest.mark.parametrize("note", list(ReviewNote))
-def test_entry_page_shows_the_kiosks_review_note_in_words(
-    app, sqlite_db: Database, config, clock: Clock, note: ReviewNote, lang: str
+def test_entry_page_shows_the_kiosks_anonymous_note_in_words(
+    app, sqlite_db: Database, config, clock: Clock, lang: str
 ) -> None:
-    reg = Messages(sqlite_db, config, clock=clock).submit(NOTED[note])
-    assert reg.review_note is note
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.COMPLAINT, text="Груб служител.", anonymous=True)
+    )
+    assert reg.review_note is ReviewNote.ANONYMOUS
     quality = _client(app, "quality")
     quality.post("/language", data={"lang": lang, "csrf_token": _csrf(quality, "/register")})
     page = quality.get(f"/register/{reg.reg_number}").text
     status = re.search(r'<dd id="status">([^<]*)</dd>', page).group(1)
-    assert status.endswith(" · " + NOTE_WORDS[lang, note])
-    if lang == "bg":
-        assert note.value not in status
+    assert status.endswith(" · " + {"bg": "анонимно", "en": "anonymous"}[lang])
+    assert 'id="decide"' not in page
+
+
+@pytest.mark.parametrize(
+    ("button", "status", "note"),
+    [
+        (
+            "Обидно: не подлежи на разглеждане",
+            "не подлежи на разглеждане",
+            "нецензурно или обидно съдържание",
+        ),
+        ("Не е обидно: започни проверка", "в проверка", None),
+    ],
+)
+def test_a_flagged_complaint_waits_for_the_officers_decision(
+    app, sqlite_db: Database, config, clock: Clock, button: str, status: str, note: str | None
+) -> None:
+    # GIVEN a complaint the word list flags: registered as usual, with its due date
+    reg = Messages(sqlite_db, config, clock=clock).submit(ANGRY)
+    assert reg.flagged and reg.review_note is None and reg.due_date is not None
+    quality = _client(app, "quality")
+    row = re.search(
+        rf"<tr>\s*<td><a href=\"/register/{reg.reg_number}\">.*?</tr>",
+        quality.get("/register").text,
+        re.S,
+    )
+    assert row and "отбелязано: решете" in row.group(0)
+    page = quality.get(f"/register/{reg.reg_number}").text
+    assert 'id="decide"' in page and 'id="flagged"' in page
+    # WHEN the officer decides with one button of the decision card
+    decide = page[page.index('id="decide"') : page.index("</section>", page.index('id="decide"'))]
+    form = re.search(
+        rf'<form method="post" action="([^"]+)">((?:(?!</form>).)*){button}', decide, re.S
+    )
+    assert form is not None
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(2)))
+    quality.post(form.group(1), data=fields)
+    # THEN the status follows the decision, and the card is gone from the entry and the list
+    page = quality.get(f"/register/{reg.reg_number}").text
+    shown = re.search(r'<dd id="status">([^<]*)</dd>', page).group(1)
+    assert shown.startswith(status) and (note is None or shown.endswith(" · " + note))
+    assert 'id="decide"' not in page and 'id="flagged"' in page  # the flag stays on record
+    assert "отбелязано: решете" not in quality.get("/register?filter=all").text
 
 
 def test_entry_page_keeps_a_clerks_own_reason(

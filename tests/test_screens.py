@@ -174,7 +174,7 @@ def test_printer_fails_mid_ticket(app: Any) -> None:
     assert not app.print_result.ok
     label = app.current_ticket.label
     shown = texts(ticket_screen)
-    assert "Моля, запишете си номера: " + label in shown
+    assert "кажете номера си на гишето: " + label in shown
     with app.db.read() as s:
         tickets = s.scalars(select(Ticket).where(Ticket.label == label)).all()
         events = s.execute(

@@ -218,25 +218,3 @@ def test_larger_text_and_high_contrast_are_one_tap_from_home(app: Any) -> None:
     assert big.base_font_size > home.ids.take_ticket.base_font_size
     app.on_idle()  # the next visitor gets the usual look again
     assert not (app.high_contrast or app.large_text)
-
-
-def test_read_aloud_speaks_the_ticket_offline(app: Any, tmp_path: Path) -> None:
-    """With espeak-ng and devices/' announcer, the ticket's words become a WAV; else no button."""
-    import shutil
-
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed: the button is absent, as it should be")
-    announcer = pytest.importorskip("devices.announcer")
-    from screens.categories import take_ticket
-
-    app.announcer, app.can_read_aloud = announcer.Announcer(tmp_path), True
-    try:
-        tap(app.root.manager.current_screen)
-        take_ticket(app, category="А", service=None)
-        ticket = app.root.manager.current_screen
-        assert ticket.ids.read_aloud.opacity == 1
-        tap(ticket.ids.read_aloud)
-        wait_for(lambda: any(tmp_path.glob("*.wav")))
-        assert ticket.number in ticket.spoken_text()
-    finally:
-        app.announcer, app.can_read_aloud = None, False

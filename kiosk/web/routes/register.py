@@ -58,7 +58,7 @@ def register_list(
 
 
 # the register's own few rules: the web's CSP allows no inline styles
-REGISTER_CSS = "tr.overdue td, .overdue { background: #fde2e1; } .filters a[aria-current] { font-weight: bold; }"
+REGISTER_CSS = "tr.overdue td, .overdue { background: #fde2e1; } .flagged { background: #fff3c4; } .filters a[aria-current] { font-weight: bold; }"
 
 
 @router.get("/register/{name}.css", include_in_schema=False)
