@@ -62,7 +62,8 @@ class ActionResult:
 class TransferRequest(BaseModel):
     to_category: str | None = Field(default=None, min_length=1, max_length=1, pattern=ONE_LINE)
     to_counter: int | None = Field(default=None, ge=1, le=MAX_COUNTER)
-    reason: str | None = Field(default=None, max_length=200, pattern=ONE_LINE)
+    # the domain refuses what no record may hold, with its own code (kiosk.plain_text)
+    reason: str | None = Field(default=None, max_length=200)
 
 
 class CallNextRequest(BaseModel):
@@ -73,7 +74,7 @@ class CallNextRequest(BaseModel):
 
 class CallTicketRequest(CallNextRequest):
     label: str = Field(min_length=2, max_length=4, pattern=r"^\w\d{1,3}$")
-    reason: str = Field(min_length=1, max_length=200, pattern=ONE_LINE)
+    reason: str = Field(min_length=1, max_length=200)
 
 
 @router.get("/panel", response_class=HTMLResponse, include_in_schema=False)
