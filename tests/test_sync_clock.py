@@ -4,7 +4,10 @@ push refuses to send records that would fall outside every report, and the run s
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -106,3 +109,53 @@ def test_records_dated_ahead_are_held_and_reported_with_their_exit_code(
     assert main([*cfg, "--json", "sync"]) == 65
     assert '"code": "sync_held"' in capsys.readouterr().out
     db.dispose()
+
+
+# Debian's libfaketime (`.ci/run` installs it): the kiosk process alone lives a year ahead,
+# as a PC with a dead RTC battery would; the centre keeps the real time.
+FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+
+
+def test_kiosk_sync_on_a_pc_a_year_ahead_says_so_in_one_line_and_exits_78(
+    central_server: CentralServer, tmp_path: Path
+) -> None:
+    assert FAKETIME.exists(), "install Debian's faketime (see .ci/run)"
+    central = central_server.new_central()
+    site = new_site_id()
+    login = central_server.add_site(central, site)
+    config_file = tmp_path / "kiosk.toml"
+    config_file.write_text(
+        f'[site]\nid = "{site}"\n[paths]\ndata_dir = "{tmp_path / "var"}"\n'
+        '[sync]\ncentral_url = "env:TEST_CENTRAL_URL"\nsslmode = "disable"\n'
+    )
+    cfg = ["--config", str(config_file)]
+    assert main([*cfg, "db", "upgrade"]) == 0
+    db = Database(f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}")
+    add_records(db, site_id=site, visits=5, rng=random.Random(43))
+    db.dispose()
+    env = {
+        **os.environ,
+        "TEST_CENTRAL_URL": central_server.site_target(central, login).url,
+        "LD_PRELOAD": str(FAKETIME),
+        "FAKETIME": "+365d",
+    }
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from kiosk.cli import main; raise SystemExit(main())",
+            *cfg,
+            "sync",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert run.returncode == 78, run.stderr
+    assert "FAILED, 0 records pushed" in run.stdout
+    assert "ahead of the centre's" in run.stdout and "timedatectl" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    assert all(n == 0 for n, _ in central_digest(central, site).values())
+    [(skew, pushed, _held)] = _log(central, site)
+    assert abs(skew - YEAR.total_seconds()) < 3600 and pushed == {}
