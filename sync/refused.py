@@ -61,10 +61,11 @@ def refused_rows(
     after: int,
     upto: int,
     not_after: dt.datetime | None = None,
+    texts: bool = True,
     limit: int | None = REPORTED,
 ) -> list[Refused]:
-    """This table's rows in (after, upto] that the push holds back, in key order: a NUL in
-    a text column, or (given `not_after`) a time later than it."""
+    """This table's rows in (after, upto] that the push holds back, in key order: (with
+    `texts`) a NUL in a text column, or (given `not_after`) a time later than it."""
     table = Base.metadata.tables[name]
     in_range = and_(table.c.seq > after, table.c.seq <= upto)
     found: list[Refused] = []
@@ -79,7 +80,7 @@ def refused_rows(
                     .limit(limit)
                 )
             ]
-        if db.dialect == "sqlite":  # PostgreSQL cannot hold a NUL in text either
+        if texts and db.dialect == "sqlite":  # PostgreSQL cannot hold a NUL in text either
             columns = _text_columns(name)
             has_nul = [
                 func.instr(cast(c, LargeBinary), literal(b"\x00", LargeBinary)) > 0 for c in columns
