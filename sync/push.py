@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +104,9 @@ def _row_hash(alias: str, columns: tuple[str, ...]) -> str:
     """A 64-bit hash of the row from each column type's own hash function (no text form),
     the same for a row the centre stores as for the sent row cast to the same types."""
     row = ", ".join(f"{alias}.{c}" for c in columns)
-    return f"hash_record_extended(ROW({row}), 0)::numeric"
+    # summed as bigint: PostgreSQL adds those in 128 bits and returns a numeric, the same
+    # exact sum as of each hash cast to numeric without a numeric made per row
+    return f"hash_record_extended(ROW({row}), 0)"
 
 
 def _sent(table: Any) -> str:
@@ -234,14 +237,33 @@ def _batch_query(db: Database, name: str, size: int) -> Select[Any]:
     return select(func.max(page.c.seq), func.count(), type_coerce(rows, Text))
 
 
-def _batches(db: Database, name: str, *, after: int, upper: int, size: int) -> Iterator[Batch]:
-    """Keyset pagination: each batch is its own short read, so memory stays one batch."""
+# how the site's JSON writes a NUL; a text holding these six characters reads as one too,
+# which costs only the search below
+NUL_IN_JSON = "\\u0000"
+
+
+def _batches(
+    db: Database, name: str, *, after: int, upper: int, size: int, refused: list[Refused]
+) -> Iterator[Batch]:
+    """Keyset pagination: each batch is its own short read, so memory stays one batch.
+
+    The first batch whose JSON shows a NUL has the rest of the range searched for rows
+    holding one (a scan of every text column, so only then): the table stops before the
+    first, and those found are added to `refused`.
+    """
     query = _batch_query(db, name, size)
+    searched = False
     while after < upper:
         with db.engine.connect() as conn:
             last, count, payload = conn.execute(query, {"after": after, "upper": upper}).one()
         if not count:
             return
+        if not searched and NUL_IN_JSON in payload:
+            searched = True
+            if found := refused_rows(db, name, after=after, upto=upper):
+                refused.extend(found)
+                upper = found[0].seq - 1
+                continue  # this batch again, up to the row before
         after = last
         yield Batch(name, count, last, payload)
 
@@ -375,13 +397,12 @@ class _Window:
         self.marked_at = time.monotonic()
 
     def verify(self, central: psycopg.Connection) -> None:
-        """The site's rows in the range this run pushed, the rows sent and the centre's agree.
+        """The site's rows in the range this run pushed (not empty), the rows sent and the
+        centre's agree.
 
         Otherwise the mark goes back to where the run found it, so the next run sends the
         range again (its replay names a conflicting key) instead of passing it as done.
         """
-        if self.committed <= self.start:
-            return
         stored, digest = central.execute(STORED[self.name], (self.start, self.committed)).fetchone()
         central.commit()
         site = _site_count(self.db, self.name, self.start, self.committed)
@@ -392,6 +413,37 @@ class _Window:
                 mark.high_water = self.start
         self.plan.marks[self.name] = self.committed = self.marked = self.start
         raise RangeMismatch(self.name, self.start, self.committed, site, self.rows, stored)
+
+
+class _Connections:
+    """Up to `most` central connections, each opened when first wanted: a night with
+    nothing to send opens none (each login is a SCRAM exchange and a TLS handshake).
+    Leaving it closes those opened."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection], most: int) -> None:
+        self.connect, self.unopened = connect, most
+        self.opened = ExitStack()
+        self.idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> _Connections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.opened.close()
+
+    @contextmanager
+    def one(self) -> Iterator[psycopg.Connection]:
+        with self.lock:
+            if self.idle.empty() and self.unopened:
+                # counted once open: a login that failed leaves its place to the next try
+                self.idle.put(self.opened.enter_context(self.connect()))
+                self.unopened -= 1
+        central = self.idle.get()
+        try:
+            yield central
+        finally:
+            self.idle.put(central)
 
 
 def push(
@@ -414,16 +466,11 @@ def push(
     """
     hold = Holdback()
     with ExitStack() as stack:
-        idle: queue.SimpleQueue[psycopg.Connection] = queue.SimpleQueue()
-        for _ in range(connections):
-            idle.put(stack.enter_context(connect()))
+        centrals = stack.enter_context(_Connections(connect, connections))
 
         def send(batch: Batch) -> Receipt:
-            central = idle.get()
-            try:
+            with centrals.one() as central:
                 return _send(central, batch)
-            finally:
-                idle.put(central)
 
         # entered after the connections, so its threads are done before they close
         pool = stack.enter_context(ThreadPoolExecutor(connections, "sync-push"))
@@ -434,16 +481,24 @@ def push(
             if waiting_for := parents(name) & hold.stopped:
                 hold.waiting[name] = sorted(waiting_for)
                 continue
-            if refused := refused_rows(
-                db, name, after=plan.marks[name], upto=upper, not_after=not_after
+            # a NUL is searched for only where the batches show one (in _batches)
+            if not_after is not None and (
+                dated := refused_rows(
+                    db, name, after=plan.marks[name], upto=upper, not_after=not_after, texts=False
+                )
             ):
-                hold.refused.extend(refused)
-                upper = refused[0].seq - 1
+                hold.refused.extend(dated)
+                upper = dated[0].seq - 1
             window = _Window(db, plan, name, sent, progress)
             windows.append(window)
             try:
                 for batch in _batches(
-                    db, name, after=plan.marks[name], upper=upper, size=batch_size
+                    db,
+                    name,
+                    after=plan.marks[name],
+                    upper=upper,
+                    size=batch_size,
+                    refused=hold.refused,
                 ):
                     window.in_flight.append(pool.submit(send, batch))
                     # one batch ready beyond those the connections are sending: memory stays flat
@@ -455,11 +510,9 @@ def push(
                 with suppress(Exception):
                     window.settle(everything=True)
                 raise
-            central = idle.get()
-            try:
-                window.verify(central)
-            finally:
-                idle.put(central)
+            if window.committed > window.start:
+                with centrals.one() as central:
+                    window.verify(central)
         # the marks a busy writer kept from moving, in one transaction: it takes its turn
         # among the writers like any other, a few milliseconds
         if lagging := [w for w in windows if w.lagging]:

@@ -4,7 +4,8 @@ PostgreSQL cannot store a NUL in text. The edges refuse one (kiosk.plain_text), 
 stored before they did, or written by another tool, would fail its batch on every run and
 stop its table and all after it for good. A record dated beyond the centre's clock (made
 while the site's clock was ahead) would fall outside every report. So each table's pending
-rows are searched for both first: the table is pushed up to the row before the first, tables
+rows are searched for both before they go (for a NUL, from the first batch whose JSON shows
+one: see sync.push): the table is pushed up to the row before the first, tables
 whose parents are held back wait (the centre never holds an event whose ticket has not
 arrived), the rest goes, and the run reports each such row by table and key.
 `kiosk sync repair` strips the forbidden characters from the rows holding a NUL, the one
@@ -61,10 +62,11 @@ def refused_rows(
     after: int,
     upto: int,
     not_after: dt.datetime | None = None,
+    texts: bool = True,
     limit: int | None = REPORTED,
 ) -> list[Refused]:
-    """This table's rows in (after, upto] that the push holds back, in key order: a NUL in
-    a text column, or (given `not_after`) a time later than it."""
+    """This table's rows in (after, upto] that the push holds back, in key order: (with
+    `texts`) a NUL in a text column, or (given `not_after`) a time later than it."""
     table = Base.metadata.tables[name]
     in_range = and_(table.c.seq > after, table.c.seq <= upto)
     found: list[Refused] = []
@@ -79,7 +81,7 @@ def refused_rows(
                     .limit(limit)
                 )
             ]
-        if db.dialect == "sqlite":  # PostgreSQL cannot hold a NUL in text either
+        if texts and db.dialect == "sqlite":  # PostgreSQL cannot hold a NUL in text either
             columns = _text_columns(name)
             has_nul = [
                 func.instr(cast(c, LargeBinary), literal(b"\x00", LargeBinary)) > 0 for c in columns

@@ -133,6 +133,12 @@ def init_central(conn: Connection) -> tuple[int, int]:
         )
     central.create_all(conn, checkfirst=True)
     _key_records_by_site(conn)
+    for table in RECORDS:
+        # each push's range check reads one site's rows after a key: without this it would
+        # read every site's whole history, every night
+        name = _ident(conn, table.name)
+        index = _ident(conn, f"ix_{table.name}_site_seq")
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {index} ON {name} (site_id, seq)"))
     for column in (
         "held JSONB",
         "clock_skew_s double precision",

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import create_engine, select, text
 
@@ -18,6 +19,7 @@ from kiosk.db import Database
 from kiosk.models import SyncRun
 from sync.catalog import publish
 from sync.job import SyncBusy, run_lock, run_sync
+from sync.push import plan_push, push
 from tests.support import fresh_pg_url, upgraded
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
 from tests.sync_fixtures import CentralServer
@@ -50,6 +52,31 @@ def test_push_sends_every_record_once_and_replay_is_a_no_op(
     assert replay.ok, replay.error
     assert sum(replay.pushed.values()) == n  # each row sent, none stored twice:
     assert central_digest(central, site) == local_digest(sqlite_db, site)
+
+
+def test_a_push_opens_central_connections_only_when_there_is_something_to_send(
+    central_server: CentralServer, sqlite_db: Database
+) -> None:
+    central = central_server.new_central()
+    site = new_site_id()
+    target = central_server.site_target(central, central_server.add_site(central, site))
+    opened: list[int] = []
+
+    def connect() -> psycopg.Connection:
+        opened.append(1)
+        return target.connect()
+
+    def push_all() -> dict[str, int]:
+        sent: dict[str, int] = {}
+        assert not push(sqlite_db, connect, plan=plan_push(sqlite_db), batch_size=7, sent=sent)
+        return sent
+
+    assert push_all() == {} and opened == []  # a new site: nothing yet
+    n = add_records(sqlite_db, site_id=site, visits=40, rng=random.Random(2))
+    assert sum(push_all().values()) == n and len(opened) in (1, 2)
+    assert central_digest(central, site) == local_digest(sqlite_db, site)
+    opened.clear()
+    assert push_all() == {} and opened == []  # the next night: all sent
 
 
 @pytest.fixture

@@ -101,3 +101,36 @@ def test_a_nul_in_a_parent_holds_its_children_and_repair_mends_it(
     assert main([*cfg, "sync", "repair"]) == 0
     assert "nothing to repair" in capsys.readouterr().out
     db.dispose()
+
+
+def test_a_nul_past_the_first_batches_stops_there_and_its_escape_in_text_is_no_nul(
+    central_server: CentralServer, sqlite_db: Database
+) -> None:
+    central = central_server.new_central()
+    site = new_site_id()
+    target = central_server.site_target(central, central_server.add_site(central, site))
+    add_records(sqlite_db, site_id=site, visits=300, rng=random.Random(23))
+    # a backslash and "u0000" read in the batch's JSON like a NUL: they are only text
+    escape = "C:\\u0000 е път"
+    with sqlite_db.write() as s:
+        seq = s.execute(text("SELECT seq FROM message_events ORDER BY seq LIMIT 1 OFFSET 1")).one()[
+            0
+        ]
+        s.execute(
+            text("UPDATE message_events SET text = :t WHERE seq = :s"), {"t": escape, "s": seq}
+        )
+    key = _poison(sqlite_db, "message_events", "text", nth=12)  # in the third batch of five
+    outcome = run_sync(
+        sqlite_db, target, batch_size=5, time_budget_s=30, first_delay_s=0.05, site_id=site
+    )
+    assert not outcome.ok and outcome.attempts == 1
+    assert outcome.held == [f"message_events ({site}, {key}): text holds a NUL"]
+    assert central_digest(central, site)["message_events"][0] == 12  # the rows before it went
+    owner = create_engine(central)
+    with owner.connect() as conn:
+        stored = conn.execute(
+            text("SELECT text FROM message_events WHERE site_id = :site AND seq = :s"),
+            {"site": site, "s": seq},
+        ).scalar_one()
+    owner.dispose()
+    assert stored == escape
