@@ -31,7 +31,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	for script in bench/[!_]*.py; do PYTHONPATH=. $(BIN)/python $$script || exit 1; done
 
 screenshots: $(STAMP)
 	$(BIN)/kiosk screenshots

@@ -11,12 +11,10 @@ the shipped catalogue in the same run; the figures and their ratio are printed.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
+
+from _at_commit import module_at
 
 from kiosk.catalog import Service, shipped_catalog
 from kiosk.search import SearchIndex
@@ -283,22 +281,7 @@ Search = Callable[[str], list[str]]
 
 def baseline_search(services: tuple[Service, ...]) -> Search:
     """The search of BASELINE_COMMIT, loaded from git as a module of its own."""
-    root = Path(__file__).resolve().parent.parent
-    source = subprocess.run(
-        ["git", "show", f"{BASELINE_COMMIT}:kiosk/search.py"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "search_baseline.py"
-        path.write_text(source, encoding="utf-8")
-        spec = importlib.util.spec_from_file_location("search_baseline", path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # its dataclasses look their module up there
-        spec.loader.exec_module(module)
+    module = module_at(BASELINE_COMMIT, "kiosk/search.py", "search_baseline")
     index = module.SearchIndex(services)
     return lambda query: [hit.service.id for hit in index.search(query, limit=20)]
 

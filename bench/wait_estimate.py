@@ -19,15 +19,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import heapq
-import importlib.util
 import math
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from _at_commit import module_at
 
 from kiosk.db import Database
 from kiosk.queue import Queue, apply_queue_config
@@ -63,22 +62,7 @@ IDLE_POLL_MINUTES = 0.5
 
 
 def _load_baseline() -> type:
-    root = Path(__file__).resolve().parent.parent
-    source = subprocess.run(
-        ["git", "show", f"{BASELINE_COMMIT}:kiosk/queue.py"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "queue_baseline.py"
-        path.write_text(source, encoding="utf-8")
-        spec = importlib.util.spec_from_file_location("queue_baseline", path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # its dataclasses look their module up there
-        spec.loader.exec_module(module)
+    module = module_at(BASELINE_COMMIT, "kiosk/queue.py", "queue_baseline")
     return module.Queue
 
 
