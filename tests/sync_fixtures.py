@@ -11,12 +11,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from kiosk.cli import main
+from kiosk.db import Database
 from sync.central import CentralTarget
 from sync.schema import init_central
 from sync.sites import SiteLogin, add_site
@@ -165,3 +168,34 @@ def central_server() -> Iterator[CentralServer]:
     yield server
     server.stop(signal.SIGQUIT)
     shutil.rmtree(home, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class CliSite:
+    """A site as `kiosk` commands see it: a kiosk.toml whose central URL is read from
+    `TEST_CENTRAL_URL`, and its upgraded SQLite file."""
+
+    site_id: str
+    args: list[str]  # ["--config", <kiosk.toml>], to put before a command
+    central_url: str  # the site login's URL, to give as TEST_CENTRAL_URL
+    db: Database
+
+
+def cli_site(
+    server: CentralServer, central: str, site_id: str, folder: Path, *, batch_size: int = 7
+) -> CliSite:
+    login = server.add_site(central, site_id)
+    config_file = folder / "kiosk.toml"
+    config_file.write_text(
+        f'[site]\nid = "{site_id}"\n[paths]\ndata_dir = "{folder / "var"}"\n'
+        '[sync]\ncentral_url = "env:TEST_CENTRAL_URL"\nsslmode = "disable"\n'
+        f"batch_size = {batch_size}\n"
+    )
+    args = ["--config", str(config_file)]
+    assert main([*args, "db", "upgrade"]) == 0
+    return CliSite(
+        site_id=site_id,
+        args=args,
+        central_url=server.site_target(central, login).url,
+        db=Database(f"sqlite:///{folder / 'var' / 'kiosk.sqlite'}"),
+    )

@@ -19,7 +19,7 @@ from kiosk.models import utcnow
 from sync.job import ClockAhead, run_sync
 from tests.support import Clock
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
-from tests.sync_fixtures import CentralServer
+from tests.sync_fixtures import CentralServer, cli_site
 from tests.sync_fixtures import central_server as central_server
 
 YEAR = dt.timedelta(days=365)
@@ -79,16 +79,9 @@ def test_records_dated_ahead_are_held_and_reported_with_their_exit_code(
     """The clock was a year ahead for a while, then set right: what it dated waits."""
     central = central_server.new_central()
     site = new_site_id()
-    login = central_server.add_site(central, site)
-    config_file = tmp_path / "kiosk.toml"
-    config_file.write_text(
-        f'[site]\nid = "{site}"\n[paths]\ndata_dir = "{tmp_path / "var"}"\n'
-        '[sync]\ncentral_url = "env:TEST_CENTRAL_URL"\nsslmode = "disable"\nbatch_size = 7\n'
-    )
-    monkeypatch.setenv("TEST_CENTRAL_URL", central_server.site_target(central, login).url)
-    cfg = ["--config", str(config_file)]
-    assert main([*cfg, "db", "upgrade"]) == 0
-    db = Database(f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}")
+    cli = cli_site(central_server, central, site, tmp_path)
+    monkeypatch.setenv("TEST_CENTRAL_URL", cli.central_url)
+    cfg, db = cli.args, cli.db
     add_records(db, site_id=site, visits=40, rng=random.Random(42))
     with db.write() as s:  # the seventh rating and later were made under the wrong clock
         seq, key = s.execute(
@@ -122,20 +115,13 @@ def test_kiosk_sync_on_a_pc_a_year_ahead_says_so_in_one_line_and_exits_78(
     assert FAKETIME.exists(), "install Debian's faketime (see .ci/run)"
     central = central_server.new_central()
     site = new_site_id()
-    login = central_server.add_site(central, site)
-    config_file = tmp_path / "kiosk.toml"
-    config_file.write_text(
-        f'[site]\nid = "{site}"\n[paths]\ndata_dir = "{tmp_path / "var"}"\n'
-        '[sync]\ncentral_url = "env:TEST_CENTRAL_URL"\nsslmode = "disable"\n'
-    )
-    cfg = ["--config", str(config_file)]
-    assert main([*cfg, "db", "upgrade"]) == 0
-    db = Database(f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}")
-    add_records(db, site_id=site, visits=5, rng=random.Random(43))
-    db.dispose()
+    cli = cli_site(central_server, central, site, tmp_path)
+    cfg = cli.args
+    add_records(cli.db, site_id=site, visits=5, rng=random.Random(43))
+    cli.db.dispose()
     env = {
         **os.environ,
-        "TEST_CENTRAL_URL": central_server.site_target(central, login).url,
+        "TEST_CENTRAL_URL": cli.central_url,
         "LD_PRELOAD": str(FAKETIME),
         "FAKETIME": "+365d",
     }

@@ -15,7 +15,7 @@ from kiosk.db import Database
 from kiosk.models import DeviceEvent
 from sync.job import run_sync
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
-from tests.sync_fixtures import CentralServer
+from tests.sync_fixtures import CentralServer, cli_site
 from tests.sync_fixtures import central_server as central_server
 
 
@@ -65,16 +65,9 @@ def test_a_nul_in_a_parent_holds_its_children_and_repair_mends_it(
 ) -> None:
     central = central_server.new_central()
     site = new_site_id()
-    login = central_server.add_site(central, site)
-    config_file = tmp_path / "kiosk.toml"
-    config_file.write_text(
-        f'[site]\nid = "{site}"\n[paths]\ndata_dir = "{tmp_path / "var"}"\n'
-        '[sync]\ncentral_url = "env:TEST_CENTRAL_URL"\nsslmode = "disable"\nbatch_size = 7\n'
-    )
-    monkeypatch.setenv("TEST_CENTRAL_URL", central_server.site_target(central, login).url)
-    cfg = ["--config", str(config_file)]
-    assert main([*cfg, "db", "upgrade"]) == 0
-    db = Database(f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}")
+    cli = cli_site(central_server, central, site, tmp_path)
+    monkeypatch.setenv("TEST_CENTRAL_URL", cli.central_url)
+    cfg, db = cli.args, cli.db
     add_records(db, site_id=site, visits=80, rng=random.Random(22))
     key = _poison(db, "messages", "text", nth=2)
     capsys.readouterr()
