@@ -23,28 +23,11 @@ from sqlalchemy import delete, select
 from kiosk.db import Database
 from kiosk.models import CatalogRevision, CatalogService, utcnow
 from kiosk.plain_text import TextRefused, check_text
+from kiosk.vocabulary import CounterGroup, ServiceCategory, Speed
 
-CATEGORIES = (
-    "civil_status",
-    "local_taxes",
-    "construction",
-    "property",
-    "social",
-    "agriculture",
-    "trade_tourism",
-    "general",
-)
-COUNTER_GROUPS = (
-    "grao",
-    "taxes",
-    "construction",
-    "property",
-    "social",
-    "agriculture",
-    "trade",
-    "general",
-)
-SPEEDS = ("regular", "fast", "express")
+CATEGORIES = tuple(ServiceCategory)
+COUNTER_GROUPS = tuple(CounterGroup)
+SPEEDS = tuple(Speed)
 MAX_FEE_EUR = 1_000_000  # far above any municipal fee; larger is a typing slip
 DEADLINE = re.compile(r"(?:(\d{1,3})(d|wd|h|m)|now)")
 
