@@ -18,8 +18,8 @@ from sqlalchemy import create_engine, insert, select, text
 from kiosk.catalog import ensure_catalog, load_catalog
 from kiosk.config import Config
 from kiosk.db import Database
+from kiosk.demo_seed import synthetic_activity
 from kiosk.models import RECORD_TABLES, Message, SyncMark, SyncRun, Ticket
-from kiosk.reports.demo_seed import synthetic_activity
 from sync.job import run_sync
 from sync.schema import RECORDS, SCHEMA_VERSION, init_central
 from tests.support import upgraded

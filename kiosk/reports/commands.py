@@ -44,7 +44,7 @@ def run_report(
     """Compute the report `args` ask for on `db`, write its files and say what was written."""
     from kiosk.models import utcnow
     from kiosk.reports.compute import compute_report
-    from kiosk.reports.outputs import write_outputs
+    from kiosk.reports.render.outputs import write_outputs
 
     config = ctx.config
     today = utcnow().astimezone(config.tz).date()
@@ -84,8 +84,8 @@ def _report(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _demo_seed(ctx: Context, args: argparse.Namespace) -> int:
+    from kiosk.demo_seed import has_demo_data, seed_demo
     from kiosk.models import utcnow
-    from kiosk.reports.demo_seed import has_demo_data, seed_demo
 
     db = ctx.ready_db()
     if has_demo_data(db):
@@ -144,7 +144,7 @@ def _register_erase(ctx: Context, args: argparse.Namespace) -> int:
 
 def _register_letter(ctx: Context, args: argparse.Namespace) -> int:
     from kiosk.register import Register, RegisterError, Status
-    from kiosk.reports.letters import render_letter
+    from kiosk.reports.render.letters import render_letter
 
     register = Register(ctx.ready_db(), ctx.config)
     try:

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kiosk.alerts import current_alerts
 from kiosk.labels import review_note_text
 from kiosk.register import Filter, Register, RegisterError, Status, UnknownMessage
-from kiosk.reports.letters import render_letter
-from kiosk.reports.publish import stylesheet
+from kiosk.reports.render.letters import render_letter
+from kiosk.reports.render.publish import stylesheet
 from kiosk.reports.wording import kind_text, translator
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.deps import NAV_LINKS, NavLink, SiteDep, csrf_protect, language, render, require_role
