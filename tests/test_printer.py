@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from escpos.constants import RT_STATUS
 from sqlalchemy import select as sql_select
 
-from devices import status
 from devices.announcer import Announcer, spoken_call
 from devices.factory import make_printer
 from devices.printer import VirtualPrinter
@@ -57,13 +57,13 @@ class PrinterModel:
                 pending += os.read(self.master, 4096)
             except OSError:
                 return
-            while (i := pending.find(status.DLE_EOT)) != -1 and len(pending) >= i + 3:
+            while (i := pending.find(RT_STATUS)) != -1 and len(pending) >= i + 3:
                 self.received += pending[:i]
                 answer = self.answers.get(pending[i + 2])
                 del pending[: i + 3]
                 if answer is not None:
                     os.write(self.master, bytes([answer]))
-            if status.DLE_EOT[:1] not in pending:
+            if RT_STATUS[:1] not in pending:
                 self.received += pending
                 pending.clear()
 
