@@ -126,9 +126,10 @@ def tcp_printer() -> Iterator[tuple[int, PrinterModel]]:
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.05)
     connections: list[socket.socket] = []
+    done = threading.Event()
 
     def accept() -> None:
-        while not model._stop.is_set():
+        while not done.is_set():
             try:
                 conn, _ = server.accept()
             except TimeoutError:
@@ -139,6 +140,7 @@ def tcp_printer() -> Iterator[tuple[int, PrinterModel]]:
     acceptor = threading.Thread(target=accept, daemon=True)
     acceptor.start()
     yield server.getsockname()[1], model
+    done.set()
     model.stop()
     acceptor.join(timeout=2)
     for conn in connections:
@@ -340,12 +342,12 @@ def test_an_echo_is_not_a_status_answer_and_loop_url_returns_the_job(
 
 
 @pytest.mark.parametrize("flow", ["none", "rtscts", "dsrdtr", "xonxoff"])
-def test_the_serial_port_opens_as_configured(serial_line, flow: str) -> None:
-    config, _ = serial_line
+def test_the_serial_port_opens_as_configured(tmp_path: Path, serial_line, flow: str) -> None:
+    line, _ = serial_line
     config = make_config(
-        config.data_dir.parent,
+        tmp_path / "flow",
         printer__connection="serial",
-        printer__url=config["printer.url"],
+        printer__url=line["printer.url"],
         printer__baudrate=19200,
         printer__flow_control=flow,
         printer__timeout_s=3.0,
