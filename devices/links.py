@@ -47,7 +47,7 @@ class UrlSerial(CheckedAnswers, Serial):
         except (ValueError, serial.SerialException) as exc:
             self.device = None
             if raise_not_found:
-                raise DeviceNotFoundError(f"cannot open {self.devfile}: {exc}") from exc
+                raise DeviceNotFoundError(str(exc)) from exc
             log.error("serial printer %s not found: %s", self.devfile, exc)
 
     def query_status(self, mode: bytes) -> bytes:

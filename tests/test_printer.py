@@ -50,7 +50,7 @@ class PrinterModel:
     """The far end of the line: answers status queries, records the job bytes."""
 
     def __init__(self) -> None:
-        self.answers: dict[int, int | None] = {1: ONLINE, 2: 0x12, 4: PAPER_OK}
+        self.answers: dict[int, int | bytes | None] = {1: ONLINE, 2: 0x12, 4: PAPER_OK}
         self.received = bytearray()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -91,7 +91,7 @@ class PrinterModel:
             del pending[:3]
             answer = self.answers.get(query[2])
             if answer is not None:
-                os.write(fd, bytes([answer]))
+                os.write(fd, answer if isinstance(answer, bytes) else bytes([answer]))
         self.received += pending
         pending.clear()
 
@@ -237,6 +237,17 @@ def test_paper_near_end_still_prints_and_warns(
     assert result.ok and result.state is PrinterState.PAPER_NEAR_END
     with sqlite_db.read() as s:
         assert list(s.scalars(sql_select(DeviceEvent.status))) == ["paper_near_end"]
+
+
+def test_a_late_byte_is_not_read_as_the_next_answer(
+    serial_line, sqlite_db: Database, clock: Clock
+) -> None:
+    # GIVEN a printer that sends a stray byte after its online answer
+    config, model = serial_line
+    model.answers = {1: bytes([ONLINE, 0x00]), 4: 0x1E}
+    # WHEN a ticket is printed, THEN the paper answer is the printer's, not the stray byte
+    _, result = _issue_and_print(config, sqlite_db, clock)
+    assert result.ok and result.state is PrinterState.PAPER_NEAR_END
 
 
 def test_unplugged_printer_gives_a_result_not_an_exception(
