@@ -10,9 +10,6 @@ from sqlalchemy import func, select
 from kiosk.models import Message, MessageContact, Rating, RatingReason, Ticket, TicketEvent
 from tests.screens_touch import tap, texts, type_keys, wait_for
 
-pytest_plugins = ["tests.screens_fixtures"]
-
-
 # Below the configured minimum (10 s) to keep the tests short; it is the same timer.
 IDLE_S = 3.0
 

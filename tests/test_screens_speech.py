@@ -15,8 +15,6 @@ from kiosk.spoken import bg_number, spoken_label
 from screens import SCREENS
 from tests.screens_touch import tap, type_keys, wait_for
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 pytestmark = pytest.mark.skipif(
     shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (.ci/run installs it)"
 )

@@ -23,7 +23,6 @@ from sync.push import plan_push, push
 from tests.support import fresh_pg_url, upgraded
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 
 
 def test_push_sends_every_record_once_and_replay_is_a_no_op(

@@ -25,7 +25,6 @@ from sync.schema import RECORDS, SCHEMA_VERSION, init_central
 from tests.support import upgraded
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 
 
 def _site(tmp_path: Path, config: Config, name: str) -> Database:

@@ -24,7 +24,6 @@ from kiosk.web.routes.admin import CHANGE_TEXTS
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, sign_in_http
 
-pytest_plugins = ["tests.web_fixtures"]
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "kiosk" / "web"
 
