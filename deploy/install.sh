@@ -221,15 +221,20 @@ make_dirs() {
 
 build_wheel() {
 	step "building the wheel of obshtina-kiosk from $SRC" \
-		"this needs python3-venv and the network (pip fetches setuptools); or give --wheel FILE"
+		"this needs python3-venv (the Debian packages above) and the network, for pip to fetch setuptools; or give --wheel FILE"
 	WORK=$(mktemp -d)
 	trap 'rm -rf "$WORK"' EXIT
 	# a clean copy: setuptools builds in the tree and would pick up a stale build/ directory
 	tar -C "$SRC" --exclude=.venv --exclude=build --exclude=var --exclude='*.egg-info' \
 		--exclude=__pycache__ --exclude=.git -cf - . | (mkdir "$WORK/src" && tar -C "$WORK/src" -xf -)
-	local python=${PYTHON_FROM:-python3}
+	local pip=("${PYTHON_FROM:-}" -m pip)
+	if [ -z "$PYTHON_FROM" ]; then
+		# Debian's python3 has no pip: a throwaway virtualenv brings its own
+		python3 -m venv "$WORK/build-venv"
+		pip=("$WORK/build-venv/bin/pip")
+	fi
 	# setuptools' warnings only matter when the build fails
-	"$python" -m pip wheel --quiet --no-deps --wheel-dir "$WORK" "$WORK/src" >"$WORK/build.log" 2>&1 ||
+	"${pip[@]}" wheel --quiet --no-deps --wheel-dir "$WORK" "$WORK/src" >"$WORK/build.log" 2>&1 ||
 		{ cat "$WORK/build.log" >&2 && false; }
 	WHEEL=$(ls "$WORK"/obshtina_kiosk-*.whl)
 	say "built $(basename "$WHEEL")"
@@ -249,6 +254,7 @@ make_release() {
 		"see pip's message above; nothing current was changed, the running version is untouched"
 	local python=${PYTHON_FROM:-/usr/bin/python3}
 	PARTIAL=$RELEASE
+	[ -n "$PYTHON_FROM" ] || say "pip fetches the libraries (Kivy, FastAPI, matplotlib …): a few minutes on a first install"
 	if [ -n "$PYTHON_FROM" ]; then
 		"$python" -m venv --without-pip "$RELEASE/venv"
 		"$python" -m pip --python "$RELEASE/venv/bin/python" install --quiet --no-deps --no-index "$WHEEL"
@@ -313,9 +319,9 @@ write_config() {
 		toml_set "$config.tmp" paths data_dir "\"$DATA\""
 		toml_set "$config.tmp" printer url "\"/dev/kiosk-printer\""
 		toml_set "$config.tmp" printer device "\"/dev/kiosk-printer\""
-		toml_set "$config.tmp" ui admin_pin "\"file:$ETC/admin_pin\""
-		toml_set "$config.tmp" web secret "\"file:$ETC/web_secret\""
-		toml_set "$config.tmp" sync central_url "\"file:$ETC/central_url\""
+		toml_set "$config.tmp" ui admin_pin "\"file:$ETC/admin-pin\""
+		toml_set "$config.tmp" web secret "\"file:$ETC/web-secret\""
+		toml_set "$config.tmp" sync central_url "\"file:$ETC/central-url\""
 		chmod 0640 "$config.tmp"
 		mv "$config.tmp" "$config"
 		system chown root:kiosk "$ETC/kiosk.toml"
@@ -323,13 +329,13 @@ write_config() {
 	fi
 	local pin
 	pin=$(printf '%06d' "$(shuf -i 0-999999 -n 1 --random-source=/dev/urandom)")
-	if [ ! -e "$ROOT$ETC/admin_pin" ]; then
-		say "the staff PIN of the touchscreen is $pin (change it in $ETC/admin_pin)"
+	if [ ! -e "$ROOT$ETC/admin-pin" ]; then
+		say "the staff PIN of the touchscreen is $pin (change it in $ETC/admin-pin)"
 	fi
-	secret_file admin_pin "$pin"
-	secret_file web_secret "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+	secret_file admin-pin "$pin"
+	secret_file web-secret "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 	# empty until the centre gives this site its URL: `kiosk central add-site` (README, "Nightly sync")
-	secret_file central_url ""
+	secret_file central-url ""
 }
 
 check_config() {
@@ -393,6 +399,8 @@ install_system_files() {
 	if [ -n "$RECORD" ] || [ -d /run/udev ]; then
 		system udevadm control --reload
 		system udevadm trigger --action=add --subsystem-match=usbmisc --subsystem-match=usb --subsystem-match=tty
+	else
+		say "skipped (udev is not running here): udevadm control --reload; the rule applies from the next boot"
 	fi
 }
 
@@ -463,7 +471,7 @@ do_install() {
 	else
 		cat <<EOF
 Next:
-  - the central server's URL for this site (from 'kiosk central add-site'): into $ETC/central_url
+  - the central server's URL for this site (from 'kiosk central add-site'): into $ETC/central-url
   - the printer: set [printer] connection in $ETC/kiosk.toml (the device is /dev/kiosk-printer)
   - reboot: the PC starts into the touchscreen; the staff web is on port 8080 (web.port)
   - logs: journalctl -u kiosk-app -u kiosk-web

@@ -101,10 +101,10 @@ def test_install_upgrade_rollback_uninstall_purge(tmp_path: Path, wheel: Path) -
     config = (etc / "kiosk.toml").read_text(encoding="utf-8")
     assert 'id = "test-site"' in config
     assert 'data_dir = "/var/lib/kiosk"' in config
-    assert 'secret = "file:/etc/kiosk/web_secret"' in config
-    for name in ("admin_pin", "web_secret", "central_url"):
+    assert 'secret = "file:/etc/kiosk/web-secret"' in config
+    for name in ("admin-pin", "web-secret", "central-url"):
         assert (etc / name).stat().st_mode & 0o777 == 0o600, name
-    assert len((etc / "web_secret").read_text().strip()) == 64
+    assert len((etc / "web-secret").read_text().strip()) == 64
     database = root / "var" / "lib" / "kiosk" / "kiosk.sqlite"
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
@@ -116,18 +116,18 @@ def test_install_upgrade_rollback_uninstall_purge(tmp_path: Path, wheel: Path) -
     assert (root / "etc" / "pam.d" / "kiosk-app").exists()
     recorded = (root / "kiosk-install.recorded").read_text()
     assert "useradd --system --user-group --home-dir /var/lib/kiosk" in recorded
-    assert "chown kiosk:kiosk /etc/kiosk/web_secret" in recorded
+    assert "chown kiosk:kiosk /etc/kiosk/web-secret" in recorded
     assert "systemctl enable kiosk-app.service kiosk-web.service kiosk-sync.timer" in recorded
     assert "apt-get install -y -q --no-install-recommends python3 python3-venv" in recorded
 
     # WHEN it runs again THEN it upgrades: a new version dir, a backup first, the old one kept
-    secret = (etc / "web_secret").read_text()
+    secret = (etc / "web-secret").read_text()
     (root / "kiosk-install.recorded").unlink()
     out = _ok(_install(root, "--site-id", "other-site", *offline))
     assert "is installed" in out and "upgrading" in out
     assert "kiosk.toml exists: kept as it is" in out
     assert (etc / "kiosk.toml").read_text(encoding="utf-8") == config
-    assert (etc / "web_secret").read_text() == secret
+    assert (etc / "web-secret").read_text() == secret
     old, new = _releases(root)
     assert (old, _current(root)) == (first, new)
     (backup,) = (root / "var" / "lib" / "kiosk" / "backups").iterdir()
