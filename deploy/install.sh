@@ -149,8 +149,10 @@ kiosk_as_user() {
 		sed -e "s#\"$DATA\"#\"$ROOT$DATA\"#" -e "s#\"file:$ETC/#\"file:$ROOT$ETC/#" \
 			"$ROOT$ETC/kiosk.toml" >"$staged"
 		say "run: kiosk $* (as $(id -un), on $staged)"
-		KIOSK_CONFIG=$staged "$release/venv/bin/kiosk" "$@" || { rm -f "$staged" && false; }
+		local status=0
+		KIOSK_CONFIG=$staged "$release/venv/bin/kiosk" "$@" || status=$?
 		rm -f "$staged"
+		return "$status"
 	else
 		say "run: kiosk $* (as kiosk)"
 		runuser -u kiosk -- env KIOSK_CONFIG=$ETC/kiosk.toml "$release/venv/bin/kiosk" "$@"
@@ -495,18 +497,24 @@ do_rollback() {
 	STOPPED=0
 	install_system_files "$ROOT$APP/releases/$previous/deploy"
 	start_services
-	local backup
-	backup=$(ls -1 "$ROOT$DATA/backups" 2>/dev/null | grep -F -- "-before-$current.sqlite" || true)
+	step "checking the database against $previous (kiosk db status)"
+	local fits=1 backup
+	kiosk_as_user "$ROOT$APP/releases/$previous" db status || fits=0
 	echo
 	echo "Done: $APP/current is releases/$previous."
+	[ "$fits" = 0 ] || return 0
+	backup=$(ls -1 "$ROOT$DATA/backups" 2>/dev/null |
+		awk -v end="-before-$current.sqlite" 'substr($0, length($0) - length(end) + 1) == end' | tail -n 1)
+	echo "The database stays as $current left it, and $previous does not know its schema."
 	if [ -n "$backup" ]; then
 		cat <<EOF
-The database stays as $current left it. If 'kiosk db status' says this version does
-not know it, restore the copy taken before that upgrade (tickets issued since are lost):
+Restore the copy taken before that upgrade (tickets issued since are lost):
   systemctl stop kiosk-app kiosk-web
   sqlite3 $DATA/kiosk.sqlite ".restore '$DATA/backups/$backup'"
   systemctl start kiosk-web kiosk-app
 EOF
+	else
+		echo "No copy taken before that upgrade is in $DATA/backups: restore one of your own backups."
 	fi
 }
 

@@ -141,11 +141,31 @@ def test_install_upgrade_rollback_uninstall_purge(tmp_path: Path, wheel: Path) -
     assert stop < recorded.index(f"chown kiosk:kiosk /var/lib/kiosk/backups/{backup.name}")
     assert recorded[-1] == "systemctl restart kiosk-web.service kiosk-app.service"
 
-    # WHEN rolled back THEN the previous version is current, and the backup is named
+    # WHEN rolled back THEN the previous version is current, on a database it knows
     out = _ok(_install(root, "--rollback"))
     assert _current(root) == first
     assert _releases(root) == [first, new]
-    assert backup.name in out
+    with sqlite3.connect(database) as db:
+        (revision,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert f"revision {revision}, code expects {revision}" in out
+    assert "does not know" not in out
+
+    # GIVEN the newer version current again and a schema the older one does not know
+    (root / APP / "current").unlink()
+    (root / APP / "current").symlink_to(f"releases/{new}")
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE alembic_version SET version_num = 'newer'")
+    # WHEN rolled back THEN the output says which backup to restore, and how
+    out = _ok(_install(root, "--rollback"))
+    assert _current(root) == first
+    assert "does not know its schema" in out
+    assert (
+        f"sqlite3 /var/lib/kiosk/kiosk.sqlite \".restore '/var/lib/kiosk/backups/{backup.name}'\""
+        in out
+    )
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+
     # ... and there is nothing before the first
     failed = _install(root, "--rollback")
     assert failed.returncode != 0
