@@ -426,7 +426,7 @@ prune_releases() {
 	current=$(readlink "$ROOT$APP/current")
 	for old in $(ls -1 "$ROOT$APP/releases" | sort -r | tail -n +$((KEEP_RELEASES + 1))); do
 		[ "releases/$old" = "$current" ] && continue
-		rm -rf "${ROOT:?}$APP/releases/${old:?}"
+		rm -rf "$ROOT$APP/releases/${old:?}"
 		say "removed releases/$old"
 	done
 }
@@ -485,7 +485,7 @@ EOF
 
 do_rollback() {
 	preflight
-	step "finding the previous version" "nothing to roll back to: only one version is installed"
+	step "finding the previous version" "nothing to roll back to: the current version is the oldest one installed (ls $APP/releases)"
 	[ -L "$ROOT$APP/current" ] || die "obshtina-kiosk is not installed" "install it first"
 	local current previous
 	current=$(basename "$(readlink "$ROOT$APP/current")")
@@ -536,12 +536,12 @@ do_uninstall() {
 		rm -f "$ROOT$UNIT_DIR/$unit"
 	done
 	rm -f "$ROOT$UDEV_RULE" "$ROOT$PAM_FILE"
-	rm -rf "${ROOT:?}$APP"
+	rm -rf "$ROOT$APP"
 	[ -n "$RECORD" ] || [ ! -d /run/udev ] || system udevadm control --reload
 	manager daemon-reload
 	if [ "$PURGE" = 1 ]; then
 		step "removing the configuration, the data and user kiosk (--purge)"
-		rm -rf "${ROOT:?}$ETC" "${ROOT:?}$DATA"
+		rm -rf "$ROOT$ETC" "$ROOT$DATA"
 		if [ -n "$RECORD" ] || getent passwd kiosk >/dev/null; then
 			system userdel kiosk
 		fi
