@@ -22,8 +22,8 @@ usage: install.sh [--site-id ID] [--wheel FILE] [--python-from PYTHON] [--root D
                        given; an existing config is never overwritten)
   --wheel FILE         install this wheel of obshtina-kiosk (default: build one from the
                        source tree this script is in)
-  --python-from PY     make the virtualenv from interpreter PY with its site-packages and install
-                       the wheel alone (--no-deps --no-index): nothing is downloaded
+  --python-from PY     make the virtualenv from interpreter PY, reaching PY's libraries, and
+                       install the wheel alone (--no-deps --no-index): nothing is downloaded
   --root DIR           stage into DIR as if it were /; system commands are recorded, not run
   --no-apt             do not install the Debian packages
   --rollback           make the previous version current again and restart
@@ -161,6 +161,9 @@ kiosk_as_user() {
 
 preflight() {
 	step "checking this machine"
+	[ -f "$SRC/kiosk.toml.example" ] && [ -f "$SRC/deploy/kiosk-app.service" ] ||
+		die "$SRC is not a release of obshtina-kiosk (no kiosk.toml.example, no deploy/)" \
+			"run deploy/install.sh inside an unpacked release or a checkout, not a copy of the script alone"
 	if [ -z "$ROOT" ]; then
 		[ "$(id -u)" = 0 ] || die "run me as root" "sudo $0 ${ARGS[*]}"
 		if [ -r /etc/os-release ]; then
