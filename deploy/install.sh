@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# the names ls lists here are this script's own (<UTC time>-<version>), without spaces
+# shellcheck disable=SC2012
 # Install, upgrade, roll back or remove obshtina-kiosk on a Debian 12 or 13 lobby PC.
 # See README, "Install on a lobby PC". Run as root from a checkout or an unpacked release:
 #
@@ -161,9 +163,10 @@ kiosk_as_user() {
 
 preflight() {
 	step "checking this machine"
-	[ -f "$SRC/kiosk.toml.example" ] && [ -f "$SRC/deploy/kiosk-app.service" ] ||
+	if [ ! -f "$SRC/kiosk.toml.example" ] || [ ! -f "$SRC/deploy/kiosk-app.service" ]; then
 		die "$SRC is not a release of obshtina-kiosk (no kiosk.toml.example, no deploy/)" \
 			"run deploy/install.sh inside an unpacked release or a checkout, not a copy of the script alone"
+	fi
 	if [ -z "$ROOT" ]; then
 		[ "$(id -u)" = 0 ] || die "run me as root" "sudo $0 ${ARGS[*]}"
 		if [ -r /etc/os-release ]; then

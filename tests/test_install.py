@@ -259,3 +259,9 @@ def test_every_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
         text=True,
     )
     assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+def test_the_installer_passes_shellcheck() -> None:
+    result = subprocess.run(["shellcheck", str(INSTALL)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
