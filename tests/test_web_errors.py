@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import logging
 import pkgutil
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from kiosk.errors import KioskError
 from kiosk.queue import Queue
 from kiosk.staff import Role, Staff
 from kiosk.web.errors import TEXTS
+from kiosk.web.events import EventFeed
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, sign_in_http
 
@@ -99,3 +102,32 @@ def test_a_page_refusal_is_a_page_in_the_readers_language(
     assert missing.headers["content-type"].startswith("text/html")
     assert "Няма съобщение с този регистрационен номер." in missing.text
     assert 'href="/"' in missing.text
+
+
+def test_the_board_feed_logs_a_failing_read_once_and_keeps_streaming(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # GIVEN a database that fails twice, then answers
+    answers: list[int | Exception] = [OSError("database is locked"), OSError("again"), 7]
+
+    def latest_seq() -> int:
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    async def watch() -> str | None:
+        feed = EventFeed(latest_seq=latest_seq, snapshot=lambda: {"seq": 7}, poll_seconds=0.01)
+        stream = feed.subscribe()
+        try:
+            return await asyncio.wait_for(stream.get(), timeout=10)
+        finally:
+            await feed.close()
+
+    # WHEN the board watches, THEN it gets the data once the database is back
+    with caplog.at_level(logging.INFO, logger="kiosk.web.events"):
+        assert asyncio.run(watch()) == '{"seq": 7}'
+    # and the failure is in the log once, with its traceback, and so is the recovery
+    failed = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(failed) == 1 and failed[0].exc_info is not None
+    assert "database is locked" in caplog.text and "reads the queue again" in caplog.text
