@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.errors import KioskError
+from kiosk.messages import Draft, Kind, Messages
 from kiosk.queue import Queue
 from kiosk.staff import Role, Staff
 from kiosk.web.errors import TEXTS
@@ -88,19 +89,31 @@ def test_an_api_refusal_is_json_with_its_class_status(
     assert refused.json()["code"] == code and refused.json()["detail"] == bulgarian
 
 
+@pytest.mark.parametrize(
+    ("path", "bulgarian"),
+    [
+        ("/register/ОЦУИГ-2026-99999", "Няма съобщение с този регистрационен номер."),
+        ("/register/{reg}/letter/answer", "Все още няма писмо"),  # not answered yet
+    ],
+)
 def test_a_page_refusal_is_a_page_in_the_readers_language(
-    web_app: FastAPI, sqlite_db: Database, config: Config, clock: Clock
+    web_app: FastAPI, sqlite_db: Database, config: Config, clock: Clock, path: str, bulgarian: str
 ) -> None:
     Staff(sqlite_db, config, clock=clock).add(
         username="quality", password=PASSWORD, role=Role.QUALITY
     )
+    reg = (
+        Messages(sqlite_db, config, clock=clock)
+        .submit(Draft(kind=Kind.OPINION, text="Добре е."))
+        .reg_number
+    )
     with TestClient(web_app) as officer:
         sign_in_http(officer, "quality")
-        missing = officer.get("/register/ОЦУИГ-2026-99999")
+        missing = officer.get(path.format(reg=reg))
     # a page with the refusal's status, not the English JSON of an HTTPException
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("text/html")
-    assert "Няма съобщение с този регистрационен номер." in missing.text
+    assert bulgarian in missing.text
     assert 'href="/"' in missing.text
 
 
