@@ -188,7 +188,8 @@ def _queue_issue(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _queue_action(ctx: Context, args: argparse.Namespace) -> int:
-    from kiosk.queue import Arrival, QueueError
+    from kiosk.errors import KioskError
+    from kiosk.queue import Arrival
 
     queue = _queue(ctx)
     try:
@@ -213,7 +214,7 @@ def _queue_action(ctx: Context, args: argparse.Namespace) -> int:
             view = getattr(queue, args.action.replace("-", "_"))(
                 counter=args.counter, clerk=args.clerk
             )
-    except (QueueError, ValueError) as exc:
+    except KioskError as exc:  # a refused step, or a reason holding a control character
         print(str(exc), file=sys.stderr)
         return 1
     ctx.out(f"{view.label} → counter {args.counter}: {view.status.value}", asdict(view))

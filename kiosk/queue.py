@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from kiosk import waits
 from kiosk.config import Config
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.hours import OpenState, WorkingHours
 from kiosk.models import (
     NO_CATEGORY,
@@ -72,18 +73,11 @@ class Arrival(StrEnum):
     NO_SHOW = "no_show"  #: the visitor did not come
 
 
-class QueueError(Exception):
-    """A queue operation that cannot be done.
-
-    `code` names the case and `params` hold its values, so a UI shows its own translated
-    text (kiosk/web/errors.py) instead of the English message.
-    """
+class QueueError(KioskError):
+    """A queue operation that cannot be done now."""
 
     code = "queue_error"
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.params = params
+    status = 409
 
 
 class QueueClosed(QueueError):
@@ -100,10 +94,12 @@ class QueueFull(QueueError):
 
 class UnknownCategory(QueueError):
     code = "unknown_category"
+    status = 404
 
 
 class UnknownCounter(QueueError):
     code = "unknown_counter"
+    status = 404
 
 
 class CounterClosed(QueueError):
@@ -122,6 +118,13 @@ class CalledNotStarted(QueueError):
     """The counter's ticket was called but never started: the clerk says whether they came."""
 
     code = "called_not_started"
+
+
+class NoTransferTarget(QueueError):
+    """A transfer names neither or both of a category and a counter."""
+
+    code = "no_transfer_target"
+    status = 422
 
 
 @dataclass(frozen=True)
@@ -703,7 +706,7 @@ class Queue(SiteBound):
         The ticket keeps its issue time, so the visitor does not queue again from the end.
         """
         if (to_category is None) == (to_counter is None):
-            raise ValueError("transfer to exactly one of a category or a counter")
+            raise NoTransferTarget("transfer to exactly one of a category or a counter")
         now = self.clock()
         with self.db.write() as s:
             self._counter_categories(s, counter, lock=True)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kiosk.config import Config
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.messages import Kind, ReviewStatus
 from kiosk.models import Message, MessageContact, MessageEvent, utcnow
 from kiosk.plain_text import check_text
@@ -52,18 +53,16 @@ class Filter(StrEnum):
     OVERDUE = "overdue"
 
 
-class RegisterError(Exception):
-    """A step the register refuses; `code` and `params` let a UI say why in its language."""
+class RegisterError(KioskError):
+    """A step the register refuses."""
 
     code = "register_error"
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.params = params
+    status = 409
 
 
 class NotAllowed(RegisterError):
     code = "not_allowed"
+    status = 403
 
 
 class WrongState(RegisterError):
@@ -72,26 +71,40 @@ class WrongState(RegisterError):
 
 class UnknownMessage(RegisterError):
     code = "unknown_message"
+    status = 404
+
+
+class NoLetter(WrongState):
+    """The message has no answer or extension yet to write a letter of."""
+
+    code = "no_letter"
+    status = 404
 
 
 class ReasonMissing(WrongState):
     code = "reason_missing"
+    status = 422
 
 
 class AnswerMissing(WrongState):
     code = "answer_missing"
+    status = 422
 
 
 class DeadlineNotLater(WrongState):
     code = "deadline_not_later"
+    status = 422
 
 
 class DeadlinePast(WrongState):
     code = "deadline_past"
+    status = 422
 
 
 class DeadlineTooLate(WrongState):
     """Beyond the law's limit for the message's kind; each kind's subclass says which."""
+
+    status = 422
 
 
 class ProposalDeadlineTooLate(DeadlineTooLate):
@@ -446,7 +459,7 @@ class Register(SiteBound):
             last = [h for h in self.history(message_uuid) if h.kind == kind.value][-1]
             body, written, signer = entry.extension_reason, last.at, last.actor
         else:
-            raise WrongState(f"{entry.reg_number} has no {kind.value} to write")
+            raise NoLetter(f"{entry.reg_number} has no {kind.value} to write")
         addressee = self.personal_data(
             message_uuid=message_uuid, actor=actor, role=role, purpose=f"letter:{kind.value}"
         )

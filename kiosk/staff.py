@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from kiosk.errors import KioskError
 from kiosk.models import Counter, StaffSession, StaffUser
 from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
@@ -38,14 +39,10 @@ class Role(StrEnum):
     QUALITY = "quality"
 
 
-class StaffError(ValueError):
-    """An account change refused; `code` and `params` let a UI say why in its language."""
+class StaffError(KioskError):
+    """An account change refused."""
 
     code = "staff_error"
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.params = params
 
 
 class BadUsername(StaffError):
@@ -54,6 +51,7 @@ class BadUsername(StaffError):
 
 class ConfusableUsername(StaffError):
     code = "confusable_username"
+    status = 409
 
 
 class ShortPassword(StaffError):
@@ -66,22 +64,27 @@ class ClerkNeedsCounter(StaffError):
 
 class NoSuchCounter(StaffError):
     code = "no_counter"
+    status = 404
 
 
 class AccountExists(StaffError):
     code = "account_exists"
+    status = 409
 
 
 class NoAccount(StaffError):
     code = "no_account"
+    status = 404
 
 
 class LastAdmin(StaffError):
     code = "last_admin"
+    status = 409
 
 
 class NotYourself(StaffError):
     code = "not_yourself"
+    status = 409
 
 
 # Letters that read as a Latin one in the fonts of a counter PC: a name made of them

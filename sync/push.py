@@ -27,6 +27,7 @@ is finished before the next starts: parents before children, even when a run bre
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import queue
 import threading
 import time
@@ -42,9 +43,12 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from kiosk.db import Database, WriteBusy
+from kiosk.errors import KioskError
 from kiosk.models import RECORD_TABLES, Base, SyncMark
 from sync.refused import Refused, parents, refused_rows
 from sync.schema import RECORD_KEY, RECORDS, SENT_COLUMNS
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int], None]
 
@@ -62,10 +66,11 @@ class PushPlan:
         return sum(self.pending.values())
 
 
-class PushRefused(Exception):
+class PushRefused(KioskError):
     """The centre holds something other than what the site sent: waiting will not mend it."""
 
     code = "sync_refused"
+    status = 409
 
 
 class RecordConflict(PushRefused):
@@ -77,7 +82,9 @@ class RecordConflict(PushRefused):
         self.table, self.site_id, self.key = table, site_id, key
         super().__init__(
             f"{table} ({site_id}, {key}): the centre holds another row under this key; "
-            "nothing after it in that table was pushed"
+            "nothing after it in that table was pushed",
+            table=table,
+            key=key,
         )
 
 
@@ -92,7 +99,8 @@ class RangeMismatch(PushRefused):
         self.table = table
         super().__init__(
             f"{table} seq {after + 1}…{upto}: the site has {site} rows, {sent} were sent and "
-            f"the centre holds {stored} (or other contents); the range will be sent again"
+            f"the centre holds {stored} (or other contents); the range will be sent again",
+            table=table,
         )
 
 
@@ -506,9 +514,12 @@ def push(
                         window.settle(everything=False)
                 window.settle(everything=True)
             except BaseException:
-                # let the batches still in flight end, and keep the committed ones
-                with suppress(Exception):
+                # let the batches still in flight end, and keep the committed ones; the first
+                # error is the one raised, a later one only logged
+                try:
                     window.settle(everything=True)
+                except Exception:
+                    log.warning("push: a batch in flight failed too", exc_info=True)
                 raise
             if window.committed > window.start:
                 with centrals.one() as central:

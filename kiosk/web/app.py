@@ -6,7 +6,6 @@ import datetime as dt
 import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import fastapi_offline
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -23,9 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kiosk.config import Config
 from kiosk.counters import Counters
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.health import Health
 from kiosk.models import utcnow
-from kiosk.plain_text import TextRefused
 from kiosk.queue import Queue
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Staff
@@ -33,8 +32,8 @@ from kiosk.staff_sessions import StaffSessions
 from kiosk.web.announcements import Announcements, Announcer
 from kiosk.web.app_info import version
 from kiosk.web.board import board_payload
-from kiosk.web.deps import TEMPLATES_DIR, Site, language, optional_user, render, translator
-from kiosk.web.errors import DOMAIN_ERRORS, domain_error_response
+from kiosk.web.deps import TEMPLATES_DIR, Site, optional_user, render
+from kiosk.web.errors import refusal_response
 from kiosk.web.events import EventFeed
 from kiosk.web.security import session_secret
 
@@ -167,8 +166,8 @@ def create_app(
     for spec in routers if routers is not None else ROUTERS:
         app.include_router(_load(spec))
 
-    for error in DOMAIN_ERRORS:
-        app.add_exception_handler(error, domain_error_response)
+    # every refusal the product makes on purpose, in the reader's language (kiosk/web/errors.py)
+    app.add_exception_handler(KioskError, refusal_response)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -200,29 +199,5 @@ def create_app(
                     request, "denied.html", user=optional_user(request, site), status_code=403
                 )
         return await http_exception_handler(request, exc)
-
-    @app.exception_handler(TextRefused)
-    async def _text_refused(request: Request, exc: TextRefused) -> Response:
-        # every form and API field that takes text ends here when it holds a NUL or the like
-        _ = translator(request)
-        message = _(
-            "The text contains a control character (such as NUL) that cannot be stored. "
-            "Remove it and send again."
-        )
-        if request.url.path.startswith("/api/"):
-            return JSONResponse(
-                {"detail": message, "code": exc.code, "field": exc.field}, status_code=422
-            )
-        # back to the form, kept (a browser's back): only a page of this server
-        referer = request.headers.get("referer", "")
-        back = referer if referer.startswith(str(request.base_url)) else "/"
-        return HTMLResponse(
-            f'<!doctype html><html lang="{language(request)}"><meta charset="utf-8">'
-            f"<title>{escape(_('Not saved'))}</title>"
-            '<link rel="stylesheet" href="/static/style.css">'
-            f'<p class="error" role="alert">{escape(message)}</p>'
-            f'<p><a href="{escape(back)}">{escape(_("Back"))}</a></p></html>',
-            status_code=422,
-        )
 
     return app
