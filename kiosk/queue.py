@@ -8,6 +8,7 @@ the chosen row is locked with FOR UPDATE SKIP LOCKED, so no ticket reaches two c
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -801,54 +802,80 @@ class Queue(SiteBound):
         )
 
     def _counter_states(self, s: Session, start_utc: dt.datetime) -> tuple[CounterStatus, ...]:
-        served_rows = s.execute(
-            select(TicketEvent.counter_number, func.count())
-            .where(TicketEvent.kind == EventKind.DONE.value, TicketEvent.created_at >= start_utc)
-            .group_by(TicketEvent.counter_number)
-        ).all()
-        served = {number: count for number, count in served_rows}
-        counters = []
-        for c in s.scalars(
-            select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)
-        ):
-            active = self._active(s, c.number)
-            counters.append(
-                CounterStatus(
-                    number=c.number,
-                    name_bg=c.name_bg,
-                    name_en=c.name_en,
-                    categories=tuple(self._counter_categories(s, c.number)),
-                    current=TicketView.of(active) if active else None,
-                    served_today=served.get(c.number, 0),
+        """Every open counter with its categories, current ticket and services today: four
+        queries, however many counters there are."""
+        served = dict(
+            s.execute(
+                select(TicketEvent.counter_number, func.count())
+                .where(
+                    TicketEvent.kind == EventKind.DONE.value, TicketEvent.created_at >= start_utc
                 )
+                .group_by(TicketEvent.counter_number)
+            ).all()
+        )
+        categories: dict[int, list[str]] = {}
+        for number, code in s.execute(
+            select(CounterCategory.counter_number, CounterCategory.category_code).order_by(
+                CounterCategory.counter_number, CounterCategory.category_code
             )
-        return tuple(counters)
+        ):
+            categories.setdefault(number, []).append(code)
+        # ordered by the call, so that a counter's latest ticket is the one kept
+        current = {
+            row.counter_number: row
+            for row in s.scalars(
+                select(QueueState)
+                .where(
+                    QueueState.counter_number.isnot(None),
+                    QueueState.status.in_([a.value for a in ACTIVE]),
+                )
+                .order_by(QueueState.called_at)
+            )
+        }
+        return tuple(
+            CounterStatus(
+                number=c.number,
+                name_bg=c.name_bg,
+                name_en=c.name_en,
+                categories=tuple(categories.get(c.number, ())),
+                current=TicketView.of(current[c.number]) if c.number in current else None,
+                served_today=served.get(c.number, 0),
+            )
+            for c in s.scalars(
+                select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)
+            )
+        )
 
     def status(self, *, recent: int = 8, counters: bool = True) -> QueueStatus:
         """Everything a board or a panel shows: waiting per category, counters, recent calls.
 
-        `counters=False` leaves the counters out (two queries each): the lobby board, redrawn
+        `counters=False` leaves the counters out (four queries): the lobby board, redrawn
         after every call, shows only calls and the waiting.
         """
         now = self.clock()
         day = self.today(now)
         start_utc = dt.datetime.combine(day, dt.time(0), tzinfo=self.hours.tz).astimezone(dt.UTC)
         with self.db.read() as s:
+            active = list(
+                s.scalars(
+                    select(QueueCategory)
+                    .where(QueueCategory.active.is_(True))
+                    .order_by(QueueCategory.sort)
+                )
+            )
+            # one read of the queue for every category's wait, not a few queries each
+            snap = self.waits.snapshot(s, categories=[c.code for c in active], day=day, now=now)
+            waiting = collections.Counter(row.category_code for row in snap.waiting)
             categories = []
-            for cat in s.scalars(
-                select(QueueCategory)
-                .where(QueueCategory.active.is_(True))
-                .order_by(QueueCategory.sort)
-            ):
-                waiting = self._waiting_count(s, cat.code, day)
-                wait = self._estimate(s, cat, now)
+            for cat in active:
+                wait = waits.estimate(snap, category=cat.code, priority=cat.priority)
                 categories.append(
                     CategoryStatus(
                         code=cat.code,
                         name_bg=cat.name_bg,
                         name_en=cat.name_en,
                         priority=cat.priority,
-                        waiting=waiting,
+                        waiting=waiting[cat.code],
                         estimated_wait_minutes=wait.minutes,
                         counter_groups=tuple(cat.counter_groups or ()),
                         entitled_bg=cat.entitled_bg,

@@ -313,7 +313,10 @@ class Register(SiteBound):
 
     def entry(self, message_uuid: uuid.UUID) -> Entry:
         with self.db.read() as s:
-            found = self._entries(s, state_query().where(Message.uuid == message_uuid))
+            return self._entry(s, message_uuid)
+
+    def _entry(self, s: Session, message_uuid: uuid.UUID) -> Entry:
+        found = self._entries(s, state_query().where(Message.uuid == message_uuid))
         if not found:
             raise UnknownMessage(f"no message {message_uuid}")
         return found[0]
@@ -381,15 +384,25 @@ class Register(SiteBound):
         actor: str,
         text: str | None = None,
         new_due_date: dt.date | None = None,
+        check: Callable[[Entry], None] | None = None,
     ) -> Entry:
+        """Record a status change if the message's state allows it (`check` may refuse it too).
+
+        The state is read and the event written in one write transaction, the message's row
+        locked first on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers):
+        of two officers acting at once, the second finds the first one's step done.
+        """
         actor = check_text(actor, field="actor")
         text = None if text is None else check_text(text, field="text")
-        current = self.entry(message_uuid)
-        if current.status not in allowed_from:
-            raise WrongState(
-                f"{current.reg_number} is {current.status.value}, cannot become {to.value}"
-            )
         with self.db.write() as s:
+            s.execute(select(Message.seq).where(Message.uuid == message_uuid).with_for_update())
+            current = self._entry(s, message_uuid)
+            if check is not None:
+                check(current)
+            if current.status not in allowed_from:
+                raise WrongState(
+                    f"{current.reg_number} is {current.status.value}, cannot become {to.value}"
+                )
             self._event(
                 s, message_uuid, to.value, actor=actor, text=text, new_due_date=new_due_date
             )
@@ -404,20 +417,24 @@ class Register(SiteBound):
         self, *, message_uuid: uuid.UUID, actor: str, reason: str, final_due_date: dt.date
     ) -> Entry:
         """Record why the answer is late and the final deadline; the notice letter follows from it."""
-        current = self.entry(message_uuid)
         if not reason.strip():
             raise ReasonMissing("an extension needs its reason")
         if final_due_date <= self.today():
             raise DeadlinePast("the final deadline must be after today")
-        if current.due_date is None or final_due_date <= current.due_date:
-            raise DeadlineNotLater("the final deadline must be after the current due date")
-        limit, refusal = EXTENSION_LIMIT.get(current.kind, EXTENSION_LIMIT[Kind.COMPLAINT.value])
-        latest = current.registered_at.astimezone(self.tz).date() + limit
-        if final_due_date > latest:
-            raise refusal(
-                f"the final deadline may be {latest.isoformat()} at the latest",
-                limit=latest.strftime("%d.%m.%Y"),
+
+        def later_and_within_the_limit(current: Entry) -> None:
+            if current.due_date is None or final_due_date <= current.due_date:
+                raise DeadlineNotLater("the final deadline must be after the current due date")
+            limit, refusal = EXTENSION_LIMIT.get(
+                current.kind, EXTENSION_LIMIT[Kind.COMPLAINT.value]
             )
+            latest = current.registered_at.astimezone(self.tz).date() + limit
+            if final_due_date > latest:
+                raise refusal(
+                    f"the final deadline may be {latest.isoformat()} at the latest",
+                    limit=latest.strftime("%d.%m.%Y"),
+                )
+
         return self._step(
             message_uuid=message_uuid,
             to=Status.EXTENDED,
@@ -425,6 +442,7 @@ class Register(SiteBound):
             actor=actor,
             text=reason.strip(),
             new_due_date=final_due_date,
+            check=later_and_within_the_limit,
         )
 
     def answer(self, *, message_uuid: uuid.UUID, actor: str, text: str) -> Entry:

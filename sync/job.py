@@ -189,6 +189,13 @@ def run_sync(
         s.flush()
         run_id = run.id
     outcome = SyncOutcome(ok=False)
+
+    def committed(table: str, rows: int) -> None:
+        # counted as each batch commits, so the rows of an attempt that then failed count too
+        outcome.pushed[table] = outcome.pushed.get(table, 0) + rows
+        if progress:
+            progress(table, rows)
+
     delay = first_delay_s
     while True:
         outcome.attempts += 1
@@ -213,10 +220,9 @@ def run_sync(
                 plan=plan,
                 batch_size=batch_size,
                 connections=connections,
-                sent=outcome.pushed,
-                progress=progress,
+                progress=committed,
                 not_after=not_after,
-            )
+            ).held
             with target.connect() as central:
                 outcome.pulled_revision = pull(db, central)
                 outcome.held = [str(r) for r in hold.refused] + [

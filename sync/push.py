@@ -454,6 +454,14 @@ class _Connections:
             self.idle.put(central)
 
 
+@dataclass(frozen=True)
+class PushResult:
+    """What a push did: the rows the centre committed, by table, and what it held back."""
+
+    sent: dict[str, int]
+    held: Holdback
+
+
 def push(
     db: Database,
     connect: Callable[[], psycopg.Connection],
@@ -461,18 +469,19 @@ def push(
     plan: PushPlan,
     batch_size: int,
     connections: int = 2,
-    sent: dict[str, int],
     progress: Progress | None = None,
     not_after: dt.datetime | None = None,
-) -> Holdback:
-    """Send everything the plan covers, parents before children, counting rows into `sent`.
+) -> PushResult:
+    """Send everything the plan covers, parents before children.
 
     Each table ends with a check of the centre's copy of what was pushed (count and digest).
     A table stops before a row the centre would refuse, or one dated after `not_after`, and
-    its children wait: what was held back is returned. On a failure the marks and counts still cover what was committed
-    before it is raised.
+    its children wait: what was held back is in the result. On a failure the marks still
+    cover what was committed before it is raised, and `progress` has been told of each
+    committed batch.
     """
     hold = Holdback()
+    sent: dict[str, int] = {}
     with ExitStack() as stack:
         centrals = stack.enter_context(_Connections(connect, connections))
 
@@ -531,4 +540,4 @@ def push(
                 _move_marks(s, {w.name: w.committed for w in lagging})
             for window in lagging:
                 window.moved()
-    return hold
+    return PushResult(sent=sent, held=hold)

@@ -46,7 +46,7 @@ def seconds_and_peak(path: Path) -> tuple[float, int]:
 def _open(app: Any, name: str) -> Any:
     """Each screen with what it needs to show: a service, a ticket, a registration."""
     from kiosk.messages import Draft, Kind
-    from screens.categories import take_ticket
+    from screens.issuing import take_ticket
 
     tap(screen(app))  # a visitor's first touch
     if name == "service":

@@ -66,9 +66,9 @@ def test_a_push_opens_central_connections_only_when_there_is_something_to_send(
         return target.connect()
 
     def push_all() -> dict[str, int]:
-        sent: dict[str, int] = {}
-        assert not push(sqlite_db, connect, plan=plan_push(sqlite_db), batch_size=7, sent=sent)
-        return sent
+        result = push(sqlite_db, connect, plan=plan_push(sqlite_db), batch_size=7)
+        assert not result.held
+        return result.sent
 
     assert push_all() == {} and opened == []  # a new site: nothing yet
     n = add_records(sqlite_db, site_id=site, visits=40, rng=random.Random(2))
