@@ -140,3 +140,17 @@ def test_queue_call_offers_every_answer_the_queue_knows() -> None:
         assert Arrival(params["previous"]) is answer
     with pytest.raises(click.UsageError):
         call.make_context("call", ["1", "--previous", "maybe"])
+
+
+def test_register_list_offers_every_filter_the_register_knows() -> None:
+    from kiosk.register import Filter
+
+    # GIVEN `kiosk register list`, which names the filters without importing the register
+    listing = cli.commands["register"].commands["list"]  # type: ignore[attr-defined]
+    # THEN each filter the register has parses, and no other; the default is the open cases
+    for option in Filter:
+        params = listing.make_context("list", ["--filter", option.value]).params
+        assert Filter(params["filter"]) is option
+    assert Filter(listing.make_context("list", []).params["filter"]) is Filter.OPEN
+    with pytest.raises(click.UsageError):
+        listing.make_context("list", ["--filter", "maybe"])
