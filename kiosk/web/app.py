@@ -1,13 +1,11 @@
-"""The staff web application: `create_app(config, db)` gathers the routers in `ROUTERS`."""
+"""The staff web application: `create_app(config, db)` includes the routers of kiosk/web/routes/."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI, HTTPException, Request
@@ -35,17 +33,9 @@ from kiosk.web.board import board_payload
 from kiosk.web.deps import TEMPLATES_DIR, Site, optional_user, render
 from kiosk.web.errors import refusal_response
 from kiosk.web.events import EventFeed
+from kiosk.web.routes import admin, auth, board, panel, register, reports
 from kiosk.web.security import session_secret
 
-# Routers by module name; another package adds its pages by appending "<module>:router".
-ROUTERS = [
-    "kiosk.web.routes.auth:router",
-    "kiosk.web.routes.board:router",
-    "kiosk.web.routes.panel:router",
-    "kiosk.web.routes.admin:router",
-    "kiosk.web.routes.register:router",
-    "kiosk.web.routes.reports:router",
-]
 MAX_BODY_BYTES = 64 * 1024
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 SECURITY_HEADERS = [
@@ -93,18 +83,12 @@ class LimitsMiddleware:
         await self.app(scope, limited_receive, send_with_headers)
 
 
-def _load(spec: str) -> Any:
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 def create_app(
     config: Config,
     db: Database,
     *,
     announcer: Announcer | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
-    routers: list[str] | None = None,
     poll_seconds: float = 0.25,
 ) -> FastAPI:
     """The web app for one site; `announcer` makes the board's spoken calls (optional)."""
@@ -163,8 +147,12 @@ def create_app(
     def api_docs(request: Request) -> Response:
         return templates.TemplateResponse(request, "docs.html", {"title": app.title})
 
-    for spec in routers if routers is not None else ROUTERS:
-        app.include_router(_load(spec))
+    app.include_router(auth.router)
+    app.include_router(board.router)
+    app.include_router(panel.router)
+    app.include_router(admin.router)
+    app.include_router(register.router)
+    app.include_router(reports.router)
 
     # every refusal the product makes on purpose, in the reader's language (kiosk/web/errors.py)
     app.add_exception_handler(KioskError, refusal_response)

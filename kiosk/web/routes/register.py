@@ -16,12 +16,11 @@ from kiosk.reports.render.letters import render_letter
 from kiosk.reports.render.publish import stylesheet
 from kiosk.reports.wording import kind_text, translator
 from kiosk.staff import Role, StaffAccount
-from kiosk.web.deps import NAV_LINKS, NavLink, SiteDep, csrf_protect, language, render, require_role
+from kiosk.web.deps import SiteDep, csrf_protect, language, render, require_role
 from kiosk.web.errors import error_text
 
 router = APIRouter(tags=["register"])
 Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY))]
-NAV_LINKS.append(NavLink("/register", "Complaint register", (Role.ADMIN, Role.QUALITY)))
 LETTERS = {"answer": Status.ANSWERED, "extension": Status.EXTENDED}
 
 
