@@ -8,25 +8,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.config import SETTINGS
+from kiosk.config import reference as config_reference
 
 if TYPE_CHECKING:
     from kiosk.catalog import CatalogDocument
     from kiosk.cli import Context
     from kiosk.queue import Queue
-
-
-def config_reference() -> str:
-    """The README's config reference, as a Markdown table made from SETTINGS."""
-    rows = ["| key | default | meaning |", "|---|---|---|"]
-    for s in SETTINGS:
-        default = s.default
-        if hasattr(default, "strftime"):
-            default = default.strftime("%H:%M")
-        elif isinstance(default, tuple):
-            default = list(default)
-        rows.append(f"| `{s.key}` | `{default!r}` | {s.help} |".replace("'", '"'))
-    return "\n".join(rows)
 
 
 def _config_check(ctx: Context, args: argparse.Namespace) -> int:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
 from kiosk.catalog import ensure_catalog
+from kiosk.config import PanelConfig
 from kiosk.db import Database
 from kiosk.hours import ClosedReason
 from kiosk.models import NO_CATEGORY, TicketEvent, TicketOutcome
@@ -154,7 +154,7 @@ def test_after_enough_recalls_the_next_call_records_a_no_show(
     # GIVEN panel.no_show_after_recalls = setting and a ticket recalled `recalls` times
     queue = Queue(
         db,
-        replace(config, values={**config.values, "panel.no_show_after_recalls": setting}),
+        config.model_copy(update={"panel": PanelConfig(no_show_after_recalls=setting)}),
         clock=clock,
     )
     first = queue.issue(category="А")
