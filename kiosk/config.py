@@ -837,11 +837,11 @@ class Setting(NamedTuple):
 
 
 def settings() -> Iterator[Setting]:
-    """Every key of the tables, in the file's order (the arrays of tables are not settings)."""
+    """Every key of the tables, in the file's order."""
     for table, table_field in Config.model_fields.items():
-        model = _item_model(table_field)
-        if model is None or table == "queue" or get_origin(table_field.annotation) is tuple:
-            continue
+        model = table_field.annotation
+        if table == "queue" or not (isclass(model) and issubclass(model, _Table)):
+            continue  # the arrays of tables ([[queue.categories]], [[counters]]) are no settings
         for name, field in model.model_fields.items():
             key = f"{table}.{name}"
             yield Setting(key, field.default, _expected(field, key), field.description or "")
