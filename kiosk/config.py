@@ -551,16 +551,18 @@ class Category(_Table):
         str,
         Field(strict=True, pattern=r"^[A-ZА-Я]$"),
         Expected("one capital letter (Cyrillic or Latin)"),
-    ]
-    name_bg: Name
-    name_en: Name
-    priority: bool = Field(False, strict=True)
+    ] = Field(description="The letter before a ticket's number.")
+    name_bg: Name = Field(description="Name on the touchscreen and the ticket (Bulgarian).")
+    name_en: Name = Field(description="Name in English.")
+    priority: bool = Field(
+        False, strict=True, description="Called before every other category at its counters."
+    )
     counter_groups: Annotated[
         tuple[CounterGroup, ...],
         Expected(
             "a list of counter group names from " + ", ".join(repr(g.value) for g in CounterGroup)
         ),
-    ] = ()
+    ] = Field((), description="The catalogue's counter groups whose services take this ticket.")
 
     @property
     def name(self) -> Text:
@@ -570,10 +572,12 @@ class Category(_Table):
 class CounterSpec(_Table):
     """A counter (гише) and the categories it calls; its names default to its number."""
 
-    number: int = Field(strict=True, ge=1, le=99)
-    name_bg: str = Field("", strict=True)
-    name_en: str = Field("", strict=True)
-    categories: Annotated[tuple[str, ...], Expected("a non-empty list of category codes")]
+    number: int = Field(strict=True, ge=1, le=99, description="The number over the counter.")
+    name_bg: str = Field("", strict=True, description="Its name (Bulgarian); «Гише <number>».")
+    name_en: str = Field("", strict=True, description="Its name in English; «Counter <number>».")
+    categories: Annotated[tuple[str, ...], Expected("a non-empty list of category codes")] = Field(
+        description="Codes of the ticket categories this counter calls."
+    )
 
     @model_validator(mode="before")
     @classmethod
