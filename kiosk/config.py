@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from inspect import isclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -118,37 +118,43 @@ def _refuse(loc: tuple[str | int, ...], expected: str, got: object) -> PydanticC
     )
 
 
+T = TypeVar("T")
+#: a TOML array: a list, kept as a tuple (frozen like the rest)
+Array = Annotated[tuple[T, ...], Field(strict=False)]
+
 Slug = Annotated[
     str,
-    Field(strict=True, pattern=r"^[a-z0-9][a-z0-9-]{1,39}$"),
+    Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$"),
     Expected("2–40 lowercase Latin letters, digits or dashes"),
 ]
 Url = Annotated[
     str,
-    Field(strict=True, pattern=r"^$|^[a-z][a-z0-9+]*://"),
+    Field(pattern=r"^$|^[a-z][a-z0-9+]*://"),
     Expected('a URL such as "https://…", "sqlite:///path" or "postgresql+psycopg://…"'),
 ]
 SecretRef = Annotated[
     str,
-    Field(strict=True, pattern=r"^$|^env:[A-Z_][A-Z0-9_]*$|^file:.+$"),
+    Field(pattern=r"^$|^env:[A-Z_][A-Z0-9_]*$|^file:.+$"),
     Expected('a reference "env:VARIABLE" or "file:/path/to/file" (never the secret itself), or ""'),
 ]
 ClockTime = Annotated[
     dt.time, PlainValidator(_clock_time), Expected('a time of day as "HH:MM", e.g. "08:30"')
 ]
 Dates = Annotated[
-    tuple[Annotated[dt.date, PlainValidator(_date)], ...],
+    Array[Annotated[dt.date, PlainValidator(_date)]],
     Expected('a list of dates, e.g. [2026-12-31] or ["2026-12-31"]'),
 ]
 UsbId = Annotated[
     int, PlainValidator(_usb_id), Expected('a USB id as a number or a hex string such as "0x0416"')
 ]
 Language = Literal["bg", "en"]
-Name = Annotated[str, Field(strict=True, pattern=r"\S"), Expected("a non-empty string")]
+Name = Annotated[str, Field(pattern=r"\S"), Expected("a non-empty string")]
 
 
 class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: TOML has types, and a number in quotes or a 1 for true is a mistake to name;
+    # its arrays are lists, which `Array` takes
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # --- the tables ------------------------------------------------------------------------
@@ -161,35 +167,27 @@ class SiteConfig(_Table):
     )
     name_bg: str = Field(
         "Община Твърдица",
-        strict=True,
         description="Municipality's name as shown and printed (Bulgarian).",
     )
-    name_en: str = Field(
-        "Tvarditsa Municipality", strict=True, description="Municipality's name in English."
-    )
+    name_en: str = Field("Tvarditsa Municipality", description="Municipality's name in English.")
     unit_bg: str = Field(
         "Център за услуги и информация на гражданите",
-        strict=True,
         description="Name of the service centre (Bulgarian).",
     )
     unit_en: str = Field(
-        "One-stop service centre", strict=True, description="Name of the service centre (English)."
+        "One-stop service centre", description="Name of the service centre (English)."
     )
     address_bg: str = Field(
         "пл. „Свобода“ № 1, 8890 Твърдица",
-        strict=True,
         description="Address shown on the attract screen and tickets.",
     )
-    address_en: str = Field(
-        "1 Svoboda Sq., 8890 Tvarditsa", strict=True, description="Address in English."
-    )
+    address_en: str = Field("1 Svoboda Sq., 8890 Tvarditsa", description="Address in English.")
     feedback_url: Url = Field(
         "https://www.tvarditsa.org/",
         description="Link in the ticket's QR code (online feedback form or the site's services page).",
     )
     timezone: Annotated[
         str,
-        Field(strict=True),
         AfterValidator(_zone),
         Expected('an IANA time zone name such as "Europe/Sofia"'),
     ] = Field(
@@ -198,12 +196,10 @@ class SiteConfig(_Table):
     )
     short_name: str = Field(
         "ОЦУИГ",
-        strict=True,
         description="The centre's short name, as the municipality writes it; the default registration prefix.",
     )
     register_prefix: str = Field(
         "",
-        strict=True,
         validate_default=True,
         description="Prefix of complaint registration numbers, e.g. ОЦУИГ-2026-00017; empty: site.short_name.",
     )
@@ -229,7 +225,6 @@ class SiteConfig(_Table):
 class PathsConfig(_Table):
     data_dir: str = Field(
         "var",
-        strict=True,
         description="Folder for the SQLite file, printer output and sounds; relative to the config file.",
     )
 
@@ -245,7 +240,6 @@ class DatabaseConfig(_Table):
     )
     busy_timeout_ms: int = Field(
         10000,
-        strict=True,
         ge=100,
         le=120000,
         description="SQLite: how long a writer waits for the lock.",
@@ -257,14 +251,13 @@ class HoursConfig(_Table):
     close: ClockTime = Field(dt.time(17, 0), description="Closing time (charter: 17:00).")
     # an empty list would leave no day to open on: the next opening could never be found
     days: Annotated[
-        tuple[Annotated[int, Field(strict=True, ge=1, le=7)], ...],
+        Array[Annotated[int, Field(ge=1, le=7)]],
         Field(min_length=1),
         AfterValidator(lambda days: tuple(sorted(set(days)))),
         Expected("a non-empty list of ISO weekdays 1 (Monday) … 7 (Sunday)"),
     ] = Field((1, 2, 3, 4, 5), description="Working weekdays, ISO numbers (1 = Monday).")
     stop_issuing_minutes: int = Field(
         15,
-        strict=True,
         ge=0,
         le=240,
         description="Tickets stop this many minutes before closing.",
@@ -292,35 +285,27 @@ class PrinterConfig(_Table):
     )
     url: str = Field(
         "/dev/ttyUSB0",
-        strict=True,
         description="serial: device or pyserial URL (loop://, socket://host:port).",
     )
-    baudrate: int = Field(
-        9600, strict=True, ge=1200, le=921600, description="serial: speed in baud."
-    )
+    baudrate: int = Field(9600, ge=1200, le=921600, description="serial: speed in baud.")
     flow_control: Literal["none", "rtscts", "dsrdtr", "xonxoff"] = Field(
         "none", description="serial: flow control."
     )
     usb_vendor: UsbId = Field("0x0416", validate_default=True, description="usb: vendor id.")
     usb_product: UsbId = Field("0x5011", validate_default=True, description="usb: product id.")
-    host: str = Field("192.168.1.50", strict=True, description="network: printer address.")
-    port: int = Field(9100, strict=True, ge=1, le=65535, description="network: TCP port.")
-    device: str = Field(
-        "/dev/usb/lp0", strict=True, description="file: device node written directly."
-    )
+    host: str = Field("192.168.1.50", description="network: printer address.")
+    port: int = Field(9100, ge=1, le=65535, description="network: TCP port.")
+    device: str = Field("/dev/usb/lp0", description="file: device node written directly.")
     profile: str = Field(
         "default",
-        strict=True,
         description="python-escpos capabilities profile name (paper width, code pages).",
     )
     status_query: bool = Field(
         True,
-        strict=True,
         description="Ask the printer's status (paper, cover) before each job; off for printers that do not answer DLE EOT.",
     )
     timeout_s: float = Field(
         8.0,
-        strict=True,
         ge=0.5,
         le=120,
         description="Longest a print job may take before it counts as failed.",
@@ -332,7 +317,7 @@ class LanguagesConfig(_Table):
         "bg", description="Language the kiosk starts in and returns to when idle."
     )
     available: Annotated[
-        tuple[Language, ...], Field(min_length=1), Expected('a non-empty list from ["bg", "en"]')
+        Array[Language], Field(min_length=1), Expected('a non-empty list from ["bg", "en"]')
     ] = Field(("bg", "en"), description="Languages offered on screen.")
 
     @model_validator(mode="after")
@@ -348,13 +333,12 @@ class FeedbackConfig(_Table):
     )
     repeat_window_s: int = Field(
         20,
-        strict=True,
         ge=0,
         le=3600,
         description="Presses on one terminal within this many seconds count once.",
     )
     max_text: int = Field(
-        2000, strict=True, ge=100, le=20000, description="Longest written message, in characters."
+        2000, ge=100, le=20000, description="Longest written message, in characters."
     )
 
 
@@ -364,33 +348,28 @@ class UiConfig(_Table):
     )
     fullscreen: bool = Field(
         True,
-        strict=True,
         description="Full screen, no window decorations (turn off only for development).",
     )
     idle_timeout_s: int = Field(
         60,
-        strict=True,
         ge=10,
         le=3600,
         description="Seconds without a touch before the kiosk asks whether the visitor needs more time.",
     )
     idle_warning_s: int = Field(
         20,
-        strict=True,
         ge=20,
         le=300,
         description='Seconds the "Do you need more time?" countdown runs before the kiosk starts again (WCAG 2.2.1: at least 20).',
     )
     diagonal_in: float = Field(
         32.0,
-        strict=True,
         ge=10,
         le=100,
         description="Diagonal of the lobby touchscreen in inches: text and touch targets are sized from it.",
     )
     viewing_distance_mm: int = Field(
         500,
-        strict=True,
         ge=250,
         le=1500,
         description="Distance from the eyes of a visitor to the screen; larger text makes a capital 0.7° tall from here (EN 301 549 5.1.4).",
@@ -404,7 +383,6 @@ class UiConfig(_Table):
 class PanelConfig(_Table):
     no_show_after_recalls: int = Field(
         2,
-        strict=True,
         ge=0,
         le=9,
         description="A called ticket recalled this often, never started, is a no-show when the clerk calls the next; 0: always ask whether the visitor came.",
@@ -414,46 +392,38 @@ class PanelConfig(_Table):
 class WebConfig(_Table):
     host: str = Field(
         "127.0.0.1",
-        strict=True,
         description="Address the staff web server binds to; 0.0.0.0 opens it to the office LAN.",
     )
-    port: int = Field(
-        8080, strict=True, ge=1, le=65535, description="Port of the staff web server."
-    )
+    port: int = Field(8080, ge=1, le=65535, description="Port of the staff web server.")
     secret: SecretRef = Field(
         "env:KIOSK_WEB_SECRET", description="Reference to the key that signs session cookies."
     )
     session_hours: int = Field(
         12,
-        strict=True,
         ge=1,
         le=168,
         description="A staff session ends this many hours after sign-in, however busy.",
     )
     session_idle_minutes: int = Field(
         60,
-        strict=True,
         ge=5,
         le=1440,
         description="A staff session ends after this many minutes without a request.",
     )
     sign_in_attempts: int = Field(
         5,
-        strict=True,
         ge=1,
         le=100,
         description="Sign-in attempts for one username per window; more are refused (429).",
     )
     sign_in_address_attempts: int = Field(
         10,
-        strict=True,
         ge=1,
         le=1000,
         description="Failed sign-ins from one address per window, whatever the usernames; more are refused.",
     )
     sign_in_window_s: int = Field(
         60,
-        strict=True,
         ge=10,
         le=86400,
         description="Length in seconds of the window in which sign-in attempts are counted.",
@@ -465,26 +435,21 @@ class SyncConfig(_Table):
         "env:KIOSK_CENTRAL_URL",
         description="Reference to the central PostgreSQL URL with this site's login.",
     )
-    batch_size: int = Field(
-        2000, strict=True, ge=1, le=100000, description="Records per push batch."
-    )
+    batch_size: int = Field(2000, ge=1, le=100000, description="Records per push batch.")
     connections: int = Field(
         2,
-        strict=True,
         ge=1,
         le=8,
         description="Connections that push batches side by side (the central server inserts in parallel).",
     )
     time_budget_s: int = Field(
         1800,
-        strict=True,
         ge=10,
         le=86400,
         description="A nightly run gives up retrying after this many seconds.",
     )
     clock_tolerance_s: int = Field(
         600,
-        strict=True,
         ge=5,
         le=86400,
         description="How far ahead of the centre's clock the site's clock, or a record's time, may be "
@@ -495,7 +460,6 @@ class SyncConfig(_Table):
     )
     sslrootcert: str = Field(
         "",
-        strict=True,
         description="CA certificate that signed the central server's certificate (a file path).",
     )
 
@@ -503,14 +467,12 @@ class SyncConfig(_Table):
 class RegisterConfig(_Table):
     retention_days: int = Field(
         365,
-        strict=True,
         ge=30,
         le=3650,
         description="Days after a complaint is closed before the complainant's personal data are erased.",
     )
     due_soon_days: int = Field(
         5,
-        strict=True,
         ge=1,
         le=30,
         description="A message due within this many days shows as an alert to admin and quality staff.",
@@ -520,21 +482,18 @@ class RegisterConfig(_Table):
 class ReportsConfig(_Table):
     alert_window_minutes: int = Field(
         60,
-        strict=True,
         ge=5,
         le=1440,
         description="Window of recent ratings in which the share of 1–2 faces is watched.",
     )
     alert_threshold: float = Field(
         0.3,
-        strict=True,
         ge=0.05,
         le=1.0,
         description="Share of 1–2 faces in the window above which an alert shows.",
     )
     alert_min_ratings: int = Field(
         5,
-        strict=True,
         ge=1,
         le=1000,
         description="Fewest ratings in the window before an alert can show (a single bad face is no trend).",
@@ -549,16 +508,14 @@ class Category(_Table):
 
     code: Annotated[
         str,
-        Field(strict=True, pattern=r"^[A-ZА-Я]$"),
+        Field(pattern=r"^[A-ZА-Я]$"),
         Expected("one capital letter (Cyrillic or Latin)"),
     ] = Field(description="The letter before a ticket's number.")
     name_bg: Name = Field(description="Name on the touchscreen and the ticket (Bulgarian).")
     name_en: Name = Field(description="Name in English.")
-    priority: bool = Field(
-        False, strict=True, description="Called before every other category at its counters."
-    )
+    priority: bool = Field(False, description="Called before every other category at its counters.")
     counter_groups: Annotated[
-        tuple[CounterGroup, ...],
+        Array[Annotated[CounterGroup, Field(strict=False)]],  # a name, made the member
         Expected(
             "a list of counter group names from " + ", ".join(repr(g.value) for g in CounterGroup)
         ),
@@ -572,10 +529,10 @@ class Category(_Table):
 class CounterSpec(_Table):
     """A counter (гише) and the categories it calls; its names default to its number."""
 
-    number: int = Field(strict=True, ge=1, le=99, description="The number over the counter.")
-    name_bg: str = Field("", strict=True, description="Its name (Bulgarian); «Гише <number>».")
-    name_en: str = Field("", strict=True, description="Its name in English; «Counter <number>».")
-    categories: Annotated[tuple[str, ...], Expected("a non-empty list of category codes")] = Field(
+    number: int = Field(ge=1, le=99, description="The number over the counter.")
+    name_bg: str = Field("", description="Its name (Bulgarian); «Гише <number>».")
+    name_en: str = Field("", description="Its name in English; «Counter <number>».")
+    categories: Annotated[Array[str], Expected("a non-empty list of category codes")] = Field(
         description="Codes of the ticket categories this counter calls."
     )
 
@@ -626,7 +583,7 @@ DEFAULT_COUNTERS = tuple(
 
 
 class QueueConfig(_Table):
-    categories: Annotated[tuple[Category, ...], Field(min_length=1)] = DEFAULT_CATEGORIES
+    categories: Annotated[Array[Category], Field(min_length=1)] = DEFAULT_CATEGORIES
 
 
 # `register` is a table of the file; the name BaseModel has (ABCMeta.register) is the class's,
@@ -651,7 +608,7 @@ class Config(_Table):
     register: RegisterConfig = RegisterConfig()
     reports: ReportsConfig = ReportsConfig()
     queue: QueueConfig = QueueConfig()
-    counters: Annotated[tuple[CounterSpec, ...], Field(min_length=1)]
+    counters: Annotated[Array[CounterSpec], Field(min_length=1)]
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str = PrivateAttr(BUILT_IN)
