@@ -24,7 +24,7 @@ def _printer_status(ctx: Context, args: Args) -> int:
 
     result = make_printer(ctx.config, ctx.ready_db()).status()
     ctx.out(
-        f"printer ({ctx.config['printer.connection']}): {result.state.value} {result.detail}".rstrip(),
+        f"printer ({ctx.config.printer.connection}): {result.state.value} {result.detail}".rstrip(),
         {"ok": result.ok, "state": result.state.value, "detail": result.detail},
     )
     return 0 if result.ok else 1
@@ -40,9 +40,9 @@ def _printer_test(ctx: Context, args: Args) -> int:
     cfg, lang = ctx.config, args.lang
     slip = TicketSlip(
         language=lang,
-        site_name=cfg[f"site.name_{lang}"],
-        unit_name=cfg[f"site.unit_{lang}"],
-        address=cfg[f"site.address_{lang}"],
+        site_name=cfg.site.name.get(lang),
+        unit_name=cfg.site.unit.get(lang),
+        address=cfg.site.address.get(lang),
         label="А000",
         category_name="TEST",
         service_name=None,
@@ -50,7 +50,7 @@ def _printer_test(ctx: Context, args: Args) -> int:
         people_ahead=0,
         estimated_wait_minutes=0,
         counters=tuple(c.number for c in cfg.counters),
-        qr_url=cfg["site.feedback_url"],
+        qr_url=cfg.site.feedback_url,
     )
     result = make_printer(cfg, ctx.ready_db()).print_ticket(slip)
     ctx.out(

@@ -24,15 +24,15 @@ def usb_is_usable() -> bool:
 
 def serial_connection(config: Config) -> Callable[[], Escpos]:
     """escpos' Serial on the port named by a pyserial URL, so loop:// and socket:// work too."""
-    flow = config["printer.flow_control"]
+    flow = config.printer.flow_control
 
     def connect() -> Escpos:
         printer = UrlSerial(
-            devfile=config["printer.url"],
-            baudrate=config["printer.baudrate"],
-            profile=config["printer.profile"],
+            devfile=config.printer.url,
+            baudrate=config.printer.baudrate,
+            profile=config.printer.profile,
             timeout=STATUS_TIMEOUT,
-            write_timeout=config["printer.timeout_s"],
+            write_timeout=config.printer.timeout_s,
             rtscts=flow == "rtscts",
             dsrdtr=flow == "dsrdtr",
             xonxoff=flow == "xonxoff",
@@ -45,11 +45,11 @@ def serial_connection(config: Config) -> Callable[[], Escpos]:
 
 def connection(config: Config) -> tuple[Callable[[], Escpos], bool]:
     """How to open the configured printer, and whether that link can answer status queries."""
-    kind, profile = config["printer.connection"], config["printer.profile"]
+    kind, profile = config.printer.connection, config.printer.profile
     if kind == "serial":
         return serial_connection(config), True
     if kind == "network":
-        host, port = config["printer.host"], config["printer.port"]
+        host, port = config.printer.host, config.printer.port
 
         def network() -> Escpos:
             printer = AnsweringNetwork(host, port, timeout=STATUS_TIMEOUT, profile=profile)
@@ -62,9 +62,9 @@ def connection(config: Config) -> tuple[Callable[[], Escpos], bool]:
             raise RuntimeError("printer.connection = usb needs pyusb: pip install pyusb")
         from escpos.printer import Usb
 
-        vendor, product = config["printer.usb_vendor"], config["printer.usb_product"]
+        vendor, product = config.printer.usb_vendor, config.printer.usb_product
         return (lambda: Usb(vendor, product, profile=profile)), False
-    return (lambda: File(config["printer.device"], profile=profile)), False
+    return (lambda: File(config.printer.device, profile=profile)), False
 
 
 def make_printer(config: Config, db: Database | None = None) -> SlipPrinter:
@@ -80,14 +80,14 @@ def make_printer(config: Config, db: Database | None = None) -> SlipPrinter:
                 device="printer", status=result.state.value, detail=result.detail or None
             )
 
-    profile = config["printer.profile"]
-    if config["printer.connection"] == "virtual":
+    profile = config.printer.profile
+    if config.printer.connection == "virtual":
         return VirtualPrinter(config.data_dir / "printer", profile=profile, on_state=on_state)
     connect, link_answers = connection(config)
     return EscposPrinter(
         connect,
-        timeout=config["printer.timeout_s"],
-        reads_status=link_answers and config["printer.status_query"],
+        timeout=config.printer.timeout_s,
+        reads_status=link_answers and config.printer.status_query,
         profile=profile,
         on_state=on_state,
     )

@@ -51,7 +51,7 @@ class DeadlineAlert:
 
 def rating_alerts(db: Database, config: Config, *, now: dt.datetime) -> list[RatingAlert]:
     """Sites and counters whose recent counted ratings are too often 1 or 2."""
-    since = now - dt.timedelta(minutes=config["reports.alert_window_minutes"])
+    since = now - dt.timedelta(minutes=config.reports.alert_window_minutes)
     low = func.sum(case((Rating.score <= 2, 1), else_=0))
     recent = (Rating.counted.is_(True), Rating.created_at >= since, Rating.created_at <= now)
     with db.read() as s:
@@ -67,15 +67,14 @@ def rating_alerts(db: Database, config: Config, *, now: dt.datetime) -> list[Rat
     return [
         RatingAlert(AlertKind.LOW_RATINGS, site, counter, int(n_low), int(n), since)
         for site, counter, n_low, n in rows
-        if n >= config["reports.alert_min_ratings"]
-        and n_low / n > config["reports.alert_threshold"]
+        if n >= config.reports.alert_min_ratings and n_low / n > config.reports.alert_threshold
     ]
 
 
 def deadline_alerts(db: Database, config: Config, *, now: dt.datetime) -> list[DeadlineAlert]:
     """Open messages due within `register.due_soon_days`, and those already overdue, soonest first."""
     today = now.astimezone(config.tz).date()
-    horizon = today + dt.timedelta(days=config["register.due_soon_days"])
+    horizon = today + dt.timedelta(days=config.register.due_soon_days)
     state = state_query().subquery("state")
     with db.read() as s:
         rows = s.execute(

@@ -53,7 +53,7 @@ class Context:
     def db(self) -> Database:
         if self._db is None:
             self._db = Database(
-                self.config.database_url, busy_timeout_ms=self.config["database.busy_timeout_ms"]
+                self.config.database_url, busy_timeout_ms=self.config.database.busy_timeout_ms
             )
         return self._db
 

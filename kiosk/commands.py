@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kiosk.command_args import Args, Group, pass_args
-from kiosk.config import SETTINGS
+from kiosk.config import reference as config_reference
 
 if TYPE_CHECKING:
     from kiosk.catalog import CatalogDocument
@@ -34,19 +34,6 @@ def catalog_group() -> None: ...
 
 @click.group("queue", cls=Group, help="issue and call tickets from the command line")
 def queue_group() -> None: ...
-
-
-def config_reference() -> str:
-    """The README's config reference, as a Markdown table made from SETTINGS."""
-    rows = ["| key | default | meaning |", "|---|---|---|"]
-    for s in SETTINGS:
-        default = s.default
-        if hasattr(default, "strftime"):
-            default = default.strftime("%H:%M")
-        elif isinstance(default, tuple):
-            default = list(default)
-        rows.append(f"| `{s.key}` | `{default!r}` | {s.help} |".replace("'", '"'))
-    return "\n".join(rows)
 
 
 @config_group.command("check", help="validate kiosk.toml")

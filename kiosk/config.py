@@ -1,152 +1,95 @@
-"""The site's configuration: one TOML file, every key declared once in SETTINGS.
+"""The site's configuration: one TOML file, read into typed models, one per table.
 
-Each setting has a default, a parser that names the expected form, and help text;
-the README's config reference is generated from this table and a test keeps the
-two in step (as Datasette does with its SETTINGS).
+Each field has its default, its description and the form it expects; pydantic validates
+the file, refuses unknown keys, and a refusal names the dotted key (`printer.baudrate`,
+`queue.categories[2].code`). The README's config reference is generated from the models
+and a test keeps the two in step (as Datasette does with its settings).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import tomllib
-from collections.abc import Callable
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from inspect import isclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+
+from kiosk.errors import KioskError
+from kiosk.text import Text
+from kiosk.vocabulary import CounterGroup
+
 CONFIG_ENV = "KIOSK_CONFIG"
+BUILT_IN = "(built-in defaults)"
 
 
-class ConfigError(Exception):
+class ConfigError(KioskError):
     """A configuration value is wrong; the message names the key and the expected form."""
+
+    code = "config"
+    status = 422
 
     def __init__(self, key: str, expected: str, got: object = None, *, source: str = "") -> None:
         self.key = key
         self.expected = expected
         where = f"{source}: " if source else ""
         got_text = "" if got is None else f", got {got!r}"
-        super().__init__(f"{where}{key}: expected {expected}{got_text}")
+        super().__init__(f"{where}{key}: expected {expected}{got_text}", key=key)
 
 
-# --- parsers: each raises ValueError(expected-form) on a bad value ----------------------
+@dataclass(frozen=True)
+class Expected:
+    """The form a field expects, in the words of a refusal, where its type does not say it."""
+
+    text: str
 
 
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("a string in quotes")
-    return value
+# --- forms pydantic has no type for ------------------------------------------------------
 
 
-def _slug(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,39}", value):
-        raise ValueError("2–40 lowercase Latin letters, digits or dashes")
-    return value
-
-
-def _int_range(lo: int, hi: int) -> Callable[[Any], int]:
-    def parse(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise ValueError(f"a whole number from {lo} to {hi}")
-        return value
-
-    return parse
-
-
-def _float_range(lo: float, hi: float) -> Callable[[Any], float]:
-    def parse(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-            raise ValueError(f"a number from {lo} to {hi}")
-        return float(value)
-
-    return parse
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("true or false")
-    return value
-
-
-def _choice(*options: str) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if value not in options:
-            raise ValueError("one of " + ", ".join(repr(o) for o in options))
-        return value
-
-    return parse
-
-
-def _time(value: Any) -> dt.time:
+def _clock_time(value: Any) -> dt.time:
     if isinstance(value, dt.time):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}", value):
-        try:
-            return dt.time.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ValueError('a time of day as "HH:MM", e.g. "08:30"')
+        return dt.time.fromisoformat(value)
+    raise ValueError("not a time of day")
 
 
-def _dates(value: Any) -> tuple[dt.date, ...]:
-    expected = 'a list of dates, e.g. [2026-12-31] or ["2026-12-31"]'
-    if not isinstance(value, list):
-        raise ValueError(expected)
-    out = []
-    for item in value:
-        if isinstance(item, dt.date) and not isinstance(item, dt.datetime):
-            out.append(item)
-        elif isinstance(item, str):
-            try:
-                out.append(dt.date.fromisoformat(item))
-            except ValueError:
-                raise ValueError(expected) from None
-        else:
-            raise ValueError(expected)
-    return tuple(out)
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    raise ValueError("not a date")
 
 
-def _weekdays(value: Any) -> tuple[int, ...]:
-    # an empty list would leave no day to open on: the next opening could never be found
-    if (
-        not isinstance(value, list)
-        or not value
-        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in value)
-    ):
-        raise ValueError("a non-empty list of ISO weekdays 1 (Monday) … 7 (Sunday)")
-    return tuple(sorted(set(value)))
-
-
-def _languages(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(v in ("bg", "en") for v in value):
-        raise ValueError('a non-empty list from ["bg", "en"]')
-    return tuple(value)
-
-
-def _timezone(value: Any) -> str:
+def _zone(value: str) -> str:
     try:
-        ZoneInfo(_str(value))
+        ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError('an IANA time zone name such as "Europe/Sofia"') from None
+        raise ValueError("no such time zone") from None
     return value
-
-
-def _secret_ref(value: Any) -> str:
-    if value == "" or (
-        isinstance(value, str) and re.fullmatch(r"(env:[A-Z_][A-Z0-9_]*|file:.+)", value)
-    ):
-        return value
-    raise ValueError(
-        'a reference "env:VARIABLE" or "file:/path/to/file" (never the secret itself), or ""'
-    )
-
-
-def _url(value: Any) -> str:
-    if isinstance(value, str) and (value == "" or re.match(r"^[a-z][a-z0-9+]*://", value)):
-        return value
-    raise ValueError('a URL such as "https://…", "sqlite:///path" or "postgresql+psycopg://…"')
 
 
 def _database_url(value: Any) -> str:
@@ -157,428 +100,577 @@ def _database_url(value: Any) -> str:
         for plain in ("postgresql://", "postgres://"):
             if value.startswith(plain):
                 return "postgresql+psycopg://" + value.removeprefix(plain)
-    raise ValueError('"sqlite:///path/to/file.sqlite" or "postgresql://user@host/database"')
+    raise ValueError("not a database URL")
 
 
-def _hex_id(value: Any) -> int:
+def _usb_id(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFF:
         return value
     if isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{1,4}", value):
         return int(value, 16)
-    raise ValueError('a USB id as a number or a hex string such as "0x0416"')
+    raise ValueError("not a USB id")
 
 
-@dataclass(frozen=True)
-class Setting:
-    key: str
-    default: Any
-    parse: Callable[[Any], Any]
-    help: str
+def _refuse(loc: tuple[str | int, ...], expected: str, got: object) -> PydanticCustomError:
+    """A refusal of a check across fields, at `loc` below the model that makes it."""
+    return PydanticCustomError(
+        "config", "{expected}", {"loc": loc, "expected": expected, "got": got}
+    )
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "site.id",
+T = TypeVar("T")
+#: a TOML array: a list, kept as a tuple (frozen like the rest)
+Array = Annotated[tuple[T, ...], Field(strict=False)]
+
+Slug = Annotated[
+    str,
+    Field(pattern=r"^[a-z0-9][a-z0-9-]{1,39}$"),
+    Expected("2–40 lowercase Latin letters, digits or dashes"),
+]
+Url = Annotated[
+    str,
+    Field(pattern=r"^$|^[a-z][a-z0-9+]*://"),
+    Expected('a URL such as "https://…", "sqlite:///path" or "postgresql+psycopg://…"'),
+]
+SecretRef = Annotated[
+    str,
+    Field(pattern=r"^$|^env:[A-Z_][A-Z0-9_]*$|^file:.+$"),
+    Expected('a reference "env:VARIABLE" or "file:/path/to/file" (never the secret itself), or ""'),
+]
+ClockTime = Annotated[
+    dt.time, PlainValidator(_clock_time), Expected('a time of day as "HH:MM", e.g. "08:30"')
+]
+Dates = Annotated[
+    Array[Annotated[dt.date, PlainValidator(_date)]],
+    Expected('a list of dates, e.g. [2026-12-31] or ["2026-12-31"]'),
+]
+UsbId = Annotated[
+    int, PlainValidator(_usb_id), Expected('a USB id as a number or a hex string such as "0x0416"')
+]
+Language = Literal["bg", "en"]
+Name = Annotated[str, Field(pattern=r"\S"), Expected("a non-empty string")]
+
+
+class _Table(BaseModel):
+    # strict: TOML has types, and a number in quotes or a 1 for true is a mistake to name;
+    # its arrays are lists, which `Array` takes
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# --- the tables ------------------------------------------------------------------------
+
+
+class SiteConfig(_Table):
+    id: Slug = Field(
         "tvarditsa-ociu",
-        _slug,
-        "Site id, unique within the municipality; every record carries it.",
-    ),
-    Setting(
-        "site.name_bg",
+        description="Site id, unique within the municipality; every record carries it.",
+    )
+    name_bg: str = Field(
         "Община Твърдица",
-        _str,
-        "Municipality's name as shown and printed (Bulgarian).",
-    ),
-    Setting("site.name_en", "Tvarditsa Municipality", _str, "Municipality's name in English."),
-    Setting(
-        "site.unit_bg",
+        description="Municipality's name as shown and printed (Bulgarian).",
+    )
+    name_en: str = Field("Tvarditsa Municipality", description="Municipality's name in English.")
+    unit_bg: str = Field(
         "Център за услуги и информация на гражданите",
-        _str,
-        "Name of the service centre (Bulgarian).",
-    ),
-    Setting(
-        "site.unit_en", "One-stop service centre", _str, "Name of the service centre (English)."
-    ),
-    Setting(
-        "site.address_bg",
+        description="Name of the service centre (Bulgarian).",
+    )
+    unit_en: str = Field(
+        "One-stop service centre", description="Name of the service centre (English)."
+    )
+    address_bg: str = Field(
         "пл. „Свобода“ № 1, 8890 Твърдица",
-        _str,
-        "Address shown on the attract screen and tickets.",
-    ),
-    Setting("site.address_en", "1 Svoboda Sq., 8890 Tvarditsa", _str, "Address in English."),
-    Setting(
-        "site.feedback_url",
+        description="Address shown on the attract screen and tickets.",
+    )
+    address_en: str = Field("1 Svoboda Sq., 8890 Tvarditsa", description="Address in English.")
+    feedback_url: Url = Field(
         "https://www.tvarditsa.org/",
-        _url,
-        "Link in the ticket's QR code (online feedback form or the site's services page).",
-    ),
-    Setting(
-        "site.timezone",
+        description="Link in the ticket's QR code (online feedback form or the site's services page).",
+    )
+    timezone: Annotated[
+        str,
+        AfterValidator(_zone),
+        Expected('an IANA time zone name such as "Europe/Sofia"'),
+    ] = Field(
         "Europe/Sofia",
-        _timezone,
-        "Local time zone; times are stored in UTC and shown in this zone.",
-    ),
-    Setting(
-        "site.short_name",
+        description="Local time zone; times are stored in UTC and shown in this zone.",
+    )
+    short_name: str = Field(
         "ОЦУИГ",
-        _str,
-        "The centre's short name, as the municipality writes it; the default registration prefix.",
-    ),
-    Setting(
-        "site.register_prefix",
+        description="The centre's short name, as the municipality writes it; the default registration prefix.",
+    )
+    register_prefix: str = Field(
         "",
-        _str,
-        "Prefix of complaint registration numbers, e.g. ОЦУИГ-2026-00017; empty: site.short_name.",
-    ),
-    Setting(
-        "paths.data_dir",
+        validate_default=True,
+        description="Prefix of complaint registration numbers, e.g. ОЦУИГ-2026-00017; empty: site.short_name.",
+    )
+
+    @field_validator("register_prefix")
+    @classmethod
+    def _short_name_by_default(cls, value: str, info: ValidationInfo) -> str:
+        return value or info.data.get("short_name", "")
+
+    @property
+    def name(self) -> Text:
+        return Text(self.name_bg, self.name_en)
+
+    @property
+    def unit(self) -> Text:
+        return Text(self.unit_bg, self.unit_en)
+
+    @property
+    def address(self) -> Text:
+        return Text(self.address_bg, self.address_en)
+
+
+class PathsConfig(_Table):
+    data_dir: str = Field(
         "var",
-        _str,
-        "Folder for the SQLite file, printer output and sounds; relative to the config file.",
-    ),
-    Setting(
-        "database.url",
+        description="Folder for the SQLite file, printer output and sounds; relative to the config file.",
+    )
+
+
+class DatabaseConfig(_Table):
+    url: Annotated[
+        str,
+        PlainValidator(_database_url),
+        Expected('"sqlite:///path/to/file.sqlite" or "postgresql://user@host/database"'),
+    ] = Field(
         "",
-        _database_url,
-        "Site database; empty means the SQLite file <data_dir>/kiosk.sqlite. Or a PostgreSQL URL, postgresql://user@host/database; psycopg 3 is the driver.",
-    ),
-    Setting(
-        "database.busy_timeout_ms",
+        description="Site database; empty means the SQLite file <data_dir>/kiosk.sqlite. Or a PostgreSQL URL, postgresql://user@host/database; psycopg 3 is the driver.",
+    )
+    busy_timeout_ms: int = Field(
         10000,
-        _int_range(100, 120000),
-        "SQLite: how long a writer waits for the lock.",
-    ),
-    Setting("hours.open", dt.time(8, 30), _time, "Opening time (charter: 08:30)."),
-    Setting("hours.close", dt.time(17, 0), _time, "Closing time (charter: 17:00)."),
-    Setting(
-        "hours.days", (1, 2, 3, 4, 5), _weekdays, "Working weekdays, ISO numbers (1 = Monday)."
-    ),
-    Setting(
-        "hours.stop_issuing_minutes",
+        ge=100,
+        le=120000,
+        description="SQLite: how long a writer waits for the lock.",
+    )
+
+
+class HoursConfig(_Table):
+    open: ClockTime = Field(dt.time(8, 30), description="Opening time (charter: 08:30).")
+    close: ClockTime = Field(dt.time(17, 0), description="Closing time (charter: 17:00).")
+    # an empty list would leave no day to open on: the next opening could never be found
+    days: Annotated[
+        Array[Annotated[int, Field(ge=1, le=7)]],
+        Field(min_length=1),
+        AfterValidator(lambda days: tuple(sorted(set(days)))),
+        Expected("a non-empty list of ISO weekdays 1 (Monday) … 7 (Sunday)"),
+    ] = Field((1, 2, 3, 4, 5), description="Working weekdays, ISO numbers (1 = Monday).")
+    stop_issuing_minutes: int = Field(
         15,
-        _int_range(0, 240),
-        "Tickets stop this many minutes before closing.",
-    ),
-    Setting(
-        "hours.holidays",
+        ge=0,
+        le=240,
+        description="Tickets stop this many minutes before closing.",
+    )
+    holidays: Dates = Field(
         (),
-        _dates,
-        "Extra closed days besides Bulgaria's public holidays (which are built in).",
-    ),
-    Setting(
-        "hours.working_days",
+        description="Extra closed days besides Bulgaria's public holidays (which are built in).",
+    )
+    working_days: Dates = Field(
         (),
-        _dates,
-        "Days that are worked although a weekend or holiday (government-moved days).",
-    ),
-    Setting(
-        "printer.connection",
+        description="Days that are worked although a weekend or holiday (government-moved days).",
+    )
+
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> HoursConfig:
+        if self.close <= self.open:
+            raise _refuse(("close",), "a time after hours.open", self.close.strftime("%H:%M"))
+        return self
+
+
+class PrinterConfig(_Table):
+    connection: Literal["virtual", "serial", "usb", "network", "file"] = Field(
         "virtual",
-        _choice("virtual", "serial", "usb", "network", "file"),
-        "How the ticket printer is attached; virtual renders PNGs and needs no hardware.",
-    ),
-    Setting(
-        "printer.url",
+        description="How the ticket printer is attached; virtual renders PNGs and needs no hardware.",
+    )
+    url: str = Field(
         "/dev/ttyUSB0",
-        _str,
-        "serial: device or pyserial URL (loop://, socket://host:port).",
-    ),
-    Setting("printer.baudrate", 9600, _int_range(1200, 921600), "serial: speed in baud."),
-    Setting(
-        "printer.flow_control",
-        "none",
-        _choice("none", "rtscts", "dsrdtr", "xonxoff"),
-        "serial: flow control.",
-    ),
-    Setting("printer.usb_vendor", 0x0416, _hex_id, "usb: vendor id."),
-    Setting("printer.usb_product", 0x5011, _hex_id, "usb: product id."),
-    Setting("printer.host", "192.168.1.50", _str, "network: printer address."),
-    Setting("printer.port", 9100, _int_range(1, 65535), "network: TCP port."),
-    Setting("printer.device", "/dev/usb/lp0", _str, "file: device node written directly."),
-    Setting(
-        "printer.profile",
+        description="serial: device or pyserial URL (loop://, socket://host:port).",
+    )
+    baudrate: int = Field(9600, ge=1200, le=921600, description="serial: speed in baud.")
+    flow_control: Literal["none", "rtscts", "dsrdtr", "xonxoff"] = Field(
+        "none", description="serial: flow control."
+    )
+    usb_vendor: UsbId = Field("0x0416", validate_default=True, description="usb: vendor id.")
+    usb_product: UsbId = Field("0x5011", validate_default=True, description="usb: product id.")
+    host: str = Field("192.168.1.50", description="network: printer address.")
+    port: int = Field(9100, ge=1, le=65535, description="network: TCP port.")
+    device: str = Field("/dev/usb/lp0", description="file: device node written directly.")
+    profile: str = Field(
         "default",
-        _str,
-        "python-escpos capabilities profile name (paper width, code pages).",
-    ),
-    Setting(
-        "printer.status_query",
+        description="python-escpos capabilities profile name (paper width, code pages).",
+    )
+    status_query: bool = Field(
         True,
-        _bool,
-        "Ask the printer's status (paper, cover) before each job; off for printers that do not answer DLE EOT.",
-    ),
-    Setting(
-        "printer.timeout_s",
+        description="Ask the printer's status (paper, cover) before each job; off for printers that do not answer DLE EOT.",
+    )
+    timeout_s: float = Field(
         8.0,
-        _float_range(0.5, 120),
-        "Longest a print job may take before it counts as failed.",
-    ),
-    Setting(
-        "languages.default",
-        "bg",
-        _choice("bg", "en"),
-        "Language the kiosk starts in and returns to when idle.",
-    ),
-    Setting("languages.available", ("bg", "en"), _languages, "Languages offered on screen."),
-    Setting(
-        "feedback.terminal_id",
-        "kiosk-1",
-        _slug,
-        "This terminal's id, used to collapse repeated smiley presses.",
-    ),
-    Setting(
-        "feedback.repeat_window_s",
+        ge=0.5,
+        le=120,
+        description="Longest a print job may take before it counts as failed.",
+    )
+
+
+class LanguagesConfig(_Table):
+    default: Language = Field(
+        "bg", description="Language the kiosk starts in and returns to when idle."
+    )
+    available: Annotated[
+        Array[Language], Field(min_length=1), Expected('a non-empty list from ["bg", "en"]')
+    ] = Field(("bg", "en"), description="Languages offered on screen.")
+
+    @model_validator(mode="after")
+    def _default_is_offered(self) -> LanguagesConfig:
+        if self.default not in self.available:
+            raise _refuse(("default",), "one of languages.available", self.default)
+        return self
+
+
+class FeedbackConfig(_Table):
+    terminal_id: Slug = Field(
+        "kiosk-1", description="This terminal's id, used to collapse repeated smiley presses."
+    )
+    repeat_window_s: int = Field(
         20,
-        _int_range(0, 3600),
-        "Presses on one terminal within this many seconds count once.",
-    ),
-    Setting(
-        "feedback.max_text", 2000, _int_range(100, 20000), "Longest written message, in characters."
-    ),
-    Setting(
-        "ui.orientation",
-        "portrait",
-        _choice("portrait", "landscape"),
-        "Screen orientation of the lobby touchscreen.",
-    ),
-    Setting(
-        "ui.fullscreen",
+        ge=0,
+        le=3600,
+        description="Presses on one terminal within this many seconds count once.",
+    )
+    max_text: int = Field(
+        2000, ge=100, le=20000, description="Longest written message, in characters."
+    )
+
+
+class UiConfig(_Table):
+    orientation: Literal["portrait", "landscape"] = Field(
+        "portrait", description="Screen orientation of the lobby touchscreen."
+    )
+    fullscreen: bool = Field(
         True,
-        _bool,
-        "Full screen, no window decorations (turn off only for development).",
-    ),
-    Setting(
-        "ui.idle_timeout_s",
+        description="Full screen, no window decorations (turn off only for development).",
+    )
+    idle_timeout_s: int = Field(
         60,
-        _int_range(10, 3600),
-        "Seconds without a touch before the kiosk asks whether the visitor needs more time.",
-    ),
-    Setting(
-        "ui.idle_warning_s",
+        ge=10,
+        le=3600,
+        description="Seconds without a touch before the kiosk asks whether the visitor needs more time.",
+    )
+    idle_warning_s: int = Field(
         20,
-        _int_range(20, 300),
-        'Seconds the "Do you need more time?" countdown runs before the kiosk starts again (WCAG 2.2.1: at least 20).',
-    ),
-    Setting(
-        "ui.diagonal_in",
+        ge=20,
+        le=300,
+        description='Seconds the "Do you need more time?" countdown runs before the kiosk starts again (WCAG 2.2.1: at least 20).',
+    )
+    diagonal_in: float = Field(
         32.0,
-        _float_range(10, 100),
-        "Diagonal of the lobby touchscreen in inches: text and touch targets are sized from it.",
-    ),
-    Setting(
-        "ui.viewing_distance_mm",
+        ge=10,
+        le=100,
+        description="Diagonal of the lobby touchscreen in inches: text and touch targets are sized from it.",
+    )
+    viewing_distance_mm: int = Field(
         500,
-        _int_range(250, 1500),
-        "Distance from the eyes of a visitor to the screen; larger text makes a capital 0.7° tall from here (EN 301 549 5.1.4).",
-    ),
-    Setting(
-        "ui.admin_pin",
+        ge=250,
+        le=1500,
+        description="Distance from the eyes of a visitor to the screen; larger text makes a capital 0.7° tall from here (EN 301 549 5.1.4).",
+    )
+    admin_pin: SecretRef = Field(
         "env:KIOSK_ADMIN_PIN",
-        _secret_ref,
-        "Reference to the staff PIN for the kiosk's admin screen.",
-    ),
-    Setting(
-        "panel.no_show_after_recalls",
+        description="Reference to the staff PIN for the kiosk's admin screen.",
+    )
+
+
+class PanelConfig(_Table):
+    no_show_after_recalls: int = Field(
         2,
-        _int_range(0, 9),
-        "A called ticket recalled this often, never started, is a no-show when the clerk calls the next; 0: always ask whether the visitor came.",
-    ),
-    Setting(
-        "web.host",
+        ge=0,
+        le=9,
+        description="A called ticket recalled this often, never started, is a no-show when the clerk calls the next; 0: always ask whether the visitor came.",
+    )
+
+
+class WebConfig(_Table):
+    host: str = Field(
         "127.0.0.1",
-        _str,
-        "Address the staff web server binds to; 0.0.0.0 opens it to the office LAN.",
-    ),
-    Setting("web.port", 8080, _int_range(1, 65535), "Port of the staff web server."),
-    Setting(
-        "web.secret",
-        "env:KIOSK_WEB_SECRET",
-        _secret_ref,
-        "Reference to the key that signs session cookies.",
-    ),
-    Setting(
-        "web.session_hours",
+        description="Address the staff web server binds to; 0.0.0.0 opens it to the office LAN.",
+    )
+    port: int = Field(8080, ge=1, le=65535, description="Port of the staff web server.")
+    secret: SecretRef = Field(
+        "env:KIOSK_WEB_SECRET", description="Reference to the key that signs session cookies."
+    )
+    session_hours: int = Field(
         12,
-        _int_range(1, 168),
-        "A staff session ends this many hours after sign-in, however busy.",
-    ),
-    Setting(
-        "web.session_idle_minutes",
+        ge=1,
+        le=168,
+        description="A staff session ends this many hours after sign-in, however busy.",
+    )
+    session_idle_minutes: int = Field(
         60,
-        _int_range(5, 1440),
-        "A staff session ends after this many minutes without a request.",
-    ),
-    Setting(
-        "web.sign_in_attempts",
+        ge=5,
+        le=1440,
+        description="A staff session ends after this many minutes without a request.",
+    )
+    sign_in_attempts: int = Field(
         5,
-        _int_range(1, 100),
-        "Sign-in attempts for one username per window; more are refused (429).",
-    ),
-    Setting(
-        "web.sign_in_address_attempts",
+        ge=1,
+        le=100,
+        description="Sign-in attempts for one username per window; more are refused (429).",
+    )
+    sign_in_address_attempts: int = Field(
         10,
-        _int_range(1, 1000),
-        "Failed sign-ins from one address per window, whatever the usernames; more are refused.",
-    ),
-    Setting(
-        "web.sign_in_window_s",
+        ge=1,
+        le=1000,
+        description="Failed sign-ins from one address per window, whatever the usernames; more are refused.",
+    )
+    sign_in_window_s: int = Field(
         60,
-        _int_range(10, 86400),
-        "Length in seconds of the window in which sign-in attempts are counted.",
-    ),
-    Setting(
-        "sync.central_url",
+        ge=10,
+        le=86400,
+        description="Length in seconds of the window in which sign-in attempts are counted.",
+    )
+
+
+class SyncConfig(_Table):
+    central_url: SecretRef = Field(
         "env:KIOSK_CENTRAL_URL",
-        _secret_ref,
-        "Reference to the central PostgreSQL URL with this site's login.",
-    ),
-    Setting("sync.batch_size", 2000, _int_range(1, 100000), "Records per push batch."),
-    Setting(
-        "sync.connections",
+        description="Reference to the central PostgreSQL URL with this site's login.",
+    )
+    batch_size: int = Field(2000, ge=1, le=100000, description="Records per push batch.")
+    connections: int = Field(
         2,
-        _int_range(1, 8),
-        "Connections that push batches side by side (the central server inserts in parallel).",
-    ),
-    Setting(
-        "sync.time_budget_s",
+        ge=1,
+        le=8,
+        description="Connections that push batches side by side (the central server inserts in parallel).",
+    )
+    time_budget_s: int = Field(
         1800,
-        _int_range(10, 86400),
-        "A nightly run gives up retrying after this many seconds.",
-    ),
-    Setting(
-        "sync.clock_tolerance_s",
+        ge=10,
+        le=86400,
+        description="A nightly run gives up retrying after this many seconds.",
+    )
+    clock_tolerance_s: int = Field(
         600,
-        _int_range(5, 86400),
-        "How far ahead of the centre's clock the site's clock, or a record's time, may be "
+        ge=5,
+        le=86400,
+        description="How far ahead of the centre's clock the site's clock, or a record's time, may be "
         "before the push refuses to send (the records stay on the site).",
-    ),
-    Setting(
-        "sync.sslmode",
-        "verify-full",
-        _choice("disable", "prefer", "require", "verify-ca", "verify-full"),
-        "TLS to the central database; production uses verify-full.",
-    ),
-    Setting(
-        "sync.sslrootcert",
+    )
+    sslmode: Literal["disable", "prefer", "require", "verify-ca", "verify-full"] = Field(
+        "verify-full", description="TLS to the central database; production uses verify-full."
+    )
+    sslrootcert: str = Field(
         "",
-        _str,
-        "CA certificate that signed the central server's certificate (a file path).",
-    ),
-    Setting(
-        "register.retention_days",
+        description="CA certificate that signed the central server's certificate (a file path).",
+    )
+
+
+class RegisterConfig(_Table):
+    retention_days: int = Field(
         365,
-        _int_range(30, 3650),
-        "Days after a complaint is closed before the complainant's personal data are erased.",
-    ),
-    Setting(
-        "register.due_soon_days",
+        ge=30,
+        le=3650,
+        description="Days after a complaint is closed before the complainant's personal data are erased.",
+    )
+    due_soon_days: int = Field(
         5,
-        _int_range(1, 30),
-        "A message due within this many days shows as an alert to admin and quality staff.",
-    ),
-    Setting(
-        "reports.alert_window_minutes",
+        ge=1,
+        le=30,
+        description="A message due within this many days shows as an alert to admin and quality staff.",
+    )
+
+
+class ReportsConfig(_Table):
+    alert_window_minutes: int = Field(
         60,
-        _int_range(5, 1440),
-        "Window of recent ratings in which the share of 1–2 faces is watched.",
-    ),
-    Setting(
-        "reports.alert_threshold",
+        ge=5,
+        le=1440,
+        description="Window of recent ratings in which the share of 1–2 faces is watched.",
+    )
+    alert_threshold: float = Field(
         0.3,
-        _float_range(0.05, 1.0),
-        "Share of 1–2 faces in the window above which an alert shows.",
-    ),
-    Setting(
-        "reports.alert_min_ratings",
+        ge=0.05,
+        le=1.0,
+        description="Share of 1–2 faces in the window above which an alert shows.",
+    )
+    alert_min_ratings: int = Field(
         5,
-        _int_range(1, 1000),
-        "Fewest ratings in the window before an alert can show (a single bad face is no trend).",
-    ),
-)
-
-SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+        ge=1,
+        le=1000,
+        description="Fewest ratings in the window before an alert can show (a single bad face is no trend).",
+    )
 
 
-@dataclass(frozen=True)
-class Category:
+# --- ticket categories and counters: arrays of tables ----------------------------------
+
+
+class Category(_Table):
     """A queue ticket category: a letter prefix and the counter groups it serves."""
 
-    code: str
-    name_bg: str
-    name_en: str
-    priority: bool = False
-    counter_groups: tuple[str, ...] = ()
+    code: Annotated[
+        str,
+        Field(pattern=r"^[A-ZА-Я]$"),
+        Expected("one capital letter (Cyrillic or Latin)"),
+    ] = Field(description="The letter before a ticket's number.")
+    name_bg: Name = Field(description="Name on the touchscreen and the ticket (Bulgarian).")
+    name_en: Name = Field(description="Name in English.")
+    priority: bool = Field(False, description="Called before every other category at its counters.")
+    counter_groups: Annotated[
+        Array[Annotated[CounterGroup, Field(strict=False)]],  # a name, made the member
+        Expected(
+            "a list of counter group names from " + ", ".join(repr(g.value) for g in CounterGroup)
+        ),
+    ] = Field((), description="The catalogue's counter groups whose services take this ticket.")
+
+    @property
+    def name(self) -> Text:
+        return Text(self.name_bg, self.name_en)
 
 
-@dataclass(frozen=True)
-class CounterSpec:
-    number: int
-    name_bg: str
-    name_en: str
-    categories: tuple[str, ...]
+class CounterSpec(_Table):
+    """A counter (гише) and the categories it calls; its names default to its number."""
+
+    number: int = Field(ge=1, le=99, description="The number over the counter.")
+    name_bg: str = Field("", description="Its name (Bulgarian); «Гише <number>».")
+    name_en: str = Field("", description="Its name in English; «Counter <number>».")
+    categories: Annotated[Array[str], Expected("a non-empty list of category codes")] = Field(
+        description="Codes of the ticket categories this counter calls."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_from_number(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(number := data.get("number"), int):
+            data = {"name_bg": f"Гише {number}", "name_en": f"Counter {number}", **data}
+        return data
+
+    @property
+    def name(self) -> Text:
+        return Text(self.name_bg, self.name_en)
+
+
+def _category(code: str, bg: str, en: str, *groups: str, priority: bool = False) -> Category:
+    return Category(
+        code=code, name_bg=bg, name_en=en, priority=priority, counter_groups=tuple(groups)
+    )
 
 
 DEFAULT_CATEGORIES = (
-    Category("А", "Гражданско състояние (ГРАО)", "Civil status", False, ("grao",)),
-    Category("Б", "Местни данъци и такси", "Local taxes and fees", False, ("taxes",)),
-    Category(
+    _category("А", "Гражданско състояние (ГРАО)", "Civil status", "grao"),
+    _category("Б", "Местни данъци и такси", "Local taxes and fees", "taxes"),
+    _category(
         "В",
         "Устройство на територията и собственост",
         "Construction and property",
-        False,
-        ("construction", "property"),
+        "construction",
+        "property",
     ),
-    Category(
+    _category(
         "Г",
         "Други услуги и информация",
         "Other services and information",
-        False,
-        ("social", "agriculture", "trade", "general"),
+        "social",
+        "agriculture",
+        "trade",
+        "general",
     ),
-    Category("П", "Приоритетно обслужване", "Priority service", True, ()),
+    _category("П", "Приоритетно обслужване", "Priority service", priority=True),
 )
 
-DEFAULT_COUNTERS = (
-    CounterSpec(1, "Гише 1", "Counter 1", ("А", "П")),
-    CounterSpec(2, "Гише 2", "Counter 2", ("А", "Г", "П")),
-    CounterSpec(3, "Гише 3", "Counter 3", ("Б", "Г")),
-    CounterSpec(4, "Гише 4", "Counter 4", ("В", "Г")),
+DEFAULT_COUNTERS = tuple(
+    CounterSpec(number=n, categories=codes)
+    for n, codes in ((1, ("А", "П")), (2, ("А", "Г", "П")), (3, ("Б", "Г")), (4, ("В", "Г")))
 )
 
 
-@dataclass(frozen=True)
-class Config:
-    values: dict[str, Any]
-    categories: tuple[Category, ...]
-    counters: tuple[CounterSpec, ...]
-    base_dir: Path
-    source: str = "(built-in defaults)"
+class QueueConfig(_Table):
+    categories: Annotated[Array[Category], Field(min_length=1)] = DEFAULT_CATEGORIES
 
-    def __getitem__(self, key: str) -> Any:
-        return self.values[key]
+
+# `register` is a table of the file; the name BaseModel has (ABCMeta.register) is the class's,
+# never an instance's, so `config.register` is the table
+warnings.filterwarnings("ignore", r'Field name "register" in "Config" shadows', UserWarning)
+
+
+class Config(_Table):
+    """The whole file; `base_dir` (the file's folder) and `source` say where it came from."""
+
+    site: SiteConfig = SiteConfig()
+    paths: PathsConfig = PathsConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    hours: HoursConfig = HoursConfig()
+    printer: PrinterConfig = PrinterConfig()
+    languages: LanguagesConfig = LanguagesConfig()
+    feedback: FeedbackConfig = FeedbackConfig()
+    ui: UiConfig = UiConfig()
+    panel: PanelConfig = PanelConfig()
+    web: WebConfig = WebConfig()
+    sync: SyncConfig = SyncConfig()
+    register: RegisterConfig = RegisterConfig()
+    reports: ReportsConfig = ReportsConfig()
+    queue: QueueConfig = QueueConfig()
+    counters: Annotated[Array[CounterSpec], Field(min_length=1)]
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _source: str = PrivateAttr(BUILT_IN)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_counters(cls, data: Any) -> Any:
+        # the built-in counters call the built-in categories: own categories need own counters
+        queue = data.get("queue", {}) if isinstance(data, dict) else None
+        if isinstance(queue, dict) and "categories" not in queue and "counters" not in data:
+            data = {**data, "counters": DEFAULT_COUNTERS}
+        return data
+
+    @model_validator(mode="after")
+    def _codes_agree(self) -> Config:
+        codes = [c.code for c in self.categories]
+        if len(set(codes)) != len(codes):
+            raise _refuse(("queue", "categories"), "each code used once", codes)
+        for i, counter in enumerate(self.counters):
+            if not counter.categories or not set(counter.categories) <= set(codes):
+                raise _refuse(
+                    ("counters", i, "categories"),
+                    f"a non-empty list of category codes from {sorted(codes)}",
+                    list(counter.categories),
+                )
+        numbers = [c.number for c in self.counters]
+        if len(set(numbers)) != len(numbers):
+            raise _refuse(("counters",), "each counter number used once", numbers)
+        return self
+
+    @property
+    def categories(self) -> tuple[Category, ...]:
+        return self.queue.categories
+
+    @property
+    def base_dir(self) -> Path:
+        return self._base_dir
+
+    @property
+    def source(self) -> str:
+        return self._source
 
     @property
     def site_id(self) -> str:
-        return self.values["site.id"]
+        return self.site.id
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.values["site.timezone"])
+        return ZoneInfo(self.site.timezone)
 
     @property
     def data_dir(self) -> Path:
-        return (self.base_dir / self.values["paths.data_dir"]).resolve()
+        return (self.base_dir / self.paths.data_dir).resolve()
 
     @property
     def database_url(self) -> str:
-        url = self.values["database.url"]
-        if url:
-            return url
-        return f"sqlite:///{self.data_dir / 'kiosk.sqlite'}"
+        return self.database.url or f"sqlite:///{self.data_dir / 'kiosk.sqlite'}"
 
     def secret(self, key: str) -> str | None:
-        """Resolve a secret reference; None when the reference is empty or unset."""
-        ref = self.values[key]
+        """Resolve the secret reference at a dotted key; None when it is empty or unset."""
+        table, _, name = key.partition(".")
+        ref = getattr(getattr(self, table), name)
         if not ref:
             return None
         kind, _, name = ref.partition(":")
@@ -593,151 +685,79 @@ class Config:
             return None
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        full = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, full + "."))
-        else:
-            flat[full] = value
-    return flat
+# --- a refusal in words: the dotted key and the expected form ---------------------------
 
 
-def _parse_categories(raw: Any, source: str) -> tuple[Category, ...]:
-    key = "queue.categories"
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(key, "a non-empty array of tables [[queue.categories]]", source=source)
-    out = []
-    for i, item in enumerate(raw):
-        where = f"{key}[{i}]"
-        if not isinstance(item, dict):
-            raise ConfigError(where, "a table with code, name_bg, name_en", source=source)
-        unknown = set(item) - {"code", "name_bg", "name_en", "priority", "counter_groups"}
-        if unknown:
-            raise ConfigError(
-                f"{where}.{sorted(unknown)[0]}",
-                "no such key (code, name_bg, name_en, priority, counter_groups)",
-                source=source,
-            )
-        code = item.get("code")
-        if not isinstance(code, str) or not re.fullmatch(r"[A-ZА-Я]", code):
-            raise ConfigError(
-                f"{where}.code", "one capital letter (Cyrillic or Latin)", code, source=source
-            )
-        for name_key in ("name_bg", "name_en"):
-            if not isinstance(item.get(name_key), str) or not item[name_key].strip():
-                raise ConfigError(
-                    f"{where}.{name_key}", "a non-empty string", item.get(name_key), source=source
-                )
-        groups = item.get("counter_groups", [])
-        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-            raise ConfigError(
-                f"{where}.counter_groups", "a list of counter group names", groups, source=source
-            )
-        priority = item.get("priority", False)
-        if not isinstance(priority, bool):
-            raise ConfigError(f"{where}.priority", "true or false", priority, source=source)
-        out.append(Category(code, item["name_bg"], item["name_en"], priority, tuple(groups)))
-    codes = [c.code for c in out]
-    if len(set(codes)) != len(codes):
-        raise ConfigError(key, "each code used once", codes, source=source)
-    return tuple(out)
+def _expected(field: FieldInfo, key: str) -> str:
+    """The form a field takes, said as today's messages say it."""
+    for meta in field.metadata:
+        if isinstance(meta, Expected):
+            return meta.text
+    kind = field.annotation
+    if get_origin(kind) is Literal:
+        return "one of " + ", ".join(repr(option) for option in get_args(kind))
+    if kind is bool:
+        return "true or false"
+    if kind in (int, float):
+        lo = next(m.ge for m in field.metadata if hasattr(m, "ge"))
+        hi = next(m.le for m in field.metadata if hasattr(m, "le"))
+        return f"{'a whole number' if kind is int else 'a number'} from {lo} to {hi}"
+    if isclass(kind) and issubclass(kind, BaseModel):
+        return f"a table [{key}]; there is no such key as {key} = …"
+    if get_origin(kind) is tuple:
+        return f"a non-empty array of tables [[{key}]]"
+    return "a string in quotes"
 
 
-def _parse_counters(
-    raw: Any, categories: tuple[Category, ...], source: str
-) -> tuple[CounterSpec, ...]:
-    key = "counters"
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(key, "a non-empty array of tables [[counters]]", source=source)
-    codes = {c.code for c in categories}
-    out = []
-    for i, item in enumerate(raw):
-        where = f"{key}[{i}]"
-        if not isinstance(item, dict):
-            raise ConfigError(
-                where, "a table with number, name_bg, name_en, categories", source=source
-            )
-        unknown = set(item) - {"number", "name_bg", "name_en", "categories"}
-        if unknown:
-            raise ConfigError(
-                f"{where}.{sorted(unknown)[0]}",
-                "no such key (number, name_bg, name_en, categories)",
-                source=source,
-            )
-        number = item.get("number")
-        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 99:
-            raise ConfigError(
-                f"{where}.number", "a whole number from 1 to 99", number, source=source
-            )
-        cats = item.get("categories")
-        if not isinstance(cats, list) or not cats or not all(c in codes for c in cats):
-            raise ConfigError(
-                f"{where}.categories",
-                f"a non-empty list of category codes from {sorted(codes)}",
-                cats,
-                source=source,
-            )
-        name_bg = item.get("name_bg", f"Гише {number}")
-        name_en = item.get("name_en", f"Counter {number}")
-        out.append(CounterSpec(number, str(name_bg), str(name_en), tuple(cats)))
-    numbers = [c.number for c in out]
-    if len(set(numbers)) != len(numbers):
-        raise ConfigError(key, "each counter number used once", numbers, source=source)
-    return tuple(out)
+def _item_model(field: FieldInfo) -> type[BaseModel] | None:
+    """The model of a table field, or of the items of an array of tables."""
+    kind = field.annotation
+    if get_origin(kind) is tuple:
+        kind = get_args(kind)[0]
+    return kind if isclass(kind) and issubclass(kind, BaseModel) else None
+
+
+def _config_error(exc: ValidationError, data: dict[str, Any], source: str) -> ConfigError:
+    """The first refusal, named by the key of the field (not of a list item inside it)."""
+    error = exc.errors()[0]
+    ctx = error.get("ctx") or {}
+    loc = (*error["loc"], *ctx.get("loc", ()))
+    model: type[BaseModel] | None = Config
+    field: FieldInfo | None = None
+    key, got = "", data
+    for part in loc:
+        if isinstance(part, int):
+            if field is None or model is None or not isinstance(got, list):
+                break
+            key, got, field = f"{key}[{part}]", got[part], None
+            continue
+        if model is None:
+            break
+        key = f"{key}.{part}" if key else str(part)
+        got = got.get(part) if isinstance(got, dict) else None
+        if part not in model.model_fields:
+            known = ", ".join(model.model_fields)
+            return ConfigError(key, f"a known key ({known}); no such key", source=source)
+        field = model.model_fields[part]
+        model = _item_model(field)
+    if error["type"] == "config":
+        return ConfigError(key, ctx["expected"], ctx["got"], source=source)
+    if field is None:
+        assert model is not None
+        expected = "a table with " + ", ".join(model.model_fields)
+    else:
+        expected = _expected(field, key)
+    return ConfigError(key, expected, None if error["type"] == "missing" else got, source=source)
 
 
 def parse_config(data: dict[str, Any], *, base_dir: Path, source: str) -> Config:
     """Validate a parsed TOML document; raise ConfigError naming the first bad key."""
-    data = dict(data)
-    queue = data.pop("queue", {})
-    counters_raw = data.pop("counters", None)
-    if not isinstance(queue, dict):
-        raise ConfigError("queue", "a table [queue]", source=source)
-    categories_raw = queue.pop("categories", None)
-    if queue:
-        raise ConfigError(
-            f"queue.{next(iter(queue))}", "no such key (only [[queue.categories]])", source=source
-        )
-    values = {s.key: s.default for s in SETTINGS}
-    for key, value in _flatten(data).items():
-        setting = SETTINGS_BY_KEY.get(key)
-        if setting is None:
-            raise ConfigError(
-                key, "a known key (see the README's config reference); no such key", source=source
-            )
-        try:
-            values[key] = setting.parse(value)
-        except ValueError as exc:
-            raise ConfigError(key, str(exc), value, source=source) from None
-    if values["hours.close"] <= values["hours.open"]:
-        raise ConfigError(
-            "hours.close",
-            "a time after hours.open",
-            values["hours.close"].strftime("%H:%M"),
-            source=source,
-        )
-    if not values["site.register_prefix"]:
-        values["site.register_prefix"] = values["site.short_name"]
-    if values["languages.default"] not in values["languages.available"]:
-        raise ConfigError(
-            "languages.default",
-            "one of languages.available",
-            values["languages.default"],
-            source=source,
-        )
-    categories = (
-        DEFAULT_CATEGORIES if categories_raw is None else _parse_categories(categories_raw, source)
-    )
-    counters = (
-        DEFAULT_COUNTERS
-        if counters_raw is None and categories_raw is None
-        else _parse_counters(counters_raw, categories, source)
-    )
-    return Config(
-        values=values, categories=categories, counters=counters, base_dir=base_dir, source=source
-    )
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, data, source) from None
+    config._base_dir, config._source = base_dir, source
+    return config
 
 
 def default_config_path() -> Path | None:
@@ -752,7 +772,7 @@ def load_config(path: Path | str | None = None) -> Config:
     """Load the config file (or the built-in defaults when there is none)."""
     path = Path(path) if path is not None else default_config_path()
     if path is None:
-        return parse_config({}, base_dir=Path.cwd(), source="(built-in defaults)")
+        return parse_config({}, base_dir=Path.cwd(), source=BUILT_IN)
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -765,3 +785,41 @@ def load_config(path: Path | str | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("(syntax)", f"valid TOML ({exc})", source=source) from None
     return parse_config(data, base_dir=path.resolve().parent, source=source)
+
+
+# --- the reference ---------------------------------------------------------------------
+
+
+class Setting(NamedTuple):
+    key: str
+    default: Any
+    expected: str
+    description: str
+
+
+def settings() -> Iterator[Setting]:
+    """Every key of the tables, in the file's order."""
+    for table, table_field in Config.model_fields.items():
+        model = table_field.annotation
+        if table == "queue" or not (isclass(model) and issubclass(model, _Table)):
+            continue  # the arrays of tables ([[queue.categories]], [[counters]]) are no settings
+        for name, field in model.model_fields.items():
+            key = f"{table}.{name}"
+            yield Setting(key, field.default, _expected(field, key), field.description or "")
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, dt.time):
+        value = value.strftime("%H:%M")
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def reference() -> str:
+    """The README's config reference, as a Markdown table made from the models."""
+    rows = ["| key | default | expected | meaning |", "|---|---|---|---|"]
+    for s in settings():
+        expected = s.expected.replace("|", "\\|")
+        rows.append(f"| `{s.key}` | `{_toml(s.default)}` | {expected} | {s.description} |")
+    return "\n".join(rows)

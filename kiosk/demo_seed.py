@@ -388,7 +388,7 @@ def synthetic_activity(
     hours = WorkingHours.from_config(config)
     lobbies = [_Lobby(rng=rng, config=config, services=services, site_id=site) for site in sites]
     registry: dict[str, dict[int, int]] = {site: dict(numbers_taken or {}) for site in sites}
-    prefix = config["site.register_prefix"]
+    prefix = config.site.register_prefix
     batch = Batch()
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)

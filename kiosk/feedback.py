@@ -56,7 +56,7 @@ class Feedback(SiteBound):
         self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
     ) -> None:
         super().__init__(db, config, clock=clock)
-        self.window = dt.timedelta(seconds=config["feedback.repeat_window_s"])
+        self.window = dt.timedelta(seconds=config.feedback.repeat_window_s)
 
     def rate(
         self,

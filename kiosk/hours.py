@@ -65,12 +65,12 @@ class WorkingHours:
     @classmethod
     def from_config(cls, config: Config) -> WorkingHours:
         return cls(
-            open=config["hours.open"],
-            close=config["hours.close"],
-            days=config["hours.days"],
-            stop_issuing_minutes=config["hours.stop_issuing_minutes"],
-            extra_holidays=frozenset(config["hours.holidays"]),
-            extra_working_days=frozenset(config["hours.working_days"]),
+            open=config.hours.open,
+            close=config.hours.close,
+            days=config.hours.days,
+            stop_issuing_minutes=config.hours.stop_issuing_minutes,
+            extra_holidays=frozenset(config.hours.holidays),
+            extra_working_days=frozenset(config.hours.working_days),
             tz=config.tz,
         )
 

@@ -139,8 +139,8 @@ class Messages(SiteBound):
         self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
     ) -> None:
         super().__init__(db, config, clock=clock)
-        self.prefix = config["site.register_prefix"]
-        self.max_text = config["feedback.max_text"]
+        self.prefix = config.site.register_prefix
+        self.max_text = config.feedback.max_text
         self.tz = config.tz
 
     def validate(self, draft: Draft) -> Draft:

@@ -85,9 +85,9 @@ def ticket_slip(
     """The slip for a just-issued ticket, in the visitor's language."""
     return TicketSlip(
         language=language,
-        site_name=config[f"site.name_{language}"],
-        unit_name=config[f"site.unit_{language}"],
-        address=config[f"site.address_{language}"],
+        site_name=config.site.name.get(language),
+        unit_name=config.site.unit.get(language),
+        address=config.site.address.get(language),
         label=issued.label,
         category_name=getattr(issued, f"category_name_{language}"),
         service_name=service.text("name", language) if service else None,
@@ -95,7 +95,7 @@ def ticket_slip(
         people_ahead=issued.people_ahead,
         estimated_wait_minutes=issued.estimated_wait_minutes,
         counters=issued.counters,
-        qr_url=config["site.feedback_url"],
+        qr_url=config.site.feedback_url,
         ticket_uuid=issued.uuid,
         wait_range=issued.wait_range,
     )
@@ -108,7 +108,7 @@ def complaint_receipt(
     note = registration.review_note
     return ComplaintReceipt(
         language=language,
-        site_name=config[f"site.name_{language}"],
+        site_name=config.site.name.get(language),
         reg_number=registration.reg_number,
         kind=registration.kind.value,
         registered_at=registration.registered_at.astimezone(config.tz),

@@ -267,7 +267,7 @@ class Queue(SiteBound):
     ) -> None:
         super().__init__(db, config, clock=clock)
         self.hours = WorkingHours.from_config(config)
-        self.no_show_after_recalls: int = config["panel.no_show_after_recalls"]
+        self.no_show_after_recalls: int = config.panel.no_show_after_recalls
         self.waits = waits.WaitEstimator(self.hours.tz)
 
     # --- helpers ----------------------------------------------------------------------

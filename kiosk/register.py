@@ -253,7 +253,7 @@ class Register(SiteBound):
     ) -> None:
         super().__init__(db, config, clock=clock)
         self.tz = config.tz
-        self.retention = dt.timedelta(days=config["register.retention_days"])
+        self.retention = dt.timedelta(days=config.register.retention_days)
 
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()

@@ -47,13 +47,13 @@ class SignInLimit(SiteBound):
         of parallel guesses meet the limit. A right password gives its attempt back.
         """
         now = self.clock()
-        window = dt.timedelta(seconds=self.config["web.sign_in_window_s"])
+        window = dt.timedelta(seconds=self.config.web.sign_in_window_s)
         with self.db.write() as s:
             # Windows that ended are forgotten: the table holds only the current minute's keys.
             s.execute(delete(SignInAttempts).where(SignInAttempts.window_start <= now - window))
-            if _bump(s, _address_key(address), now) > self.config["web.sign_in_address_attempts"]:
+            if _bump(s, _address_key(address), now) > self.config.web.sign_in_address_attempts:
                 return False
-            return _bump(s, _user_key(username), now) <= self.config["web.sign_in_attempts"]
+            return _bump(s, _user_key(username), now) <= self.config.web.sign_in_attempts
 
     def succeeded(self, *, username: str, address: str) -> None:
         """The username starts afresh; its attempt does not count against the address."""

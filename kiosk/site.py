@@ -19,5 +19,5 @@ class SiteBound:
         self.db = db
         self.config = config
         self.site_id = config.site_id
-        self.terminal_id: str = config["feedback.terminal_id"]
+        self.terminal_id: str = config.feedback.terminal_id
         self.clock = clock

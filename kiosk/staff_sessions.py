@@ -48,11 +48,11 @@ class SessionInfo:
 class StaffSessions(SiteBound):
     @property
     def _absolute(self) -> dt.timedelta:
-        return dt.timedelta(hours=self.config["web.session_hours"])
+        return dt.timedelta(hours=self.config.web.session_hours)
 
     @property
     def _idle(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.config["web.session_idle_minutes"])
+        return dt.timedelta(minutes=self.config.web.session_idle_minutes)
 
     def start(self, *, account: StaffAccount, address: str, agent: str) -> str:
         """A new session for a signed-in account; returns the token for the cookie."""

@@ -218,21 +218,21 @@ class KioskApp(App):
         self.printer = printer
         self.announcer = announcer
         self.can_read_aloud = announcer is not None
-        self.default_language = kiosk_config["languages.default"]
+        self.default_language = kiosk_config.languages.default
         self.language = self.default_language
-        self.idle_timeout = float(kiosk_config["ui.idle_timeout_s"])
+        self.idle_timeout = float(kiosk_config.ui.idle_timeout_s)
         self.services: tuple[Service, ...] = ()
         self.search_index = SearchIndex(())
         self._catalog_revision = -1
         self._history: list[str] = []
         self._idle: Any = None
         self.idle_warning: Any = None
-        self.idle_warning_s = float(kiosk_config["ui.idle_warning_s"])
+        self.idle_warning_s = float(kiosk_config.ui.idle_warning_s)
         self._jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-print")
         self._speech = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-speech")
         self._speech_turn = 0  # a WAV made for an older request is not played
         self._sound: Any = None
-        self.title = kiosk_config["site.name_bg"]
+        self.title = kiosk_config.site.name.bg
 
     # --- text ---------------------------------------------------------------------------
 
@@ -244,7 +244,7 @@ class KioskApp(App):
         return ngettext_for(language or self.language, "screens")(singular, plural, n)
 
     def on_language(self, *_args: object) -> None:
-        self.site_name = self.kiosk_config[f"site.name_{self.language}"]
+        self.site_name = self.kiosk_config.site.name.get(self.language)
 
     def on_high_contrast(self, *_args: object) -> None:
         self.theme = theme_for(high_contrast=self.high_contrast)
@@ -253,7 +253,7 @@ class KioskApp(App):
         self.font_scale = LARGE_TEXT_SCALE if self.large_text else 1.0
 
     def toggle_language(self) -> None:
-        available = self.kiosk_config["languages.available"]
+        available = self.kiosk_config.languages.available
         self.language = available[(available.index(self.language) + 1) % len(available)]
 
     # --- the App's life -----------------------------------------------------------------

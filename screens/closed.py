@@ -27,7 +27,7 @@ class ClosedScreen(KioskScreen):
         if state.can_issue:  # the centre is open: its hours, not "we open again"
             cfg = app.kiosk_config
             self.next_opening = app.tr("Working hours: every working day {open}–{close}.").format(
-                open=cfg["hours.open"].strftime("%H:%M"), close=cfg["hours.close"].strftime("%H:%M")
+                open=cfg.hours.open.strftime("%H:%M"), close=cfg.hours.close.strftime("%H:%M")
             )
         else:
             self.next_opening = next_opening_text(app)

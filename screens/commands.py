@@ -36,7 +36,7 @@ def _make_app(ctx: Context, *, fullscreen: bool, headless: bool | None, clock: A
 
     cfg = ctx.config
     kivy_env.prepare(kivy_home=cfg.data_dir / "kivy", headless=headless)
-    kivy_env.configure(size=SIZES[cfg["ui.orientation"]], fullscreen=fullscreen)
+    kivy_env.configure(size=SIZES[cfg.ui.orientation], fullscreen=fullscreen)
     from screens.app import KioskApp, make_announcer, make_printer
 
     db = _prepare_db(ctx)
@@ -54,9 +54,7 @@ def _run(ctx: Context, args: Args, *, fullscreen: bool) -> int:
     app = _make_app(ctx, fullscreen=fullscreen, headless=args.headless or None)
     cfg = ctx.config
     print(f"database: {ctx.db.safe_url}")
-    print(
-        f"printer: {cfg['printer.connection']} (virtual printer PNGs in {cfg.data_dir / 'printer'})"
-    )
+    print(f"printer: {cfg.printer.connection} (virtual printer PNGs in {cfg.data_dir / 'printer'})")
     print(f"screenshots: `kiosk screenshots` writes {DOCS_SCREENS}")
     if args.seconds:
         from kivy.clock import Clock
@@ -71,7 +69,7 @@ def _demo(ctx: Context, args: Args) -> int:
 
 
 def _kiosk(ctx: Context, args: Args) -> int:
-    return _run(ctx, args, fullscreen=ctx.config["ui.fullscreen"])
+    return _run(ctx, args, fullscreen=ctx.config.ui.fullscreen)
 
 
 @click.command(

@@ -44,7 +44,7 @@ class MessageScreen(KioskScreen):
         super().__init__(**kwargs)
         self.app.bind(message_kind=lambda *_a: self._fill_kinds())
         ids = self.ids
-        ids.text.max_length = self.app.kiosk_config["feedback.max_text"]
+        ids.text.max_length = self.app.kiosk_config.feedback.max_text
         ids.name.max_length, ids.contact.max_length = MAX_NAME, MAX_CONTACT
         ids.keyboard.attach(ids.text, ids.name, ids.contact)
         ids.text.bind(text=self._show_chars_left)

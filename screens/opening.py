@@ -23,6 +23,6 @@ def opening_text(app: Any, reason: ClosedReason | None) -> str:
     cfg = app.kiosk_config
     if reason is None:
         return app.tr("Open today {open}–{close}").format(
-            open=cfg["hours.open"].strftime("%H:%M"), close=cfg["hours.close"].strftime("%H:%M")
+            open=cfg.hours.open.strftime("%H:%M"), close=cfg.hours.close.strftime("%H:%M")
         )
     return label(CLOSED_REASONS, reason, app.language) + "\n" + next_opening_text(app)

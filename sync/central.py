@@ -31,10 +31,10 @@ class CentralTarget:
         url = config.secret("sync.central_url")
         if not url:
             raise CentralNotConfigured(
-                f"sync.central_url ({config['sync.central_url']}) gives no URL: "
+                f"sync.central_url ({config.sync.central_url}) gives no URL: "
                 "set the variable or file it refers to"
             )
-        return cls(url=url, sslmode=config["sync.sslmode"], sslrootcert=config["sync.sslrootcert"])
+        return cls(url=url, sslmode=config.sync.sslmode, sslrootcert=config.sync.sslrootcert)
 
     @property
     def _ssl(self) -> dict[str, str]:

@@ -110,13 +110,13 @@ def sync(ctx: Context, args: Args) -> int:
             outcome = run_sync(
                 db,
                 target,
-                batch_size=cfg["sync.batch_size"],
-                connections=cfg["sync.connections"],
-                time_budget_s=cfg["sync.time_budget_s"],
+                batch_size=cfg.sync.batch_size,
+                connections=cfg.sync.connections,
+                time_budget_s=cfg.sync.time_budget_s,
                 on_plan=on_plan,
                 progress=progress,
                 site_id=cfg.site_id,
-                clock_tolerance_s=cfg["sync.clock_tolerance_s"],
+                clock_tolerance_s=cfg.sync.clock_tolerance_s,
             )
     except SyncBusy as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)

@@ -121,8 +121,8 @@ def app(kiosk_app: Any) -> Iterator[Any]:
     from screens import headless
 
     kiosk_app.printer = SerialSlipPrinter()
-    kiosk_app.idle_timeout = float(kiosk_app.kiosk_config["ui.idle_timeout_s"])
-    kiosk_app.idle_warning_s = float(kiosk_app.kiosk_config["ui.idle_warning_s"])
+    kiosk_app.idle_timeout = float(kiosk_app.kiosk_config.ui.idle_timeout_s)
+    kiosk_app.idle_warning_s = float(kiosk_app.kiosk_config.ui.idle_warning_s)
     kiosk_app.on_idle()
     headless.resize(1080, 1920)
     yield kiosk_app

@@ -38,7 +38,7 @@ def issue_loop(
         base_dir=Path(data_dir),
         source="issuer",
     )
-    db = Database(url, busy_timeout_ms=config["database.busy_timeout_ms"])
+    db = Database(url, busy_timeout_ms=config.database.busy_timeout_ms)
     clock = Clock(AFTER_THE_RECORDS)
     hours = WorkingHours.from_config(config)
     queue = Queue(db, config, clock=clock)

@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
-from kiosk.commands import config_reference
-from kiosk.config import DEFAULT_CATEGORIES, DEFAULT_COUNTERS, SETTINGS, ConfigError, load_config
+from kiosk.config import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_COUNTERS,
+    ConfigError,
+    load_config,
+    parse_config,
+    reference,
+    settings,
+)
+from kiosk.errors import KioskError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,6 +70,18 @@ def _write(tmp_path: Path, text: str) -> Path:
             "queue.categories[0].code",
             "one capital letter",
         ),
+        (
+            '[[queue.categories]]\ncode = "А"\nname_bg = "x"\nname_en = "x"\n'
+            'counter_groups = ["grao", "taxs"]\n[[counters]]\nnumber = 1\ncategories = ["А"]',
+            "queue.categories[0].counter_groups",
+            "a list of counter group names from 'grao', 'taxes'",
+        ),
+        (
+            '[[queue.categories]]\ncode = "А"\nname_bg = "x"\nname_en = "x"',
+            "counters",
+            "a non-empty array of tables [[counters]]",
+        ),
+        ("[printer]\ntimeout_s = true", "printer.timeout_s", "a number from 0.5 to 120"),
         ("[site\nid = 1", "(syntax)", "valid TOML"),
     ],
 )
@@ -77,6 +97,20 @@ def test_a_bad_value_names_its_key_and_the_expected_form(
     assert key in err and expected in err and str(path) in err
 
 
+def test_a_config_error_is_a_kiosk_error_with_its_code() -> None:
+    error = ConfigError("printer.baudrate", "a whole number from 1200 to 921600", "fast")
+    assert isinstance(error, KioskError)
+    assert (error.code, error.status, error.params) == ("config", 422, {"key": "printer.baudrate"})
+
+
+def test_bilingual_pairs_are_read_as_one_text(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, '[site]\nname_bg = "Община"\nname_en = "Municipality"'))
+    assert config.site.name.get("bg") == "Община" and config.site.name.get("en") == "Municipality"
+    assert config.site.unit.get("en") == "One-stop service centre"
+    assert config.categories[0].name.get("en") == "Civil status"
+    assert config.counters[0].name.get("bg") == "Гише 1"
+
+
 def test_no_file_means_the_built_in_defaults(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -84,7 +118,7 @@ def test_no_file_means_the_built_in_defaults(
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
     config = load_config()
     assert config.source == "(built-in defaults)"
-    assert config["hours.open"] == dt.time(8, 30) and config["hours.close"] == dt.time(17, 0)
+    assert config.hours.open == dt.time(8, 30) and config.hours.close == dt.time(17, 0)
     assert config.database_url == f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}"
     assert config.categories == DEFAULT_CATEGORIES and config.counters == DEFAULT_COUNTERS
 
@@ -96,6 +130,10 @@ def test_the_example_file_is_complete_and_valid() -> None:
     assert [(c.number, c.categories) for c in config.counters] == [
         (c.number, c.categories) for c in DEFAULT_COUNTERS
     ]
+    # it shows the defaults, but for one extra holiday
+    defaults = parse_config({}, base_dir=ROOT, source="defaults")
+    assert config.model_dump(exclude={"hours"}) == defaults.model_dump(exclude={"hours"})
+    assert config.hours.holidays == (dt.date(2026, 1, 2),)
     data = tomllib.loads(example.read_text(encoding="utf-8"))
     written = {
         f"{section}.{key}"
@@ -103,7 +141,7 @@ def test_the_example_file_is_complete_and_valid() -> None:
         if section not in ("queue", "counters")
         for key in table
     }
-    assert written == {s.key for s in SETTINGS}, "kiosk.toml.example must show every setting"
+    assert written == {s.key for s in settings()}, "kiosk.toml.example must show every setting"
 
 
 @pytest.mark.parametrize(
@@ -143,6 +181,6 @@ def test_readme_config_reference_is_the_generated_one() -> None:
         r"<!-- config-reference[^\n]*-->\n(.*?)\n<!-- /config-reference -->", readme, re.S
     )
     assert block, "README lacks the config-reference block"
-    assert block.group(1).strip() == config_reference().strip(), (
+    assert block.group(1).strip() == reference().strip(), (
         "run `kiosk config reference` into the README"
     )

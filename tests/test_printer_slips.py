@@ -46,7 +46,7 @@ def test_ticket_slip_is_the_issued_ticket_in_the_visitors_language(
     assert slip.service_name == service.text("name", language)
     assert slip.issued_at == dt.datetime(2026, 11, 25, 10, 0, tzinfo=config.tz)
     assert slip.issued_at.utcoffset() == dt.timedelta(hours=2)
-    assert slip.qr_url == config["site.feedback_url"]
+    assert slip.qr_url == config.site.feedback_url
     assert slip.ticket_uuid == issued.uuid
     assert slip.estimated_wait_minutes == issued.estimated_wait_minutes
 

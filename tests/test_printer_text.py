@@ -127,8 +127,8 @@ def _receipts(config: Config) -> list[ComplaintReceipt]:
                     receipts.append(
                         ComplaintReceipt(
                             language=language,
-                            site_name=config[f"site.name_{language}"],
-                            reg_number=f"{config['site.register_prefix']}-2026-00017",
+                            site_name=config.site.name.get(language),
+                            reg_number=f"{config.site.register_prefix}-2026-00017",
                             kind=kind,
                             registered_at=registered,
                             due_date=dt.date(2026, 12, 25) if status == "registered" else None,

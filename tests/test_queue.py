@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 import pytest
 from sqlalchemy import event, select
 
 from kiosk.catalog import ensure_catalog
+from kiosk.config import PanelConfig
 from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.hours import ClosedReason
@@ -155,7 +156,7 @@ def test_after_enough_recalls_the_next_call_records_a_no_show(
     # GIVEN panel.no_show_after_recalls = setting and a ticket recalled `recalls` times
     queue = Queue(
         db,
-        replace(config, values={**config.values, "panel.no_show_after_recalls": setting}),
+        config.model_copy(update={"panel": PanelConfig(no_show_after_recalls=setting)}),
         clock=clock,
     )
     first = queue.issue(category="А")

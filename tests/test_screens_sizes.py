@@ -39,8 +39,8 @@ def physical(app: Any) -> Screen:
     return Screen(
         width=Window.width,
         height=Window.height,
-        diagonal_in=cfg["ui.diagonal_in"],
-        distance_mm=cfg["ui.viewing_distance_mm"],
+        diagonal_in=cfg.ui.diagonal_in,
+        distance_mm=cfg.ui.viewing_distance_mm,
     )
 
 

@@ -236,7 +236,7 @@ def test_fields_clear_enter_and_keyboard_per_field(app: Any) -> None:
     headless.pump(2)
     assert name.text == "" and form.ids.contact.text == "0888"
     # a long text says how much more fits, and stops there
-    limit = app.kiosk_config["feedback.max_text"]
+    limit = app.kiosk_config.feedback.max_text
     form.ids.text.insert_text("д" * (limit - 3))
     headless.pump(2)
     assert form.ids.chars_left.text == "Остават 3 знака"

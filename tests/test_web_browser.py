@@ -271,7 +271,7 @@ def test_the_board_shows_all_six_calls_on_common_tv_sizes(
     assert shown["clipped"] == 0, f"a call is cut at {width}x{height}"
     # and the site's own names, from kiosk.toml, head the board
     expect(board.locator(".board-title")).to_have_text(
-        f"{config['site.name_bg']} · {config['site.unit_bg']}"
+        f"{config.site.name.bg} · {config.site.unit.bg}"
     )
     name = f"board-{width}x{height}.png"
     board.screenshot(path=str(tmp_path / name))

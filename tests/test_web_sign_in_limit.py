@@ -68,7 +68,7 @@ def test_thirty_parallel_wrong_passwords_meet_the_limit(
     statuses = _guess_in_parallel(
         [s.url for s in two_servers], ["maria"] * GUESSES, "wrong password"
     )
-    limit = config["web.sign_in_attempts"]
+    limit = config.web.sign_in_attempts
     assert Counter(statuses) == {401: limit, 429: GUESSES - limit}
     # The right password is refused too until the window ends, on a server started afresh.
     fresh = two_servers[0].app.state.site
@@ -89,9 +89,9 @@ def test_one_address_trying_twenty_usernames_is_limited(
 ) -> None:
     names = [f"user{i}" for i in range(20)]
     statuses = _guess_in_parallel([s.url for s in two_servers], names, "wrong password")
-    allowed = config["web.sign_in_address_attempts"]
+    allowed = config.web.sign_in_address_attempts
     assert Counter(statuses) == {401: allowed, 429: 20 - allowed}
-    clock.advance(seconds=config["web.sign_in_window_s"] + 1)
+    clock.advance(seconds=config.web.sign_in_window_s + 1)
     with httpx.Client(base_url=two_servers[1].url) as client:
         token = _login_form(client)
         later = client.post(

@@ -133,7 +133,7 @@ def create_app(
         SessionMiddleware,
         secret_key=secret,
         session_cookie="kiosk_session",
-        max_age=config["web.session_hours"] * 3600,
+        max_age=config.web.session_hours * 3600,
         same_site="strict",
         https_only=False,
     )

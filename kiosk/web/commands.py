@@ -35,8 +35,8 @@ def serve(ctx: Context, args: Args) -> int:
     _, generated = session_secret(ctx.config)
     if generated is not None:
         print(f"generated a session key into {generated} (mode 0600); keep it private")
-    host = args.host or ctx.config["web.host"]
-    port = args.port or ctx.config["web.port"]
+    host = args.host or ctx.config.web.host
+    port = args.port or ctx.config.web.port
     print(f"staff web on http://{host}:{port}/  (board: /board, counter panel: /panel)")
     StaffWebServer(create_app(ctx.config, db, announcer=announcer), host=host, port=port).run()
     return 0

@@ -156,8 +156,8 @@ def render(
             "ngettext": ngettext_for(lang, "kiosk.web"),
             "lang": lang,
             # the site's own names from kiosk.toml, in the page's language
-            "site_name": site.config[f"site.name_{lang}"],
-            "unit_name": site.config[f"site.unit_{lang}"],
+            "site_name": site.config.site.name.get(lang),
+            "unit_name": site.config.site.unit.get(lang),
             "user": user,
             "csrf": csrf_token(request.session),
             "nav": [link for link in NAV_LINKS if user is not None and user.role in link.roles],

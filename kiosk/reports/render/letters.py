@@ -53,9 +53,9 @@ def render_letter(
         .render(
             _=t,
             lang=language,
-            organisation=config[f"site.name_{language}"],
-            unit=config[f"site.unit_{language}"],
-            address=config[f"site.address_{language}"],
+            organisation=config.site.name.get(language),
+            unit=config.site.unit.get(language),
+            address=config.site.address.get(language),
             reg=letter.reg_number,
             written=date_text(written, language),
             addressee=letter.addressee,

@@ -34,8 +34,8 @@ def write_outputs(
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"report-{report.period.code}"
     charts = write_charts(report, out_dir, language)
-    organisation = config[f"site.name_{language}"]
-    unit = config[f"site.unit_{language}"]
+    organisation = config.site.name.get(language)
+    unit = config.site.unit.get(language)
     title = translator(language)("Client satisfaction and service report")
     workbook = write_workbook(
         report, out_dir / f"{stem}.xlsx", language=language, title=f"{title} — {organisation}"

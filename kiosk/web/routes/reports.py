@@ -74,8 +74,8 @@ def report_print(request: Request, account: Officer, site: SiteDep, period: str)
         html = render_html(
             report,
             language=lang,
-            organisation=site.config[f"site.name_{lang}"],
-            unit=site.config[f"site.unit_{lang}"],
+            organisation=site.config.site.name.get(lang),
+            unit=site.config.site.unit.get(lang),
             charts=write_charts(report, Path(tmp), lang),
             generated=report.as_of,
             stylesheet="/reports/report.css",  # the web's CSP allows no inline styles
