@@ -358,7 +358,7 @@ def test_the_serial_port_opens_as_configured(tmp_path: Path, serial_line, flow: 
     config = make_config(
         tmp_path / "flow",
         printer__connection="serial",
-        printer__url=line["printer.url"],
+        printer__url=line.printer.url,
         printer__baudrate=19200,
         printer__flow_control=flow,
         printer__timeout_s=3.0,

@@ -24,7 +24,6 @@ from kiosk.web.events import EventFeed
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, sign_in_http
 
-pytest_plugins = ["tests.web_fixtures"]
 WEB = Path(__file__).resolve().parent.parent / "kiosk" / "web"
 # the packages whose refusals reach a person; the screens' own texts are Kivy's catalogue
 PACKAGES = ("kiosk", "sync", "devices")
