@@ -5,16 +5,26 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 
+from escpos.capabilities import get_profile
 from escpos.escpos import Escpos
 from escpos.printer import File
 
+from devices import profiles
+from devices.layout import CodePage
 from devices.links import AnsweringNetwork, UrlSerial
 from devices.printer import EscposPrinter, SlipPrinter, StateListener, VirtualPrinter
 from kiosk.config import Config
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.printing import PrintResult
 
 STATUS_TIMEOUT = 0.5
+
+
+class CodePageUnknown(KioskError):
+    """printer.code_page is not in the profile and printer.code_page_table does not number it."""
+
+    code = "printer_code_page_unknown"
 
 
 def usb_is_usable() -> bool:
@@ -43,8 +53,23 @@ def serial_connection(config: Config) -> Callable[[], Escpos]:
     return connect
 
 
+def chosen_code_page(config: Config) -> CodePage | None:
+    """The code page the set-up wrote into [printer], with its number on this printer."""
+    name, table = config.printer.code_page, config.printer.code_page_table
+    if not name:
+        return None
+    if table < 0:
+        profiles.register()
+        slots = get_profile(config.printer.profile).get_code_pages()
+        if name not in slots:
+            raise CodePageUnknown(page=name, profile=config.printer.profile)
+        table = int(slots[name])
+    return CodePage(name, table)
+
+
 def connection(config: Config) -> tuple[Callable[[], Escpos], bool]:
     """How to open the configured printer, and whether that link can answer status queries."""
+    profiles.register()
     kind, profile = config.printer.connection, config.printer.profile
     if kind == "serial":
         return serial_connection(config), True
@@ -80,14 +105,17 @@ def make_printer(config: Config, db: Database | None = None) -> SlipPrinter:
                 device="printer", status=result.state.value, detail=result.detail or None
             )
 
-    profile = config.printer.profile
+    profile, code_page = config.printer.profile, chosen_code_page(config)
     if config.printer.connection == "virtual":
-        return VirtualPrinter(config.data_dir / "printer", profile=profile, on_state=on_state)
+        return VirtualPrinter(
+            config.data_dir / "printer", profile=profile, code_page=code_page, on_state=on_state
+        )
     connect, link_answers = connection(config)
     return EscposPrinter(
         connect,
         timeout=config.printer.timeout_s,
         reads_status=link_answers and config.printer.status_query,
         profile=profile,
+        code_page=code_page,
         on_state=on_state,
     )

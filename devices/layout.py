@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 
 from escpos.escpos import Escpos
@@ -55,27 +56,50 @@ def code_pages(names: frozenset[str]) -> tuple[str, ...]:
     return tuple(p for p in (cyrillic, latin) if p is not None)
 
 
+@dataclass(frozen=True)
+class CodePage:
+    """The page `kiosk printer setup` chose: escpos' name and the ESC t number it has here."""
+
+    name: str
+    table: int
+
+
+def chosen_pages(choice: CodePage, slots: dict[str, str]) -> dict[str, int]:
+    """The chosen page first, then the profile's Latin page for € and „“ when it lacks them."""
+    pages = {choice.name: choice.table}
+    if not _encodes(choice.name, "€"):
+        latin = next((p for p in LATIN_PAGES if p in slots and int(slots[p]) != choice.table), None)
+        if latin is not None:
+            pages[latin] = int(slots[latin])
+    return pages
+
+
 def _codec(page: str) -> str:
     return page.lower().replace("_", "-")
 
 
 class Paper:
-    """Writes lines to an escpos printer in the code pages its profile has."""
+    """Writes lines to an escpos printer in the code pages its profile has, or the chosen one."""
 
-    def __init__(self, printer: Escpos, *, language: str = "bg") -> None:
+    def __init__(
+        self, printer: Escpos, *, language: str = "bg", code_page: CodePage | None = None
+    ) -> None:
         self.p = printer
         slots = printer.profile.get_code_pages()
-        self.pages = code_pages(frozenset(slots))
-        self.cyrillic = bool(self.pages) and self.pages[0] in CYRILLIC_PAGES
+        if code_page is None:
+            self.pages = code_pages(frozenset(slots))
+            tables = {page: int(slots[page]) for page in self.pages}
+        else:
+            tables = chosen_pages(code_page, slots)
+            self.pages = tuple(tables)
+        self.cyrillic = bool(self.pages) and _encodes(self.pages[0], "Ж")
         self.language = language
         self.columns = printer.profile.get_columns("a")
         self._style: tuple[str, bool, int] | None = None
         printer.hw("INIT")
         if self.pages:
             # escpos picks among these pages per character and switches mid-line as needed
-            printer.magic = MagicEncode(
-                printer, encoder=Encoder({page: slots[page] for page in self.pages})
-            )
+            printer.magic = MagicEncode(printer, encoder=Encoder(tables))
             printer.magic.write_with_encoding(self.pages[0], None)
 
     def printable(self, text: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
 
-from devices import layout, status
+from devices import layout, profiles, status
 from devices.render import render_png
 from kiosk.catalog import Service
 from kiosk.printing import ComplaintReceipt, PrinterState, PrintResult, TicketSlip
@@ -32,15 +32,23 @@ StateListener = Callable[[PrintResult], None]
 class SlipPrinter:
     """Turns slips into ESC/POS jobs; subclasses say where the bytes go."""
 
-    def __init__(self, *, profile: str = "default", on_state: StateListener | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        profile: str = "default",
+        code_page: layout.CodePage | None = None,
+        on_state: StateListener | None = None,
+    ) -> None:
+        profiles.register()
         self.profile = profile
+        self.code_page = code_page
         self.on_state = on_state
         self._last_state: PrinterState | None = None
         self._lock = threading.Lock()
 
     def compose(self, draw: Callable[[layout.Paper], None], *, language: str) -> bytes:
         dummy = Dummy(profile=self.profile)
-        draw(layout.Paper(dummy, language=language))
+        draw(layout.Paper(dummy, language=language, code_page=self.code_page))
         return dummy.output
 
     def print_ticket(self, slip: TicketSlip) -> PrintResult:
@@ -97,7 +105,7 @@ class VirtualPrinter(SlipPrinter):
         path = self.out_dir / f"{stamp}-{kind}.png"
         (self.out_dir / f"{stamp}-{kind}.bin").parent.mkdir(parents=True, exist_ok=True)
         (self.out_dir / f"{stamp}-{kind}.bin").write_bytes(data)
-        self.pngs.append(render_png(data, path, profile=self.profile))
+        self.pngs.append(render_png(data, path, profile=self.profile, code_page=self.code_page))
         return PrintResult(ok=True, state=PrinterState.OK, detail=str(path))
 
     def _status(self) -> PrintResult:

@@ -15,6 +15,9 @@ import qrcode
 from escpos.capabilities import get_profile
 from PIL import Image, ImageDraw, ImageFont
 
+from devices import profiles
+from devices.layout import CodePage, chosen_pages
+
 PAPER_DOTS = 576  # 80 mm paper at 203 dpi
 MARGIN = 10
 BASE_FONT = 21  # 42 columns of DejaVu Sans Mono (0.6 em) fit the 556 dots between margins
@@ -46,9 +49,13 @@ class Job:
 
 
 @cache
-def _code_pages(profile: str) -> dict[int, str]:
-    pages = get_profile(profile).get_code_pages()
-    return {int(number): name for name, number in pages.items()}
+def _code_pages(profile: str, code_page: CodePage | None = None) -> dict[int, str]:
+    profiles.register()
+    slots = get_profile(profile).get_code_pages()
+    by_number = {int(number): name for name, number in slots.items()}
+    if code_page is not None:  # the chosen numbers win over the profile's
+        by_number.update({n: name for name, n in chosen_pages(code_page, slots).items()})
+    return by_number
 
 
 # Three-byte commands whose argument only changes looks the reader does not draw.
@@ -56,7 +63,7 @@ _IGNORED_ESC = {ord("{"), ord("-"), ord("M"), ord("d")}
 _IGNORED_GS = {ord("b"), ord("B")}
 
 
-def decode(data: bytes, *, profile: str = "default") -> Job:
+def decode(data: bytes, *, profile: str = "default", code_page: CodePage | None = None) -> Job:
     """Interpret an ESC/POS byte stream into lines of text, sizes, QR codes and a cut."""
     job = Job()
     encoding = "cp437"
@@ -87,7 +94,7 @@ def decode(data: bytes, *, profile: str = "default") -> Job:
                 job.initialised, encoding, current = True, "cp437", Line()
                 i += 2
             elif cmd == ord("t"):
-                page = _code_pages(profile).get(data[i + 2], "CP437")
+                page = _code_pages(profile, code_page).get(data[i + 2], "CP437")
                 job.code_pages.append(page)
                 encoding = page.lower().replace("_", "-")
                 i += 3
@@ -150,9 +157,11 @@ def _matplotlib_fonts() -> Path:
     return Path(str(files("matplotlib"))) / "mpl-data" / "fonts" / "ttf"
 
 
-def render_png(data: bytes, path: Path, *, profile: str = "default") -> Path:
+def render_png(
+    data: bytes, path: Path, *, profile: str = "default", code_page: CodePage | None = None
+) -> Path:
     """Draw the job as the paper would show it, and save it as a PNG."""
-    job = decode(data, profile=profile)
+    job = decode(data, profile=profile, code_page=code_page)
     pieces: list[tuple[Image.Image, int]] = []
     for line in job.lines:
         if line.qr is not None:

@@ -300,6 +300,16 @@ class PrinterConfig(_Table):
         "default",
         description="python-escpos capabilities profile name (paper width, code pages).",
     )
+    code_page: str = Field(
+        "",
+        description="Code page of the text as `kiosk printer setup` chose it (CP866, CP1251 …); empty: the best one the profile lists.",
+    )
+    code_page_table: int = Field(
+        -1,
+        ge=-1,
+        le=255,
+        description="ESC t number of printer.code_page on this printer, where it differs from the profile's; -1: the profile's.",
+    )
     status_query: bool = Field(
         True,
         description="Ask the printer's status (paper, cover) before each job; off for printers that do not answer DLE EOT.",
