@@ -7,6 +7,7 @@ The tests decode jobs with the same reader.
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -51,11 +52,23 @@ class Job:
 @cache
 def _code_pages(profile: str, code_page: CodePage | None = None) -> dict[int, str]:
     profiles.register()
-    slots = get_profile(profile).get_code_pages()
-    by_number = {int(number): name for name, number in slots.items()}
+    known = get_profile(profile)
+    # from the numbers: get_code_pages() keeps one number of a page a profile has twice
+    by_number = {int(number): name for number, name in known.codePages.items()}
     if code_page is not None:  # the chosen numbers win over the profile's
+        slots = known.get_code_pages()
         by_number.update({n: name for name, n in chosen_pages(code_page, slots).items()})
     return by_number
+
+
+def _codec(page: str) -> str:
+    """Python's codec for a page; a page Python lacks (CP851, Star's own) read as CP437."""
+    codec = page.lower().replace("_", "-")
+    try:
+        codecs.lookup(codec)
+    except LookupError:
+        return "cp437"
+    return codec
 
 
 # Three-byte commands whose argument only changes looks the reader does not draw.
@@ -96,7 +109,7 @@ def decode(data: bytes, *, profile: str = "default", code_page: CodePage | None 
             elif cmd == ord("t"):
                 page = _code_pages(profile, code_page).get(data[i + 2], "CP437")
                 job.code_pages.append(page)
-                encoding = page.lower().replace("_", "-")
+                encoding = _codec(page)
                 i += 3
             elif cmd == ord("E"):
                 current.bold = bool(data[i + 2])

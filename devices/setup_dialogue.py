@@ -59,6 +59,8 @@ def describe(candidate: Candidate) -> str:
     )
     if candidate.state is None:
         said = "found; this link cannot be asked its status (the kiosk writes to it as a file)"
+    elif candidate.notes:
+        said = "; ".join(candidate.notes)
     else:
         said = STATE_WORDS[candidate.state]
         if candidate.connection == "serial" and candidate.answers:
@@ -103,7 +105,11 @@ def run_setup(ctx: Context, args: Args) -> int:
     values = config_file.printer_values(chosen, profile=profile)
     trial = config_file.check(path, config_file.with_printer(old_text, values))
     blocks = sheet.blocks(profile)
-    say(f"Printing the code-page test sheet ({len(blocks)} numbered blocks) on {chosen.address} …")
+    own = sum(block.in_profile for block in blocks)
+    say(
+        f"Printing the code-page test sheet on {chosen.address}: {len(blocks)} numbered blocks,"
+        f" 1–{own} at the numbers profile {profile} gives, the rest as other printers number them …"
+    )
     _send(trial, sheet.compose(profile, blocks))
     picked = args.code_page
     if picked is None:
@@ -118,6 +124,7 @@ def run_setup(ctx: Context, args: Args) -> int:
         say(f"The sheet has no block {picked}.")
         return 2
     block = blocks[picked - 1]
+    say(f"Block {block.number}: {block.page.name}, selected by ESC t {block.page.table}.")
 
     values = config_file.printer_values(chosen, profile=profile, code_page=block.page)
     new_text = config_file.with_printer(old_text, values)
