@@ -86,11 +86,15 @@ def run_setup(ctx: Context, args: Args) -> int:
     for number, candidate in enumerate(found, 1):
         say(f"  {number}. {describe(candidate)}")
     usable = [c for c in found if c.answers or c.state is None]
-    if not usable:
-        say(f"No printer answers at any of these.\n{CHECK}")
+    if not usable and not args.choice:
+        say(
+            f"No printer answers at any of these.\n{CHECK}\n"
+            "  - a printer that never answers status queries (some do not): choose it with"
+            " --printer N; the kiosk then prints without asking (printer.status_query = false)."
+        )
         return 1
 
-    default = found.index(usable[0]) + 1
+    default = found.index(usable[0]) + 1 if usable else 1
     number = args.choice or (default if args.yes else say.ask("Printer to set up", default))
     if not 1 <= number <= len(found):
         say(f"There is no printer {number} in the list.")

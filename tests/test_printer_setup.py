@@ -305,6 +305,12 @@ def test_setup_refuses_when_nothing_answers_and_says_what_to_check(
     assert "opens, but nothing answers a status query" in out
     assert "No printer answers at any of these." in out and "What to check:" in out
     assert path.read_text() == '[site]\nid = "tvarditsa-ociu"\n'  # nothing written
+    # AND chosen by number it is set up to print without asking its status first
+    code = main(["--config", str(path), "printer", "setup", "--port", silent, "--printer", "1",
+                 "--code-page", "1", "--yes"])  # fmt: skip
+    printer = load_config(path).printer
+    assert code == 0
+    assert (printer.url, printer.status_query, printer.code_page) == (silent, False, "CP866")
 
 
 def test_setup_with_nothing_to_try_says_what_to_check(
