@@ -347,3 +347,49 @@ def test_a_new_printer_table_is_added_to_a_file_without_one() -> None:
         "192.168.1.60",
         "CP866",
     )
+
+
+def test_a_network_printer_on_its_raw_port_is_found_answering() -> None:
+    import socket
+
+    model = PrinterModel()
+    server = socket.create_server(("127.0.0.1", 0))
+    connections: list[socket.socket] = []
+
+    def accept() -> None:
+        for _ in range(2):  # the reachability check, then the status query
+            conn, _ = server.accept()
+            connections.append(conn)
+            model.serve(conn.fileno())
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        candidate = discovery.probe(discovery.network_printer("127.0.0.1", server.getsockname()[1]))
+    finally:
+        acceptor.join(timeout=2)
+        model.stop()
+        for conn in connections:
+            conn.close()
+        server.close()
+    assert candidate.state is PrinterState.OK and candidate.answers and not candidate.notes
+
+
+def test_setup_in_json_tells_what_it_found_and_wrote(
+    pty_printer, tmp_path: Path, no_listed_ports, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[paths]\ndata_dir = "{tmp_path}"\n', encoding="utf-8")
+    url, _ = pty_printer()
+    code = main(["--config", str(path), "--json", "printer", "setup", "--port", url,
+                 "--printer", "1", "--code-page", "4", "--yes"])  # fmt: skip
+    captured = capsys.readouterr()
+    outcome = json.loads(captured.out)  # the questions and messages went to stderr
+    assert code == 0 and "Test ticket: ok" in captured.err
+    assert outcome["printer"] | {"url": "-"} == {
+        "connection": "serial", "url": "-", "baudrate": 9600, "profile": "default",
+        "code_page": "CP1251", "code_page_table": 46, "status_query": True,
+    }  # fmt: skip
+    assert outcome["found"][0]["state"] == "ok" and outcome["test_ticket"]["ok"]
