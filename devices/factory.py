@@ -13,18 +13,11 @@ from devices import profiles
 from devices.layout import CodePage
 from devices.links import AnsweringNetwork, UrlSerial
 from devices.printer import EscposPrinter, SlipPrinter, StateListener, VirtualPrinter
-from kiosk.config import Config
+from kiosk.config import Config, ConfigError
 from kiosk.db import Database
-from kiosk.errors import KioskError
 from kiosk.printing import PrintResult
 
 STATUS_TIMEOUT = 0.5
-
-
-class CodePageUnknown(KioskError):
-    """printer.code_page is not in the profile and printer.code_page_table does not number it."""
-
-    code = "printer_code_page_unknown"
 
 
 def usb_is_usable() -> bool:
@@ -54,17 +47,33 @@ def serial_connection(config: Config) -> Callable[[], Escpos]:
 
 
 def chosen_code_page(config: Config) -> CodePage | None:
-    """The code page the set-up wrote into [printer], with its number on this printer."""
-    name, table = config.printer.code_page, config.printer.code_page_table
+    """The code page the set-up wrote into [printer], with its number on this printer.
+
+    The profile and the page are names the config cannot check (the domain knows no escpos):
+    a wrong one stops the program here, naming the key, as a wrong value in the file does.
+    """
+    names = profiles.profile_names()
+    profile, name, table = (
+        config.printer.profile,
+        config.printer.code_page,
+        config.printer.code_page_table,
+    )
+    if profile not in names:
+        raise ConfigError(
+            "printer.profile", "a profile of README: Printer set-up", profile, source=config.source
+        )
     if not name:
         return None
-    if table < 0:
-        profiles.register()
-        slots = get_profile(config.printer.profile).get_code_pages()
-        if name not in slots:
-            raise CodePageUnknown(page=name, profile=config.printer.profile)
-        table = int(slots[name])
-    return CodePage(name, table)
+    slots = get_profile(profile).get_code_pages()
+    if table < 0 and name not in slots:
+        raise ConfigError(
+            "printer.code_page",
+            f"a code page of profile {profile} ({', '.join(sorted(slots))}), or its number in"
+            " printer.code_page_table",
+            name,
+            source=config.source,
+        )
+    return CodePage(name, int(slots[name]) if table < 0 else table)
 
 
 def connection(config: Config) -> tuple[Callable[[], Escpos], bool]:

@@ -393,3 +393,26 @@ def test_setup_in_json_tells_what_it_found_and_wrote(
         "code_page": "CP1251", "code_page_table": 46, "status_query": True,
     }  # fmt: skip
     assert outcome["found"][0]["state"] == "ok" and outcome["test_ticket"]["ok"]
+
+
+@pytest.mark.parametrize(
+    ("printer", "key"),
+    [
+        ({"printer__profile": "XP-85"}, "printer.profile"),
+        ({"printer__profile": "TM-T88IV", "printer__code_page": "CP1251"}, "printer.code_page"),
+    ],
+)
+def test_a_profile_or_page_escpos_does_not_know_stops_the_program_naming_the_key(
+    tmp_path: Path, printer: dict[str, str], key: str
+) -> None:
+    from kiosk.config import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        make_printer(make_config(tmp_path, **printer))
+    assert refused.value.key == key
+    # a page the profile lacks is taken where the set-up found its number
+    fine = make_config(
+        tmp_path, printer__profile="TM-T88IV", printer__code_page="CP1251",
+        printer__code_page_table=46,
+    )  # fmt: skip
+    assert make_printer(fine).code_page == CodePage("CP1251", 46)

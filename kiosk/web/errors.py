@@ -115,9 +115,6 @@ TEXTS: dict[str, str] = {
     "printer_not_found": N_(
         "No ticket printer was found: check that it is switched on and its cable is plugged in."
     ),
-    "printer_code_page_unknown": N_(
-        "The printer's code page {page} is not in profile {profile}: run the printer set-up again."
-    ),
     "sync_clock_ahead": N_(
         "This computer's clock is ahead of the central server's: nothing was sent. "
         "Set the clock right and sync again."
