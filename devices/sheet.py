@@ -86,6 +86,8 @@ def compose(profile: str, sheet: list[Block]) -> bytes:
     slots = printer.profile.get_code_pages()
     columns = printer.profile.get_columns("a")
 
+    # Headers and the question in ASCII, English as the rest of the set-up: before the
+    # installer has answered, no page can be trusted to print anything else right.
     def ascii_line(text: str = "") -> None:
         printer._raw(text.encode("ascii") + b"\n")
 
