@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine with Python 3.11+:
 #   make demo   — the kiosk on the embedded default (SQLite file, Tvarditsa catalogue, virtual printer)
-#   make test   — lint and the whole test suite
+#   make test   — lint (ruff, the import contracts) and the whole test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,11 +20,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from kiosk.catalog import ensure_catalog, load_catalog
 from kiosk.config import parse_config
 from kiosk.db import Database
+from kiosk.demo_seed import synthetic_activity
 from kiosk.models import (
     RECORD_TABLES,
     DeviceEvent,
@@ -40,7 +41,6 @@ from kiosk.models import (
     TicketOutcome,
 )
 from kiosk.reports.compute import Period, compute_report
-from kiosk.reports.demo_seed import synthetic_activity
 
 LOADED = tuple(t for t in RECORD_TABLES if t is not DeviceEvent)  # the demo has no devices
 # the tables the report reads (ticket events are not among them: outcomes carry the times)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from typing import TYPE_CHECKING
+
+import click
+
+from kiosk.command_args import Args, Group, pass_args
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
 
 
-def _printer_status(ctx: Context, args: argparse.Namespace) -> int:
+@click.group("printer", cls=Group, help="the ticket printer")
+def printer_group() -> None: ...
+
+
+@printer_group.command("status", help="read the printer's status (paper, cover, online)")
+@pass_args
+def _printer_status(ctx: Context, args: Args) -> int:
     from devices.factory import make_printer
 
     result = make_printer(ctx.config, ctx.ready_db()).status()
@@ -21,7 +30,10 @@ def _printer_status(ctx: Context, args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def _printer_test(ctx: Context, args: argparse.Namespace) -> int:
+@printer_group.command("test", help="print a test ticket")
+@click.option("--lang", type=click.Choice(("bg", "en")), default="bg")
+@pass_args
+def _printer_test(ctx: Context, args: Args) -> int:
     from devices.factory import make_printer
     from kiosk.printing import TicketSlip
 
@@ -48,25 +60,17 @@ def _printer_test(ctx: Context, args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def _announce(ctx: Context, args: argparse.Namespace) -> int:
+@click.command(
+    "announce",
+    help="make the call's WAV: chime and spoken number\n\nLABEL: ticket number, e.g. А023",
+)
+@click.argument("label")
+@click.argument("counter", type=int)
+@click.option("--lang", type=click.Choice(("bg", "en")), default="bg")
+@pass_args
+def announce(ctx: Context, args: Args) -> int:
     from devices.announcer import Announcer
 
     path = Announcer(ctx.config.data_dir / "sounds").call_wav(args.label, args.counter, args.lang)
     ctx.out(str(path), {"wav": str(path)})
     return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("printer", help="the ticket printer")
-    s = p.add_subparsers(dest="printer_command", required=True)
-    s.add_parser("status", help="read the printer's status (paper, cover, online)").set_defaults(
-        func=_printer_status
-    )
-    c = s.add_parser("test", help="print a test ticket")
-    c.add_argument("--lang", choices=("bg", "en"), default="bg")
-    c.set_defaults(func=_printer_test)
-    c = sub.add_parser("announce", help="make the call's WAV: chime and spoken number")
-    c.add_argument("label", help="ticket number, e.g. А023")
-    c.add_argument("counter", type=int)
-    c.add_argument("--lang", choices=("bg", "en"), default="bg")
-    c.set_defaults(func=_announce)

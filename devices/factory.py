@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 
-import serial
 from escpos.escpos import Escpos
-from escpos.printer import File, Network, Serial
+from escpos.printer import File
 
+from devices.links import AnsweringNetwork, UrlSerial
 from devices.printer import EscposPrinter, SlipPrinter, StateListener, VirtualPrinter
 from kiosk.config import Config
 from kiosk.db import Database
@@ -23,24 +23,21 @@ def usb_is_usable() -> bool:
 
 
 def serial_connection(config: Config) -> Callable[[], Escpos]:
-    """An escpos Serial whose port comes from a pyserial URL, so loop:// and socket:// work too."""
+    """escpos' Serial on the port named by a pyserial URL, so loop:// and socket:// work too."""
     flow = config["printer.flow_control"]
 
     def connect() -> Escpos:
-        printer = Serial(
+        printer = UrlSerial(
             devfile=config["printer.url"],
             baudrate=config["printer.baudrate"],
             profile=config["printer.profile"],
-        )
-        printer.device = serial.serial_for_url(
-            config["printer.url"],
-            baudrate=config["printer.baudrate"],
             timeout=STATUS_TIMEOUT,
             write_timeout=config["printer.timeout_s"],
             rtscts=flow == "rtscts",
             dsrdtr=flow == "dsrdtr",
             xonxoff=flow == "xonxoff",
         )
+        printer.open()
         return printer
 
     return connect
@@ -55,7 +52,7 @@ def connection(config: Config) -> tuple[Callable[[], Escpos], bool]:
         host, port = config["printer.host"], config["printer.port"]
 
         def network() -> Escpos:
-            printer = Network(host, port, timeout=STATUS_TIMEOUT, profile=profile)
+            printer = AnsweringNetwork(host, port, timeout=STATUS_TIMEOUT, profile=profile)
             printer.open()
             return printer
 
@@ -91,7 +88,6 @@ def make_printer(config: Config, db: Database | None = None) -> SlipPrinter:
         connect,
         timeout=config["printer.timeout_s"],
         reads_status=link_answers and config["printer.status_query"],
-        status_timeout=STATUS_TIMEOUT,
         profile=profile,
         on_state=on_state,
     )

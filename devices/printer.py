@@ -120,14 +120,12 @@ class EscposPrinter(SlipPrinter):
         *,
         timeout: float,
         reads_status: bool,
-        status_timeout: float = 0.5,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.connect = connect
         self.timeout = timeout
         self.reads_status = reads_status
-        self.status_timeout = status_timeout
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="escpos")
 
     def _with_timeout(self, work: Callable[[], PrintResult]) -> PrintResult:
@@ -141,24 +139,11 @@ class EscposPrinter(SlipPrinter):
                 detail=f"no answer within {self.timeout:g} s",
             )
 
-    def _ask(self, device: Escpos) -> Callable[[int], int | None]:
-        link = device.device
-
-        def ask(n: int) -> int | None:
-            # a stale byte (an echo, a late answer) must not be read as this answer
-            reset = getattr(link, "reset_input_buffer", None)
-            if reset is not None:
-                reset()
-            device._raw(status.query(n))
-            return status.answer_byte(link.read(1) if hasattr(link, "read") else link.recv(1))
-
-        return ask
-
     def _session(self, data: bytes | None) -> PrintResult:
         device = None
         try:
             device = self.connect()
-            state = status.read_state(self._ask(device)) if self.reads_status else PrinterState.OK
+            state = status.read_state(device) if self.reads_status else PrinterState.OK
             if data is None or state not in status.PRINTABLE:
                 return PrintResult(ok=state in status.PRINTABLE, state=state)
             device._raw(data)

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -21,6 +21,7 @@ import yaml
 from sqlalchemy import delete, select
 
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.models import CatalogRevision, CatalogService, utcnow
 from kiosk.plain_text import TextRefused, check_text
 from kiosk.text import Text
@@ -195,13 +196,14 @@ def _forbidden_chars(value: Any, key: str) -> Iterator[tuple[str, str]]:
             yield from _forbidden_chars(v, key)
 
 
-@dataclass
-class CatalogError(Exception):
-    source: str
-    problems: list[Problem] = field(default_factory=list)
+class CatalogError(KioskError):
+    """The catalogue cannot be read; each problem names its place, so the file can be mended."""
 
-    def __str__(self) -> str:
-        return "\n".join(f"{self.source}: {p}" for p in self.problems)
+    code = "catalog_invalid"
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source, self.problems = source, problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems), source=source)
 
 
 def format_fee(cents: int | None) -> str | None:

@@ -1,16 +1,14 @@
-"""The `kiosk` command: a shell that gathers the subcommands of each part of the product.
+"""The `kiosk` command: one click group gathering the commands of each part of the product.
 
-Each package contributes a `commands` module with `register(subparsers)`; the domain
-never imports the UI packages, the shell only loads their command modules by name. A run
-loads only the modules of the command it runs (`kiosk --help` loads them all), and a
-command module imports its libraries inside the functions that use them: matplotlib, Kivy,
-uvicorn and the like cost a nightly `kiosk sync` seconds and a hundred megabytes (#13).
+Each package defines its commands and groups with click in its `commands` module; they
+are added to the group here, in one place, by plain imports. Those modules stay light: a
+command imports its libraries inside its function, since matplotlib, Kivy, uvicorn and the
+like would cost a nightly `kiosk sync` seconds and a hundred megabytes (#13; a test checks
+that `kiosk sync` imports none of them).
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -19,29 +17,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import click
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from devices import commands as devices
+from kiosk import commands as domain
+from kiosk.command_args import Group
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.db import Database, DatabaseDamaged, SchemaError, is_damage
-
-COMMAND_MODULES = (
-    "kiosk.commands",
-    "devices.commands",
-    "screens.commands",
-    "kiosk.web.commands",
-    "sync.commands",
-    "kiosk.reports.commands",
-)
-#: The modules that register each top-level command (`demo` is the app's and the reports').
-COMMANDS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("config", "db", "catalog", "queue"), ("kiosk.commands",)),
-    **dict.fromkeys(("printer", "announce"), ("devices.commands",)),
-    "demo": ("screens.commands", "kiosk.reports.commands"),
-    **dict.fromkeys(("run", "kiosk", "screenshots"), ("screens.commands",)),
-    **dict.fromkeys(("serve", "staff"), ("kiosk.web.commands",)),
-    **dict.fromkeys(("sync", "central"), ("sync.commands",)),
-    **dict.fromkeys(("report", "register"), ("kiosk.reports.commands",)),
-}
+from kiosk.reports import commands as reports
+from kiosk.web import commands as web
+from screens import commands as screens
+from sync import commands as sync
 
 EXIT_CONFIG = 2
 EXIT_SCHEMA = 3
@@ -54,7 +41,7 @@ RESTORE = "stop the kiosk, then recover or restore the file (README: Damaged sit
 class Context:
     """What a command needs, made on first use: the config, the database, output."""
 
-    config_path: Path | None
+    config_path: Path | None = None
     as_json: bool = False
     _db: Database | None = field(default=None, repr=False)
 
@@ -85,47 +72,58 @@ class Context:
             print(human)
 
 
-def command_of(argv: Sequence[str]) -> str | None:
-    """The top-level command `argv` runs, if it names one."""
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--config")
-    pre.add_argument("--json", action="store_true")
-    pre.add_argument("command", nargs="?")
-    known, _ = pre.parse_known_args(argv)
-    return known.command if known.command in COMMANDS else None
-
-
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser of every command, or of `command` and the others of its modules only."""
-    parser = argparse.ArgumentParser(
-        prog="kiosk", description="Lobby kiosk, queue and feedback system."
-    )
-    parser.add_argument(
-        "--config", type=Path, help="path to kiosk.toml (default: $KIOSK_CONFIG or ./kiosk.toml)"
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="machine-readable output where a command has it"
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS[command] if command else COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # a part of the product that is not installed adds no commands
-            if exc.name is None or not (name == exc.name or name.startswith(exc.name + ".")):
-                raise
-            continue
-        module.register(sub)
-    return parser
+@click.group(
+    cls=Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Lobby kiosk, queue and feedback system.",
+    commands=[
+        domain.config_group,
+        domain.db_group,
+        domain.catalog_group,
+        domain.queue_group,
+        devices.printer_group,
+        devices.announce,
+        screens.demo,
+        screens.run,
+        screens.kiosk,
+        screens.screenshots,
+        web.serve,
+        web.staff_group,
+        sync.sync,
+        sync.central_group,
+        reports.report,
+        reports.register_group,
+    ],
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="path to kiosk.toml (default: $KIOSK_CONFIG or ./kiosk.toml)",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="machine-readable output where a command has it"
+)
+@click.pass_context
+def cli(click_ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
+    ctx = click_ctx.ensure_object(Context)
+    ctx.config_path, ctx.as_json = config_path, as_json
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(command_of(argv))
-    args = parser.parse_args(argv)
-    ctx = Context(config_path=args.config, as_json=args.json)
+    """Run the command `argv` names; its exit code, or the one of the error that stopped it."""
+    ctx = Context()
     try:
-        return int(args.func(ctx, args) or 0)
+        code = cli.main(
+            sys.argv[1:] if argv is None else list(argv),
+            prog_name="kiosk",
+            standalone_mode=False,  # the errors below are caught here, not by click
+            obj=ctx,
+        )
+        return int(code or 0)
+    except click.ClickException as exc:  # a usage error: the message and usage, exit 2
+        exc.show()
+        return exc.exit_code
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
-import argparse
+import functools
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import click
+
+from kiosk.command_args import Args, Group, pass_args
 from kiosk.config import SETTINGS
 
 if TYPE_CHECKING:
     from kiosk.catalog import CatalogDocument
     from kiosk.cli import Context
     from kiosk.queue import Queue
+
+
+@click.group("config", cls=Group, help="check the configuration or print its reference")
+def config_group() -> None: ...
+
+
+@click.group("db", cls=Group, help="site database")
+def db_group() -> None: ...
+
+
+@click.group("catalog", cls=Group, help="the service catalogue")
+def catalog_group() -> None: ...
+
+
+@click.group("queue", cls=Group, help="issue and call tickets from the command line")
+def queue_group() -> None: ...
 
 
 def config_reference() -> str:
@@ -29,7 +49,9 @@ def config_reference() -> str:
     return "\n".join(rows)
 
 
-def _config_check(ctx: Context, args: argparse.Namespace) -> int:
+@config_group.command("check", help="validate kiosk.toml")
+@pass_args
+def _config_check(ctx: Context, args: Args) -> int:
     from kiosk.counters import Counters
     from kiosk.db import SchemaError
 
@@ -55,12 +77,18 @@ def _config_check(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _config_reference(ctx: Context, args: argparse.Namespace) -> int:
+@config_group.command("reference", help="print the config reference (Markdown)")
+@pass_args
+def _config_reference(ctx: Context, args: Args) -> int:
     print(config_reference())
     return 0
 
 
-def _db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
+@db_group.command(
+    "upgrade", help="create or migrate the schema, load the shipped catalogue if none"
+)
+@pass_args
+def _db_upgrade(ctx: Context, args: Args) -> int:
     from kiosk.catalog import ensure_catalog
 
     before = ", ".join(sorted(ctx.db.current_revisions())) or "empty"
@@ -71,7 +99,9 @@ def _db_upgrade(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _db_status(ctx: Context, args: argparse.Namespace) -> int:
+@db_group.command("status", help="the schema revision against the code's")
+@pass_args
+def _db_status(ctx: Context, args: Args) -> int:
     current, heads = sorted(ctx.db.current_revisions()), sorted(ctx.db.head_revisions())
     ok = current == heads
     ctx.out(
@@ -95,7 +125,12 @@ def read_catalog_file(path: Path, *, refused: str) -> CatalogDocument | None:
     return None
 
 
-def _catalog_import(ctx: Context, args: argparse.Namespace) -> int:
+@catalog_group.command(
+    "import", help="validate a YAML or CSV file and replace the catalogue with it"
+)
+@click.argument("file", type=click.Path(path_type=Path))
+@pass_args
+def _catalog_import(ctx: Context, args: Args) -> int:
     from kiosk.catalog import store_catalog
 
     db = ctx.ready_db()
@@ -111,7 +146,13 @@ def _catalog_import(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _catalog_export(ctx: Context, args: argparse.Namespace) -> int:
+@catalog_group.command("export", help="write the catalogue as YAML or CSV")
+@click.option("--format", type=click.Choice(("yaml", "csv")), default="yaml")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="file to write (default: standard output)"
+)
+@pass_args
+def _catalog_export(ctx: Context, args: Args) -> int:
     from kiosk.catalog import load_catalog, to_csv, to_yaml
 
     doc = load_catalog(ctx.ready_db())
@@ -129,7 +170,12 @@ def _catalog_export(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _catalog_search(ctx: Context, args: argparse.Namespace) -> int:
+@catalog_group.command("search", help="find services by words, in Cyrillic or Latin")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", type=int, default=10)
+@click.option("--lang", type=click.Choice(("bg", "en")), default="bg")
+@pass_args
+def _catalog_search(ctx: Context, args: Args) -> int:
     from kiosk.catalog import load_catalog
     from kiosk.labels import deadline_text, fee_text
     from kiosk.search import SearchIndex
@@ -162,7 +208,12 @@ def _queue(ctx: Context) -> Queue:
     return Queue(ctx.ready_db(), ctx.config)
 
 
-def _queue_issue(ctx: Context, args: argparse.Namespace) -> int:
+@queue_group.command("issue", help="issue a ticket\n\nCATEGORY: category letter, e.g. А")
+@click.argument("category")
+@click.option("--service", help="catalogue service id")
+@click.option("--lang", type=click.Choice(("bg", "en")), default="bg")
+@pass_args
+def _queue_issue(ctx: Context, args: Args) -> int:
     from kiosk.labels import CLOSED_REASONS, label, wait_text
     from kiosk.queue import QueueClosed, QueueError
 
@@ -187,8 +238,9 @@ def _queue_issue(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _queue_action(ctx: Context, args: argparse.Namespace) -> int:
-    from kiosk.queue import Arrival, QueueError
+def _queue_action(ctx: Context, args: Args) -> int:
+    from kiosk.errors import KioskError
+    from kiosk.queue import Arrival
 
     queue = _queue(ctx)
     try:
@@ -213,14 +265,14 @@ def _queue_action(ctx: Context, args: argparse.Namespace) -> int:
             view = getattr(queue, args.action.replace("-", "_"))(
                 counter=args.counter, clerk=args.clerk
             )
-    except (QueueError, ValueError) as exc:
+    except KioskError as exc:  # a refused step, or a reason holding a control character
         print(str(exc), file=sys.stderr)
         return 1
     ctx.out(f"{view.label} → counter {args.counter}: {view.status.value}", asdict(view))
     return 0
 
 
-def _queue_status(ctx: Context, args: argparse.Namespace) -> int:
+def _queue_status(ctx: Context, args: Args) -> int:
     st = _queue(ctx).status()
     lines = [f"{st.day}  {'open' if st.open_state.is_open else 'closed'}"]
     lines += [f"  {c.code}  {c.waiting:3d} waiting  {c.name.bg}" for c in st.categories]
@@ -231,69 +283,48 @@ def _queue_status(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("config", help="check the configuration or print its reference")
-    s = p.add_subparsers(dest="config_command", required=True)
-    s.add_parser("check", help="validate kiosk.toml").set_defaults(func=_config_check)
-    s.add_parser("reference", help="print the config reference (Markdown)").set_defaults(
-        func=_config_reference
-    )
+def _one_target(callback: Callable[..., int]) -> Callable[..., int]:
+    """`transfer` takes exactly one of --to-category and --to-counter."""
 
-    p = sub.add_parser("db", help="site database")
-    s = p.add_subparsers(dest="db_command", required=True)
-    s.add_parser(
-        "upgrade", help="create or migrate the schema, load the shipped catalogue if none"
-    ).set_defaults(func=_db_upgrade)
-    s.add_parser("status", help="the schema revision against the code's").set_defaults(
-        func=_db_status
-    )
+    @functools.wraps(callback)
+    def checked(**params: Any) -> int:
+        if (params["to_category"] is None) == (params["to_counter"] is None):
+            raise click.UsageError("give one of the options --to-category --to-counter")
+        return callback(**params)
 
-    p = sub.add_parser("catalog", help="the service catalogue")
-    s = p.add_subparsers(dest="catalog_command", required=True)
-    c = s.add_parser("import", help="validate a YAML or CSV file and replace the catalogue with it")
-    c.add_argument("file", type=Path)
-    c.set_defaults(func=_catalog_import)
-    c = s.add_parser("export", help="write the catalogue as YAML or CSV")
-    c.add_argument("--format", choices=("yaml", "csv"), default="yaml")
-    c.add_argument("--out", type=Path, help="file to write (default: standard output)")
-    c.set_defaults(func=_catalog_export)
-    c = s.add_parser("search", help="find services by words, in Cyrillic or Latin")
-    c.add_argument("query", nargs="+")
-    c.add_argument("--limit", type=int, default=10)
-    c.add_argument("--lang", choices=("bg", "en"), default="bg")
-    c.set_defaults(func=_catalog_search)
+    return checked
 
-    p = sub.add_parser("queue", help="issue and call tickets from the command line")
-    s = p.add_subparsers(dest="queue_command", required=True)
-    c = s.add_parser("issue", help="issue a ticket")
-    c.add_argument("category", help="category letter, e.g. А")
-    c.add_argument("--service", help="catalogue service id")
-    c.add_argument("--lang", choices=("bg", "en"), default="bg")
-    c.set_defaults(func=_queue_issue)
-    for action, help_text in (
-        ("call", "call the next ticket to a counter"),
-        ("recall", "announce the counter's ticket again"),
-        ("start", "the visitor has arrived: start service"),
-        ("finish", "service finished"),
-        ("no-show", "the visitor did not come"),
-        ("transfer", "send the current ticket to another category or counter"),
-    ):
-        c = s.add_parser(action, help=help_text)
-        c.add_argument("counter", type=int)
-        c.add_argument("--clerk")
-        if action == "transfer":
-            target = c.add_mutually_exclusive_group(required=True)
-            target.add_argument("--to-category")
-            target.add_argument("--to-counter", type=int)
-            c.add_argument("--reason")
-        if action == "call":
-            c.add_argument(
-                "--previous",
-                # Arrival's values, written out: importing the queue costs every `kiosk --help`
-                choices=("arrived", "no_show"),
-                help="whether the visitor of the counter's called, never started ticket came",
-            )
-        c.set_defaults(func=_queue_action, action=action)
-    s.add_parser("status", help="waiting per category and counters").set_defaults(
-        func=_queue_status
-    )
+
+def _counter_command(action: str, help_text: str, *decorators: Callable[..., Any]) -> None:
+    """`kiosk queue ACTION COUNTER [--clerk]` with `decorators`' options, run by _queue_action."""
+    callback = pass_args(_queue_action, action=action)
+    for decorator in reversed(decorators):
+        callback = decorator(callback)
+    callback = click.option("--clerk")(callback)
+    callback = click.argument("counter", type=int)(callback)
+    queue_group.command(action, help=help_text)(callback)
+
+
+_counter_command(
+    "call",
+    "call the next ticket to a counter",
+    click.option(
+        "--previous",
+        # Arrival's values, written out: importing the queue costs every `kiosk` run
+        type=click.Choice(("arrived", "no_show")),
+        help="whether the visitor of the counter's called, never started ticket came",
+    ),
+)
+_counter_command("recall", "announce the counter's ticket again")
+_counter_command("start", "the visitor has arrived: start service")
+_counter_command("finish", "service finished")
+_counter_command("no-show", "the visitor did not come")
+_counter_command(
+    "transfer",
+    "send the current ticket to another category or counter",
+    click.option("--to-category"),
+    click.option("--to-counter", type=int),
+    click.option("--reason"),
+    _one_target,
+)
+queue_group.command("status", help="waiting per category and counters")(pass_args(_queue_status))

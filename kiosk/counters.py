@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
+from kiosk.errors import KioskError
 from kiosk.models import Counter, CounterCategory, QueueCategory, SetupEvent, TicketEvent
 from kiosk.site import SiteBound
 
@@ -26,14 +27,10 @@ MAX_ENTITLED = 300
 MAX_COUNTER = 99
 
 
-class SetupError(ValueError):
-    """A set-up change the centre refuses; `code` and `params` let a UI say why in its language."""
+class SetupError(KioskError):
+    """A set-up change the centre refuses."""
 
     code = "setup_error"
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.params = params
 
 
 class BadCode(SetupError):
@@ -42,14 +39,17 @@ class BadCode(SetupError):
 
 class CategoryExists(SetupError):
     code = "category_exists"
+    status = 409
 
 
 class NoCategory(SetupError):
     code = "no_category"
+    status = 404
 
 
 class UnknownCategories(SetupError):
     code = "unknown_categories"
+    status = 404
 
 
 class NameMissing(SetupError):
@@ -66,10 +66,12 @@ class BadCounterNumber(SetupError):
 
 class CounterExists(SetupError):
     code = "counter_exists"
+    status = 409
 
 
 class NoCounter(SetupError):
     code = "no_counter"
+    status = 404
 
 
 class NoCategories(SetupError):
@@ -78,6 +80,7 @@ class NoCategories(SetupError):
 
 class CategoryInUse(SetupError):
     code = "category_in_use"
+    status = 409
 
 
 @dataclass(frozen=True)

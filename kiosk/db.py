@@ -18,6 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kiosk.errors import KioskError
+
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
@@ -49,16 +51,25 @@ def migration_heads() -> frozenset[str]:
     return frozenset(revisions - revised - {None})
 
 
-class WriteBusy(Exception):
+class WriteBusy(KioskError):
     """Another writer holds the site database's write lock (from `write_if_free` only)."""
 
+    code = "write_busy"
+    status = 409
 
-class SchemaError(Exception):
+
+class SchemaError(KioskError):
     """The database's schema is not the one this code expects; the message says what to run."""
 
+    code = "schema_mismatch"
+    status = 409
 
-class DatabaseDamaged(Exception):
+
+class DatabaseDamaged(KioskError):
     """The database file is damaged; the message names it and what the check found."""
+
+    code = "database_damaged"
+    status = 409
 
 
 def is_damage(exc: BaseException) -> bool:

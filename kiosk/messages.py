@@ -23,6 +23,7 @@ from dateutil.relativedelta import relativedelta
 
 from kiosk.config import Config
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.models import Message, MessageContact, utcnow
 from kiosk.numbering import next_number
 from kiosk.offensive import flagged_words
@@ -45,13 +46,14 @@ MAX_NAME = 200
 MAX_CONTACT = 200
 
 
-class MessageInvalid(ValueError):
-    """The draft cannot be registered as it is; `field` and `code` tell the form what to show."""
+class MessageInvalid(KioskError):
+    """The draft cannot be registered as it is; `field` and `problem` tell the form what to show."""
 
-    def __init__(self, field: str, code: str, message: str) -> None:
-        self.field = field
-        self.code = code
-        super().__init__(message)
+    code = "message_invalid"
+
+    def __init__(self, field: str, problem: str, message: str) -> None:
+        self.field, self.problem = field, problem
+        super().__init__(message, field=field, problem=problem)
 
 
 @dataclass(frozen=True)

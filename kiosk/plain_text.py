@@ -13,10 +13,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kiosk.errors import KioskError
+
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-class TextRefused(ValueError):
+class TextRefused(KioskError):
     """The text holds a character that no record may hold; `field` names where it was typed."""
 
     code = "text_control_character"
@@ -24,7 +26,8 @@ class TextRefused(ValueError):
     def __init__(self, field: str, position: int, char: str) -> None:
         self.field, self.position, self.char = field, position, char
         super().__init__(
-            f"{field}: character U+{ord(char):04X} at position {position + 1} may not be stored"
+            f"{field}: character U+{ord(char):04X} at position {position + 1} may not be stored",
+            field=field,
         )
 
 

@@ -8,6 +8,7 @@ the chosen row is locked with FOR UPDATE SKIP LOCKED, so no ticket reaches two c
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from kiosk import waits
 from kiosk.config import Config
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.hours import OpenState, WorkingHours
 from kiosk.models import (
     NO_CATEGORY,
@@ -53,18 +55,11 @@ class Arrival(StrEnum):
     NO_SHOW = "no_show"  #: the visitor did not come
 
 
-class QueueError(Exception):
-    """A queue operation that cannot be done.
-
-    `code` names the case and `params` hold its values, so a UI shows its own translated
-    text (kiosk/web/errors.py) instead of the English message.
-    """
+class QueueError(KioskError):
+    """A queue operation that cannot be done now."""
 
     code = "queue_error"
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.params = params
+    status = 409
 
 
 class QueueClosed(QueueError):
@@ -81,10 +76,12 @@ class QueueFull(QueueError):
 
 class UnknownCategory(QueueError):
     code = "unknown_category"
+    status = 404
 
 
 class UnknownCounter(QueueError):
     code = "unknown_counter"
+    status = 404
 
 
 class CounterClosed(QueueError):
@@ -103,6 +100,13 @@ class CalledNotStarted(QueueError):
     """The counter's ticket was called but never started: the clerk says whether they came."""
 
     code = "called_not_started"
+
+
+class NoTransferTarget(QueueError):
+    """A transfer names neither or both of a category and a counter."""
+
+    code = "no_transfer_target"
+    status = 422
 
 
 @dataclass(frozen=True)
@@ -679,7 +683,7 @@ class Queue(SiteBound):
         The ticket keeps its issue time, so the visitor does not queue again from the end.
         """
         if (to_category is None) == (to_counter is None):
-            raise ValueError("transfer to exactly one of a category or a counter")
+            raise NoTransferTarget("transfer to exactly one of a category or a counter")
         now = self.clock()
         with self.db.write() as s:
             self._counter_categories(s, counter, lock=True)
@@ -774,52 +778,76 @@ class Queue(SiteBound):
         )
 
     def _counter_states(self, s: Session, start_utc: dt.datetime) -> tuple[CounterStatus, ...]:
-        served_rows = s.execute(
-            select(TicketEvent.counter_number, func.count())
-            .where(TicketEvent.kind == EventKind.DONE, TicketEvent.created_at >= start_utc)
-            .group_by(TicketEvent.counter_number)
-        ).all()
-        served = {number: count for number, count in served_rows}
-        counters = []
-        for c in s.scalars(
-            select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)
-        ):
-            active = self._active(s, c.number)
-            counters.append(
-                CounterStatus(
-                    number=c.number,
-                    name=Text(c.name_bg, c.name_en),
-                    categories=tuple(self._counter_categories(s, c.number)),
-                    current=TicketView.of(active) if active else None,
-                    served_today=served.get(c.number, 0),
-                )
+        """Every open counter with its categories, current ticket and services today: four
+        queries, however many counters there are."""
+        served = dict(
+            s.execute(
+                select(TicketEvent.counter_number, func.count())
+                .where(TicketEvent.kind == EventKind.DONE, TicketEvent.created_at >= start_utc)
+                .group_by(TicketEvent.counter_number)
+            ).all()
+        )
+        categories: dict[int, list[str]] = {}
+        for number, code in s.execute(
+            select(CounterCategory.counter_number, CounterCategory.category_code).order_by(
+                CounterCategory.counter_number, CounterCategory.category_code
             )
-        return tuple(counters)
+        ):
+            categories.setdefault(number, []).append(code)
+        # ordered by the call, so that a counter's latest ticket is the one kept
+        current = {
+            row.counter_number: row
+            for row in s.scalars(
+                select(QueueState)
+                .where(
+                    QueueState.counter_number.isnot(None),
+                    QueueState.status.in_(ACTIVE),
+                )
+                .order_by(QueueState.called_at)
+            )
+        }
+        return tuple(
+            CounterStatus(
+                number=c.number,
+                name=Text(c.name_bg, c.name_en),
+                categories=tuple(categories.get(c.number, ())),
+                current=TicketView.of(current[c.number]) if c.number in current else None,
+                served_today=served.get(c.number, 0),
+            )
+            for c in s.scalars(
+                select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)
+            )
+        )
 
     def status(self, *, recent: int = 8, counters: bool = True) -> QueueStatus:
         """Everything a board or a panel shows: waiting per category, counters, recent calls.
 
-        `counters=False` leaves the counters out (two queries each): the lobby board, redrawn
+        `counters=False` leaves the counters out (four queries): the lobby board, redrawn
         after every call, shows only calls and the waiting.
         """
         now = self.clock()
         day = self.today(now)
         start_utc = dt.datetime.combine(day, dt.time(0), tzinfo=self.hours.tz).astimezone(dt.UTC)
         with self.db.read() as s:
+            active = list(
+                s.scalars(
+                    select(QueueCategory)
+                    .where(QueueCategory.active.is_(True))
+                    .order_by(QueueCategory.sort)
+                )
+            )
+            # one read of the queue for every category's wait, not a few queries each
+            snap = self.waits.snapshot(s, categories=[c.code for c in active], day=day, now=now)
+            waiting = collections.Counter(row.category_code for row in snap.waiting)
             categories = []
-            for cat in s.scalars(
-                select(QueueCategory)
-                .where(QueueCategory.active.is_(True))
-                .order_by(QueueCategory.sort)
-            ):
-                waiting = self._waiting_count(s, cat.code, day)
-                wait = self._estimate(s, cat, now)
+            for cat in active:
+                wait = waits.estimate(snap, category=cat.code, priority=cat.priority)
                 categories.append(
                     CategoryStatus(
                         code=cat.code,
                         name=Text(cat.name_bg, cat.name_en),
                         priority=cat.priority,
-                        waiting=waiting,
+                        waiting=waiting[cat.code],
                         estimated_wait_minutes=wait.minutes,
                         counter_groups=tuple(cat.counter_groups or ()),
                         entitled=Text(cat.entitled_bg, cat.entitled_en),

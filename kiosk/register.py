@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kiosk.config import Config
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.messages import Kind, ReviewStatus
 from kiosk.models import Message, MessageContact, MessageEvent, utcnow
 from kiosk.plain_text import check_text
@@ -53,18 +54,16 @@ class Filter(StrEnum):
     OVERDUE = "overdue"
 
 
-class RegisterError(Exception):
-    """A step the register refuses; `code` and `params` let a UI say why in its language."""
+class RegisterError(KioskError):
+    """A step the register refuses."""
 
     code = "register_error"
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.params = params
+    status = 409
 
 
 class NotAllowed(RegisterError):
     code = "not_allowed"
+    status = 403
 
 
 class WrongState(RegisterError):
@@ -73,26 +72,40 @@ class WrongState(RegisterError):
 
 class UnknownMessage(RegisterError):
     code = "unknown_message"
+    status = 404
+
+
+class NoLetter(WrongState):
+    """The message has no answer or extension yet to write a letter of."""
+
+    code = "no_letter"
+    status = 404
 
 
 class ReasonMissing(WrongState):
     code = "reason_missing"
+    status = 422
 
 
 class AnswerMissing(WrongState):
     code = "answer_missing"
+    status = 422
 
 
 class DeadlineNotLater(WrongState):
     code = "deadline_not_later"
+    status = 422
 
 
 class DeadlinePast(WrongState):
     code = "deadline_past"
+    status = 422
 
 
 class DeadlineTooLate(WrongState):
     """Beyond the law's limit for the message's kind; each kind's subclass says which."""
+
+    status = 422
 
 
 class ProposalDeadlineTooLate(DeadlineTooLate):
@@ -305,7 +318,10 @@ class Register(SiteBound):
 
     def entry(self, message_uuid: uuid.UUID) -> Entry:
         with self.db.read() as s:
-            found = self._entries(s, state_query().where(Message.uuid == message_uuid))
+            return self._entry(s, message_uuid)
+
+    def _entry(self, s: Session, message_uuid: uuid.UUID) -> Entry:
+        found = self._entries(s, state_query().where(Message.uuid == message_uuid))
         if not found:
             raise UnknownMessage(f"no message {message_uuid}")
         return found[0]
@@ -375,13 +391,23 @@ class Register(SiteBound):
         actor: str,
         text: str | None = None,
         new_due_date: dt.date | None = None,
+        check: Callable[[Entry], None] | None = None,
     ) -> Entry:
+        """Record a status change if the message's state allows it (`check` may refuse it too).
+
+        The state is read and the event written in one write transaction, the message's row
+        locked first on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers):
+        of two officers acting at once, the second finds the first one's step done.
+        """
         actor = check_text(actor, field="actor")
         text = None if text is None else check_text(text, field="text")
-        current = self.entry(message_uuid)
-        if current.status not in allowed_from:
-            raise WrongState(f"{current.reg_number} is {current.status}, cannot become {to}")
         with self.db.write() as s:
+            s.execute(select(Message.seq).where(Message.uuid == message_uuid).with_for_update())
+            current = self._entry(s, message_uuid)
+            if check is not None:
+                check(current)
+            if current.status not in allowed_from:
+                raise WrongState(f"{current.reg_number} is {current.status}, cannot become {to}")
             self._event(
                 s,
                 message_uuid,
@@ -401,20 +427,22 @@ class Register(SiteBound):
         self, *, message_uuid: uuid.UUID, actor: str, reason: str, final_due_date: dt.date
     ) -> Entry:
         """Record why the answer is late and the final deadline; the notice letter follows from it."""
-        current = self.entry(message_uuid)
         if not reason.strip():
             raise ReasonMissing("an extension needs its reason")
         if final_due_date <= self.today():
             raise DeadlinePast("the final deadline must be after today")
-        if current.due_date is None or final_due_date <= current.due_date:
-            raise DeadlineNotLater("the final deadline must be after the current due date")
-        limit, refusal = EXTENSION_LIMIT.get(current.kind, EXTENSION_LIMIT[Kind.COMPLAINT])
-        latest = current.registered_at.astimezone(self.tz).date() + limit
-        if final_due_date > latest:
-            raise refusal(
-                f"the final deadline may be {latest.isoformat()} at the latest",
-                limit=latest.strftime("%d.%m.%Y"),
-            )
+
+        def later_and_within_the_limit(current: Entry) -> None:
+            if current.due_date is None or final_due_date <= current.due_date:
+                raise DeadlineNotLater("the final deadline must be after the current due date")
+            limit, refusal = EXTENSION_LIMIT.get(current.kind, EXTENSION_LIMIT[Kind.COMPLAINT])
+            latest = current.registered_at.astimezone(self.tz).date() + limit
+            if final_due_date > latest:
+                raise refusal(
+                    f"the final deadline may be {latest.isoformat()} at the latest",
+                    limit=latest.strftime("%d.%m.%Y"),
+                )
+
         return self._step(
             message_uuid=message_uuid,
             to=Status.EXTENDED,
@@ -422,6 +450,7 @@ class Register(SiteBound):
             actor=actor,
             text=reason.strip(),
             new_due_date=final_due_date,
+            check=later_and_within_the_limit,
         )
 
     def answer(self, *, message_uuid: uuid.UUID, actor: str, text: str) -> Entry:
@@ -456,7 +485,7 @@ class Register(SiteBound):
             last = [h for h in self.history(message_uuid) if h.kind == MessageEventKind(kind)][-1]
             body, written, signer = entry.extension_reason, last.at, last.actor
         else:
-            raise WrongState(f"{entry.reg_number} has no {kind} to write")
+            raise NoLetter(f"{entry.reg_number} has no {kind} to write")
         addressee = self.personal_data(
             message_uuid=message_uuid, actor=actor, role=role, purpose=f"letter:{kind}"
         )

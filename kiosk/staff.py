@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from kiosk.errors import KioskError
 from kiosk.models import Counter, StaffSession, StaffUser
 from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
@@ -32,14 +33,10 @@ def _dummy_hash() -> str:
 MIN_PASSWORD = 8
 
 
-class StaffError(ValueError):
-    """An account change refused; `code` and `params` let a UI say why in its language."""
+class StaffError(KioskError):
+    """An account change refused."""
 
     code = "staff_error"
-
-    def __init__(self, message: str, **params: object) -> None:
-        super().__init__(message)
-        self.params = params
 
 
 class BadUsername(StaffError):
@@ -48,6 +45,7 @@ class BadUsername(StaffError):
 
 class ConfusableUsername(StaffError):
     code = "confusable_username"
+    status = 409
 
 
 class ShortPassword(StaffError):
@@ -60,22 +58,27 @@ class ClerkNeedsCounter(StaffError):
 
 class NoSuchCounter(StaffError):
     code = "no_counter"
+    status = 404
 
 
 class AccountExists(StaffError):
     code = "account_exists"
+    status = 409
 
 
 class NoAccount(StaffError):
     code = "no_account"
+    status = 404
 
 
 class LastAdmin(StaffError):
     code = "last_admin"
+    status = 409
 
 
 class NotYourself(StaffError):
     code = "not_yourself"
+    status = 409
 
 
 # Letters that read as a Latin one in the fonts of a counter PC: a name made of them

@@ -19,7 +19,7 @@ import heapq
 import math
 import statistics
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -158,19 +158,49 @@ class Pace:
         return max(self.mean - elapsed, REMAINING_FLOOR * self.mean)
 
 
-def pace(s: Session, *, category: str, now: dt.datetime, tz: dt.tzinfo) -> Pace:
-    """Recent counter time per ticket of a category (no-shows too), at this hour where enough."""
-    rows = s.execute(
-        select(QueueState.called_at, QueueState.finished_at)
+def paces(
+    s: Session, *, categories: Collection[str], now: dt.datetime, tz: dt.tzinfo
+) -> dict[str, Pace]:
+    """Recent counter time per ticket of each category (no-shows too), at this hour where enough.
+
+    One query for all the categories: each one's latest HISTORY_SAMPLE services, numbered
+    by a window function.
+    """
+    recent = (
+        select(
+            QueueState.category_code,
+            QueueState.called_at,
+            QueueState.finished_at,
+            func.row_number()
+            .over(partition_by=QueueState.category_code, order_by=QueueState.finished_at.desc())
+            .label("latest"),
+        )
         .where(
-            QueueState.category_code == category,
+            QueueState.category_code.in_(categories),
             QueueState.status.in_(("done", "no_show")),  # a no-show takes counter time too
             QueueState.finished_at >= now - dt.timedelta(days=HISTORY_DAYS),
             QueueState.finished_at <= now,
         )
-        .order_by(QueueState.finished_at.desc())
-        .limit(HISTORY_SAMPLE)
-    ).all()
+        .subquery()
+    )
+    services: dict[str, list[tuple[dt.datetime | None, dt.datetime | None]]] = {
+        code: [] for code in categories
+    }
+    for code, called, finished in s.execute(
+        select(recent.c.category_code, recent.c.called_at, recent.c.finished_at)
+        .where(recent.c.latest <= HISTORY_SAMPLE)
+        .order_by(recent.c.category_code, recent.c.latest)
+    ):
+        services[code].append((called, finished))
+    return {code: _pace(rows, now=now, tz=tz) for code, rows in services.items()}
+
+
+def _pace(
+    rows: Sequence[tuple[dt.datetime | None, dt.datetime | None]],
+    *,
+    now: dt.datetime,
+    tz: dt.tzinfo,
+) -> Pace:
     hour = now.astimezone(tz).hour
     durations, same_hour = [], []
     for called, finished in rows:
@@ -200,42 +230,78 @@ def _served_by_counter(s: Session) -> dict[int, frozenset[str]]:
     return {number: frozenset(codes) for number, codes in sorted(served.items())}
 
 
-def _open_counters(
+@dataclass(frozen=True)
+class Snapshot:
+    """The queue as an estimate reads it, read once for any number of categories."""
+
+    now: dt.datetime
+    waiting: tuple[QueueState, ...]  # today's waiting tickets
+    served: dict[int, frozenset[str]]  # open counters and their categories
+    paces: dict[str, Pace]  # of every category served, and of those asked for
+    expected: tuple[Waiting, ...]  # priority tickets likely to arrive
+    active: dict[int, QueueState]  # each counter's called or served ticket
+    last_call: dict[int, dt.datetime]  # each counter's latest call in the last 12 hours
+    breaks: Breaks
+
+
+def snapshot(
     s: Session,
     *,
+    categories: Collection[str],
+    day: dt.date,
     now: dt.datetime,
-    waiting: Sequence[QueueState],
-    paces: dict[str, Pace],
-    breaks: Breaks,
-) -> list[OpenCounter]:
+    tz: dt.tzinfo,
+    breaks: Breaks | None = None,
+) -> Snapshot:
+    """Read what the estimates of `categories` need: a few queries, however many there are."""
+    served = _served_by_counter(s)
+    return Snapshot(
+        now=now,
+        waiting=tuple(
+            s.scalars(
+                select(QueueState).where(
+                    QueueState.service_day == day, QueueState.status == "waiting"
+                )
+            )
+        ),
+        served=served,
+        paces=paces(s, categories=set().union(*served.values(), categories), now=now, tz=tz),
+        expected=tuple(_expected_priority(s, now=now, day=day)),
+        active={
+            row.counter_number: row
+            for row in s.scalars(
+                select(QueueState).where(
+                    QueueState.status.in_(("called", "serving")),
+                    QueueState.counter_number.isnot(None),
+                )
+            )
+        },
+        last_call=dict(
+            s.execute(
+                select(TicketEvent.counter_number, func.max(TicketEvent.created_at))
+                .where(
+                    TicketEvent.kind == "called",
+                    TicketEvent.created_at >= now - dt.timedelta(hours=12),
+                    TicketEvent.counter_number.isnot(None),
+                )
+                .group_by(TicketEvent.counter_number)
+            ).all()
+        ),
+        breaks=breaks or {},
+    )
+
+
+def _open_counters(snap: Snapshot, paces: Mapping[str, Pace]) -> list[OpenCounter]:
     """Every counter and when it will call next: when its service ends, now, or on its return.
 
     A counter that calls nobody while its tickets wait is away; it is expected back after
     its usual break, or else after as long again as it has been gone (at least a quarter
     of an hour): a clerk away an hour is not back in a minute.
     """
-    active = {
-        row.counter_number: row
-        for row in s.scalars(
-            select(QueueState).where(
-                QueueState.status.in_(("called", "serving")), QueueState.counter_number.isnot(None)
-            )
-        )
-    }
-    last_call = dict(
-        s.execute(
-            select(TicketEvent.counter_number, func.max(TicketEvent.created_at))
-            .where(
-                TicketEvent.kind == "called",
-                TicketEvent.created_at >= now - dt.timedelta(hours=12),
-                TicketEvent.counter_number.isnot(None),
-            )
-            .group_by(TicketEvent.counter_number)
-        ).all()
-    )
+    now, waiting, breaks, last_call = snap.now, snap.waiting, snap.breaks, snap.last_call
     counters = []
-    for number, categories in _served_by_counter(s).items():
-        row = active.get(number)
+    for number, categories in snap.served.items():
+        row = snap.active.get(number)
         if row is not None and row.called_at is not None:
             usual = paces.get(row.category_code, Pace(DEFAULT_SERVICE_MINUTES, DEFAULT_VARIATION))
             free_in = usual.remaining((now - row.called_at).total_seconds() / 60)
@@ -390,6 +456,15 @@ class WaitEstimator:
         self.tz = tz
         self._breaks: tuple[dt.date, Breaks] | None = None
 
+    def snapshot(
+        self, s: Session, *, categories: Collection[str], day: dt.date, now: dt.datetime
+    ) -> Snapshot:
+        if self._breaks is None or self._breaks[0] != day:
+            self._breaks = (day, usual_breaks(s, day=day, tz=self.tz))
+        return snapshot(
+            s, categories=categories, day=day, now=now, tz=self.tz, breaks=self._breaks[1]
+        )
+
     def estimate(
         self,
         s: Session,
@@ -400,42 +475,20 @@ class WaitEstimator:
         now: dt.datetime,
         ticket_uuid: uuid.UUID | None = None,
     ) -> Estimate:
-        if self._breaks is None or self._breaks[0] != day:
-            self._breaks = (day, usual_breaks(s, day=day, tz=self.tz))
-        return estimate(
-            s,
-            category=category,
-            priority=priority,
-            day=day,
-            now=now,
-            tz=self.tz,
-            ticket_uuid=ticket_uuid,
-            breaks=self._breaks[1],
-        )
+        snap = self.snapshot(s, categories=(category,), day=day, now=now)
+        return estimate(snap, category=category, priority=priority, ticket_uuid=ticket_uuid)
 
 
 def estimate(
-    s: Session,
+    snap: Snapshot,
     *,
     category: str,
     priority: bool,
-    day: dt.date,
-    now: dt.datetime,
-    tz: dt.tzinfo,
     ticket_uuid: uuid.UUID | None = None,
-    breaks: Breaks | None = None,
 ) -> Estimate:
     """The wait of a waiting ticket, or of one of `category` issued now when no uuid is given."""
-    waiting = list(
-        s.scalars(
-            select(QueueState).where(QueueState.service_day == day, QueueState.status == "waiting")
-        )
-    )
-    served = _served_by_counter(s)
-    paces = {
-        code: pace(s, category=code, now=now, tz=tz)
-        for code in set().union(*served.values()) | {category}
-    }
+    now, waiting = snap.now, snap.waiting
+    paces = {code: snap.paces[code] for code in set().union(*snap.served.values()) | {category}}
 
     def entry(row: QueueState) -> Waiting:
         issued = (row.issued_at - now).total_seconds() / 60
@@ -446,10 +499,9 @@ def estimate(
     ours = next((w for w in waiting if w.ticket_uuid == ticket_uuid), None)
     ticket = entry(ours) if ours else Waiting((-priority, 0.0, EXPECTED_SEQ - 1), category, 0.0)
     others = [entry(w) for w in waiting if w is not ours]
-    others += _expected_priority(s, now=now, day=day)
-    breaks = breaks or {}
-    counters = _open_counters(s, now=now, waiting=waiting, paces=paces, breaks=breaks)
-    counters = [_with_breaks(c, breaks.get(c.number, ()), now) for c in counters]
+    others += snap.expected
+    counters = _open_counters(snap, paces)
+    counters = [_with_breaks(c, snap.breaks.get(c.number, ()), now) for c in counters]
     means = {code: p.mean for code, p in paces.items()}
     result = forecast(ticket=ticket, queue=others, counters=counters, service_minutes=means)
     if result is None or result[0] <= 0:

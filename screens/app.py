@@ -9,7 +9,6 @@ thread and come back with `Clock.schedule_once`.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import os
 import shutil
@@ -35,6 +34,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from devices.announcer import Announcer
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config
 from kiosk.db import Database
@@ -53,13 +53,43 @@ from kiosk.printing import (
 )
 from kiosk.queue import IssuedTicket, Queue
 from kiosk.search import SearchIndex
-from screens import SCREENS
+from screens import (
+    admin,
+    attract,
+    categories,
+    closed,
+    home,
+    message,
+    rating,
+    service,
+    services,
+    thanks,
+    ticket,
+)
 from screens.base import as_sentences, shown_texts
 from screens.theme import LARGE_TEXT_SCALE, theme_for
 from screens.widgets import IdleWarning
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+#: Each screen's class by its name, in a visitor's order (SCREENS); its kv file is loaded
+#: the first time it opens, which is what costs at start, not the import.
+SCREEN_CLASSES = {
+    module.__name__.rpartition(".")[2]: module.SCREEN
+    for module in (
+        attract,
+        home,
+        categories,
+        services,
+        service,
+        ticket,
+        rating,
+        message,
+        thanks,
+        closed,
+        admin,
+    )
+}
 STAFF_CORNER = 90  # px: the top-left square where a long press opens the admin screen
 STAFF_PRESS_S = 3.0
 KEY_ESCAPE, KEY_F1 = 27, 282
@@ -124,25 +154,20 @@ class KioskRoot(FloatLayout):
 # --- the printer: the one place where the screens meet devices/ ---------------------------
 
 
-def make_printer(config: Config, db: Database) -> TicketPrinter | None:
-    """The configured printer from devices/, or None when that part is not installed."""
-    try:
-        factory = importlib.import_module("devices.factory")
-    except ModuleNotFoundError:
-        log.warning("devices/ is not installed: tickets are shown, not printed")
-        return None
-    return factory.make_printer(config, db)
+def make_printer(config: Config, db: Database) -> TicketPrinter:
+    """The configured printer from devices/."""
+    # here, not at the top: python-escpos and its kin cost a kiosk without a printer (the
+    # tests, bench/ui_start.py) a quarter of a second at start
+    from devices.factory import make_printer
+
+    return make_printer(config, db)
 
 
-def make_announcer(config: Config) -> Any:
-    """The offline speech of devices/, or None without it or without espeak-ng."""
+def make_announcer(config: Config) -> Announcer | None:
+    """The offline speech of devices/, or None without espeak-ng."""
     if shutil.which("espeak-ng") is None:
         return None
-    try:
-        announcer = importlib.import_module("devices.announcer")
-    except ModuleNotFoundError:
-        return None
-    return announcer.Announcer(config.data_dir / "speech")
+    return Announcer(config.data_dir / "speech")
 
 
 class KioskApp(App):
@@ -268,11 +293,9 @@ class KioskApp(App):
         """The screen of that name, loading its module and kv file the first time."""
         manager = self.root.manager
         if not manager.has_screen(name):
-            if name not in SCREENS:
-                raise KeyError(name)
+            screen_class = SCREEN_CLASSES[name]  # a KeyError for a name that is no screen
             Builder.load_file(str(HERE / f"{name}.kv"))
-            module = importlib.import_module(f"screens.{name}")
-            manager.add_widget(module.SCREEN(name=name))
+            manager.add_widget(screen_class(name=name))
         return manager.get_screen(name)
 
     def go_to(self, name: str) -> None:

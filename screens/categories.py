@@ -8,9 +8,9 @@ from kivy.factory import Factory
 from kivy.properties import StringProperty
 
 from kiosk.labels import wait_text
-from kiosk.queue import QueueError
 from kiosk.translit import to_latin
 from screens.base import KioskScreen
+from screens.issuing import take_ticket
 from screens.pictograms import GROUP_PICTOGRAMS
 
 
@@ -80,23 +80,6 @@ class CategoriesScreen(KioskScreen):
 
     def reset(self) -> None:
         self.confirming = ""
-
-
-def take_ticket(app, *, category: str, service) -> None:
-    """Issue a ticket, show it and send it to the printer; closed hours go to the closed screen."""
-    try:
-        ticket = app.queue.issue(
-            category=category,
-            service_id=service.id if service else None,
-            language=app.language,
-        )
-    except QueueError:  # closed hours, or the day's numbers used up: the closed screen says which
-        app.go_to("closed")
-        return
-    app.current_ticket = ticket
-    app.current_service = service
-    app.go_to("ticket")
-    app.print_ticket(ticket, service)
 
 
 SCREEN = CategoriesScreen

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import click
+
+from kiosk.command_args import Args, Group, pass_args
+from kiosk.reports.commands import demo_seed
 from screens import SCREENS
 
 if TYPE_CHECKING:
@@ -46,7 +50,7 @@ def _make_app(ctx: Context, *, fullscreen: bool, headless: bool | None, clock: A
     )
 
 
-def _run(ctx: Context, args: argparse.Namespace, *, fullscreen: bool) -> int:
+def _run(ctx: Context, args: Args, *, fullscreen: bool) -> int:
     app = _make_app(ctx, fullscreen=fullscreen, headless=args.headless or None)
     cfg = ctx.config
     print(f"database: {ctx.db.safe_url}")
@@ -62,15 +66,21 @@ def _run(ctx: Context, args: argparse.Namespace, *, fullscreen: bool) -> int:
     return 0
 
 
-def _demo(ctx: Context, args: argparse.Namespace) -> int:
+def _demo(ctx: Context, args: Args) -> int:
     return _run(ctx, args, fullscreen=False)
 
 
-def _kiosk(ctx: Context, args: argparse.Namespace) -> int:
+def _kiosk(ctx: Context, args: Args) -> int:
     return _run(ctx, args, fullscreen=ctx.config["ui.fullscreen"])
 
 
-def _screenshots(ctx: Context, args: argparse.Namespace) -> int:
+@click.command(
+    "screenshots", help="a PNG of every screen in both languages, with normal and larger text"
+)
+@click.option("--out", type=click.Path(path_type=Path), default=DOCS_SCREENS)
+@click.option("--orientation", type=click.Choice(tuple(SIZES)), default="portrait")
+@pass_args
+def screenshots(ctx: Context, args: Args) -> int:
     from kiosk.config import parse_config
     from kiosk.db import Database
     from screens import kivy_env
@@ -114,21 +124,31 @@ def _screenshots(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    for name, func, help_text in (
-        ("demo", _demo, "the kiosk in a window on the embedded default (SQLite, virtual printer)"),
-        ("run", _kiosk, "the kiosk for the lobby: full screen as configured"),
-        ("kiosk", _kiosk, "same as run"),
-    ):
-        p = sub.add_parser(name, help=help_text)
-        p.add_argument("--seconds", type=float, help="exit after this many seconds")
-        p.add_argument(
-            "--headless", action="store_true", help="render off-screen even when a display exists"
-        )
-        p.set_defaults(func=func)
-    p = sub.add_parser(
-        "screenshots", help="a PNG of every screen in both languages, with normal and larger text"
-    )
-    p.add_argument("--out", type=Path, default=DOCS_SCREENS)
-    p.add_argument("--orientation", choices=tuple(SIZES), default="portrait")
-    p.set_defaults(func=_screenshots)
+def _window_options(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """--seconds and --headless, the options of each command that opens the kiosk's window."""
+    callback = click.option(
+        "--headless", is_flag=True, help="render off-screen even when a display exists"
+    )(callback)
+    return click.option("--seconds", type=float, help="exit after this many seconds")(callback)
+
+
+@click.group(
+    "demo",
+    cls=Group,
+    invoke_without_command=True,
+    commands=[demo_seed],
+    help="the kiosk in a window on the embedded default (SQLite, virtual printer)",
+)
+@_window_options
+@click.pass_context
+def demo(click_ctx: click.Context, **params: Any) -> int | None:
+    # `kiosk demo` opens the window; `kiosk demo seed` only fills the database
+    if click_ctx.invoked_subcommand is None:
+        return _demo(click_ctx.obj, Args(**params))
+    return None
+
+
+run = click.command("run", help="the kiosk for the lobby: full screen as configured")(
+    _window_options(pass_args(_kiosk))
+)
+kiosk = click.command("kiosk", help="same as run")(_window_options(pass_args(_kiosk)))

@@ -19,7 +19,7 @@ from kiosk.messages import (
 )
 from screens.base import KioskScreen
 
-#: What the form says for each (field, code) a MessageInvalid can carry.
+#: What the form says for each (field, problem) a MessageInvalid can carry.
 ERRORS = {
     ("text", "empty"): "Please write your message.",
     ("text", "too_long"): "The message is too long: please shorten it.",
@@ -111,7 +111,7 @@ class MessageScreen(KioskScreen):
             registration = app.messages.submit(draft)
         except MessageInvalid as exc:
             self.errors = {
-                exc.field: app.tr(ERRORS.get((exc.field, exc.code), "Please check this field."))
+                exc.field: app.tr(ERRORS.get((exc.field, exc.problem), "Please check this field."))
             }
             self._tell(self.errors[exc.field])
             return

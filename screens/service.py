@@ -9,7 +9,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
 from kiosk.labels import SPEEDS, deadline_text, fee_text, label
 from screens.base import KioskScreen
-from screens.categories import take_ticket
+from screens.issuing import take_ticket
 from screens.qr import qr_texture
 
 

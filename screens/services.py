@@ -11,7 +11,7 @@ from kiosk.catalog import CATEGORIES, Service, by_category
 from kiosk.labels import SERVICE_CATEGORIES, label
 from kiosk.search import Results
 from screens.base import KioskScreen
-from screens.categories import take_ticket
+from screens.issuing import take_ticket
 
 MAX_RESULTS = 15
 

@@ -13,6 +13,7 @@ import psycopg
 from sqlalchemy import Connection, select, text
 
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.models import CatalogRevision
 from sync.schema import require_schema
 
@@ -46,8 +47,10 @@ def publish(conn: Connection, doc: CatalogDocument, *, source: str) -> int:
     return revision
 
 
-class SnapshotRejected(Exception):
+class SnapshotRejected(KioskError):
     """The central catalogue failed validation; the site's catalogue is unchanged."""
+
+    code = "snapshot_rejected"
 
 
 def local_revision(db: Database) -> int:

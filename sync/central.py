@@ -10,10 +10,14 @@ from sqlalchemy.engine import make_url
 
 from kiosk.config import Config
 from kiosk.db import Database
+from kiosk.errors import KioskError
 
 
-class CentralNotConfigured(Exception):
+class CentralNotConfigured(KioskError):
     """The site's config gives no central URL (or its secret reference resolves to nothing)."""
+
+    code = "central_not_configured"
+    status = 409
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from kiosk.reports.commands import report_args
+import click
+
+from kiosk.command_args import Args, Group, pass_args
+from kiosk.reports.commands import report_options
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
@@ -33,7 +36,7 @@ def _exit_code(code: str | None) -> int:
     return codes.get(code or "", 1)
 
 
-def _sync_repair(ctx: Context, args: argparse.Namespace) -> int:
+def _sync_repair(ctx: Context, args: Args) -> int:
     from sync.refused import offending_text, pending_refused, repair
 
     db = ctx.ready_db()
@@ -56,7 +59,16 @@ def _sync_repair(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _sync(ctx: Context, args: argparse.Namespace) -> int:
+@click.command(
+    "sync",
+    help="push records to the central database, pull the catalogue\n\n"
+    "repair: list the records held back for a NUL in their text (--apply removes it)",
+)
+@click.argument("action", required=False, type=click.Choice(("repair",)))
+@click.option("--progress", is_flag=True, help="show a progress bar (rows done/total)")
+@click.option("--apply", is_flag=True, help="with repair: mend the rows it lists")
+@pass_args
+def sync(ctx: Context, args: Args) -> int:
     if args.action == "repair":
         return _sync_repair(ctx, args)
     from sync.central import CentralNotConfigured, CentralTarget
@@ -136,13 +148,36 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
     return 0 if outcome.ok else _exit_code(outcome.code)
 
 
-def _central_target(args: argparse.Namespace) -> CentralTarget:
+def _central_options(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """The options naming the central database, the same for each `kiosk central` command."""
+    callback = click.option("--sslrootcert", help="CA certificate of the central server")(callback)
+    callback = click.option(
+        "--sslmode",
+        default="verify-full",
+        type=click.Choice(("disable", "prefer", "require", "verify-ca", "verify-full")),
+        help="TLS to the central database (add-site writes it into the site's config too)",
+    )(callback)
+    return click.option(
+        "--url",
+        required=True,
+        help="admin URL of the central database, e.g. postgresql://admin@central/kiosk",
+    )(callback)
+
+
+@click.group("central", cls=Group, help="the municipality's central database (admin)")
+def central_group() -> None: ...
+
+
+def _central_target(args: Args) -> CentralTarget:
     from sync.central import CentralTarget
 
     return CentralTarget(url=args.url, sslmode=args.sslmode, sslrootcert=args.sslrootcert or "")
 
 
-def _central_init(ctx: Context, args: argparse.Namespace) -> int:
+@central_group.command("init", help="create or migrate the central schema, roles and policies")
+@_central_options
+@pass_args
+def _central_init(ctx: Context, args: Args) -> int:
     from sync.privileges import restrict_sites
     from sync.schema import CentralSchemaError, init_central
 
@@ -163,7 +198,16 @@ def _central_init(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _central_add_site(ctx: Context, args: argparse.Namespace) -> int:
+@central_group.command(
+    "add-site",
+    help="create a site's login role and print its config\n\n"
+    "SITE: the site's id (site.id in its kiosk.toml)",
+)
+@click.argument("site")
+@_central_options
+@click.option("--public-url", help="the central URL as the site reaches it (default: --url's host)")
+@pass_args
+def _central_add_site(ctx: Context, args: Args) -> int:
     from sync.schema import CentralSchemaError
     from sync.sites import add_site, site_config_block
 
@@ -182,7 +226,17 @@ def _central_add_site(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _central_publish(ctx: Context, args: argparse.Namespace) -> int:
+@central_group.group("catalog", cls=Group, help="the central service catalogue")
+def central_catalog_group() -> None: ...
+
+
+@central_catalog_group.command(
+    "publish", help="validate a YAML or CSV catalogue and publish a revision"
+)
+@click.argument("file", type=click.Path(path_type=Path))
+@_central_options
+@pass_args
+def _central_publish(ctx: Context, args: Args) -> int:
     from kiosk.commands import read_catalog_file
     from sync.catalog import publish
     from sync.schema import CentralSchemaError
@@ -206,7 +260,15 @@ def _central_publish(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _central_report(ctx: Context, args: argparse.Namespace) -> int:
+@central_group.command(
+    "report",
+    help="the report over every site's records on the centre (a login that bypasses "
+    "row-level security: the owner with BYPASSRLS, or a superuser)",
+)
+@report_options
+@_central_options
+@pass_args
+def _central_report(ctx: Context, args: Args) -> int:
     from kiosk.reports.commands import run_report
     from sync.catalog import central_categories
     from sync.schema import CentralSchemaError, require_schema
@@ -222,58 +284,3 @@ def _central_report(ctx: Context, args: argparse.Namespace) -> int:
         return 1
     finally:
         db.dispose()
-
-
-def _central_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--url",
-        required=True,
-        help="admin URL of the central database, e.g. postgresql://admin@central/kiosk",
-    )
-    p.add_argument(
-        "--sslmode",
-        default="verify-full",
-        choices=("disable", "prefer", "require", "verify-ca", "verify-full"),
-        help="TLS to the central database (add-site writes it into the site's config too)",
-    )
-    p.add_argument("--sslrootcert", help="CA certificate of the central server")
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sync", help="push records to the central database, pull the catalogue")
-    p.add_argument(
-        "action",
-        nargs="?",
-        choices=("repair",),
-        help="repair: list the records held back for a NUL in their text (--apply removes it)",
-    )
-    p.add_argument("--progress", action="store_true", help="show a progress bar (rows done/total)")
-    p.add_argument("--apply", action="store_true", help="with repair: mend the rows it lists")
-    p.set_defaults(func=_sync)
-
-    p = sub.add_parser("central", help="the municipality's central database (admin)")
-    s = p.add_subparsers(dest="central_command", required=True)
-    c = s.add_parser("init", help="create or migrate the central schema, roles and policies")
-    _central_args(c)
-    c.set_defaults(func=_central_init)
-    c = s.add_parser("add-site", help="create a site's login role and print its config")
-    c.add_argument("site", help="the site's id (site.id in its kiosk.toml)")
-    _central_args(c)
-    c.add_argument(
-        "--public-url", help="the central URL as the site reaches it (default: --url's host)"
-    )
-    c.set_defaults(func=_central_add_site)
-    c = s.add_parser("catalog", help="the central service catalogue")
-    cs = c.add_subparsers(dest="central_catalog_command", required=True)
-    c = cs.add_parser("publish", help="validate a YAML or CSV catalogue and publish a revision")
-    c.add_argument("file", type=Path)
-    _central_args(c)
-    c.set_defaults(func=_central_publish)
-    c = s.add_parser(
-        "report",
-        help="the report over every site's records on the centre (a login that bypasses "
-        "row-level security: the owner with BYPASSRLS, or a superuser)",
-    )
-    report_args(c)
-    _central_args(c)
-    c.set_defaults(func=_central_report)

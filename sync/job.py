@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import logging
 import os
 import random
 import time
@@ -20,14 +21,20 @@ import sqlalchemy.exc
 from psycopg.types.json import Jsonb
 
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.models import SyncRun, utcnow
 from sync.catalog import SnapshotRejected, pull
 from sync.central import CentralTarget
 from sync.push import Progress, PushPlan, PushRefused, plan_push, push
 
+log = logging.getLogger(__name__)
 
-class SyncBusy(Exception):
+
+class SyncBusy(KioskError):
     """Another sync run holds the lock."""
+
+    code = "sync_busy"
+    status = 409
 
 
 @dataclass
@@ -50,17 +57,19 @@ class SyncOutcome:
 HELD = "sync_held"
 
 
-class ClockAhead(Exception):
+class ClockAhead(KioskError):
     """The site's clock is ahead of the centre's beyond the tolerance: nothing is pushed."""
 
     code = "sync_clock_ahead"
+    status = 409
 
     def __init__(self, skew_s: float, tolerance_s: float) -> None:
         self.skew_s = skew_s
         super().__init__(
             f"the site's clock is {_duration(skew_s)} ahead of the centre's (tolerance "
             f"{_duration(tolerance_s)}): nothing was pushed, so no record is dated in the "
-            "future; set the clock right (timedatectl, NTP) and sync again"
+            "future; set the clock right (timedatectl, NTP) and sync again",
+            ahead=_duration(skew_s),
         )
 
 
@@ -180,6 +189,13 @@ def run_sync(
         s.flush()
         run_id = run.id
     outcome = SyncOutcome(ok=False)
+
+    def committed(table: str, rows: int) -> None:
+        # counted as each batch commits, so the rows of an attempt that then failed count too
+        outcome.pushed[table] = outcome.pushed.get(table, 0) + rows
+        if progress:
+            progress(table, rows)
+
     delay = first_delay_s
     while True:
         outcome.attempts += 1
@@ -204,10 +220,9 @@ def run_sync(
                 plan=plan,
                 batch_size=batch_size,
                 connections=connections,
-                sent=outcome.pushed,
-                progress=progress,
+                progress=committed,
                 not_after=not_after,
-            )
+            ).held
             with target.connect() as central:
                 outcome.pulled_revision = pull(db, central)
                 outcome.held = [str(r) for r in hold.refused] + [
@@ -221,7 +236,8 @@ def run_sync(
             break
         except (SnapshotRejected, ClockAhead) as exc:
             outcome.error = str(exc)
-            outcome.code = getattr(exc, "code", None)
+            # only the codes the CLI's exit code follows (SyncOutcome.code)
+            outcome.code = exc.code if isinstance(exc, ClockAhead) else None
             break
         except Exception as exc:
             outcome.error = f"{type(exc).__name__}: {exc}".strip()
@@ -229,6 +245,8 @@ def run_sync(
             spent = time.monotonic() - started
             if not _retryable(exc) or spent + delay > time_budget_s:
                 break
+            # the outcome keeps the last attempt's error only: the earlier ones go to the log
+            log.warning("sync attempt %d failed, retrying", outcome.attempts, exc_info=True)
             sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, 300)
     outcome.seconds = time.monotonic() - started

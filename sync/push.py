@@ -27,6 +27,7 @@ is finished before the next starts: parents before children, even when a run bre
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import queue
 import threading
 import time
@@ -42,9 +43,12 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from kiosk.db import Database, WriteBusy
+from kiosk.errors import KioskError
 from kiosk.models import RECORD_TABLES, Base, SyncMark
 from sync.refused import Refused, parents, refused_rows
 from sync.schema import RECORD_KEY, RECORDS, SENT_COLUMNS
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int], None]
 
@@ -62,10 +66,11 @@ class PushPlan:
         return sum(self.pending.values())
 
 
-class PushRefused(Exception):
+class PushRefused(KioskError):
     """The centre holds something other than what the site sent: waiting will not mend it."""
 
     code = "sync_refused"
+    status = 409
 
 
 class RecordConflict(PushRefused):
@@ -77,7 +82,9 @@ class RecordConflict(PushRefused):
         self.table, self.site_id, self.key = table, site_id, key
         super().__init__(
             f"{table} ({site_id}, {key}): the centre holds another row under this key; "
-            "nothing after it in that table was pushed"
+            "nothing after it in that table was pushed",
+            table=table,
+            key=key,
         )
 
 
@@ -92,7 +99,8 @@ class RangeMismatch(PushRefused):
         self.table = table
         super().__init__(
             f"{table} seq {after + 1}…{upto}: the site has {site} rows, {sent} were sent and "
-            f"the centre holds {stored} (or other contents); the range will be sent again"
+            f"the centre holds {stored} (or other contents); the range will be sent again",
+            table=table,
         )
 
 
@@ -446,6 +454,14 @@ class _Connections:
             self.idle.put(central)
 
 
+@dataclass(frozen=True)
+class PushResult:
+    """What a push did: the rows the centre committed, by table, and what it held back."""
+
+    sent: dict[str, int]
+    held: Holdback
+
+
 def push(
     db: Database,
     connect: Callable[[], psycopg.Connection],
@@ -453,18 +469,19 @@ def push(
     plan: PushPlan,
     batch_size: int,
     connections: int = 2,
-    sent: dict[str, int],
     progress: Progress | None = None,
     not_after: dt.datetime | None = None,
-) -> Holdback:
-    """Send everything the plan covers, parents before children, counting rows into `sent`.
+) -> PushResult:
+    """Send everything the plan covers, parents before children.
 
     Each table ends with a check of the centre's copy of what was pushed (count and digest).
     A table stops before a row the centre would refuse, or one dated after `not_after`, and
-    its children wait: what was held back is returned. On a failure the marks and counts still cover what was committed
-    before it is raised.
+    its children wait: what was held back is in the result. On a failure the marks still
+    cover what was committed before it is raised, and `progress` has been told of each
+    committed batch.
     """
     hold = Holdback()
+    sent: dict[str, int] = {}
     with ExitStack() as stack:
         centrals = stack.enter_context(_Connections(connect, connections))
 
@@ -506,9 +523,12 @@ def push(
                         window.settle(everything=False)
                 window.settle(everything=True)
             except BaseException:
-                # let the batches still in flight end, and keep the committed ones
-                with suppress(Exception):
+                # let the batches still in flight end, and keep the committed ones; the first
+                # error is the one raised, a later one only logged
+                try:
                     window.settle(everything=True)
+                except Exception:
+                    log.warning("push: a batch in flight failed too", exc_info=True)
                 raise
             if window.committed > window.start:
                 with centrals.one() as central:
@@ -520,4 +540,4 @@ def push(
                 _move_marks(s, {w.name: w.committed for w in lagging})
             for window in lagging:
                 window.moved()
-    return hold
+    return PushResult(sent=sent, held=hold)

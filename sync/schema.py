@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from kiosk.errors import KioskError
 from kiosk.models import RECORD_TABLES, UTCDateTime
 
 # 2: ticket_outcomes; a site's pii_erased event erases the central copy of its contact
@@ -100,8 +101,11 @@ SENT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-class CentralSchemaError(Exception):
+class CentralSchemaError(KioskError):
     """The central database is not at the schema this code knows."""
+
+    code = "central_schema_mismatch"
+    status = 409
 
 
 def site_role(site_id: str) -> str:

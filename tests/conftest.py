@@ -1,4 +1,9 @@
-"""Shared fixtures: a site database on a real SQLite file and on a real PostgreSQL."""
+"""Shared fixtures: a site database on a real SQLite file and on a real PostgreSQL.
+
+The fixtures of each part live in a module of their own and are registered here, once, for
+every test: a test asks for `central_server`, `live` or `app` by name and imports nothing to
+get them (importing a fixture into a test module would make it a second fixture of its own).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,13 @@ import pytest
 from kiosk.config import Config
 from kiosk.db import Database
 from tests.support import Clock, fresh_pg_url, make_config, upgraded
+
+pytest_plugins = (
+    "tests.screens_fixtures",
+    "tests.sync_fixtures",
+    "tests.tls_fixtures",
+    "tests.web_fixtures",
+)
 
 # pgserver's platformdirs wants a runtime dir; CI's environment has none.
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="xdg-"))

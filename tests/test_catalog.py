@@ -56,17 +56,17 @@ def upgraded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def site(
+def cli_db(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, upgraded_file: Path
-) -> Iterator[tuple[Path, Database]]:
-    """A copy of that site database, used through the CLI."""
+) -> Iterator[Database]:
+    """A copy of that site database in `tmp_path`, used through the CLI."""
     (tmp_path / "var").mkdir()
     shutil.copyfile(upgraded_file, tmp_path / "var" / "kiosk.sqlite")
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[paths]\ndata_dir = "{tmp_path / "var"}"\n', encoding="utf-8")
     monkeypatch.setenv("KIOSK_CONFIG", str(config))
     db = Database(f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}")
-    yield tmp_path, db
+    yield db
     db.dispose()
 
 
@@ -113,13 +113,14 @@ def _import(tmp_path: Path, name: str, data: bytes) -> int:
     ],
 )
 def test_bad_yaml_is_refused_with_its_line_and_nothing_changes(
-    site: tuple[Path, Database],
+    tmp_path: Path,
+    cli_db: Database,
     capsys: pytest.CaptureFixture[str],
     change: tuple[str, str],
     line: int,
     needle: str,
 ) -> None:
-    tmp_path, db = site
+    db = cli_db
     before = load_catalog(db)
     assert change[0] in GOOD
     code = _import(tmp_path, "bad.yaml", GOOD.replace(*change, 1).encode())
@@ -131,9 +132,9 @@ def test_bad_yaml_is_refused_with_its_line_and_nothing_changes(
 
 
 def test_wrong_encoding_names_the_line(
-    site: tuple[Path, Database], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, cli_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tmp_path, db = site
+    db = cli_db
     before = load_catalog(db)
     assert _import(tmp_path, "cp1251.yaml", GOOD.encode("cp1251")) == 1
     err = capsys.readouterr().err
@@ -141,8 +142,8 @@ def test_wrong_encoding_names_the_line(
     assert load_catalog(db) == before
 
 
-def test_a_good_file_replaces_the_catalogue(site: tuple[Path, Database]) -> None:
-    tmp_path, db = site
+def test_a_good_file_replaces_the_catalogue(tmp_path: Path, cli_db: Database) -> None:
+    db = cli_db
     assert len(load_catalog(db).services) == len(shipped_catalog().services)
     assert _import(tmp_path, "good.yaml", GOOD.encode()) == 0
     doc = load_catalog(db)
@@ -157,9 +158,9 @@ def test_a_good_file_replaces_the_catalogue(site: tuple[Path, Database]) -> None
 
 
 def test_spreadsheet_csv_with_bom_and_semicolons(
-    site: tuple[Path, Database], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, cli_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tmp_path, db = site
+    db = cli_db
     csv_text = to_csv(parse_yaml(GOOD.encode()))
     # a Bulgarian spreadsheet saves "CSV UTF-8" with a BOM and semicolons
     excel = "\ufeff" + csv_text.replace(",", ";")
@@ -172,9 +173,8 @@ def test_spreadsheet_csv_with_bom_and_semicolons(
 
 
 def test_csv_with_unknown_column_and_cp1251(
-    site: tuple[Path, Database], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, cli_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tmp_path, _ = site
     csv_text = to_csv(parse_yaml(GOOD.encode()))
     assert _import(tmp_path, "col.csv", csv_text.replace("source", "sauce", 1).encode()) == 1
     assert "line 1" in capsys.readouterr().err
@@ -221,13 +221,14 @@ def _cell(rows: list[list[str]], row: int, column: str, value: str) -> list[list
     ],
 )
 def test_bad_spreadsheet_csv_is_refused_with_its_line_and_nothing_changes(
-    site: tuple[Path, Database],
+    tmp_path: Path,
+    cli_db: Database,
     capsys: pytest.CaptureFixture[str],
     edit: Callable[[list[list[str]]], list[list[str]]],
     line: int,
     needle: str,
 ) -> None:
-    tmp_path, db = site
+    db = cli_db
     assert _import(tmp_path, "good.csv", _excel(_sheet())) == 0  # the unedited sheet is good
     before = load_catalog(db)
     assert [len(s.documents) for s in before.services] == [2, 0]
@@ -239,9 +240,9 @@ def test_bad_spreadsheet_csv_is_refused_with_its_line_and_nothing_changes(
 
 
 def test_csv_in_windows_1251_names_the_first_cyrillic_line(
-    site: tuple[Path, Database], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, cli_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tmp_path, db = site
+    db = cli_db
     before = load_catalog(db)
     data = _excel(_sheet()).decode("utf-8").lstrip("\ufeff").encode("cp1251")
     assert _import(tmp_path, "win.csv", data) == 1
@@ -250,16 +251,16 @@ def test_csv_in_windows_1251_names_the_first_cyrillic_line(
     assert load_catalog(db) == before
 
 
-def test_empty_rows_a_spreadsheet_leaves_are_ignored(site: tuple[Path, Database]) -> None:
-    tmp_path, db = site
+def test_empty_rows_a_spreadsheet_leaves_are_ignored(tmp_path: Path, cli_db: Database) -> None:
+    db = cli_db
     rows = _sheet()
     blank = [""] * len(rows[0])
     assert _import(tmp_path, "tail.csv", _excel([rows[0], rows[1], blank, rows[2], blank])) == 0
     assert [s.id for s in load_catalog(db).services] == ["2016", "tvr-dog"]
 
 
-def test_export_then_import_round_trips(site: tuple[Path, Database]) -> None:
-    tmp_path, db = site
+def test_export_then_import_round_trips(tmp_path: Path, cli_db: Database) -> None:
+    db = cli_db
     original = load_catalog(db)
     for fmt in ("yaml", "csv"):
         out = tmp_path / f"export.{fmt}"
@@ -287,10 +288,11 @@ def test_the_charter_month_for_complaints_is_a_month_not_thirty_days() -> None:
 
 
 def test_keywords_are_catalogue_data_the_secretary_edits(
-    site: tuple[Path, Database],
+    tmp_path: Path,
+    cli_db: Database,
 ) -> None:
     # GIVEN the exported spreadsheet, WHEN the secretary adds everyday words to a service
-    tmp_path, db = site
+    db = cli_db
     out = tmp_path / "export.csv"
     assert main(["catalog", "export", "--format", "csv", "--out", str(out)]) == 0
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))

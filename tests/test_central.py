@@ -22,7 +22,6 @@ from sync.sites import SiteLogin
 from tests.support import upgraded
 from tests.sync_data import add_records, central_digest, digest, new_site_id
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 
 
 def _site(tmp_path: Path, name: str, config) -> Database:

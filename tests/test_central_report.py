@@ -16,7 +16,6 @@ from tests.report_fixtures import SOFIA_TZ, build_known_month
 from tests.support import upgraded
 from tests.sync_data import add_records
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 
 NOVEMBER = Period.parse("2026-11")
 

@@ -148,7 +148,7 @@ def test_the_form_can_ask_before_sending_which_words_flag() -> None:
 
 
 @pytest.mark.parametrize(
-    ("draft", "field", "code"),
+    ("draft", "field", "problem"),
     [
         (Draft(kind=Kind.OPINION, text="   "), "text", "empty"),
         (Draft(kind=Kind.OPINION, text="а" * 2001), "text", "too_long"),
@@ -166,11 +166,11 @@ def test_the_form_can_ask_before_sending_which_words_flag() -> None:
     ],
 )
 def test_invalid_drafts_are_refused_and_nothing_is_stored(
-    box: Messages, db: Database, draft: Draft, field: str, code: str
+    box: Messages, db: Database, draft: Draft, field: str, problem: str
 ) -> None:
     with pytest.raises(MessageInvalid) as info:
         box.submit(draft)
-    assert (info.value.field, info.value.code) == (field, code)
+    assert (info.value.field, info.value.problem) == (field, problem)
     assert _count(db, Message) == 0
 
 

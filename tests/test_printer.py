@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import select
+import socket
 import threading
 import tty
 import wave
@@ -17,11 +18,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import serial
+from escpos.constants import RT_STATUS
 from sqlalchemy import select as sql_select
 
-from devices import status
+from devices import layout, status
 from devices.announcer import Announcer, spoken_call
-from devices.factory import make_printer
+from devices.factory import STATUS_TIMEOUT, make_printer, serial_connection
+from devices.links import UrlSerial
 from devices.printer import VirtualPrinter
 from devices.render import decode
 from kiosk.catalog import shipped_catalog
@@ -29,7 +33,13 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import DeviceEvent, Ticket, TicketEvent
-from kiosk.printing import PrinterState, complaint_receipt, print_issued_ticket, ticket_slip
+from kiosk.printing import (
+    PrinterState,
+    TicketSlip,
+    complaint_receipt,
+    print_issued_ticket,
+    ticket_slip,
+)
 from kiosk.queue import Queue
 from tests.support import Clock, make_config
 
@@ -37,46 +47,66 @@ ONLINE, PAPER_OK = 0x12, 0x12
 
 
 class PrinterModel:
-    """The far end of the serial line: answers status queries, records the job bytes."""
+    """The far end of the line: answers status queries, records the job bytes."""
 
-    def __init__(self, master: int) -> None:
-        self.master = master
-        self.answers: dict[int, int | None] = {1: ONLINE, 2: 0x12, 4: PAPER_OK}
+    def __init__(self) -> None:
+        self.answers: dict[int, int | bytes | None] = {1: ONLINE, 2: 0x12, 4: PAPER_OK}
         self.received = bytearray()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._threads: list[threading.Thread] = []
 
-    def _run(self) -> None:
+    def serve(self, fd: int) -> None:
+        """Answer on `fd`, a pty's master side or a socket, from a thread of its own."""
+        thread = threading.Thread(target=self._run, args=(fd,), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _run(self, fd: int) -> None:
         pending = bytearray()
         while not self._stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.05)
+            ready, _, _ = select.select([fd], [], [], 0.05)
             if not ready:
                 continue
             try:
-                pending += os.read(self.master, 4096)
+                chunk = os.read(fd, 4096)
             except OSError:
                 return
-            while (i := pending.find(status.DLE_EOT)) != -1 and len(pending) >= i + 3:
-                self.received += pending[:i]
-                answer = self.answers.get(pending[i + 2])
-                del pending[: i + 3]
-                if answer is not None:
-                    os.write(self.master, bytes([answer]))
-            if status.DLE_EOT[:1] not in pending:
-                self.received += pending
-                pending.clear()
+            if not chunk:  # the kiosk closed its connection
+                return
+            pending += chunk
+            self._answer(fd, pending)
+
+    def _answer(self, fd: int, pending: bytearray) -> None:
+        """Answer each DLE EOT n in `pending`; keep the rest, or wait for a query's end."""
+        while (i := pending.find(RT_STATUS[:1])) != -1:
+            query = pending[i : i + 3]
+            if not RT_STATUS.startswith(query[:2]):  # a 0x10 in a job (ESC t 16: CP1252)
+                self.received += pending[: i + 1]
+                del pending[: i + 1]
+                continue
+            self.received += pending[:i]
+            del pending[:i]
+            if len(query) < 3:
+                return  # the query's last bytes are still on the way
+            del pending[:3]
+            answer = self.answers.get(query[2])
+            if answer is not None:
+                os.write(fd, answer if isinstance(answer, bytes) else bytes([answer]))
+        self.received += pending
+        pending.clear()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=2)
+        for thread in self._threads:
+            thread.join(timeout=2)
 
 
 @pytest.fixture
 def serial_line(tmp_path: Path) -> Iterator[tuple[Config, PrinterModel]]:
     master, slave = os.openpty()
     tty.setraw(master)
-    model = PrinterModel(master)
+    model = PrinterModel()
+    model.serve(master)
     config = make_config(
         tmp_path,
         printer__connection="serial",
@@ -87,6 +117,35 @@ def serial_line(tmp_path: Path) -> Iterator[tuple[Config, PrinterModel]]:
     model.stop()
     os.close(master)
     os.close(slave)
+
+
+@pytest.fixture
+def tcp_printer() -> Iterator[tuple[int, PrinterModel]]:
+    """A printer model behind a TCP port on loopback: one connection per job, as the kiosk opens."""
+    model = PrinterModel()
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.05)
+    connections: list[socket.socket] = []
+    done = threading.Event()
+
+    def accept() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            connections.append(conn)
+            model.serve(conn.fileno())
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    yield server.getsockname()[1], model
+    done.set()
+    model.stop()
+    acceptor.join(timeout=2)
+    for conn in connections:
+        conn.close()
+    server.close()
 
 
 def _issue_and_print(config: Config, db: Database, clock: Clock) -> tuple[object, object]:
@@ -180,6 +239,17 @@ def test_paper_near_end_still_prints_and_warns(
         assert list(s.scalars(sql_select(DeviceEvent.status))) == ["paper_near_end"]
 
 
+def test_a_late_byte_is_not_read_as_the_next_answer(
+    serial_line, sqlite_db: Database, clock: Clock
+) -> None:
+    # GIVEN a printer that sends a stray byte after its online answer
+    config, model = serial_line
+    model.answers = {1: bytes([ONLINE, 0x00]), 4: 0x1E}
+    # WHEN a ticket is printed, THEN the paper answer is the printer's, not the stray byte
+    _, result = _issue_and_print(config, sqlite_db, clock)
+    assert result.ok and result.state is PrinterState.PAPER_NEAR_END
+
+
 def test_unplugged_printer_gives_a_result_not_an_exception(
     tmp_path: Path, sqlite_db: Database, clock: Clock
 ) -> None:
@@ -194,6 +264,116 @@ def test_unplugged_printer_gives_a_result_not_an_exception(
             == "print_failed"
         )
     assert issued.label == "А001"
+
+
+def _slip(config: Config, db: Database, clock: Clock) -> TicketSlip:
+    queue = Queue(db, config, clock=clock)
+    service = next(s for s in shipped_catalog().services if s.id == "2016")
+    issued = queue.issue(category="А", service_id=service.id)
+    return ticket_slip(issued=issued, config=config, service=service, language="bg")
+
+
+def _link_config(tmp_path: Path, link: str, port: int) -> Config:
+    if link == "network":
+        where = {"printer__host": "127.0.0.1", "printer__port": port}
+    else:  # escpos' Serial on a pyserial URL: a TCP serial server, here the model
+        where = {"printer__connection": "serial", "printer__url": f"socket://127.0.0.1:{port}"}
+    return make_config(
+        tmp_path,
+        **{"printer__connection": link, **where},
+        printer__profile="TM-T88IV",
+        printer__timeout_s=3.0,
+    )
+
+
+@pytest.mark.parametrize("link", ["serial", "network"])
+@pytest.mark.parametrize(
+    ("answers", "state", "printed"),
+    [
+        ({1: ONLINE, 4: PAPER_OK}, PrinterState.OK, True),
+        ({1: ONLINE, 4: 0x1E}, PrinterState.PAPER_NEAR_END, True),
+        ({1: ONLINE, 4: 0x72}, PrinterState.PAPER_OUT, False),
+        ({1: 0x1A, 2: 0x16}, PrinterState.COVER_OPEN, False),
+    ],
+)
+def test_a_ticket_over_a_socket_url_or_the_network_in_cp866(
+    tmp_path: Path,
+    tcp_printer,
+    sqlite_db: Database,
+    clock: Clock,
+    link: str,
+    answers: dict,
+    state: PrinterState,
+    printed: bool,
+) -> None:
+    # GIVEN a printer whose profile has CP866 for Cyrillic and CP1252 for „“, behind TCP
+    port, model = tcp_printer
+    model.answers = answers
+    config = _link_config(tmp_path, link, port)
+    slip = _slip(config, sqlite_db, clock)
+    # WHEN the kiosk prints a ticket
+    result = make_printer(config, sqlite_db).print_ticket(slip)
+    # THEN the status answers decide, and what reached the printer reads back as the ticket
+    assert result.ok is printed and result.state is state
+    if not printed:
+        assert b"\x1b@" not in model.received
+        return
+    _wait_for(model, b"\x1dV")
+    data = bytes(model.received)
+    assert data.startswith(b"\x1b@") and data.endswith(b"\x1dV\x00")
+    assert b"\x1bt\x11" in data  # code page 17 of this profile: CP866
+    assert "А001".encode("cp866") in data
+    assert b"\x1d(k\x1d\x001P0https://www.tvarditsa.org/" in data  # native QR
+    job = decode(data, profile="TM-T88IV")
+    assert job.initialised and job.cut and job.code_pages[0] == "CP866"
+    assert job.qr_data == ["https://www.tvarditsa.org/"]
+    lines = job.text.splitlines()
+    assert "Вашият номер" in lines and "А001" in lines
+    assert "Издаване на удостоверение за наследници" in lines
+    assert "пл. „Свобода“ № 1, 8890 Твърдица" in lines  # „“ from the Latin page
+
+
+def test_an_echo_is_not_a_status_answer_and_loop_url_returns_the_job(
+    tmp_path: Path, sqlite_db: Database, clock: Clock
+) -> None:
+    # GIVEN escpos' Serial on pyserial's loop://, where every byte sent comes back
+    printer = UrlSerial(devfile="loop://", profile="TM-T88IV", timeout=0.2)
+    printer.open()
+    # WHEN the status is asked, the line answers with the query itself (0x10 …)
+    state = status.read_state(printer)
+    # THEN that is no answer; escpos alone would take the echo for "online"
+    assert state is PrinterState.NO_ANSWER
+    config = make_config(tmp_path, printer__profile="TM-T88IV")
+    printer.device.reset_input_buffer()
+    layout.ticket(layout.Paper(printer, language="bg"), _slip(config, sqlite_db, clock))
+    job = decode(printer.device.read(4096), profile="TM-T88IV")
+    printer.close()
+    assert job.initialised and job.cut and job.qr_data == ["https://www.tvarditsa.org/"]
+    assert "Вашият номер" in job.text.splitlines() and "А001" in job.text.splitlines()
+
+
+@pytest.mark.parametrize("flow", ["none", "rtscts", "dsrdtr", "xonxoff"])
+def test_the_serial_port_opens_as_configured(tmp_path: Path, serial_line, flow: str) -> None:
+    line, _ = serial_line
+    config = make_config(
+        tmp_path / "flow",
+        printer__connection="serial",
+        printer__url=line["printer.url"],
+        printer__baudrate=19200,
+        printer__flow_control=flow,
+        printer__timeout_s=3.0,
+    )
+    printer = serial_connection(config)()
+    port = printer.device
+    printer.close()
+    assert isinstance(port, serial.Serial) and port.baudrate == 19200
+    # escpos' Serial defaults to DSR/DTR; the config says which flow control, if any
+    assert (port.rtscts, port.dsrdtr, port.xonxoff) == (
+        flow == "rtscts",
+        flow == "dsrdtr",
+        flow == "xonxoff",
+    )
+    assert port.timeout == STATUS_TIMEOUT and port.write_timeout == 3.0
 
 
 def test_virtual_printer_keeps_bytes_and_renders_png(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kiosk.catalog import ensure_catalog
+from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.hours import ClosedReason
 from kiosk.models import NO_CATEGORY, TicketEvent, TicketOutcome
@@ -268,3 +269,60 @@ def test_a_ticket_leaving_the_queue_records_its_outcome_and_seconds(
     local_hour = served.issued_at.astimezone(SOFIA).hour
     assert done.hour == gone.hour == local_hour
     assert done.service_day == served.service_day and done.issued_at == served.issued_at
+
+
+def _make_busy(queue: Queue, categories: str) -> None:
+    """Three tickets of each category; every open counter serves one and calls the next."""
+    for code in categories:
+        for _ in range(3):
+            queue.issue(category=code)
+    for counter in queue.status().counters:
+        if queue.call_next(counter=counter.number, previous=Arrival.ARRIVED):
+            queue.call_next(counter=counter.number, previous=Arrival.ARRIVED)
+
+
+def _statements(db: Database, queue: Queue) -> int:
+    executed = []
+
+    def count(*_: object) -> None:
+        executed.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        queue.status()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(executed)
+
+
+def test_status_runs_as_many_statements_for_many_categories_and_counters_as_for_few(
+    db: Database, config, clock: Clock
+) -> None:
+    # GIVEN the seeded centre cut to 3 open categories and 3 counters, all busy
+    counters = Counters(db, config, clock=clock)
+    counters.save_counter(actor="admin", number=4, categories=["В", "Г"], active=False)
+    for category in counters.categories():
+        if category.code in "ВГ":
+            counters.save_category(actor="admin", **{**asdict(category), "active": False})
+    queue = Queue(db, config, clock=clock)
+    _make_busy(queue, "АБП")
+    queue.status()  # the counters' usual breaks, learnt once a day
+    few = _statements(db, queue)
+    # WHEN it grows to 12 of each, as busy
+    more = "ДЕЖЗИКЛМН"
+    for code, number in zip(more, range(5, 14), strict=True):
+        counters.save_category(actor="admin", code=code, name_bg=code, name_en=code, create=True)
+        counters.save_counter(
+            actor="admin",
+            number=number,
+            name_bg=f"Гише {number}",
+            name_en=f"Counter {number}",
+            categories=[code],
+            active=True,
+            create=True,
+        )
+    _make_busy(queue, more)
+    status = queue.status()
+    assert (len(status.categories), len(status.counters)) == (12, 12)
+    # THEN the board's status takes as many statements as before
+    assert _statements(db, queue) == few

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -204,3 +207,53 @@ def test_a_final_deadline_is_after_today_and_within_the_laws_limit(
         latest = "25.01.2027" if kind is Kind.COMPLAINT else "25.05.2027"
         assert refused.value.params == {"limit": latest}
     assert register.entry(reg.uuid).status is Status.NEW
+
+
+class _SlowClock(Clock):
+    """A clock that takes a while to answer once armed: the time a step's write takes."""
+
+    delay = 0.0
+
+    def __call__(self) -> dt.datetime:
+        time.sleep(self.delay)
+        return super().__call__()
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda r, uuid, who: r.answer(message_uuid=uuid, actor=who, text=f"Отговор от {who}."),
+        lambda r, uuid, who: r.start_review(message_uuid=uuid, actor=who),
+    ],
+    ids=["answer", "start_review"],
+)
+def test_of_two_officers_acting_at_once_only_one_step_is_recorded(
+    db: Database, config, act
+) -> None:
+    # GIVEN a new complaint, and a step whose write takes a while
+    clock = _SlowClock()
+    reg = _complaint(db, config, clock)
+    register = Register(db, config, clock=clock)
+    clock.delay = 0.3
+    start = threading.Barrier(2)
+
+    def officer(who: str) -> str:
+        start.wait()
+        try:
+            act(register, reg.uuid, who)
+        except WrongState:
+            return "refused"
+        return "done"
+
+    # WHEN two officers take the same step at the same moment, each in their own session
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(officer, ["quality1", "quality2"]))
+    # THEN one of them is recorded and the other is told the message moved on
+    assert outcomes == ["done", "refused"]
+    with db.read() as s:
+        steps = s.scalar(
+            select(func.count())
+            .select_from(MessageEvent)
+            .where(MessageEvent.message_uuid == reg.uuid, MessageEvent.kind != "pii_viewed")
+        )
+    assert steps == 1

@@ -12,7 +12,7 @@ from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent
 from kiosk.register import Register, Status
-from kiosk.reports.letters import render_letter
+from kiosk.reports.render.letters import render_letter
 from tests.support import Clock
 
 

@@ -16,8 +16,8 @@ from kiosk.cli import main
 from kiosk.db import Database
 from kiosk.models import Message, MessageContact
 from kiosk.reports.compute import Period, compute_report
-from kiosk.reports.outputs import write_outputs
-from kiosk.reports.publish import chromium
+from kiosk.reports.render.outputs import write_outputs
+from kiosk.reports.render.publish import chromium
 from tests.report_fixtures import PERSONAL, SOFIA_TZ, build_known_month
 
 needs_chromium = pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed")

@@ -10,9 +10,6 @@ from sqlalchemy import func, select
 from kiosk.models import Message, MessageContact, Rating, RatingReason, Ticket, TicketEvent
 from tests.screens_touch import tap, texts, type_keys, wait_for
 
-pytest_plugins = ["tests.screens_fixtures"]
-
-
 # Below the configured minimum (10 s) to keep the tests short; it is the same timer.
 IDLE_S = 3.0
 
@@ -231,3 +228,11 @@ def test_a_queue_out_of_numbers_says_so_not_closed_hours(app: Any) -> None:
                 s.delete(s.get(NumberSequence, scope))
             else:
                 s.merge(NumberSequence(scope=scope, value=used))
+
+
+def test_every_screen_has_its_own_class_in_a_visitors_order(app: Any) -> None:
+    from screens import SCREENS
+    from screens.app import SCREEN_CLASSES
+
+    assert tuple(SCREEN_CLASSES) == SCREENS
+    assert all(SCREEN_CLASSES[name].__module__ == f"screens.{name}" for name in SCREENS)

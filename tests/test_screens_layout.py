@@ -14,8 +14,6 @@ from sqlalchemy import select
 from kiosk.models import DeviceEvent, SyncRun
 from tests.screens_touch import long_press_corner, shown, tap, texts, type_keys, wait_for
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 SIZES = [(1080, 1920), (1920, 1080)]
 

@@ -9,8 +9,6 @@ from sqlalchemy import select
 from kiosk.models import Message
 from tests.screens_touch import tap, texts, type_keys
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 
 def screen(app: Any) -> Any:
     return app.root.manager.current_screen

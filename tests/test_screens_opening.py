@@ -11,8 +11,6 @@ import pytest
 from tests.screens_touch import tap, texts
 from tests.support import SOFIA, WORKING_MORNING
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 
 @pytest.fixture
 def at(app: Any) -> Iterator[Any]:

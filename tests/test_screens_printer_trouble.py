@@ -11,8 +11,6 @@ from sqlalchemy import select
 from kiosk.models import TicketEvent
 from tests.screens_touch import tap, texts, wait_for
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 
 @pytest.fixture
 def kiosk(app: Any) -> Iterator[Any]:

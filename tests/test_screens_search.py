@@ -9,8 +9,6 @@ from sqlalchemy import select
 from kiosk.models import Ticket
 from tests.screens_touch import tap, type_keys
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 
 def _services_screen(app: Any, layout: str) -> Any:
     """The services screen with the keyboard open on `layout` (whatever the last visitor left)."""

@@ -16,8 +16,6 @@ from screens.sizing import LARGE_CAPITAL_DEG, NORMAL_CAPITAL_DEG, Screen
 from screens.theme import HIGH_CONTRAST, NORMAL, TEXT_PAIRS, colour, contrast_ratio
 from tests.screens_touch import shown
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 
 @cache
 def capital_height(font_name: str, font_size: float, bold: bool) -> int:

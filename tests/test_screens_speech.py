@@ -15,8 +15,6 @@ from kiosk.spoken import bg_number, spoken_label
 from screens import SCREENS
 from tests.screens_touch import tap, type_keys, wait_for
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 pytestmark = pytest.mark.skipif(
     shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (.ci/run installs it)"
 )
@@ -48,7 +46,7 @@ def seconds_and_peak(path: Path) -> tuple[float, int]:
 def _open(app: Any, name: str) -> Any:
     """Each screen with what it needs to show: a service, a ticket, a registration."""
     from kiosk.messages import Draft, Kind
-    from screens.categories import take_ticket
+    from screens.issuing import take_ticket
 
     tap(screen(app))  # a visitor's first touch
     if name == "service":

@@ -15,8 +15,6 @@ from screens.keyboard import OnScreenKeyboard, layout_for
 from screens.widgets import KioskField
 from tests.screens_touch import tap, texts, type_keys, wait_for
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 IDLE_S = 2.0
 
 

@@ -10,8 +10,6 @@ from sqlalchemy import func, select
 from kiosk.models import Ticket
 from tests.screens_touch import long_press_corner, tap, texts, type_keys
 
-pytest_plugins = ["tests.screens_fixtures"]
-
 
 def screen(app: Any) -> Any:
     return app.root.manager.current_screen

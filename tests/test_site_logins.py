@@ -20,7 +20,6 @@ from sync.sites import SiteLogin
 from tests.support import fresh_pg_url, upgraded
 from tests.sync_data import add_records, new_site_id
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from kiosk.staff import BadUsername, ConfusableUsername, Role, Staff
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, sign_in_http
 
-pytest_plugins = ["tests.web_fixtures"]
-
 
 @pytest.fixture
 def staff(sqlite_db: Database, config: Config, clock: Clock) -> Staff:

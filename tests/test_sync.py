@@ -23,7 +23,6 @@ from sync.push import plan_push, push
 from tests.support import fresh_pg_url, upgraded
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 
 
 def test_push_sends_every_record_once_and_replay_is_a_no_op(
@@ -67,9 +66,9 @@ def test_a_push_opens_central_connections_only_when_there_is_something_to_send(
         return target.connect()
 
     def push_all() -> dict[str, int]:
-        sent: dict[str, int] = {}
-        assert not push(sqlite_db, connect, plan=plan_push(sqlite_db), batch_size=7, sent=sent)
-        return sent
+        result = push(sqlite_db, connect, plan=plan_push(sqlite_db), batch_size=7)
+        assert not result.held
+        return result.sent
 
     assert push_all() == {} and opened == []  # a new site: nothing yet
     n = add_records(sqlite_db, site_id=site, visits=40, rng=random.Random(2))

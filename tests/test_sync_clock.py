@@ -20,7 +20,6 @@ from sync.job import ClockAhead, run_sync
 from tests.support import Clock
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
 from tests.sync_fixtures import CentralServer, cli_site
-from tests.sync_fixtures import central_server as central_server
 
 YEAR = dt.timedelta(days=365)
 

@@ -17,7 +17,6 @@ from sync.job import run_sync
 from sync.schema import RECORDS
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 from tests.sync_issuer import Issuer
 
 

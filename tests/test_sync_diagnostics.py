@@ -20,9 +20,7 @@ from sync.job import run_sync
 from tests.support import loaded_heavy_modules
 from tests.sync_data import add_records, central_digest, new_site_id
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 from tests.tls_fixtures import TlsServer
-from tests.tls_fixtures import tls_server as tls_server
 
 
 def _site_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site_id: str, url: str) -> Path:

@@ -18,14 +18,13 @@ from sqlalchemy import create_engine, insert, select, text
 from kiosk.catalog import ensure_catalog, load_catalog
 from kiosk.config import Config
 from kiosk.db import Database
+from kiosk.demo_seed import synthetic_activity
 from kiosk.models import RECORD_TABLES, Message, SyncMark, SyncRun, Ticket
-from kiosk.reports.demo_seed import synthetic_activity
 from sync.job import run_sync
 from sync.schema import RECORDS, SCHEMA_VERSION, init_central
 from tests.support import upgraded
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 
 
 def _site(tmp_path: Path, config: Config, name: str) -> Database:

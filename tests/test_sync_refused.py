@@ -16,7 +16,6 @@ from kiosk.models import DeviceEvent
 from sync.job import run_sync
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
 from tests.sync_fixtures import CentralServer, cli_site
-from tests.sync_fixtures import central_server as central_server
 
 
 def _poison(db: Database, table: str, column: str, *, nth: int) -> uuid.UUID:

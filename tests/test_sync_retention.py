@@ -22,7 +22,6 @@ from sync.schema import SCHEMA_VERSION, init_central
 from tests.support import Clock, make_config, upgraded
 from tests.sync_data import new_site_id
 from tests.sync_fixtures import CentralServer
-from tests.sync_fixtures import central_server as central_server
 
 
 @dataclass

@@ -16,8 +16,6 @@ from kiosk.queue import Arrival, Queue
 from kiosk.web.announcements import Announcements
 from tests.support import Clock
 
-pytest_plugins = ["tests.web_fixtures"]
-
 
 def _files(root: Path) -> set[Path]:
     return {p for p in root.rglob("*") if p.is_file() and "-wal" not in p.name}

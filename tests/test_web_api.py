@@ -26,8 +26,6 @@ from kiosk.web.security import SECRET_FILE
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, LiveServer, add_staff, serve, sign_in_http
 
-pytest_plugins = ["tests.web_fixtures"]
-
 
 @pytest.fixture
 def live_any_db(db: Database, config: Config, clock: Clock) -> Iterator[LiveServer]:

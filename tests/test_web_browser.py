@@ -20,7 +20,6 @@ from kiosk.queue import Arrival, Queue, Status
 from tests.support import Clock
 from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer, serve
 
-pytest_plugins = ["tests.web_fixtures"]
 CHROMIUM = "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -16,8 +16,6 @@ from kiosk.staff import Role, Staff
 from tests.support import Clock
 from tests.web_fixtures import sign_in_http
 
-pytest_plugins = ["tests.web_fixtures"]
-
 
 def replay(app: FastAPI, cookies: httpx.Cookies, token: str) -> tuple[int, int]:
     """A kept cookie sent again by another browser: the panel's data and a CSRF'd recall."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kiosk.command_args import Args, Group, pass_args
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
@@ -21,30 +24,52 @@ def _period(text: str) -> Period:
     try:
         return Period.parse(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        raise click.BadParameter(str(exc)) from None
 
 
-def report_args(p: argparse.ArgumentParser) -> None:
+def report_options(callback: Callable[..., Any]) -> Callable[..., Any]:
     """The options of a report, the same for a site's and the centre's."""
-    p.add_argument("--period", type=_period, required=True, help="2026, 2026-Q3 or 2026-09")
-    p.add_argument("--site", action="append", help="site id (repeat for several; default all)")
-    p.add_argument("--out", type=Path, required=True, help="folder for the charts and files")
-    p.add_argument("--lang", choices=("bg", "en"), default="bg")
-    p.add_argument("--as-of", type=dt.date.fromisoformat, help="complaint states at this date")
-    p.add_argument("--no-pdf", action="store_true", help="skip the PDF (needs Chromium)")
+    for option in reversed(
+        (
+            click.option(
+                "--period",
+                type=_period,
+                required=True,
+                metavar="PERIOD",
+                help="2026, 2026-Q3 or 2026-09",
+            ),
+            click.option("--site", multiple=True, help="site id (repeat for several; default all)"),
+            click.option(
+                "--out",
+                type=click.Path(path_type=Path),
+                required=True,
+                help="folder for the charts and files",
+            ),
+            click.option("--lang", type=click.Choice(("bg", "en")), default="bg"),
+            click.option(
+                "--as-of",
+                type=dt.date.fromisoformat,
+                metavar="DATE",
+                help="complaint states at this date",
+            ),
+            click.option("--no-pdf", is_flag=True, help="skip the PDF (needs Chromium)"),
+        )
+    ):
+        callback = option(callback)
+    return callback
 
 
 def run_report(
     ctx: Context,
     db: Database,
-    args: argparse.Namespace,
+    args: Args,
     *,
     categories: Mapping[str, str] | None = None,
 ) -> int:
     """Compute the report `args` ask for on `db`, write its files and say what was written."""
     from kiosk.models import utcnow
     from kiosk.reports.compute import compute_report
-    from kiosk.reports.outputs import write_outputs
+    from kiosk.reports.render.outputs import write_outputs
 
     config = ctx.config
     today = utcnow().astimezone(config.tz).date()
@@ -79,13 +104,25 @@ def run_report(
     return 0
 
 
-def _report(ctx: Context, args: argparse.Namespace) -> int:
+@click.group("register", cls=Group, help="the complaint register")
+def register_group() -> None: ...
+
+
+@click.command("report", help="satisfaction and service report for a period")
+@report_options
+@pass_args
+def report(ctx: Context, args: Args) -> int:
     return run_report(ctx, ctx.ready_db(), args)
 
 
-def _demo_seed(ctx: Context, args: argparse.Namespace) -> int:
+@click.command("seed", help="fill the database with marked synthetic activity")
+@click.option("--days", type=int, default=90)
+@click.option("--tickets-per-day", type=int, default=60)
+@click.option("--seed", type=int, default=2026)
+@pass_args
+def demo_seed(ctx: Context, args: Args) -> int:
+    from kiosk.demo_seed import has_demo_data, seed_demo
     from kiosk.models import utcnow
-    from kiosk.reports.demo_seed import has_demo_data, seed_demo
 
     db = ctx.ready_db()
     if has_demo_data(db):
@@ -107,7 +144,15 @@ def _demo_seed(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _register_list(ctx: Context, args: argparse.Namespace) -> int:
+@register_group.command("list", help="messages with their status and due date")
+@click.option(
+    "--filter",
+    # Filter's values, written out: importing the register costs every `kiosk` run
+    type=click.Choice(("all", "open", "due_week", "overdue")),
+    default="open",
+)
+@pass_args
+def _register_list(ctx: Context, args: Args) -> int:
     from kiosk.register import Filter, Register
 
     register = Register(ctx.ready_db(), ctx.config)
@@ -134,7 +179,7 @@ def _register_list(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _register_erase(ctx: Context, args: argparse.Namespace) -> int:
+def _register_erase(ctx: Context, args: Args) -> int:
     from kiosk.register import Register
 
     erased = Register(ctx.ready_db(), ctx.config).erase_expired()
@@ -142,9 +187,18 @@ def _register_erase(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _register_letter(ctx: Context, args: argparse.Namespace) -> int:
+@register_group.command("letter", help="the answer or extension notice as a printable HTML letter")
+@click.argument("reg_number")
+@click.option("--kind", type=click.Choice(("answer", "extension")), required=True)
+@click.option(
+    "--actor", required=True, help="who prints it (the view of personal data is recorded)"
+)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--lang", type=click.Choice(("bg", "en")), default="bg")
+@pass_args
+def _register_letter(ctx: Context, args: Args) -> int:
     from kiosk.register import Register, RegisterError, Status
-    from kiosk.reports.letters import render_letter
+    from kiosk.reports.render.letters import render_letter
 
     register = Register(ctx.ready_db(), ctx.config)
     try:
@@ -163,35 +217,6 @@ def _register_letter(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from kiosk.register import Filter
-
-    p = sub.add_parser("report", help="satisfaction and service report for a period")
-    report_args(p)
-    p.set_defaults(func=_report)
-
-    demo = sub.choices.get("demo") or sub.add_parser("demo", help="demonstration helpers")
-    s = demo.add_subparsers(dest="demo_command", required=False)
-    c = s.add_parser("seed", help="fill the database with marked synthetic activity")
-    c.add_argument("--days", type=int, default=90)
-    c.add_argument("--tickets-per-day", type=int, default=60)
-    c.add_argument("--seed", type=int, default=2026)
-    c.set_defaults(func=_demo_seed)
-
-    p = sub.add_parser("register", help="the complaint register")
-    s = p.add_subparsers(dest="register_command", required=True)
-    c = s.add_parser("list", help="messages with their status and due date")
-    c.add_argument("--filter", choices=[f.value for f in Filter], default=Filter.OPEN.value)
-    c.set_defaults(func=_register_list)
-    c = s.add_parser("letter", help="the answer or extension notice as a printable HTML letter")
-    c.add_argument("reg_number")
-    c.add_argument("--kind", choices=("answer", "extension"), required=True)
-    c.add_argument(
-        "--actor", required=True, help="who prints it (the view of personal data is recorded)"
-    )
-    c.add_argument("--out", type=Path, required=True)
-    c.add_argument("--lang", choices=("bg", "en"), default="bg")
-    c.set_defaults(func=_register_letter)
-    s.add_parser(
-        "erase-expired", help="erase personal data of cases closed longer than the retention"
-    ).set_defaults(func=_register_erase)
+register_group.command(
+    "erase-expired", help="erase personal data of cases closed longer than the retention"
+)(pass_args(_register_erase))

@@ -1,12 +1,14 @@
 """The satisfaction and service report: every figure aggregated in SQL, on SQLite and PostgreSQL.
 
-Each part reads its facts once: the period's finished tickets from `ticket_outcomes`
-(one row a ticket, waiting and service seconds already worked out when the ticket left
-the queue, so no event is regrouped), the tickets by day and local hour, the counted
-ratings. On PostgreSQL each part is one pass with GROUPING SETS and the percentiles
-are its own `percentile_cont`; SQLite runs one GROUP BY a set and finds percentiles
-from counts of each distinct value, so only the rows around a percentile leave it.
-Local hours and weekdays are integer arithmetic (`localtime`), not a zone lookup a row.
+Each part reads its facts once, all parts from one snapshot of the database (on
+PostgreSQL two at a time, on connections sharing an exported snapshot). Waiting and
+service times come from `ticket_outcomes` (one row a ticket, its seconds worked out when
+it left the queue, so no event is regrouped): one GROUP BY (category, local hour) hands
+each group's seconds over as one comma-separated text, and numpy finds the percentiles of
+the whole, of each category and of each hour, linear between ranks as `percentile_cont`.
+Tickets and ratings are counted per quarter hour (`date_bin` on PostgreSQL, epoch
+arithmetic on SQLite) and placed in local time here, once per quarter hour, not a zone
+lookup a row; only the complaints' answer dates are local dates in SQL (`localtime`).
 """
 
 from __future__ import annotations

@@ -1,20 +1,17 @@
-"""The staff web application: `create_app(config, db)` gathers the routers in `ROUTERS`."""
+"""The staff web application: `create_app(config, db)` includes the routers of kiosk/web/routes/."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from html import escape
 from pathlib import Path
-from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
@@ -23,9 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kiosk.config import Config
 from kiosk.counters import Counters
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.health import Health
 from kiosk.models import utcnow
-from kiosk.plain_text import TextRefused
 from kiosk.queue import Queue
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Staff
@@ -33,20 +30,12 @@ from kiosk.staff_sessions import StaffSessions
 from kiosk.web.announcements import Announcements, Announcer
 from kiosk.web.app_info import version
 from kiosk.web.board import board_payload
-from kiosk.web.deps import TEMPLATES_DIR, Site, language, optional_user, render, translator
-from kiosk.web.errors import DOMAIN_ERRORS, domain_error_response
+from kiosk.web.deps import TEMPLATES_DIR, Site, optional_user, render
+from kiosk.web.errors import refusal_response
 from kiosk.web.events import EventFeed
+from kiosk.web.routes import admin, auth, board, panel, register, reports
 from kiosk.web.security import session_secret
 
-# Routers by module name; another package adds its pages by appending "<module>:router".
-ROUTERS = [
-    "kiosk.web.routes.auth:router",
-    "kiosk.web.routes.board:router",
-    "kiosk.web.routes.panel:router",
-    "kiosk.web.routes.admin:router",
-    "kiosk.web.routes.register:router",
-    "kiosk.web.routes.reports:router",
-]
 MAX_BODY_BYTES = 64 * 1024
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 SECURITY_HEADERS = [
@@ -94,18 +83,12 @@ class LimitsMiddleware:
         await self.app(scope, limited_receive, send_with_headers)
 
 
-def _load(spec: str) -> Any:
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 def create_app(
     config: Config,
     db: Database,
     *,
     announcer: Announcer | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
-    routers: list[str] | None = None,
     poll_seconds: float = 0.25,
 ) -> FastAPI:
     """The web app for one site; `announcer` makes the board's spoken calls (optional)."""
@@ -164,11 +147,15 @@ def create_app(
     def api_docs(request: Request) -> Response:
         return templates.TemplateResponse(request, "docs.html", {"title": app.title})
 
-    for spec in routers if routers is not None else ROUTERS:
-        app.include_router(_load(spec))
+    app.include_router(auth.router)
+    app.include_router(board.router)
+    app.include_router(panel.router)
+    app.include_router(admin.router)
+    app.include_router(register.router)
+    app.include_router(reports.router)
 
-    for error in DOMAIN_ERRORS:
-        app.add_exception_handler(error, domain_error_response)
+    # every refusal the product makes on purpose, in the reader's language (kiosk/web/errors.py)
+    app.add_exception_handler(KioskError, refusal_response)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -200,29 +187,5 @@ def create_app(
                     request, "denied.html", user=optional_user(request, site), status_code=403
                 )
         return await http_exception_handler(request, exc)
-
-    @app.exception_handler(TextRefused)
-    async def _text_refused(request: Request, exc: TextRefused) -> Response:
-        # every form and API field that takes text ends here when it holds a NUL or the like
-        _ = translator(request)
-        message = _(
-            "The text contains a control character (such as NUL) that cannot be stored. "
-            "Remove it and send again."
-        )
-        if request.url.path.startswith("/api/"):
-            return JSONResponse(
-                {"detail": message, "code": exc.code, "field": exc.field}, status_code=422
-            )
-        # back to the form, kept (a browser's back): only a page of this server
-        referer = request.headers.get("referer", "")
-        back = referer if referer.startswith(str(request.base_url)) else "/"
-        return HTMLResponse(
-            f'<!doctype html><html lang="{language(request)}"><meta charset="utf-8">'
-            f"<title>{escape(_('Not saved'))}</title>"
-            '<link rel="stylesheet" href="/static/style.css">'
-            f'<p class="error" role="alert">{escape(message)}</p>'
-            f'<p><a href="{escape(back)}">{escape(_("Back"))}</a></p></html>',
-            status_code=422,
-        )
 
     return app

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import sys
 from typing import TYPE_CHECKING
 
+import click
+
+from kiosk.command_args import Args, Group, pass_args
 from kiosk.plain_text import TextRefused
 from kiosk.staff import Role, Staff, StaffError
 
@@ -14,7 +16,11 @@ if TYPE_CHECKING:
     from kiosk.cli import Context
 
 
-def _serve(ctx: Context, args: argparse.Namespace) -> int:
+@click.command("serve", help="run the staff web: counter panel, lobby board, admin")
+@click.option("--host", help="bind address (default: web.host, 127.0.0.1)")
+@click.option("--port", type=int, help="port (default: web.port)")
+@pass_args
+def serve(ctx: Context, args: Args) -> int:
     from kiosk.web.app import create_app
     from kiosk.web.security import session_secret
     from kiosk.web.server import StaffWebServer
@@ -36,7 +42,11 @@ def _serve(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_password(args: argparse.Namespace) -> str:
+@click.group("staff", cls=Group, help="staff accounts of the web")
+def staff_group() -> None: ...
+
+
+def _read_password(args: Args) -> str:
     if args.password_stdin or not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("Password: ")
@@ -45,7 +55,14 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _staff_add(ctx: Context, args: argparse.Namespace) -> int:
+@staff_group.command("add", help="add an account or set its password, role and counter")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--counter", type=int, help="the counter a clerk works at")
+@click.option("--name", help="display name")
+@click.option("--password-stdin", is_flag=True, help="read the password from stdin, no prompt")
+@pass_args
+def _staff_add(ctx: Context, args: Args) -> int:
     staff = Staff(ctx.ready_db(), ctx.config)
     try:
         account = staff.add(
@@ -71,7 +88,9 @@ def _staff_add(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _staff_list(ctx: Context, args: argparse.Namespace) -> int:
+@staff_group.command("list", help="list the accounts")
+@pass_args
+def _staff_list(ctx: Context, args: Args) -> int:
     accounts = Staff(ctx.ready_db(), ctx.config).accounts()
     ctx.out(
         "\n".join(
@@ -93,7 +112,10 @@ def _staff_list(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _staff_disable(ctx: Context, args: argparse.Namespace) -> int:
+@staff_group.command("disable", help="disable an account")
+@click.argument("username")
+@pass_args
+def _staff_disable(ctx: Context, args: Args) -> int:
     try:
         Staff(ctx.ready_db(), ctx.config).set_active(username=args.username, active=False)
     except StaffError as exc:
@@ -101,26 +123,3 @@ def _staff_disable(ctx: Context, args: argparse.Namespace) -> int:
         return 1
     ctx.out(f"{args.username}: disabled", {"username": args.username, "active": False})
     return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="run the staff web: counter panel, lobby board, admin")
-    p.add_argument("--host", help="bind address (default: web.host, 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default: web.port)")
-    p.set_defaults(func=_serve)
-
-    p = sub.add_parser("staff", help="staff accounts of the web")
-    s = p.add_subparsers(dest="staff_command", required=True)
-    a = s.add_parser("add", help="add an account or set its password, role and counter")
-    a.add_argument("username")
-    a.add_argument("--role", choices=[r.value for r in Role], required=True)
-    a.add_argument("--counter", type=int, help="the counter a clerk works at")
-    a.add_argument("--name", help="display name")
-    a.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin, no prompt"
-    )
-    a.set_defaults(func=_staff_add)
-    s.add_parser("list", help="list the accounts").set_defaults(func=_staff_list)
-    d = s.add_parser("disable", help="disable an account")
-    d.add_argument("username")
-    d.set_defaults(func=_staff_disable)

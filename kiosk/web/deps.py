@@ -1,6 +1,6 @@
 """What the web's routers depend on: the site's services, the signed-in user, CSRF, templates.
 
-Other packages add pages as routers (see `ROUTERS` in kiosk/web/app.py) and use these:
+The routers in kiosk/web/routes/ (included by kiosk/web/app.py) use these:
 `get_site` for the domain objects, `require_role(...)` for the user, `csrf_protect` on every
 state-changing route, `render(...)` for a page that extends `base.html`.
 """
@@ -45,12 +45,15 @@ class NavLink:
     roles: tuple[Role, ...]
 
 
-# The nav bar of base.html; a package that adds pages appends its own link here.
-NAV_LINKS: list[NavLink] = [
+# The nav bar of base.html: every page a role may open from it, in the bar's order.
+NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("/panel", "Counter panel", (Role.CLERK, Role.ADMIN)),
     NavLink("/board", "Lobby board", (Role.CLERK, Role.ADMIN, Role.QUALITY)),
     NavLink("/admin", "Administration", (Role.ADMIN,)),
-]
+    NavLink("/admin/setup", "Categories and counters", (Role.ADMIN,)),
+    NavLink("/register", "Complaint register", (Role.ADMIN, Role.QUALITY)),
+    NavLink("/reports", "Reports", (Role.ADMIN, Role.QUALITY)),
+)
 
 
 @dataclass

@@ -1,25 +1,21 @@
-"""The domain's refusals in the reader's language: one table of texts by error code.
+"""Refusals in the reader's language: one table of texts by error code, and one handler.
 
-Every domain error carries a `code` (the class's) and the `params` of its case; the text a
-person reads is looked up here and translated with the web's catalogue, so a Bulgarian page
-never shows the English message. One handler (`domain_error_response`) answers the JSON API;
-form pages put `error_text(...)` into the form they show again.
+Every refusal is a `KioskError` with a class-level `code` and `status` and the `params` of
+its case; the text a person reads is looked up here and translated with the web's
+catalogue, so a Bulgarian page never shows the English message. `refusal_response`, the
+app's one handler, answers the API with JSON and a person with a page; form pages that
+show the form again put `error_text(...)` into it.
 """
 
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
 
-from kiosk.counters import SetupError
+from kiosk.errors import KioskError
 from kiosk.i18n import gettext_for
-from kiosk.queue import QueueError
-from kiosk.register import RegisterError
-from kiosk.staff import StaffError
-from kiosk.web.deps import language
-
-DOMAIN_ERRORS = (QueueError, SetupError, StaffError, RegisterError)
-DomainError = QueueError | SetupError | StaffError | RegisterError
+from kiosk.web.deps import get_site, language, optional_user, render
 
 
 def N_(text: str) -> str:
@@ -29,6 +25,7 @@ def N_(text: str) -> str:
 
 TEXTS: dict[str, str] = {
     # the queue
+    "queue_error": N_("This cannot be done in the queue now."),
     "closed": N_("Tickets are not issued now."),
     "full": N_("Category {category} has issued all {limit} of today's tickets."),
     "unknown_category": N_("There is no open ticket category {category}."),
@@ -39,7 +36,9 @@ TEXTS: dict[str, str] = {
     "no_active_ticket": N_("Counter {counter} has no called ticket."),
     "ticket_not_waiting": N_("Ticket {label} is not waiting."),
     "called_not_started": N_("{label} was called but not started. Did the visitor come?"),
+    "no_transfer_target": N_("Send the ticket either to a category or to a counter."),
     # setting up the centre
+    "setup_error": N_("This change to the centre's set-up cannot be saved."),
     "bad_code": N_("A category's letter is one capital letter, Cyrillic or Latin."),
     "category_exists": N_("Category {code} exists already."),
     "no_category": N_("There is no category {code}."),
@@ -54,6 +53,7 @@ TEXTS: dict[str, str] = {
         "Counters {counters} serve only category {code}: give them another first."
     ),
     # staff accounts
+    "staff_error": N_("This change to the account cannot be saved."),
     "bad_username": N_("A username is 1–60 letters, digits or dots."),
     "short_password": N_("A password has at least {limit} characters."),
     "clerk_needs_counter": N_("A clerk works at a counter: choose one."),
@@ -65,9 +65,13 @@ TEXTS: dict[str, str] = {
     "last_admin": N_("{username} is the last active administrator: make another one first."),
     "not_yourself": N_("You cannot deactivate your own account."),
     # the complaint register
+    "register_error": N_("The register cannot take this step."),
     "not_allowed": N_("Your role may not see personal data."),
     "wrong_state": N_("This step does not fit the message's present state."),
     "unknown_message": N_("There is no message with this registration number."),
+    "no_letter": N_(
+        "There is no letter to write yet: the message has no such answer or extension."
+    ),
     "reason_missing": N_("Write the reason."),
     "answer_missing": N_("Write the answer."),
     "deadline_not_later": N_("The final deadline must be after the current due date."),
@@ -80,11 +84,42 @@ TEXTS: dict[str, str] = {
         "For a complaint the final deadline is at most two months after registration: {limit}"
         " at the latest."
     ),
+    # a visitor's message and the text of any record
+    "message_invalid": N_("The message cannot be registered as it is: check its fields."),
+    "text_control_character": N_(
+        "The text contains a control character (such as NUL) that cannot be stored. "
+        "Remove it and send again."
+    ),
+    # the service catalogue and the site's database
+    "catalog_invalid": N_("The service catalogue has errors: the catalogue in use stays."),
+    "write_busy": N_("Another change is being saved. Try again in a moment."),
+    "schema_mismatch": N_(
+        "The database is not at the version this program expects: tell the IT person."
+    ),
+    "database_damaged": N_("The database file is damaged: tell the IT person."),
+    # the central database
+    "central_not_configured": N_("This site has no central database set: sync is off."),
+    "central_schema_mismatch": N_(
+        "The central database is not at the version this program expects: tell the IT person."
+    ),
+    "sync_refused": N_("The central database refused the site's records: tell the IT person."),
+    "sync_conflict": N_(
+        "The central database holds another record under the same key: tell the IT person."
+    ),
+    "sync_mismatch": N_("The centre's copy of the site's records differs: they are sent again."),
+    "snapshot_rejected": N_(
+        "The central service catalogue was refused: the catalogue in use stays."
+    ),
+    "sync_busy": N_("Another sync is running. Try again when it has finished."),
+    "sync_clock_ahead": N_(
+        "This computer's clock is ahead of the central server's: nothing was sent. "
+        "Set the clock right and sync again."
+    ),
 }
 
 
-def error_text(exc: DomainError, language: str) -> str:
-    """The person's message for a domain error, in their language."""
+def error_text(exc: KioskError, language: str) -> str:
+    """The person's message for a refusal, in their language."""
     _ = gettext_for(language, "kiosk.web")
     template = TEXTS.get(exc.code)
     if template is None:
@@ -92,10 +127,24 @@ def error_text(exc: DomainError, language: str) -> str:
     return _(template).format(**exc.params)
 
 
-async def domain_error_response(request: Request, exc: Exception) -> JSONResponse:
-    """The API's answer to a refused step: its code, values and translated text (409)."""
-    assert isinstance(exc, DOMAIN_ERRORS)
-    return JSONResponse(
-        {"detail": error_text(exc, language(request)), "code": exc.code, "params": exc.params},
-        status_code=409,
+async def refusal_response(request: Request, exc: Exception) -> Response:
+    """The answer to a refusal, with its class's status: JSON for the API (its code, values
+    and text), a page for a person, with a way back to the form they sent."""
+    assert isinstance(exc, KioskError)
+    text = error_text(exc, language(request))
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(
+            {"detail": text, "code": exc.code, "params": jsonable_encoder(exc.params)},
+            status_code=exc.status,
+        )
+    # back to the form, kept (a browser's back): only a page of this server
+    referer = request.headers.get("referer", "")
+    back = referer if referer.startswith(str(request.base_url)) else "/"
+    return render(
+        request,
+        "refused.html",
+        user=optional_user(request, get_site(request)),
+        message=text,
+        back=back,
+        status_code=exc.status,
     )

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
 POLL_SECONDS = 0.25
+log = logging.getLogger(__name__)
 
 
 class EventFeed:
@@ -33,6 +35,7 @@ class EventFeed:
         self._task: asyncio.Task[None] | None = None
 
     async def _poll(self) -> None:
+        failing = False
         while True:
             try:
                 seq = await asyncio.to_thread(self.latest_seq)
@@ -43,7 +46,18 @@ class EventFeed:
                     for q in list(self._subscribers):
                         q.put_nowait(self.last)
             except Exception:
+                # The streams stay open and show the last data; the poller tries again. A
+                # database that stays away is logged once, not every second.
+                if not failing:
+                    log.exception(
+                        "the board's feed cannot read the queue (after event %s)", self.seq
+                    )
+                failing = True
                 await asyncio.sleep(1)
+            else:
+                if failing:
+                    log.info("the board's feed reads the queue again (event %s)", self.seq)
+                failing = False
             await asyncio.sleep(self.poll_seconds)
 
     def subscribe(self) -> asyncio.Queue[str | None]:

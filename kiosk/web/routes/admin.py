@@ -16,8 +16,6 @@ from kiosk.register import Register
 from kiosk.staff import Role, StaffAccount, StaffError
 from kiosk.web.app_info import version
 from kiosk.web.deps import (
-    NAV_LINKS,
-    NavLink,
     SiteDep,
     csrf_protect,
     language,
@@ -28,7 +26,6 @@ from kiosk.web.errors import N_, error_text
 
 router = APIRouter(tags=["admin"])
 Admin = Annotated[StaffAccount, Depends(require_role(Role.ADMIN))]
-NAV_LINKS.append(NavLink("/admin/setup", "Categories and counters", (Role.ADMIN,)))
 LATEST_FEEDBACK = 5
 CounterNumber = Annotated[int, Path(ge=1, le=99)]
 CategoryCode = Annotated[str, Path(min_length=1, max_length=1)]

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from kiosk.plain_text import TextRefused
 from kiosk.queue import Arrival, CounterClosed, TicketView
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.deps import (
@@ -109,15 +108,10 @@ def panel_data(account: Clerk, site: SiteDep) -> PanelView:
 
 
 def _act(site: Site, account: StaffAccount, action: str, **kwargs: object) -> ActionResult:
-    # a refused step (QueueError) is answered by the app's one handler, in the reader's language
-    try:
-        ticket = getattr(site.queue, action)(
-            counter=counter_of(account), clerk=account.username, **kwargs
-        )
-    except TextRefused:
-        raise  # the app's one translated answer to it
-    except ValueError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    # a refused step (a KioskError) is answered by the app's one handler, in the reader's language
+    ticket = getattr(site.queue, action)(
+        counter=counter_of(account), clerk=account.username, **kwargs
+    )
     return ActionResult(ticket=ticket)
 
 

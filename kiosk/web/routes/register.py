@@ -11,29 +11,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiosk.alerts import current_alerts
 from kiosk.labels import review_note_text
-from kiosk.register import Filter, Register, RegisterError, Status, UnknownMessage
-from kiosk.reports.letters import render_letter
-from kiosk.reports.publish import stylesheet
+from kiosk.register import Filter, Register, RegisterError, Status
+from kiosk.reports.render.letters import render_letter
+from kiosk.reports.render.publish import stylesheet
 from kiosk.reports.wording import kind_text, translator
 from kiosk.staff import Role, StaffAccount
-from kiosk.web.deps import NAV_LINKS, NavLink, SiteDep, csrf_protect, language, render, require_role
+from kiosk.web.deps import SiteDep, csrf_protect, language, render, require_role
 from kiosk.web.errors import error_text
 
 router = APIRouter(tags=["register"])
 Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY))]
-NAV_LINKS.append(NavLink("/register", "Complaint register", (Role.ADMIN, Role.QUALITY)))
 LETTERS = {"answer": Status.ANSWERED, "extension": Status.EXTENDED}
 
 
 def _register(site: SiteDep) -> Register:
     return Register(site.db, site.config, clock=site.clock)
-
-
-def _entry(register: Register, reg_number: str):
-    try:
-        return register.find(reg_number)
-    except UnknownMessage:
-        raise HTTPException(status_code=404, detail="no such registration number") from None
 
 
 @router.get("/register", response_class=HTMLResponse, include_in_schema=False)
@@ -109,7 +101,7 @@ def _display_names(site: SiteDep) -> dict[str, str]:
 @router.get("/register/{reg_number}", response_class=HTMLResponse, include_in_schema=False)
 def register_entry(request: Request, account: Officer, site: SiteDep, reg_number: str) -> Response:
     register = _register(site)
-    entry = _entry(register, reg_number)
+    entry = register.find(reg_number)
     return _entry_page(request, account, site, register, entry, personal=None, error=None)
 
 
@@ -124,7 +116,7 @@ def register_personal(
 ) -> Response:
     """Show the complainant's name and contact; the view is recorded with who looked."""
     register = _register(site)
-    entry = _entry(register, reg_number)
+    entry = register.find(reg_number)
     personal = register.personal_data(
         message_uuid=entry.uuid, actor=account.username, role=account.role.value
     )
@@ -144,7 +136,7 @@ def register_step(
     final_due_date: Annotated[dt.date | None, Form()] = None,
 ) -> Response:
     register = _register(site)
-    entry = _entry(register, reg_number)
+    entry = register.find(reg_number)
     # one identity in the audit trail: steps, like personal-data views, under the username
     actor = account.username
     try:
@@ -185,16 +177,13 @@ def register_letter(
     if kind not in LETTERS:
         raise HTTPException(status_code=404, detail="no such letter")
     register = _register(site)
-    entry = _entry(register, reg_number)
-    try:
-        letter = register.letter(
-            message_uuid=entry.uuid,
-            kind=LETTERS[kind],
-            actor=account.username,
-            role=account.role.value,
-        )
-    except RegisterError:
-        raise HTTPException(status_code=404, detail="nothing to write yet") from None
+    entry = register.find(reg_number)
+    letter = register.letter(
+        message_uuid=entry.uuid,
+        kind=LETTERS[kind],
+        actor=account.username,
+        role=account.role.value,
+    )
     signer = letter.signed_by
     return HTMLResponse(
         render_letter(

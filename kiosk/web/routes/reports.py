@@ -9,18 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kiosk.reports.charts import write_charts
 from kiosk.reports.compute import Period, Report, compute_report
-from kiosk.reports.publish import cell_text, render_html, stylesheet
+from kiosk.reports.render.charts import write_charts
+from kiosk.reports.render.publish import cell_text, render_html, stylesheet
+from kiosk.reports.render.workbook import write_workbook
 from kiosk.reports.tables import report_tables
 from kiosk.reports.wording import period_text, translator
-from kiosk.reports.workbook import write_workbook
 from kiosk.staff import Role, StaffAccount
-from kiosk.web.deps import NAV_LINKS, NavLink, SiteDep, language, render, require_role
+from kiosk.web.deps import SiteDep, language, render, require_role
 
 router = APIRouter(tags=["reports"])
 Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY))]
-NAV_LINKS.append(NavLink("/reports", "Reports", (Role.ADMIN, Role.QUALITY)))
 FIRST_YEAR = 2020  # the Client Charter's year; the kiosk came later
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -56,7 +56,7 @@ def cell_text(kind: str, value: Any, language: str) -> str:
 def templates() -> Environment:
     """The package's Jinja templates (the report, the letters)."""
     return Environment(
-        loader=PackageLoader("kiosk.reports", "templates"),
+        loader=PackageLoader("kiosk.reports.render", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -134,4 +134,6 @@ def html_to_pdf(html: Path, pdf: Path, *, timeout_s: float = 120) -> Path | None
 
 def stylesheet(name: str) -> str:
     """A template's CSS (report.css, letter.css), for a page that must link rather than inline it."""
-    return (resources.files("kiosk.reports") / "templates" / name).read_text(encoding="utf-8")
+    return (resources.files("kiosk.reports.render") / "templates" / name).read_text(
+        encoding="utf-8"
+    )

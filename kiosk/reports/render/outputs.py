@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.config import Config
-from kiosk.reports.charts import write_charts
 from kiosk.reports.compute import Report
-from kiosk.reports.publish import html_to_pdf, render_html
+from kiosk.reports.render.charts import write_charts
+from kiosk.reports.render.publish import html_to_pdf, render_html
+from kiosk.reports.render.workbook import write_workbook
 from kiosk.reports.wording import translator
-from kiosk.reports.workbook import write_workbook
 
 
 @dataclass(frozen=True)

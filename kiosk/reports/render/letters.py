@@ -12,7 +12,7 @@ import datetime as dt
 from kiosk.config import Config
 from kiosk.labels import _, date_text
 from kiosk.register import Letter, Status
-from kiosk.reports.publish import templates
+from kiosk.reports.render.publish import templates
 from kiosk.reports.wording import translator
 
 SUBJECTS = {
