@@ -268,7 +268,7 @@ def _queue_action(ctx: Context, args: Args) -> int:
     except KioskError as exc:  # a refused step, or a reason holding a control character
         print(str(exc), file=sys.stderr)
         return 1
-    ctx.out(f"{view.label} → counter {args.counter}: {view.status.value}", asdict(view))
+    ctx.out(f"{view.label} → counter {args.counter}: {view.status}", asdict(view))
     return 0
 
 
