@@ -24,8 +24,8 @@ def _printer_status(ctx: Context, args: Args) -> int:
 
     result = make_printer(ctx.config, ctx.ready_db()).status()
     ctx.out(
-        f"printer ({ctx.config['printer.connection']}): {result.state} {result.detail}".rstrip(),
-        {"ok": result.ok, "state": result.state, "detail": result.detail},
+        f"printer ({ctx.config['printer.connection']}): {result.state.value} {result.detail}".rstrip(),
+        {"ok": result.ok, "state": result.state.value, "detail": result.detail},
     )
     return 0 if result.ok else 1
 
@@ -54,8 +54,8 @@ def _printer_test(ctx: Context, args: Args) -> int:
     )
     result = make_printer(cfg, ctx.ready_db()).print_ticket(slip)
     ctx.out(
-        f"test print: {result.state} {result.detail}".rstrip(),
-        {"ok": result.ok, "state": result.state, "detail": result.detail},
+        f"test print: {result.state.value} {result.detail}".rstrip(),
+        {"ok": result.ok, "state": result.state.value, "detail": result.detail},
     )
     return 0 if result.ok else 1
 
