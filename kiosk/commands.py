@@ -5,13 +5,12 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from kiosk.command_args import Args, Group, pass_args
+from kiosk.command_args import Args, Group, json_record, pass_args
 from kiosk.config import reference as config_reference
 
 if TYPE_CHECKING:
@@ -220,7 +219,7 @@ def _queue_issue(ctx: Context, args: Args) -> int:
         return 1
     ctx.out(
         f"{ticket.label}: {ticket.people_ahead} ahead, {wait_text(ticket.estimated_wait_minutes, args.lang)}",
-        asdict(ticket),
+        json_record(ticket),
     )
     return 0
 
@@ -255,7 +254,7 @@ def _queue_action(ctx: Context, args: Args) -> int:
     except KioskError as exc:  # a refused step, or a reason holding a control character
         print(str(exc), file=sys.stderr)
         return 1
-    ctx.out(f"{view.label} → counter {args.counter}: {view.status}", asdict(view))
+    ctx.out(f"{view.label} → counter {args.counter}: {view.status}", json_record(view))
     return 0
 
 
@@ -266,7 +265,7 @@ def _queue_status(ctx: Context, args: Args) -> int:
     for c in st.counters:
         current = c.current.label if c.current else "—"
         lines.append(f"  counter {c.number}: {current:6} served today {c.served_today}")
-    ctx.out("\n".join(lines), asdict(st))
+    ctx.out("\n".join(lines), json_record(st))
     return 0
 
 
