@@ -143,9 +143,9 @@ def run_setup(ctx: Context, args: Args) -> int:
         say(f"{path} written.")
 
     result = make_printer(new_config).print_ticket(_slip(new_config))
-    say(f"Test ticket: {result.state.value} {result.detail}".rstrip())
+    say(f"Test ticket: {result.state} {result.detail}".rstrip())
     if ctx.as_json:
-        outcome = {"ok": result.ok, "state": result.state.value}
+        outcome = {"ok": result.ok, "state": result.state}
         ctx.out(
             "",
             {
@@ -181,7 +181,7 @@ def _found(candidate: Candidate) -> dict[str, Any]:
         "connection": candidate.connection,
         "address": candidate.address,
         "ids": candidate.ids,
-        "state": candidate.state.value if candidate.state else None,
+        "state": candidate.state,
         "description": describe(candidate),
     }
 
