@@ -90,6 +90,8 @@ TEXTS: dict[str, str] = {
         "The text contains a control character (such as NUL) that cannot be stored. "
         "Remove it and send again."
     ),
+    # the configuration file
+    "config": N_("A setting in kiosk.toml has a value that cannot be used: tell the IT person."),
     # the service catalogue and the site's database
     "catalog_invalid": N_("The service catalogue has errors: the catalogue in use stays."),
     "write_busy": N_("Another change is being saved. Try again in a moment."),
