@@ -19,6 +19,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -428,3 +429,5 @@ class SyncRun(Base):
     pushed: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     pulled_revision: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    #: the kiosk's clock minus the centre's when the run reached it (seconds; None: it did not)
+    clock_skew_s: Mapped[float | None] = mapped_column(Float)
