@@ -145,7 +145,7 @@ TEXTS: dict[str, tuple[str, str | None]] = {
             "to the kiosk user; for PostgreSQL, the server must run and the login work."
         ),
     ),
-    "database_damaged": (N_("{detail}"), _RESTORE),
+    "database_damaged": (N_("The site database is damaged: {detail}"), _RESTORE),
     "schema_missing": (N_("{url} has no tables yet."), N_("Run `kiosk db upgrade`.")),
     "schema_mismatch": (
         N_("The database is at revision {current}, the program needs {needed}."),

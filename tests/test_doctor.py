@@ -365,3 +365,17 @@ def test_the_clock_records_are_counted_on_both_databases(db: Database, config: C
     assert period.tickets.last == (at + dt.timedelta(minutes=190)).astimezone(dt.UTC)
     # none beyond the threshold: no period
     assert latest_off_period(db, threshold_s=1000, now=at) is None
+
+
+def test_every_finding_and_title_is_in_bulgarian_with_the_same_placeholders() -> None:
+    import re
+
+    from kiosk.checks import TEXTS, TITLES
+    from kiosk.i18n import gettext_for
+
+    bg = gettext_for("bg")
+    messages = [*TITLES.values(), *(m for pair in TEXTS.values() for m in pair if m)]
+    for message in messages:
+        # shell commands and file names stay as they are; the words around them do not
+        assert bg(message) != message or message.startswith("sudo "), message
+        assert set(re.findall(r"\{\w+\}", bg(message))) == set(re.findall(r"\{\w+\}", message))
