@@ -15,9 +15,6 @@ from kiosk.models import utcnow
 def site_checks(config: Config, db: Database, *, now: dt.datetime | None = None) -> list[Check]:
     """Every check of a configured site; the network's, the printer's and the speakers' are
     marked to run only on request on the staff pages."""
-    from devices.checks import printer_check
-    from sync.checks import central_check
-
     at = now or utcnow()
     # a check waits less than the whole report may, so its own error is what is shown
     wait = config.doctor.check_timeout_s * 0.8
@@ -25,16 +22,32 @@ def site_checks(config: Config, db: Database, *, now: dt.datetime | None = None)
         Check(CheckName.CONFIG, lambda: local.config_check(config)),
         Check(CheckName.DATABASE, lambda: local.database_check(db)),
         Check(CheckName.DISK, lambda: local.disk_check(config)),
-        Check(CheckName.PRINTER, lambda: printer_check(config), on_request=True),
+        Check(CheckName.PRINTER, lambda: _printer(config), on_request=True),
         Check(CheckName.SPEECH, local.speech_check, on_request=True),
         Check(CheckName.SOUND, local.sound_check),
         Check(CheckName.TIME_SERVICE, local.time_service_check),
         Check(CheckName.CLOCK, lambda: local.clock_check(db, config, now=at), reads_database=True),
-        Check(CheckName.CENTRAL, lambda: central_check(config, timeout_s=wait), on_request=True),
+        Check(CheckName.CENTRAL, lambda: _central(config, wait), on_request=True),
         Check(CheckName.SYNC, lambda: local.sync_check(db, config, now=at), reads_database=True),
         Check(CheckName.BACKUP, lambda: local.backup_check(db, config, now=at)),
         Check(CheckName.WEB, lambda: local.web_check(config, timeout_s=wait)),
     ]
+
+
+# escpos and psycopg are imported by the checks that use them: the admin page and the
+# touchscreen's staff screen run the quick checks without either
+
+
+def _printer(config: Config) -> list[Finding]:
+    from devices.checks import printer_check
+
+    return printer_check(config)
+
+
+def _central(config: Config, timeout_s: float) -> list[Finding]:
+    from sync.checks import central_check
+
+    return central_check(config, timeout_s=timeout_s)
 
 
 def examine(
