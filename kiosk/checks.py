@@ -77,7 +77,7 @@ _PRINTER_CABLE = N_(
 _CLOCK_FIX = N_(
     "Set the clock right and keep it right: sudo timedatectl set-ntp true (see the time "
     "synchronisation check); if it drifts again after a restart, replace the mainboard's "
-    "RTC battery. The records listed below carry the wrong time."
+    "RTC battery."
 )
 _SYNC_TIMER = N_(
     "Run `kiosk sync` once by hand to see the reason; check the timer with "

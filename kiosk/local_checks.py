@@ -282,7 +282,8 @@ def sync_check(db: Database, config: Config, *, now: dt.datetime) -> Finding:
             name, Status.FAILURE, "sync_failed", when=When.local(last_at, tz), error=error or "?"
         )
     limit = dt.timedelta(hours=config.doctor.sync_max_age_hours)
-    age = now - (good or last_at)
+    # a run stamped ahead of now was made by a clock that was ahead: its age is nought
+    age = max(now - (good or last_at), dt.timedelta(0))
     status, code = (Status.OK, "sync_ok") if age <= limit else (Status.WARNING, "sync_old")
     return _f(
         name,
@@ -317,14 +318,15 @@ def backup_check(db: Database, config: Config, *, now: dt.datetime) -> Finding:
         return _f(name, Status.WARNING, "backup_none", dir=str(directory))
     at = dt.datetime.fromtimestamp(newest.stat().st_mtime, dt.UTC)
     limit = dt.timedelta(hours=config.doctor.backup_max_age_hours)
-    status, code = (Status.OK, "backup_ok") if now - at <= limit else (Status.WARNING, "backup_old")
+    age = max(now - at, dt.timedelta(0))
+    status, code = (Status.OK, "backup_ok") if age <= limit else (Status.WARNING, "backup_old")
     return _f(
         name,
         status,
         code,
         name=newest.name,
         when=When.local(at, config.tz),
-        age=Seconds((now - at).total_seconds()),
+        age=Seconds(age.total_seconds()),
         limit=Seconds(limit.total_seconds()),
     )
 
