@@ -262,8 +262,11 @@ TEXTS: dict[str, tuple[str, str | None]] = {
         _CLOCK_FIX,
     ),
     "clock_was_off": (
-        N_("This PC's clock was up to {skew} off from {start} until {end}; it is right since."),
-        N_("The times of the records listed below are off by about that much."),
+        N_(
+            "This PC's clock was up to {skew} off between the syncs of {start} and {end}; it "
+            "is right since."
+        ),
+        N_("Records stamped in that time may carry times off by about that much."),
     ),
     "clock_records": (
         N_(

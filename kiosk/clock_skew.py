@@ -40,6 +40,7 @@ class OffPeriod:
     """The latest period the clock was off by more than the threshold."""
 
     worst_s: float  #: the largest skew measured in it, with its sign
+    before: Measurement | None  #: the last good measurement before it; None: the history begins off
     first_off: Measurement
     last_off: Measurement
     ended: Measurement | None  #: the first good measurement after it; None: still off
@@ -99,6 +100,7 @@ def latest_off_period(db: Database, *, threshold_s: float, now: dt.datetime) -> 
         tickets, ratings, messages = stamped(Ticket), stamped(Rating), stamped(Message)
     return OffPeriod(
         worst_s=worst,
+        before=before,
         first_off=history[first],
         last_off=history[last],
         ended=ended,

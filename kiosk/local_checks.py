@@ -241,7 +241,7 @@ def clock_check(db: Database, config: Config, *, now: dt.datetime) -> list[Findi
             Status.WARNING,
             "clock_was_off",
             skew=Seconds(period.worst_s),
-            start=When.local(period.first_off.at, tz),
+            start=When.local((period.before or period.first_off).at, tz),
             end=When.local(period.ended.at, tz),
         )
     tables = (period.tickets, period.ratings, period.messages)

@@ -379,3 +379,30 @@ def test_every_finding_and_title_is_in_bulgarian_with_the_same_placeholders() ->
         # shell commands and file names stay as they are; the words around them do not
         assert bg(message) != message or message.startswith("sudo "), message
         assert set(re.findall(r"\{\w+\}", bg(message))) == set(re.findall(r"\{\w+\}", message))
+
+
+def test_a_clock_put_right_since_is_a_warning_with_its_records(
+    db: Database, config: Config
+) -> None:
+    from kiosk.checks import Status
+    from kiosk.feedback import Feedback
+    from kiosk.local_checks import clock_check
+    from kiosk.models import SyncRun
+    from tests.support import WORKING_MORNING
+
+    at = WORKING_MORNING.replace(hour=9)
+    with db.write() as s:
+        for hours, skew in ((0, 0.5), (1, -1800.0), (3, 0.1)):
+            started = (at + dt.timedelta(hours=hours)).astimezone(dt.UTC)
+            s.add(SyncRun(started_at=started, ok=True, pushed={}, clock_skew_s=skew))
+    # a rating stamped half an hour behind, before the last good sync: still counted
+    Feedback(db, config, clock=Clock(at - dt.timedelta(minutes=20))).rate(score=2)
+    head, records = clock_check(db, config, now=at + dt.timedelta(hours=4))
+    assert (head.code, head.status) == ("clock_was_off", Status.WARNING)
+    assert head.found() == (
+        "This PC's clock was up to 30 min off between the syncs of 25.11.2026 09:00 and "
+        "25.11.2026 12:00; it is right since."
+    )
+    assert "между синхронизациите от 25.11.2026 09:00 и 25.11.2026 12:00" in head.found("bg")
+    assert (records.params["ratings"], records.params["tickets"]) == (1, 0)
+    assert records.found().startswith("Stamped from 25.11.2026 08:40 to 25.11.2026 08:40")
