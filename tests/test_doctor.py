@@ -406,3 +406,15 @@ def test_a_clock_put_right_since_is_a_warning_with_its_records(
     assert "между синхронизациите от 25.11.2026 09:00 и 25.11.2026 12:00" in head.found("bg")
     assert (records.params["ratings"], records.params["tickets"]) == (1, 0)
     assert records.found().startswith("Stamped from 25.11.2026 08:40 to 25.11.2026 08:40")
+
+
+def test_the_database_checks_on_both_databases(db: Database, config: Config) -> None:
+    from kiosk.checks import Status
+    from kiosk.local_checks import backup_check, database_check, sync_check
+
+    found = database_check(db)
+    assert (found.code, found.status) == ("database_ok", Status.OK)
+    assert found.params["revision"] == ", ".join(sorted(db.head_revisions()))
+    backup = backup_check(db, config, now=utcnow())
+    assert backup.code == ("backup_none" if db.dialect == "sqlite" else "backup_postgresql")
+    assert sync_check(db, config, now=utcnow()).code == "sync_none"  # no central configured
