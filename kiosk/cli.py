@@ -22,6 +22,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from devices import commands as devices
 from kiosk import commands as domain
+from kiosk import doctor_commands
 from kiosk.command_args import Group
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.db import Database, DatabaseDamaged, SchemaError, is_damage
@@ -91,6 +92,7 @@ class Context:
         web.staff_group,
         sync.sync,
         sync.central_group,
+        doctor_commands.doctor,
         reports.report,
         reports.register_group,
     ],

@@ -510,6 +510,49 @@ class ReportsConfig(_Table):
     )
 
 
+class DoctorConfig(_Table):
+    check_timeout_s: float = Field(
+        10.0,
+        ge=1,
+        le=120,
+        description="`kiosk doctor` and the admin page: longest a check may take (a dead server, a stuck device) before it counts as failed.",
+    )
+    disk_warn_percent: int = Field(
+        85, ge=50, le=99, description="The data folder's disk this full (in %) is a warning."
+    )
+    disk_fail_percent: int = Field(
+        95, ge=50, le=100, description="The data folder's disk this full (in %) is a failure."
+    )
+    clock_alert_s: int = Field(
+        120,
+        ge=5,
+        le=86400,
+        description="This PC's clock off the central server's by more than this many seconds, at a sync, is an alert.",
+    )
+    cert_warn_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="The central server's TLS certificate expiring within this many days is a warning.",
+    )
+    sync_max_age_hours: int = Field(
+        36, ge=1, le=8760, description="A last successful sync older than this is a warning."
+    )
+    backup_max_age_hours: int = Field(
+        36, ge=1, le=8760, description="A newest backup older than this is a warning."
+    )
+
+    @model_validator(mode="after")
+    def _fail_above_warn(self) -> DoctorConfig:
+        if self.disk_fail_percent <= self.disk_warn_percent:
+            raise _refuse(
+                ("disk_fail_percent",),
+                "a share above doctor.disk_warn_percent",
+                self.disk_fail_percent,
+            )
+        return self
+
+
 # --- ticket categories and counters: arrays of tables ----------------------------------
 
 
@@ -617,6 +660,7 @@ class Config(_Table):
     sync: SyncConfig = SyncConfig()
     register: RegisterConfig = RegisterConfig()
     reports: ReportsConfig = ReportsConfig()
+    doctor: DoctorConfig = DoctorConfig()
     queue: QueueConfig = QueueConfig()
     counters: Annotated[Array[CounterSpec], Field(min_length=1)]
 

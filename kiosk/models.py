@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -456,3 +457,5 @@ class SyncRun(Base):
     pushed: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     pulled_revision: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    #: the kiosk's clock minus the centre's when the run reached it (seconds; None: it did not)
+    clock_skew_s: Mapped[float | None] = mapped_column(Float)

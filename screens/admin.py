@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
 import time
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.checks import Finding, Status
 from kiosk.health import Health
 from kiosk.labels import PRINTER_STATES, label
 from screens.base import KioskScreen
@@ -22,6 +25,7 @@ class AdminScreen(KioskScreen):
     step = StringProperty("pin")  # pin | disabled | open
     status_text = StringProperty("")
     printer_text = StringProperty("")
+    checks_text = StringProperty("")  # the doctor's quick checks, one line each
     message = StringProperty("")
     confirm_exit = BooleanProperty(False)  # "Exit" asks first: a dark screen helps nobody
 
@@ -76,6 +80,50 @@ class AdminScreen(KioskScreen):
             )
         self.printer_text = app.tr("Printer: checking…")
         app.printer_status(self._printer_state)
+        self.show_checks()
+
+    def show_checks(self) -> None:
+        """The doctor's quick checks, off the UI thread: the database's check reads the file."""
+        app = self.app
+        self.checks_text = app.tr("Checks: running…")
+        config, db, now = app.kiosk_config, app.db, app.clock()
+
+        def work() -> None:
+            from kiosk.doctor import examine
+
+            try:
+                findings: list[Finding] | None = examine(config, db, on_request=False, now=now)
+            except Exception:  # a check's own trouble is a finding; this is the doctor's
+                log.exception("the checks failed")
+                findings = None
+            Clock.schedule_once(lambda _dt: self._show_checks(findings))
+
+        threading.Thread(target=work, daemon=True, name="kiosk-checks").start()
+
+    def _show_checks(self, findings: list[Finding] | None) -> None:
+        app, lang = self.app, self.app.language
+        if findings is None:
+            self.checks_text = app.tr("Checks: could not be run (see the log).")
+            return
+        results = {
+            Status.OK: app.tr("All right"),
+            Status.WARNING: app.tr("Warning"),
+            Status.FAILURE: app.tr("Failure"),
+        }
+        lines = []
+        for finding in findings:
+            if finding.status is Status.OK:
+                line = app.tr("{result}: {check}")
+            else:  # what is wrong in a few words; the fix is the doctor's and the admin page's
+                line = app.tr("{result}: {check} — {found}")
+            lines.append(
+                line.format(
+                    result=results[finding.status],
+                    check=finding.title(lang),
+                    found=finding.found(lang),
+                )
+            )
+        self.checks_text = "\n".join(lines)
 
     def _printer_state(self, result: Any) -> None:
         # the state in words; the driver's own detail (English, technical) goes to the log

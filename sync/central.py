@@ -47,13 +47,13 @@ class CentralTarget:
     def libpq_url(self) -> str:
         return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
 
-    def connect(self) -> psycopg.Connection:
+    def connect(self, *, timeout_s: int = 15) -> psycopg.Connection:
         # keepalives so a link that dies silently at night fails the batch instead of hanging;
         # UTC, the zone of the naive timestamps a SQLite site sends as text
         return psycopg.connect(
             self.libpq_url,
             application_name="kiosk-sync",
-            connect_timeout=15,
+            connect_timeout=timeout_s,
             keepalives=1,
             keepalives_idle=30,
             keepalives_interval=10,

@@ -11,11 +11,11 @@ import sys
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from kiosk.cli import main
 from kiosk.db import Database
-from kiosk.models import utcnow
+from kiosk.models import SyncRun, utcnow
 from sync.job import ClockAhead, run_sync
 from tests.support import Clock
 from tests.sync_data import add_records, central_digest, local_digest, new_site_id
@@ -70,6 +70,10 @@ def test_a_site_clock_a_year_ahead_pushes_nothing_and_is_logged(
     assert central_digest(central, site) == local_digest(sqlite_db, site)
     skew, _, held = _log(central, site)[-1]
     assert abs(skew) < 60 and held is None
+    # and the site keeps what each run saw, for its own staff (the doctor, the admin page)
+    with sqlite_db.read() as s:
+        skews = s.scalars(select(SyncRun.clock_skew_s).order_by(SyncRun.id)).all()
+    assert abs(skews[0] - YEAR.total_seconds()) < 60 and abs(skews[1]) < 60
 
 
 def test_records_dated_ahead_are_held_and_reported_with_their_exit_code(

@@ -307,6 +307,7 @@ def test_every_web_text_has_its_bulgarian_translation() -> None:
     for template in (
         "admin.html",
         "admin_setup.html",
+        "checks.html",
         "denied.html",
         "invalid.html",
         "panel.html",

@@ -33,7 +33,7 @@ from kiosk.web.board import board_payload
 from kiosk.web.deps import TEMPLATES_DIR, Site, optional_user, render
 from kiosk.web.errors import refusal_response
 from kiosk.web.events import EventFeed
-from kiosk.web.routes import admin, auth, board, panel, register, reports
+from kiosk.web.routes import admin, auth, board, checks, panel, register, reports
 from kiosk.web.security import session_secret
 
 MAX_BODY_BYTES = 64 * 1024
@@ -151,6 +151,7 @@ def create_app(
     app.include_router(board.router)
     app.include_router(panel.router)
     app.include_router(admin.router)
+    app.include_router(checks.router)
     app.include_router(register.router)
     app.include_router(reports.router)
 

@@ -23,6 +23,7 @@ from kiosk.web.deps import (
     require_role,
 )
 from kiosk.web.errors import N_, error_text
+from kiosk.web.routes.checks import quick_checks
 
 router = APIRouter(tags=["admin"])
 Admin = Annotated[StaffAccount, Depends(require_role(Role.ADMIN))]
@@ -68,6 +69,7 @@ def _admin_view(
         tz=site.config.tz,
         printer=site.health.device_state(device="printer"),
         sync=site.health.last_sync(),
+        checks=quick_checks(site),
         version=version(),
         feedback=register.entries()[:LATEST_FEEDBACK],
         roles=list(Role),
