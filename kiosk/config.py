@@ -500,6 +500,39 @@ class ReportsConfig(_Table):
     )
 
 
+class HealthConfig(_Table):
+    heartbeat_s: int = Field(
+        30,
+        ge=5,
+        le=600,
+        description="How often the touchscreen app notes for staff that it is alive, with the printer's state.",
+    )
+    silent_after_s: int = Field(
+        120,
+        ge=30,
+        le=3600,
+        description="Time without a heartbeat after which staff read that the kiosk does not respond.",
+    )
+    disk_full_percent: int = Field(
+        90,
+        ge=50,
+        le=99,
+        description="Use of the data directory's disk, in per cent, from which staff see an alert.",
+    )
+    clock_skew_s: int = Field(
+        120,
+        ge=10,
+        le=86400,
+        description="Difference of the kiosk's clock from the central server's (seen at the last sync) from which staff see an alert.",
+    )
+    sync_age_hours: int = Field(
+        36,
+        ge=2,
+        le=720,
+        description="Age of the last successful sync after which staff see an alert.",
+    )
+
+
 # --- ticket categories and counters: arrays of tables ----------------------------------
 
 
@@ -607,6 +640,7 @@ class Config(_Table):
     sync: SyncConfig = SyncConfig()
     register: RegisterConfig = RegisterConfig()
     reports: ReportsConfig = ReportsConfig()
+    health: HealthConfig = HealthConfig()
     queue: QueueConfig = QueueConfig()
     counters: Annotated[Array[CounterSpec], Field(min_length=1)]
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -428,3 +429,15 @@ class SyncRun(Base):
     pushed: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     pulled_revision: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    #: the site's clock minus the centre's, seconds, when the run reached the centre
+    clock_skew_s: Mapped[float | None] = mapped_column(Float)
+
+
+class Heartbeat(Base):
+    """A process's latest "I am alive" (one row each, overwritten): what the kiosk app saw last."""
+
+    __tablename__ = "heartbeats"
+
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    printer: Mapped[str | None] = mapped_column(String(24))

@@ -257,4 +257,5 @@ def run_sync(
         run.pushed = dict(outcome.pushed)
         run.pulled_revision = outcome.pulled_revision
         run.error = outcome.error and outcome.error[:4000]
+        run.clock_skew_s = outcome.clock_skew_s
     return outcome

@@ -1,0 +1,111 @@
+"""What is wrong with the kiosk now, for staff: a silent app, the printer, the disk, the clock, sync.
+
+One list, computed here from the heartbeat, the printer's latest state, the data directory's
+file system and the last sync run; the staff web words it (kiosk/web/alert_texts.py) and
+shows it on the admin page and the counter panel, never on the lobby board.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.health import Health
+from kiosk.printing import PrinterState
+
+
+class HealthAlertCode(StrEnum):
+    KIOSK_SILENT = "kiosk_silent"  #: no heartbeat from the touchscreen app for a while; `since`
+    PRINTER_PAPER_OUT = "printer_paper_out"  #: no ticket comes out
+    PRINTER_COVER_OPEN = "printer_cover_open"
+    PRINTER_PAPER_NEAR_END = "printer_paper_near_end"  #: prints, but the roll is nearly done
+    PRINTER_OFFLINE = "printer_offline"  #: silent, offline or failing otherwise
+    DISK_NEARLY_FULL = "disk_nearly_full"  #: `amount`: per cent used
+    DISK_READ_ONLY = "disk_read_only"  #: nothing can be stored: no ticket can be issued
+    CLOCK_AHEAD = "clock_ahead"  #: `amount`: minutes ahead of the centre at the last sync
+    CLOCK_BEHIND = "clock_behind"  #: `amount`: minutes behind
+    SYNC_FAILED = "sync_failed"  #: the last run failed; `since`: when it started
+    SYNC_TOO_OLD = "sync_too_old"  #: `since`: the last successful run (None: never one)
+
+
+@dataclass(frozen=True)
+class HealthAlert:
+    code: HealthAlertCode
+    since: dt.datetime | None = None
+    amount: int | None = None
+
+
+PRINTER_ALERTS = {
+    PrinterState.PAPER_OUT: HealthAlertCode.PRINTER_PAPER_OUT,
+    PrinterState.COVER_OPEN: HealthAlertCode.PRINTER_COVER_OPEN,
+    PrinterState.PAPER_NEAR_END: HealthAlertCode.PRINTER_PAPER_NEAR_END,
+    PrinterState.OFFLINE: HealthAlertCode.PRINTER_OFFLINE,
+    PrinterState.NO_ANSWER: HealthAlertCode.PRINTER_OFFLINE,
+    PrinterState.ERROR: HealthAlertCode.PRINTER_OFFLINE,
+}
+
+
+@dataclass(frozen=True)
+class DiskUse:
+    percent: int
+    read_only: bool
+
+
+def disk_use(path: Path) -> DiskUse:
+    """How full the file system holding `path` is, for an ordinary user, and whether it is read-only."""
+    st = os.statvfs(path)
+    # f_bavail, not f_bfree: the blocks reserved for root are no use to the kiosk user
+    used = st.f_blocks - st.f_bavail
+    percent = round(100 * used / st.f_blocks) if st.f_blocks else 0
+    return DiskUse(percent=percent, read_only=bool(st.f_flag & os.ST_RDONLY))
+
+
+def _printer(health: Health) -> HealthAlert | None:
+    """From the newest word on the printer: its latest device event or the app's heartbeat."""
+    event, beat = health.device_state(device="printer"), health.last_beat()
+    if beat is not None and beat.printer and (event is None or beat.at > event.at):
+        state, since = beat.printer, None
+    elif event is not None:
+        state, since = event.status, event.at
+    else:
+        return None
+    code = PRINTER_ALERTS.get(state)  # a StrEnum member is its text; "paper_replaced" is none
+    return HealthAlert(code, since=since) if code else None
+
+
+def health_alerts(db: Database, config: Config, *, now: dt.datetime) -> list[HealthAlert]:
+    """Everything staff should know is wrong with the kiosk at `now`, the most urgent first."""
+    health = Health(db, config, clock=lambda: now)
+    limits = config.health
+    alerts: list[HealthAlert] = []
+    beat = health.last_beat()
+    if beat is not None and (now - beat.at).total_seconds() > limits.silent_after_s:
+        alerts.append(HealthAlert(HealthAlertCode.KIOSK_SILENT, since=beat.at))
+    disk = disk_use(config.data_dir)
+    if disk.read_only:
+        alerts.append(HealthAlert(HealthAlertCode.DISK_READ_ONLY))
+    elif disk.percent >= limits.disk_full_percent:
+        alerts.append(HealthAlert(HealthAlertCode.DISK_NEARLY_FULL, amount=disk.percent))
+    printer = _printer(health)
+    if printer is not None:
+        alerts.append(printer)
+    sync = health.last_sync()
+    if sync is not None:
+        if sync.clock_skew_s is not None and abs(sync.clock_skew_s) >= limits.clock_skew_s:
+            code = (
+                HealthAlertCode.CLOCK_AHEAD
+                if sync.clock_skew_s > 0
+                else HealthAlertCode.CLOCK_BEHIND
+            )
+            alerts.append(HealthAlert(code, amount=round(abs(sync.clock_skew_s) / 60)))
+        if sync.finished_at is not None and not sync.ok:
+            alerts.append(HealthAlert(HealthAlertCode.SYNC_FAILED, since=sync.started_at))
+        last_ok = health.last_good_sync()
+        if last_ok is None or now - last_ok > dt.timedelta(hours=limits.sync_age_hours):
+            alerts.append(HealthAlert(HealthAlertCode.SYNC_TOO_OLD, since=last_ok))
+    return alerts
