@@ -8,15 +8,20 @@ shows it on the admin page and the counter panel, never on the lobby board.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.health import Health
 from kiosk.printing import PrinterState
+
+log = logging.getLogger(__name__)
 
 
 class HealthAlertCode(StrEnum):
@@ -30,7 +35,8 @@ class HealthAlertCode(StrEnum):
     CLOCK_AHEAD = "clock_ahead"  #: `amount`: minutes ahead of the centre at the last sync
     CLOCK_BEHIND = "clock_behind"  #: `amount`: minutes behind
     SYNC_FAILED = "sync_failed"  #: the last run failed; `since`: when it started
-    SYNC_TOO_OLD = "sync_too_old"  #: `since`: the last successful run (None: never one)
+    SYNC_TOO_OLD = "sync_too_old"  #: `since`: when the last successful run started
+    SYNC_NEVER = "sync_never"  #: runs were made, none succeeded
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,11 @@ class DiskUse:
 
 
 def disk_use(path: Path) -> DiskUse:
-    """How full the file system holding `path` is, for an ordinary user, and whether it is read-only."""
-    st = os.statvfs(path)
+    """How full the file system holding `path` is, for an ordinary user, and whether it is read-only.
+
+    A `path` not made yet is on its nearest existing folder's file system.
+    """
+    st = os.statvfs(next(p for p in (path, *path.parents) if p.exists()))
     # f_bavail, not f_bfree: the blocks reserved for root are no use to the kiosk user
     used = st.f_blocks - st.f_bavail
     percent = round(100 * used / st.f_blocks) if st.f_blocks else 0
@@ -79,33 +88,48 @@ def _printer(health: Health) -> HealthAlert | None:
 
 
 def health_alerts(db: Database, config: Config, *, now: dt.datetime) -> list[HealthAlert]:
-    """Everything staff should know is wrong with the kiosk at `now`, the most urgent first."""
-    health = Health(db, config, clock=lambda: now)
+    """Everything staff should know is wrong with the kiosk at `now`: the disk first, as a full
+    or read-only one stops the tickets."""
+    disk = disk_use(config.data_dir)
+    if disk.read_only:
+        alerts = [HealthAlert(HealthAlertCode.DISK_READ_ONLY)]
+    elif disk.percent >= config.health.disk_full_percent:
+        alerts = [HealthAlert(HealthAlertCode.DISK_NEARLY_FULL, amount=disk.percent)]
+    else:
+        alerts = []
+    try:
+        recorded = _recorded_alerts(Health(db, config, clock=lambda: now), config, now=now)
+    except OperationalError:
+        if not alerts:
+            raise
+        # SQLite opens no new connection on a read-only disk (its WAL index is a file beside
+        # the database): the disk's alert is then all there is to say, and it says why
+        log.warning("the database cannot be read: only the disk's alert is shown", exc_info=True)
+        return alerts
+    return alerts + recorded
+
+
+def _recorded_alerts(health: Health, config: Config, *, now: dt.datetime) -> list[HealthAlert]:
+    """The alerts that follow from what the database holds: heartbeat, printer, sync."""
     limits = config.health
     alerts: list[HealthAlert] = []
     beat = health.last_beat()
     if beat is not None and (now - beat.at).total_seconds() > limits.silent_after_s:
         alerts.append(HealthAlert(HealthAlertCode.KIOSK_SILENT, since=beat.at))
-    disk = disk_use(config.data_dir)
-    if disk.read_only:
-        alerts.append(HealthAlert(HealthAlertCode.DISK_READ_ONLY))
-    elif disk.percent >= limits.disk_full_percent:
-        alerts.append(HealthAlert(HealthAlertCode.DISK_NEARLY_FULL, amount=disk.percent))
     printer = _printer(health)
     if printer is not None:
         alerts.append(printer)
     sync = health.last_sync()
     if sync is not None:
         if sync.clock_skew_s is not None and abs(sync.clock_skew_s) >= limits.clock_skew_s:
-            code = (
-                HealthAlertCode.CLOCK_AHEAD
-                if sync.clock_skew_s > 0
-                else HealthAlertCode.CLOCK_BEHIND
-            )
+            ahead = sync.clock_skew_s > 0
+            code = HealthAlertCode.CLOCK_AHEAD if ahead else HealthAlertCode.CLOCK_BEHIND
             alerts.append(HealthAlert(code, amount=round(abs(sync.clock_skew_s) / 60)))
         if sync.finished_at is not None and not sync.ok:
             alerts.append(HealthAlert(HealthAlertCode.SYNC_FAILED, since=sync.started_at))
         last_ok = health.last_good_sync()
-        if last_ok is None or now - last_ok > dt.timedelta(hours=limits.sync_age_hours):
+        if last_ok is None:
+            alerts.append(HealthAlert(HealthAlertCode.SYNC_NEVER))
+        elif now - last_ok > dt.timedelta(hours=limits.sync_age_hours):
             alerts.append(HealthAlert(HealthAlertCode.SYNC_TOO_OLD, since=last_ok))
     return alerts
