@@ -121,6 +121,16 @@ class Health(SiteBound):
                 .limit(1)
             )
 
+    def last_clock_skew(self) -> float | None:
+        """The site's clock minus the centre's, from the latest sync run that reached it."""
+        with self.db.read() as s:
+            return s.scalar(
+                select(SyncRun.clock_skew_s)
+                .where(SyncRun.clock_skew_s.is_not(None))
+                .order_by(SyncRun.started_at.desc())
+                .limit(1)
+            )
+
     def last_sync(self) -> SyncResult | None:
         with self.db.read() as s:
             run = s.scalars(select(SyncRun).order_by(SyncRun.started_at.desc()).limit(1)).first()

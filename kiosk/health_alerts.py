@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
 
 from kiosk.config import Config
-from kiosk.db import Database
+from kiosk.db import Database, StorageFailed
 from kiosk.health import Health
 from kiosk.printing import PrinterState
 
@@ -87,10 +87,16 @@ def _printer(health: Health) -> HealthAlert | None:
     return HealthAlert(code, since=since) if code else None
 
 
+def _database_folder(db: Database) -> Path | None:
+    """Where a SQLite database file lies: the disk that decides whether a ticket is stored."""
+    name = make_url(db.url).database if db.is_sqlite else None
+    return Path(name).parent if name and name != ":memory:" else None
+
+
 def health_alerts(db: Database, config: Config, *, now: dt.datetime) -> list[HealthAlert]:
     """Everything staff should know is wrong with the kiosk at `now`: the disk first, as a full
     or read-only one stops the tickets."""
-    disk = disk_use(config.data_dir)
+    disk = disk_use(_database_folder(db) or config.data_dir)
     if disk.read_only:
         alerts = [HealthAlert(HealthAlertCode.DISK_READ_ONLY)]
     elif disk.percent >= config.health.disk_full_percent:
@@ -99,7 +105,7 @@ def health_alerts(db: Database, config: Config, *, now: dt.datetime) -> list[Hea
         alerts = []
     try:
         recorded = _recorded_alerts(Health(db, config, clock=lambda: now), config, now=now)
-    except OperationalError:
+    except StorageFailed:
         if not alerts:
             raise
         # SQLite opens no new connection on a read-only disk (its WAL index is a file beside
@@ -119,12 +125,13 @@ def _recorded_alerts(health: Health, config: Config, *, now: dt.datetime) -> lis
     printer = _printer(health)
     if printer is not None:
         alerts.append(printer)
+    # a run that failed before reaching the centre measured nothing: the last one that did
+    skew = health.last_clock_skew()
+    if skew is not None and abs(skew) >= limits.clock_skew_s:
+        code = HealthAlertCode.CLOCK_AHEAD if skew > 0 else HealthAlertCode.CLOCK_BEHIND
+        alerts.append(HealthAlert(code, amount=round(abs(skew) / 60)))
     sync = health.last_sync()
     if sync is not None:
-        if sync.clock_skew_s is not None and abs(sync.clock_skew_s) >= limits.clock_skew_s:
-            ahead = sync.clock_skew_s > 0
-            code = HealthAlertCode.CLOCK_AHEAD if ahead else HealthAlertCode.CLOCK_BEHIND
-            alerts.append(HealthAlert(code, amount=round(abs(sync.clock_skew_s) / 60)))
         if sync.finished_at is not None and not sync.ok:
             alerts.append(HealthAlert(HealthAlertCode.SYNC_FAILED, since=sync.started_at))
         last_ok = health.last_good_sync()

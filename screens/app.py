@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
@@ -37,7 +38,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from devices.announcer import Announcer
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config
-from kiosk.db import Database
+from kiosk.db import Database, StorageFailed
 from kiosk.feedback import Feedback
 from kiosk.health import Health
 from kiosk.i18n import gettext_for, ngettext_for
@@ -153,6 +154,20 @@ class KioskRoot(FloatLayout):
         return super().on_touch_up(touch)
 
 
+class StorageFailures(ExceptionHandler):
+    """A screen that cannot read or write the database for a full or read-only disk: the
+    visitor reads that no ticket can be issued and to ask at a counter, and the app goes on."""
+
+    def handle_exception(self, inst: BaseException) -> int:
+        app = App.get_running_app()
+        if not isinstance(inst, StorageFailed) or app is None or app.root is None:
+            return ExceptionManager.RAISE
+        log.error("the database cannot be used: %s", inst)
+        app.storage_failed = True
+        app.go_to("closed")
+        return ExceptionManager.PASS
+
+
 # --- the printer: the one place where the screens meet devices/ ---------------------------
 
 
@@ -187,6 +202,7 @@ class KioskApp(App):
     volume_step = NumericProperty(DEFAULT_VOLUME)
     spoken = StringProperty("")  # what was said last: "Repeat" says it again
     printer_ok = BooleanProperty(True)  # the printer's last answer; False shows a notice
+    storage_failed = BooleanProperty(False)  # the last ticket could not be stored (full disk)
 
     # what one screen hands to the next
     current_service = ObjectProperty(None, allownone=True)
@@ -269,6 +285,7 @@ class KioskApp(App):
         Builder.load_file(str(HERE / "widgets.kv"))
         Window.bind(on_keyboard=self._on_keyboard, size=self._on_window_size)
         Window.bind(on_flip=self._first_frame)
+        ExceptionManager.add_handler(StorageFailures())
         Window.clearcolor = self.theme.background
         self._on_window_size(Window, Window.size)
         root = KioskRoot()

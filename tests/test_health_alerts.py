@@ -128,6 +128,10 @@ def test_the_clock_and_sync_alerts(sqlite_db: Database, config: Config, clock: C
     assert HealthAlert(Code.CLOCK_BEHIND, amount=10) in health_alerts(
         sqlite_db, config, now=clock()
     )
+    # a run that failed before reaching the centre measured no skew: the last one counts
+    clock.advance(minutes=5)
+    sync_run(sqlite_db, at=clock(), ok=False, skew_s=None)
+    assert {Code.CLOCK_BEHIND, Code.SYNC_FAILED} <= codes(sqlite_db, config, clock)
 
 
 @pytest.fixture
