@@ -324,9 +324,11 @@ class KioskApp(App):
         return f"ready; printer: {self.printer_state.value.replace('_', ' ')}"
 
     def _printer_answered(self, result: PrintResult) -> None:
+        changed = result.state is not self.printer_state
         self.printer_state = result.state
         self.printer_ok = result.ok
-        self.service_manager.status(self._status_text())
+        if changed:  # the status line says what changed, not every check of the printer
+            self.service_manager.status(self._status_text())
 
     def on_stop(self) -> None:
         self.service_manager.stopping()
