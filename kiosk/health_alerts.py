@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from kiosk.config import Config
 from kiosk.db import Database, StorageFailed
 from kiosk.health import Health
-from kiosk.printing import PrinterState
+from kiosk.vocabulary import PrinterState
 
 log = logging.getLogger(__name__)
 
