@@ -224,3 +224,31 @@ def test_every_alert_has_a_text_and_its_bulgarian() -> None:
         bulgarian = {m.id: m.string for m in read_po(po) if m.id}
     assert set(ALERT_TEXTS) == set(HealthAlertCode)
     assert [t for t in ALERT_TEXTS.values() if not bulgarian.get(t)] == []
+
+
+def test_the_cli_says_the_disk_is_full_and_stores_nothing(
+    small_disk: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.cli import EXIT_DATABASE, main
+
+    config = small_disk / "kiosk.toml"
+    config.write_text(
+        '[paths]\ndata_dir = "var"\n[hours]\nopen = "00:00"\nclose = "23:59"\n'
+        "days = [1, 2, 3, 4, 5, 6, 7]\nstop_issuing_minutes = 0\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KIOSK_CONFIG", str(config))
+    assert main(["db", "upgrade"]) == 0
+    with (small_disk / "filler").open("wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass  # full
+    capsys.readouterr()
+    assert main(["queue", "issue", "А"]) == EXIT_DATABASE
+    # SQLite's own words, "database or disk is full" or "disk I/O error" (its WAL index)
+    assert "kiosk: cannot use sqlite:" in capsys.readouterr().err
+    (small_disk / "filler").unlink()
+    assert main(["queue", "issue", "А"]) == 0
+    assert "А001" in capsys.readouterr().out  # the refused one took no number
