@@ -84,6 +84,9 @@ def assert_told_no_ticket(screen: Any, app: Any, db: Database) -> None:
     assert screen.name == "closed"
     assert screen.reason.startswith("В момента не може да бъде издаден номер.")
     assert "обърнете се към гише" in texts(screen)
+    # a rating or a message would not be stored either: not offered
+    assert screen.ids.rate.disabled and screen.ids.message.disabled
+    assert "мнението" not in texts(screen)
     assert app.current_ticket is None  # no number was shown
     assert tickets(db) == 0
 
