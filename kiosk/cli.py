@@ -25,7 +25,7 @@ from kiosk import commands as domain
 from kiosk import doctor_commands
 from kiosk.command_args import Group
 from kiosk.config import Config, ConfigError, load_config
-from kiosk.db import Database, DatabaseDamaged, SchemaError, is_damage
+from kiosk.db import Database, DatabaseDamaged, SchemaError, StorageFailed, is_damage
 from kiosk.reports import commands as reports
 from kiosk.web import commands as web
 from screens import commands as screens
@@ -135,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseDamaged as exc:
         print(f"kiosk: {exc}; {RESTORE}", file=sys.stderr)
         return EXIT_DAMAGED
+    except StorageFailed as exc:  # a full or read-only disk (kiosk.db), already in words
+        url = ctx.db.safe_url if ctx._db is not None else "the database"
+        print(f"kiosk: cannot use {url}: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
     except DatabaseError as exc:
         url = ctx.db.safe_url if ctx._db is not None else "the database"
         if is_damage(exc):

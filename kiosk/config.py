@@ -553,6 +553,21 @@ class DoctorConfig(_Table):
         return self
 
 
+class HealthConfig(_Table):
+    heartbeat_s: int = Field(
+        30,
+        ge=5,
+        le=600,
+        description="How often the touchscreen app notes for staff that it is alive, with the printer's state.",
+    )
+    silent_after_s: int = Field(
+        120,
+        ge=30,
+        le=3600,
+        description="Time without a heartbeat after which staff read that the kiosk does not respond.",
+    )
+
+
 # --- ticket categories and counters: arrays of tables ----------------------------------
 
 
@@ -661,6 +676,7 @@ class Config(_Table):
     register: RegisterConfig = RegisterConfig()
     reports: ReportsConfig = ReportsConfig()
     doctor: DoctorConfig = DoctorConfig()
+    health: HealthConfig = HealthConfig()
     queue: QueueConfig = QueueConfig()
     counters: Annotated[Array[CounterSpec], Field(min_length=1)]
 

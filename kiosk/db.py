@@ -72,6 +72,39 @@ class DatabaseDamaged(KioskError):
     status = 409
 
 
+class StorageFailed(KioskError):
+    """Nothing can be stored (the database's disk is full or read-only); nothing was saved."""
+
+    code = "storage_failed"
+    status = 409  # the site is not in a state to store anything
+
+
+# SQLite's words for a disk that takes nothing more (SQLITE_FULL), a file or file system that
+# may not be written (SQLITE_READONLY_*; EROFS on a new connection is SQLITE_CANTOPEN, in the
+# WAL index an SQLITE_IOERR_*); PostgreSQL's SQLSTATE 53100 disk_full and 25006 read-only
+_STORAGE_ERRORS = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+_STORAGE_SQLSTATES = ("53100", "25006")
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """Whether a database error says that the disk takes no more writes."""
+    orig = getattr(exc, "orig", exc)
+    name = getattr(orig, "sqlite_errorname", "")
+    return name.startswith(_STORAGE_ERRORS) or getattr(orig, "sqlstate", None) in _STORAGE_SQLSTATES
+
+
+@contextmanager
+def _storage_refusals() -> Iterator[None]:
+    """A database error for want of a writable disk becomes StorageFailed, which every UI
+    words; a write's transaction was rolled back, so nothing half-stored remains."""
+    try:
+        yield
+    except OperationalError as exc:
+        if is_storage_failure(exc):
+            raise StorageFailed(f"the database's disk takes no writes: {exc.orig}") from exc
+        raise
+
+
 def is_damage(exc: BaseException) -> bool:
     """Whether a database error says the file is damaged (SQLite: corrupt, or no database)."""
     name = getattr(getattr(exc, "orig", exc), "sqlite_errorname", "")
@@ -135,12 +168,18 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
+        # a read too: on a read-only disk SQLite cannot open a new connection (its WAL index)
+        with _storage_refusals(), self._read() as session, session.begin():
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._writers_turn(wait=True), self._write() as session, session.begin():
+        with (
+            _storage_refusals(),
+            self._writers_turn(wait=True),
+            self._write() as session,
+            session.begin(),
+        ):
             yield session
 
     @contextmanager
@@ -204,7 +243,11 @@ class Database:
         writers a visitor or a clerk is waiting on. On PostgreSQL, where writers lock rows
         and not the database, it is `write()`.
         """
-        with self._writers_turn(wait=False), self._committing(self._begin_if_free()) as s:
+        with (
+            _storage_refusals(),
+            self._writers_turn(wait=False),
+            self._committing(self._begin_if_free()) as s,
+        ):
             yield s
 
     def dispose(self) -> None:

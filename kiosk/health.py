@@ -1,4 +1,5 @@
-"""The kiosk's health as staff see it: device events (paper replaced, faults) and the last sync."""
+"""The kiosk's health as staff see it: device events (paper replaced, faults), the app's
+heartbeat and the last sync."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from kiosk.models import DeviceEvent, SyncRun
+from kiosk.db import WriteBusy
+from kiosk.models import DeviceEvent, Heartbeat, SyncRun
 from kiosk.plain_text import strip_forbidden
 from kiosk.site import SiteBound
 
@@ -31,6 +34,18 @@ class SyncResult:
     ok: bool
     pushed: dict[str, Any]
     error: str | None
+    clock_skew_s: float | None = None  # the site's clock minus the centre's
+
+
+@dataclass(frozen=True)
+class Beat:
+    """A process's latest heartbeat: when, and the printer's state it knew then."""
+
+    at: dt.datetime
+    printer: str | None
+
+
+KIOSK_APP = "kiosk"  # the heartbeat's source: the touchscreen app
 
 
 class Health(SiteBound):
@@ -72,6 +87,50 @@ class Health(SiteBound):
                 device=row.device, status=row.status, detail=row.detail, at=row.created_at
             )
 
+    def beat(self, *, printer: str | None, source: str = KIOSK_APP) -> bool:
+        """Note that `source` is alive now; False when a writer holds the database (try later).
+
+        One upsert, and only if the write lock is free: a heartbeat never makes a visitor's
+        ticket or a clerk's call wait.
+        """
+        insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+        values = {"source": source, "at": self.clock(), "printer": printer}
+        try:
+            with self.db.write_if_free() as s:
+                s.execute(
+                    insert(Heartbeat)
+                    .values(values)
+                    .on_conflict_do_update(index_elements=["source"], set_=values)
+                )
+        except WriteBusy:
+            return False
+        return True
+
+    def last_beat(self, *, source: str = KIOSK_APP) -> Beat | None:
+        with self.db.read() as s:
+            row = s.get(Heartbeat, source)
+            return None if row is None else Beat(at=row.at, printer=row.printer)
+
+    def last_good_sync(self) -> dt.datetime | None:
+        """When the latest successful sync run started."""
+        with self.db.read() as s:
+            return s.scalar(
+                select(SyncRun.started_at)
+                .where(SyncRun.ok.is_(True))
+                .order_by(SyncRun.started_at.desc())
+                .limit(1)
+            )
+
+    def last_clock_skew(self) -> float | None:
+        """The site's clock minus the centre's, from the latest sync run that reached it."""
+        with self.db.read() as s:
+            return s.scalar(
+                select(SyncRun.clock_skew_s)
+                .where(SyncRun.clock_skew_s.is_not(None))
+                .order_by(SyncRun.started_at.desc())
+                .limit(1)
+            )
+
     def last_sync(self) -> SyncResult | None:
         with self.db.read() as s:
             run = s.scalars(select(SyncRun).order_by(SyncRun.started_at.desc()).limit(1)).first()
@@ -83,4 +142,5 @@ class Health(SiteBound):
                 ok=run.ok,
                 pushed=dict(run.pushed or {}),
                 error=run.error,
+                clock_skew_s=run.clock_skew_s,
             )

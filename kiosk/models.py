@@ -459,3 +459,13 @@ class SyncRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     #: the kiosk's clock minus the centre's when the run reached it (seconds; None: it did not)
     clock_skew_s: Mapped[float | None] = mapped_column(Float)
+
+
+class Heartbeat(Base):
+    """A process's latest "I am alive" (one row each, overwritten): what the kiosk app saw last."""
+
+    __tablename__ = "heartbeats"
+
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    printer: Mapped[str | None] = mapped_column(String(24))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.factory import Factory
@@ -37,8 +38,9 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from devices.announcer import Announcer
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config
-from kiosk.db import Database
+from kiosk.db import Database, StorageFailed
 from kiosk.feedback import Feedback
+from kiosk.health import Health
 from kiosk.i18n import gettext_for, ngettext_for
 from kiosk.messages import Messages, Registration
 from kiosk.models import utcnow
@@ -53,6 +55,7 @@ from kiosk.printing import (
 )
 from kiosk.queue import IssuedTicket, Queue
 from kiosk.search import SearchIndex
+from kiosk.service_manager import ServiceManager
 from screens import (
     admin,
     attract,
@@ -151,6 +154,20 @@ class KioskRoot(FloatLayout):
         return super().on_touch_up(touch)
 
 
+class StorageFailures(ExceptionHandler):
+    """A screen that cannot read or write the database for a full or read-only disk: the
+    visitor reads that no ticket can be issued and to ask at a counter, and the app goes on."""
+
+    def handle_exception(self, inst: BaseException) -> int:
+        app = App.get_running_app()
+        if not isinstance(inst, StorageFailed) or app is None or app.root is None:
+            return ExceptionManager.RAISE
+        log.error("the database cannot be used: %s", inst)
+        app.storage_failed = True
+        app.go_to("closed")
+        return ExceptionManager.PASS
+
+
 # --- the printer: the one place where the screens meet devices/ ---------------------------
 
 
@@ -185,6 +202,7 @@ class KioskApp(App):
     volume_step = NumericProperty(DEFAULT_VOLUME)
     spoken = StringProperty("")  # what was said last: "Repeat" says it again
     printer_ok = BooleanProperty(True)  # the printer's last answer; False shows a notice
+    storage_failed = BooleanProperty(False)  # the last ticket could not be stored (full disk)
 
     # what one screen hands to the next
     current_service = ObjectProperty(None, allownone=True)
@@ -205,6 +223,7 @@ class KioskApp(App):
         clock: Callable[[], dt.datetime] = utcnow,
         printer: TicketPrinter | None = None,
         announcer: Any = None,
+        service_manager: ServiceManager | None = None,
         **kwargs: Any,
     ) -> None:
         self.register_event_type("on_end_visit")
@@ -216,6 +235,9 @@ class KioskApp(App):
         self.feedback = Feedback(db, kiosk_config, clock=clock)
         self.messages = Messages(db, kiosk_config, clock=clock)
         self.printer = printer
+        self.printer_state = PrinterState.OK
+        self.health = Health(db, kiosk_config, clock=clock)
+        self.service_manager = service_manager or ServiceManager()
         self.announcer = announcer
         self.can_read_aloud = announcer is not None
         self.default_language = kiosk_config.languages.default
@@ -262,6 +284,8 @@ class KioskApp(App):
         self.on_language()
         Builder.load_file(str(HERE / "widgets.kv"))
         Window.bind(on_keyboard=self._on_keyboard, size=self._on_window_size)
+        Window.bind(on_flip=self._first_frame)
+        ExceptionManager.add_handler(StorageFailures())
         Window.clearcolor = self.theme.background
         self._on_window_size(Window, Window.size)
         root = KioskRoot()
@@ -272,7 +296,42 @@ class KioskApp(App):
     def on_theme(self, *_args: object) -> None:
         Window.clearcolor = self.theme.background
 
+    def _first_frame(self, *_args: object) -> None:
+        """The attract screen is drawn: tell systemd, and from now on say so from this loop.
+
+        The pings and the heartbeat are Clock events of the UI loop, never a thread's: a
+        frozen screen stops them, and systemd's watchdog restarts the app.
+        """
+        Window.unbind(on_flip=self._first_frame)
+        manager = self.service_manager
+        manager.ready(self._status_text())
+        if manager.ping_every_s:
+            Clock.schedule_interval(lambda _dt: manager.alive(), manager.ping_every_s)
+        self.beat()
+        Clock.schedule_interval(lambda _dt: self.beat(), self.kiosk_config.health.heartbeat_s)
+
+    def beat(self) -> None:
+        """Note for staff that the kiosk is alive, with the printer's state; skipped when busy."""
+        try:
+            self.health.beat(printer=self.printer_state.value)
+        except Exception:  # a full or read-only disk: staff see that from the web, not from here
+            log.exception("heartbeat not recorded")
+
+    def _status_text(self) -> str:
+        """systemd's one-line status of the app (`systemctl status kiosk-app`)."""
+        if self.printer_state is PrinterState.OK:
+            return "ready"
+        return f"ready; printer: {self.printer_state.value.replace('_', ' ')}"
+
+    def _printer_answered(self, result: PrintResult) -> None:
+        changed = result.state is not self.printer_state
+        self.printer_state = result.state
+        self.printer_ok = result.ok
+        if changed:  # the status line says what changed, not every check of the printer
+            self.service_manager.status(self._status_text())
+
     def on_stop(self) -> None:
+        self.service_manager.stopping()
         self.stop_speech()
         self._jobs.shutdown(wait=False, cancel_futures=True)
         self._speech.shutdown(wait=False, cancel_futures=True)
@@ -437,7 +496,7 @@ class KioskApp(App):
             return print_issued_ticket(queue=self.queue, printer=printer, slip=slip)
 
         def done(result: PrintResult) -> None:
-            self.printer_ok = result.ok
+            self._printer_answered(result)
             if self.current_ticket is ticket:
                 self.print_result = result
 
@@ -469,7 +528,7 @@ class KioskApp(App):
 
     def check_printer(self) -> None:
         """Ask the printer how it is; the attract and home screens warn while it is down."""
-        self.printer_status(lambda result: setattr(self, "printer_ok", result.ok))
+        self.printer_status(self._printer_answered)
 
     # --- speech: what the screen shows, read aloud (EN 301 549 5.1.3) ---------------------
 

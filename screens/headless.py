@@ -21,11 +21,16 @@ def start(app: Any) -> Any:
 
 
 def pump(frames: int = 2) -> None:
-    """Advance the clock and draw, `frames` times."""
-    from kivy.base import EventLoop
+    """Advance the clock and draw, `frames` times; an error goes to Kivy's ExceptionManager
+    first, as in `App.run()`'s loop."""
+    from kivy.base import EventLoop, ExceptionManager
 
     for _ in range(frames):
-        EventLoop.idle()
+        try:
+            EventLoop.idle()
+        except BaseException as exc:
+            if ExceptionManager.handle_exception(exc) == ExceptionManager.RAISE:
+                raise
 
 
 def resize(width: int, height: int) -> None:

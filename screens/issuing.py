@@ -1,15 +1,24 @@
-"""Taking a ticket, from whichever screen the visitor chose it on: issue, show, print."""
+"""Taking a ticket, from whichever screen the visitor chose it on: issue, show, print.
+
+A ticket the database did not store is never shown: a full or read-only disk sends the
+visitor to the closed screen, which says that no ticket can be issued and to ask at a counter.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kiosk.catalog import Service
+from kiosk.db import StorageFailed
 from kiosk.queue import QueueError
+
+log = logging.getLogger(__name__)
 
 
 def take_ticket(app: Any, *, category: str, service: Service | None) -> None:
     """Issue a ticket, show it and send it to the printer; closed hours go to the closed screen."""
+    app.storage_failed = False
     try:
         ticket = app.queue.issue(
             category=category,
@@ -17,6 +26,11 @@ def take_ticket(app: Any, *, category: str, service: Service | None) -> None:
             language=app.language,
         )
     except QueueError:  # closed hours, or the day's numbers used up: the closed screen says which
+        app.go_to("closed")
+        return
+    except StorageFailed:  # staff see the disk's alert in the web
+        log.exception("no ticket issued: the database cannot be written")
+        app.storage_failed = True
         app.go_to("closed")
         return
     app.current_ticket = ticket

@@ -16,7 +16,7 @@ def tap(widget: Any, frames: int = 2) -> None:
     assert widget.get_root_window() is not None, f"{widget} is not on screen"
     x, y = widget.to_window(*widget.center)
     touch = UnitTestTouch(x, y)
-    touch.touch_down()
+    _as_the_loop_does(touch.touch_down)
     headless.pump(1)
     if _in_scroll_view(widget):
         # a ScrollView holds a touch back until it knows it is not a scroll: a finger stays
@@ -24,8 +24,19 @@ def tap(widget: Any, frames: int = 2) -> None:
         deadline = time.monotonic() + 0.25
         while time.monotonic() < deadline:
             headless.pump(1)
-    touch.touch_up()
+    _as_the_loop_does(touch.touch_up)
     headless.pump(frames)
+
+
+def _as_the_loop_does(step: Any) -> None:
+    """A touch's handlers run, their error going to Kivy's ExceptionManager as in `App.run()`."""
+    from kivy.base import ExceptionManager
+
+    try:
+        step()
+    except BaseException as exc:
+        if ExceptionManager.handle_exception(exc) == ExceptionManager.RAISE:
+            raise
 
 
 def _in_scroll_view(widget: Any) -> bool:

@@ -99,6 +99,9 @@ TEXTS: dict[str, str] = {
         "The database is not at the version this program expects: tell the IT person."
     ),
     "database_damaged": N_("The database file is damaged: tell the IT person."),
+    "storage_failed": N_(
+        "Nothing could be saved: the kiosk's disk is full or cannot be written. Tell the IT person."
+    ),
     # the central database
     "central_not_configured": N_("This site has no central database set: sync is off."),
     "central_schema_mismatch": N_(

@@ -2,14 +2,19 @@
 
 uvicorn's graceful shutdown waits for every open response to finish; a board's event
 stream never does, so a SIGTERM would wait out the whole grace period with a TV connected.
+systemd hears READY=1 once the socket listens, and WATCHDOG=1 from uvicorn's own tick on
+the event loop: a loop blocked by a handler goes quiet and is restarted.
 """
 
 from __future__ import annotations
 
 import socket
+import time
 
 import uvicorn
 from fastapi import FastAPI
+
+from kiosk.service_manager import ServiceManager
 
 GRACE_SECONDS = 3  # for a request still running after the streams ended (a report, say)
 
@@ -27,7 +32,22 @@ class StaffWebServer(uvicorn.Server):
             )
         )
         self.app = app
+        self.service_manager = ServiceManager()
+        self._pinged = 0.0
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:  # else uvicorn could not bind, and exits
+            self.service_manager.ready(f"listening on {self.config.host}:{self.config.port}")
+
+    async def on_tick(self, counter: int) -> bool:
+        every = self.service_manager.ping_every_s
+        if every and time.monotonic() - self._pinged >= every:
+            self.service_manager.alive()
+            self._pinged = time.monotonic()
+        return await super().on_tick(counter)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.service_manager.stopping()
         await self.app.state.site.feed.close()
         await super().shutdown(sockets)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kiosk.counters import SetupError
 from kiosk.register import Register
 from kiosk.staff import Role, StaffAccount, StaffError
+from kiosk.web.alert_texts import site_alert_texts
 from kiosk.web.app_info import version
 from kiosk.web.deps import (
     SiteDep,
@@ -70,12 +71,19 @@ def _admin_view(
         printer=site.health.device_state(device="printer"),
         sync=site.health.last_sync(),
         checks=quick_checks(site),
+        alerts=site_alert_texts(site, language(request)),
         version=version(),
         feedback=register.entries()[:LATEST_FEEDBACK],
         roles=list(Role),
         error=error,
         status_code=status_code,
     )
+
+
+@router.get("/api/health-alerts")
+def health_alerts(request: Request, account: Admin, site: SiteDep) -> list[str]:
+    """What is wrong with the kiosk now, in the reader's language (the admin page's live list)."""
+    return site_alert_texts(site, language(request))
 
 
 @router.get("/admin/setup", response_class=HTMLResponse, include_in_schema=False)

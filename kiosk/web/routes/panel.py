@@ -12,12 +12,14 @@ from pydantic import BaseModel, Field
 
 from kiosk.queue import Arrival, CounterClosed, TicketView
 from kiosk.staff import Role, StaffAccount
+from kiosk.web.alert_texts import site_alert_texts
 from kiosk.web.deps import (
     MAX_COUNTER,
     ONE_LINE,
     Site,
     SiteDep,
     csrf_protect,
+    language,
     render,
     require_role,
 )
@@ -51,6 +53,7 @@ class PanelView:
     waiting: list[str]
     transfer_categories: list[str]
     transfer_counters: list[int]
+    alerts: list[str]  # what is wrong with the kiosk, in the clerk's language
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def panel_page(request: Request, account: Clerk) -> Response:
 
 
 @router.get("/api/panel")
-def panel_data(account: Clerk, site: SiteDep) -> PanelView:
+def panel_data(request: Request, account: Clerk, site: SiteDep) -> PanelView:
     """The counter's current ticket, its waiting queue and today's served count."""
     number = counter_of(account)
     status = site.queue.status(recent=0)
@@ -104,6 +107,7 @@ def panel_data(account: Clerk, site: SiteDep) -> PanelView:
         waiting=[t.label for t in site.queue.waiting(categories=sorted(served))][:50],
         transfer_categories=[c.code for c in status.categories],
         transfer_counters=[c.number for c in status.counters if c.number != number],
+        alerts=site_alert_texts(site, language(request)),
     )
 
 

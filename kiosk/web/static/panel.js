@@ -47,6 +47,7 @@
       ...view.transfer_counters.map((n) => ["counter:" + n, counterText.replace("{number}", n)]),
     ]);
     fillSelect($("waiting-labels"), view.waiting.map((l) => [l, l]));
+    showHealthAlerts($("health-alerts"), view.alerts);
     tickTimer();
   }
 
@@ -128,4 +129,6 @@
     else if (message.textContent === root.dataset.offline) say("");
   });
   refresh();
+  // the kiosk's health changes without a queue event: looked at again twice a minute
+  setInterval(refresh, 30000);
 })();
