@@ -225,6 +225,7 @@ def _copy_pages(
     target: Path,
     *,
     progress: Callable[[int, int], None] | None,
+    pages_per_step: int,
 ) -> tuple[int, int]:
     """SQLite's online backup of `source` into `target` in steps; (pages, restarts)."""
     src = sqlite3.connect(source, timeout=30, isolation_level=None)
@@ -232,7 +233,7 @@ def _copy_pages(
     restarts, copied_before, total_pages = 0, 0, 0
     with ExitStack() as turn:
         # a copy of one step is made in one step: it holds the turn from the start
-        holding = src.execute("PRAGMA page_count").fetchone()[0] <= PAGES_PER_STEP
+        holding = src.execute("PRAGMA page_count").fetchone()[0] <= pages_per_step
         if holding:
             turn.enter_context(db.hold_writers(wait=True))
 
@@ -246,10 +247,10 @@ def _copy_pages(
                 progress(total - remaining, total)
             if remaining == 0:
                 return
-            if not holding and (remaining <= PAGES_PER_STEP or restarts >= RESTARTS_BEFORE_TURN):
+            if not holding and (remaining <= pages_per_step or restarts >= RESTARTS_BEFORE_TURN):
                 turn.enter_context(db.hold_writers(wait=True))
                 holding = True
-            elif holding and restarts < RESTARTS_BEFORE_TURN and remaining > PAGES_PER_STEP:
+            elif holding and restarts < RESTARTS_BEFORE_TURN and remaining > pages_per_step:
                 # a writer came in before the turn was ours: pause again for the next pass
                 turn.close()
                 holding = False
@@ -257,7 +258,7 @@ def _copy_pages(
                 time.sleep(PAUSE_S)
 
         try:
-            src.backup(dest, pages=PAGES_PER_STEP, progress=step)
+            src.backup(dest, pages=pages_per_step, progress=step)
         finally:
             turn.close()  # the writers go on as soon as the last step is done
             src.close()
@@ -320,6 +321,7 @@ def take_backup(
     label: str | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     progress: Callable[[int, int], None] | None = None,
+    pages_per_step: int = PAGES_PER_STEP,
 ) -> BackupResult:
     """A checked copy of the site database into `backup.dir`, rotated there and, when
     mounted, in `backup.second_dir`. A `label` (`before-<version>`) keeps the copy out of
@@ -346,7 +348,9 @@ def take_backup(
     try:
         tmp.unlink(missing_ok=True)  # left by a run that was killed
         _private_file(tmp)
-        pages, restarts = _copy_pages(db, source, tmp, progress=progress)
+        pages, restarts = _copy_pages(
+            db, source, tmp, progress=progress, pages_per_step=pages_per_step
+        )
         check = check_copy(tmp)
         if not check.ok:
             raise CopyDamaged(
