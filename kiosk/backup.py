@@ -28,7 +28,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -140,6 +140,8 @@ class BackupResult:
     revisions: tuple[str, ...]
     duration_s: float
     restarts: int
+    #: how long the writers' turn was held: the longest a ticket could have waited for it
+    writers_held_s: float
     second_path: Path | None = None
     removed: tuple[Path, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -219,6 +221,32 @@ def _is_full(exc: BaseException) -> bool:
     )
 
 
+class _Turn:
+    """The writers' turn, taken and given back during a copy, and how long it was held."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._held: AbstractContextManager[None] | None = None
+        self._since = 0.0
+        self.held_s = 0.0
+
+    @property
+    def holding(self) -> bool:
+        return self._held is not None
+
+    def take(self) -> None:
+        if self._held is None:
+            self._held = self._db.hold_writers(wait=True)
+            self._held.__enter__()
+            self._since = time.monotonic()
+
+    def give_back(self) -> None:
+        if self._held is not None:
+            self._held.__exit__(None, None, None)
+            self._held = None
+            self.held_s += time.monotonic() - self._since
+
+
 def _copy_pages(
     db: Database,
     source: Path,
@@ -226,46 +254,42 @@ def _copy_pages(
     *,
     progress: Callable[[int, int], None] | None,
     pages_per_step: int,
-) -> tuple[int, int]:
-    """SQLite's online backup of `source` into `target` in steps; (pages, restarts)."""
+) -> tuple[int, int, float]:
+    """SQLite's online backup of `source` into `target` in steps; (pages, restarts, seconds
+    the writers' turn was held)."""
     src = sqlite3.connect(source, timeout=30, isolation_level=None)
     dest = sqlite3.connect(target, isolation_level=None)
     restarts, copied_before, total_pages = 0, 0, 0
-    with ExitStack() as turn:
-        # a copy of one step is made in one step: it holds the turn from the start
-        holding = src.execute("PRAGMA page_count").fetchone()[0] <= pages_per_step
-        if holding:
-            turn.enter_context(db.hold_writers(wait=True))
+    turn = _Turn(db)
+    if src.execute("PRAGMA page_count").fetchone()[0] <= pages_per_step:
+        turn.take()  # a copy of one step is made in one step: the turn from the start
 
-        def step(_status: int, remaining: int, total: int) -> None:
-            nonlocal restarts, copied_before, holding, total_pages
-            total_pages = total
-            if remaining and total - remaining <= copied_before:
-                restarts += 1  # a writer changed the database: SQLite starts over
-            copied_before = total - remaining
-            if progress is not None:
-                progress(total - remaining, total)
-            if remaining == 0:
-                return
-            if not holding and (remaining <= pages_per_step or restarts >= RESTARTS_BEFORE_TURN):
-                turn.enter_context(db.hold_writers(wait=True))
-                holding = True
-            elif holding and restarts < RESTARTS_BEFORE_TURN and remaining > pages_per_step:
-                # a writer came in before the turn was ours: pause again for the next pass
-                turn.close()
-                holding = False
-            if not holding:
-                time.sleep(PAUSE_S)
+    def step(_status: int, remaining: int, total: int) -> None:
+        nonlocal restarts, copied_before, total_pages
+        total_pages = total
+        if remaining and total - remaining <= copied_before:
+            restarts += 1  # a writer changed the database: SQLite starts over
+        copied_before = total - remaining
+        if progress is not None:
+            progress(total - remaining, total)
+        if remaining == 0:
+            return
+        if remaining <= pages_per_step or restarts >= RESTARTS_BEFORE_TURN:
+            turn.take()
+        else:
+            # a writer came in before the turn was ours: pause again for the next pass
+            turn.give_back()
+            time.sleep(PAUSE_S)
 
-        try:
-            src.backup(dest, pages=pages_per_step, progress=step)
-        finally:
-            turn.close()  # the writers go on as soon as the last step is done
-            src.close()
-        # one self-contained file: no -wal beside a copy on a USB stick
-        dest.execute("PRAGMA journal_mode=DELETE")
-        dest.close()
-    return total_pages, restarts
+    try:
+        src.backup(dest, pages=pages_per_step, progress=step)
+    finally:
+        turn.give_back()  # the writers go on as soon as the last step is done
+        src.close()
+    # one self-contained file: no -wal beside a copy on a USB stick
+    dest.execute("PRAGMA journal_mode=DELETE")
+    dest.close()
+    return total_pages, restarts, turn.held_s
 
 
 def check_copy(path: Path) -> Check:
@@ -348,7 +372,7 @@ def take_backup(
     try:
         tmp.unlink(missing_ok=True)  # left by a run that was killed
         _private_file(tmp)
-        pages, restarts = _copy_pages(
+        pages, restarts, held_s = _copy_pages(
             db, source, tmp, progress=progress, pages_per_step=pages_per_step
         )
         check = check_copy(tmp)
@@ -387,6 +411,7 @@ def take_backup(
         revisions=check.revisions,
         duration_s=round(time.monotonic() - started, 3),
         restarts=restarts,
+        writers_held_s=round(held_s, 4),
         second_path=second,
         removed=tuple(removed),
         warnings=tuple(warnings),

@@ -60,7 +60,8 @@ def backup_group(ctx: Context, args: Args) -> int:
         print(f"kiosk backup: warning: {warning}", file=sys.stderr)
     lines = [
         f"{result.path}: {_mb(result.size)}, {result.pages} pages, integrity {result.integrity}, "
-        f"schema {', '.join(result.revisions)}, {result.duration_s:.1f} s"
+        f"schema {', '.join(result.revisions)}, {result.duration_s:.1f} s (writers held "
+        f"{result.writers_held_s * 1000:.0f} ms)"
         + (f" (started again {result.restarts}× by writers)" if result.restarts else ""),
         *([f"second copy: {result.second_path}"] if result.second_path else []),
         *(f"removed by the rotation: {p.name}" for p in result.removed),

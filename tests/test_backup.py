@@ -170,7 +170,7 @@ def test_a_second_disk_not_mounted_is_a_warning_not_a_failure(
     assert main(["--json", "backup"]) == 0
     out, err = capsys.readouterr()
     result = json.loads(out)
-    assert {"path", "size", "pages", "integrity", "duration_s"} <= set(result)
+    assert {"path", "size", "pages", "integrity", "duration_s", "writers_held_s"} <= set(result)
     assert result["integrity"] == "ok" and Path(result["path"]).stat().st_size == result["size"]
     assert "same disk" in err and "not mounted" in err
     assert result["second_path"] is None and not any((tmp_path / "usb").iterdir())
