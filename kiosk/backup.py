@@ -418,6 +418,26 @@ def take_backup(
     )
 
 
+def second_dir_problem(config: Config) -> str | None:
+    """Why backup.second_dir cannot take a copy now (not there, nothing mounted on it), or
+    None; a folder on the same file system as backup.dir is an unmounted mount point."""
+    second = config.backup_second_dir
+    if second is None:
+        return None
+    if not second.is_dir():
+        return (
+            f"the second backup folder {second} is not there (USB stick not plugged in or not "
+            "mounted)"
+        )
+    first = config.backup_dir
+    if first.is_dir() and second.stat().st_dev == first.stat().st_dev:
+        return (
+            f"{second} is on the same disk as {first}, so the second disk is not mounted there "
+            "(mount it, see README, Backups)"
+        )
+    return None
+
+
 def _second_copy(
     config: Config, copy: Path, check: Check, taken_at: dt.datetime
 ) -> tuple[Path | None, list[str]]:
@@ -426,16 +446,9 @@ def _second_copy(
     second = config.backup_second_dir
     if second is None:
         return None, []
-    if not second.is_dir():
-        return None, [
-            f"the second backup folder {second} is not there (USB stick not plugged in or not "
-            f"mounted): this copy is only in {copy.parent}"
-        ]
-    if second.stat().st_dev == copy.parent.stat().st_dev:
-        return None, [
-            f"{second} is on the same disk as {copy.parent}, so the second disk is not mounted "
-            "there: no second copy made (mount it, see README, Backups)"
-        ]
+    problem = second_dir_problem(config)
+    if problem:
+        return None, [f"{problem}: this copy is only in {copy.parent}"]
     target, tmp = second / copy.name, second / f".{copy.name}.tmp"
     try:
         _need_space(second, copy.stat().st_size)

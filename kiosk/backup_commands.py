@@ -21,8 +21,11 @@ def _mb(n: int) -> str:
 
 
 def _age(delta: dt.timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    return f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h"
+    minutes = int(delta.total_seconds() // 60)
+    hours = minutes // 60
+    if hours >= 24:
+        return f"{hours // 24} d {hours % 24} h"
+    return f"{hours} h {minutes % 60} min" if hours else f"{minutes} min"
 
 
 def _progress(copied: int, total: int) -> None:
@@ -86,23 +89,26 @@ def _listed(c: Copy, now: dt.datetime) -> dict[str, object]:
 @backup_group.command("list", help="the copies in backup.dir and backup.second_dir")
 @pass_args
 def _backup_list(ctx: Context, args: Args) -> int:
-    from kiosk.backup import copies
+    from kiosk.backup import copies, second_dir_problem
     from kiosk.models import utcnow
 
-    now, tz = utcnow(), ctx.config.tz
-    second = ctx.config.backup_second_dir
-    folders = [ctx.config.backup_dir, *([second] if second else [])]
+    now, tz, config = utcnow(), ctx.config.tz, ctx.config
+    second = config.backup_second_dir
+    problem = second_dir_problem(config)
+    found = {config.backup_dir: copies(config.backup_dir)}
+    if second is not None:
+        found[second] = [] if problem else copies(second)
+    width = max((len(c.path.name) for cs in found.values() for c in cs), default=0)
     lines, data = [], []
-    for folder in folders:
-        found = copies(folder)
-        lines.append(f"{folder}:" + ("" if folder.is_dir() else " (not there: not mounted?)"))
+    for folder, listed in found.items():
+        lines.append(f"{folder}:" + (f" {problem}" if folder == second and problem else ""))
         lines += [
-            f"  {c.path.name:45} {c.taken_at.astimezone(tz):%d.%m.%Y %H:%M}  "
-            f"{_age(c.age(now)):>8} ago  {_mb(c.size):>9}  "
+            f"  {c.path.name:{width}}  {c.taken_at.astimezone(tz):%d.%m.%Y %H:%M}  "
+            f"{_age(c.age(now)):>12} ago  {_mb(c.size):>9}  "
             + (f"checked: {c.check.integrity}" if c.check else "not checked")
-            for c in found
+            for c in listed
         ] or ["  no copies"]
-        data += [_listed(c, now) for c in found]
+        data += [_listed(c, now) for c in listed]
     ctx.out("\n".join(lines), data)
     return 0
 

@@ -349,3 +349,34 @@ def test_the_last_backup_says_when_where_and_whether_it_checked_ok(
     assert last.taken_at == clock.now.replace(microsecond=0)
     assert last.check is not None and last.check.ok
     assert last.age(clock.now + dt.timedelta(hours=5)) == dt.timedelta(hours=5)
+
+
+def test_backup_list_shows_each_copy_its_age_size_and_whether_it_was_checked(
+    tmp_path: Path,
+    site: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = (
+        f'[paths]\ndata_dir = "{tmp_path / "var"}"\n[backup]\nsecond_dir = "{tmp_path / "usb"}"\n'
+    )
+    (tmp_path / "kiosk.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "kiosk.toml"))
+    # GIVEN a copy made by `kiosk backup` and one put there by hand, without its check
+    assert main(["backup"]) == 0
+    (made,) = copies(tmp_path / "var" / "backups")
+    by_hand = made.path.with_name("kiosk-20261101T000000Z.sqlite")
+    shutil.copy(made.path, by_hand)
+    capsys.readouterr()
+    # WHEN listed THEN each has its size and age, the first checked, the other not
+    assert main(["--json", "backup", "list"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(c["path"], c["checked"], c["integrity"]) for c in listed] == [
+        (str(made.path), True, "ok"),
+        (str(by_hand), False, None),
+    ]
+    assert listed[0]["size"] == made.size and listed[1]["age_s"] > listed[0]["age_s"]
+    assert main(["backup", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "checked: ok" in out and "not checked" in out
+    assert f"{tmp_path / 'usb'}: the second backup folder" in out
