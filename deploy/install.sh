@@ -374,7 +374,7 @@ upgrade_database() {
 			backup=$(sed -n 's/^  "path": "\(.*\)",$/\1/p' <<<"$out")
 			backup=${backup#"$ROOT"}
 			system chown kiosk:kiosk "$backup"
-			say "$backup"
+			say "$backup (integrity $(sed -n 's/^  "integrity": "\(.*\)",$/\1/p' <<<"$out"))"
 		fi
 	else
 		say "the site database is PostgreSQL: back it up with pg_dump before upgrades, the installer does not"
