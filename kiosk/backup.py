@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import make_url
 
 from kiosk.config import Config
-from kiosk.db import MIGRATIONS, Database, WriteBusy, migration_heads
+from kiosk.db import MIGRATIONS, Database, DatabaseDamaged, WriteBusy, migration_heads
 from kiosk.errors import KioskError
 from kiosk.models import utcnow
 
@@ -339,6 +339,10 @@ def _name(taken_at: dt.datetime, label: str | None) -> str:
     return f"kiosk-{taken_at.astimezone(dt.UTC):{_STAMP}}{f'-{label}' if label else ''}.sqlite"
 
 
+def _damaged(source: Path, exc: BaseException) -> DatabaseDamaged:
+    return DatabaseDamaged(f"the database {source} is damaged: {exc}")
+
+
 def take_backup(
     config: Config,
     *,
@@ -361,27 +365,36 @@ def take_backup(
     final = directory / _name(taken_at, label)
     tmp = directory / f".{final.name}.tmp"
     started = time.monotonic()
-    with sqlite3.connect(source, timeout=30) as probe:
+    probe = sqlite3.connect(source, timeout=30)
+    try:
         size = (
             probe.execute("PRAGMA page_count").fetchone()[0]
             * probe.execute("PRAGMA page_size").fetchone()[0]
         )
-    probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(source, exc) from exc
+    finally:
+        probe.close()
     _need_space(directory, size)
     db = Database(config.database_url, busy_timeout_ms=config.database.busy_timeout_ms)
     try:
         tmp.unlink(missing_ok=True)  # left by a run that was killed
         _private_file(tmp)
-        pages, restarts, held_s = _copy_pages(
-            db, source, tmp, progress=progress, pages_per_step=pages_per_step
-        )
+        try:
+            pages, restarts, held_s = _copy_pages(
+                db, source, tmp, progress=progress, pages_per_step=pages_per_step
+            )
+        except sqlite3.DatabaseError as exc:
+            if _is_full(exc):
+                raise
+            raise _damaged(source, exc) from exc
         check = check_copy(tmp)
         if not check.ok:
             raise CopyDamaged(
-                f"the copy {tmp} failed its check ({check.integrity}, revisions "
-                f"{list(check.revisions)}): the site database itself may be damaged, run "
-                "`kiosk db status` and see README, Damaged site database",
-                path=str(tmp),
+                f"the copy of {source} failed its check ({check.integrity}, revisions "
+                f"{list(check.revisions)}); no copy was kept: the site database itself may be "
+                "damaged, see README, Damaged site database",
+                path=str(source),
             )
         _fsync(tmp)
         os.replace(tmp, final)

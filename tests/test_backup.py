@@ -380,3 +380,26 @@ def test_backup_list_shows_each_copy_its_age_size_and_whether_it_was_checked(
     out = capsys.readouterr().out
     assert "checked: ok" in out and "not checked" in out
     assert f"{tmp_path / 'usb'}: the second backup folder" in out
+
+
+@pytest.mark.parametrize(("damage", "code"), [("page", 1), ("not a database", 5)])
+def test_a_damaged_site_database_gives_no_copy_and_says_so(
+    tmp_path: Path,
+    site: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    damage: str,
+    code: int,
+) -> None:
+    (tmp_path / "kiosk.toml").write_text(f'[paths]\ndata_dir = "{tmp_path / "var"}"\n', "utf-8")
+    monkeypatch.setenv("KIOSK_CONFIG", str(tmp_path / "kiosk.toml"))
+    site.dispose()
+    database = tmp_path / "var" / "kiosk.sqlite"
+    if damage == "page":
+        _corrupt_tickets_table(database)
+    else:
+        database.write_bytes(os.urandom(100))
+    # WHEN backed up THEN it fails, says the site database is damaged, and keeps no copy
+    assert main(["backup"]) == code
+    assert "damaged" in capsys.readouterr().err
+    assert not any((tmp_path / "var" / "backups").iterdir())
