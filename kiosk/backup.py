@@ -27,8 +27,8 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -76,6 +76,12 @@ class NoSpace(BackupError):
     """Not enough free space for the copy; `params`: where, needed and free (MB)."""
 
     code = "backup_no_space"
+
+
+class BackupBusy(BackupError):
+    """Another backup of the same database is running."""
+
+    code = "backup_busy"
 
 
 class CopyDamaged(BackupError):
@@ -361,6 +367,33 @@ def take_backup(
         raise BackupError(f"there is no site database {source}: nothing to back up")
     directory = config.backup_dir
     directory.mkdir(parents=True, exist_ok=True)
+    with _one_at_a_time(source):
+        return _take(config, source, directory, label, clock, progress, pages_per_step)
+
+
+@contextmanager
+def _one_at_a_time(source: Path) -> Iterator[None]:
+    """The timer's run and the installer's (or a hand's) never copy at once."""
+    fd = os.open(f"{source}-backup.lock", os.O_RDWR | os.O_CREAT, 0o660)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupBusy(f"another backup of {source} is running: try again later") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _take(
+    config: Config,
+    source: Path,
+    directory: Path,
+    label: str | None,
+    clock: Callable[[], dt.datetime],
+    progress: Callable[[int, int], None] | None,
+    pages_per_step: int,
+) -> BackupResult:
     taken_at = clock()
     final = directory / _name(taken_at, label)
     tmp = directory / f".{final.name}.tmp"
@@ -609,6 +642,7 @@ def restore(
         with db.hold_writers(wait=False):
             if _open_elsewhere(database):
                 raise DatabaseInUse(IN_USE.format(database=database), database=str(database))
+            database.parent.mkdir(parents=True, exist_ok=True)  # a new PC, restored from the stick
             _need_space(database.parent, copy.stat().st_size)
             tmp.unlink(missing_ok=True)
             _private_file(tmp)

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.backup import (
+    BackupBusy,
     BackupNeedsPgDump,
     CopyDamaged,
     CopyTooNew,
@@ -218,6 +219,7 @@ def test_a_damaged_copy_is_refused_and_the_database_left_as_it_was(
     assert sorted(p.name for p in database.parent.iterdir()) == [
         "backups",
         "kiosk.sqlite",
+        "kiosk.sqlite-backup.lock",
         "kiosk.sqlite-writers.lock",
     ]
 
@@ -403,3 +405,27 @@ def test_a_damaged_site_database_gives_no_copy_and_says_so(
     assert main(["backup"]) == code
     assert "damaged" in capsys.readouterr().err
     assert not any((tmp_path / "var" / "backups").iterdir())
+
+
+def test_a_second_backup_while_one_runs_is_refused(site: Database, config: Config) -> None:
+    # GIVEN a backup under way (held in its first step's progress)
+    under_way, go_on = threading.Event(), threading.Event()
+
+    def held(_copied: int, _total: int) -> None:
+        under_way.set()
+        go_on.wait(30)
+
+    first: list[object] = []
+    thread = threading.Thread(
+        target=lambda: first.append(take_backup(config, progress=held, pages_per_step=8))
+    )
+    thread.start()
+    try:
+        assert under_way.wait(30)
+        # WHEN another starts THEN it is refused at once, and the first one finishes
+        with pytest.raises(BackupBusy, match=r"another backup of .* is running"):
+            take_backup(config)
+    finally:
+        go_on.set()
+        thread.join()
+    assert len(first) == 1 and len(copies(config.backup_dir)) == 1
