@@ -77,7 +77,7 @@ def make_printer(config: Config, db: Database | None = None) -> SlipPrinter:
 
         def on_state(result: PrintResult) -> None:
             health.record_device(
-                device="printer", status=result.state.value, detail=result.detail or None
+                device="printer", status=result.state, detail=result.detail or None
             )
 
     profile = config.printer.profile

@@ -198,10 +198,10 @@ def receipt(paper: Paper, slip: ComplaintReceipt) -> None:
 
 def service_info(paper: Paper, service: Service, language: str) -> None:
     _ = gettext_for(language, "devices")
-    paper.line(service.text("name", language), bold=True)
+    paper.line(service.name.get(language), bold=True)
     paper.rule()
     paper.line(_("Documents"), align="left", bold=True)
-    for i, document in enumerate(service.text("documents", language), 1):
+    for i, document in enumerate(service.document_list(language), 1):
         paper.line(f"{i}. {document}", align="left")
     paper.line(_("Fee and deadline"), align="left", bold=True)
     for d in service.delivery:

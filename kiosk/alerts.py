@@ -80,7 +80,7 @@ def deadline_alerts(db: Database, config: Config, *, now: dt.datetime) -> list[D
         rows = s.execute(
             select(state.c.site_id, state.c.reg_number, state.c.kind, state.c.due_date)
             .where(
-                state.c.status.notin_([c.value for c in CLOSED]),
+                state.c.status.notin_(CLOSED),
                 state.c.due_date.is_not(None),
                 state.c.due_date <= horizon,
             )

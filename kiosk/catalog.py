@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -24,6 +24,7 @@ from kiosk.db import Database
 from kiosk.errors import KioskError
 from kiosk.models import CatalogRevision, CatalogService, utcnow
 from kiosk.plain_text import TextRefused, check_text
+from kiosk.text import Text
 from kiosk.vocabulary import CounterGroup, ServiceCategory, Speed
 
 CATEGORIES = tuple(ServiceCategory)
@@ -87,50 +88,77 @@ class Delivery:
     deadline: str | None
 
 
+#: A service's wordings kept as a Bulgarian and an English field in its record (`name_bg`…).
+BILINGUAL = ("name", "description", "who", "where")
+_NO_TEXT = Text("")
+
+
 @dataclass(frozen=True)
 class Service:
     id: str
     iisda: int | None
     category: str
-    name_bg: str
-    name_en: str
+    name: Text
     counter_group: str
     source: str
-    description_bg: str = ""
-    description_en: str = ""
-    who_bg: str = ""
-    who_en: str = ""
+    description: Text = _NO_TEXT
+    who: Text = _NO_TEXT
     legal_basis: str = ""
-    where_bg: str = ""
-    where_en: str = ""
-    documents_bg: tuple[str, ...] = ()
-    documents_en: tuple[str, ...] = ()
+    where: Text = _NO_TEXT
+    # each document in both languages (a record lists as many in English as in Bulgarian)
+    documents: tuple[Text, ...] = ()
+    # search words, each language its own list: not translations of each other
     keywords_bg: tuple[str, ...] = ()
     keywords_en: tuple[str, ...] = ()
     eservice_url: str | None = None
     delivery: tuple[Delivery, ...] = ()
     unconfirmed: tuple[str, ...] = ()
 
-    def text(self, name: str, language: str) -> Any:
-        """A bilingual field in the given language, falling back to Bulgarian when empty."""
-        value = getattr(self, f"{name}_{language}", None)
-        return value or getattr(self, f"{name}_bg")
+    def document_list(self, language: str) -> list[str]:
+        return [d.get(language) for d in self.documents]
 
     def is_confirmed(self, speed: str, part: str) -> bool:
         return f"{speed}.{part}" not in self.unconfirmed
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["documents_bg"], data["documents_en"] = (
-            list(self.documents_bg),
-            list(self.documents_en),
-        )
-        data["unconfirmed"] = list(self.unconfirmed)
-        data["keywords_bg"], data["keywords_en"] = list(self.keywords_bg), list(self.keywords_en)
-        data["delivery"] = {
-            d.speed: {"fee": format_fee(d.fee_cents), "deadline": d.deadline} for d in self.delivery
+        """The service as its record: the catalogue's field names, as stored and exported."""
+        return {
+            "id": self.id,
+            "iisda": self.iisda,
+            "category": self.category,
+            **_pair("name", self.name),
+            "counter_group": self.counter_group,
+            "source": self.source,
+            **_pair("description", self.description),
+            **_pair("who", self.who),
+            "legal_basis": self.legal_basis,
+            **_pair("where", self.where),
+            "documents_bg": [d.bg for d in self.documents],
+            "documents_en": [d.en for d in self.documents],
+            "keywords_bg": list(self.keywords_bg),
+            "keywords_en": list(self.keywords_en),
+            "eservice_url": self.eservice_url,
+            "delivery": {
+                d.speed: {"fee": format_fee(d.fee_cents), "deadline": d.deadline}
+                for d in self.delivery
+            },
+            "unconfirmed": list(self.unconfirmed),
         }
-        return data
+
+
+def _pair(name: str, text: Text) -> dict[str, str]:
+    return {f"{name}_bg": text.bg, f"{name}_en": text.en}
+
+
+def _texts(record: dict[str, Any]) -> dict[str, Text]:
+    """The record's `x_bg` / `x_en` fields as one Text each."""
+    return {
+        name: Text(record.get(f"{name}_bg", ""), record.get(f"{name}_en", "")) for name in BILINGUAL
+    }
+
+
+def _documents(bg: Iterable[str], en: Iterable[str]) -> tuple[Text, ...]:
+    return tuple(Text(b, e) for b, e in zip(bg, en, strict=True))
 
 
 @dataclass(frozen=True)
@@ -321,10 +349,14 @@ def _service_from_record(
         return None, problems
     text = {k: str(record.get(k) or "").strip() for k in (*REQUIRED_TEXT, *OPTIONAL_TEXT)}
     service = Service(
-        **text,
+        id=text["id"],
+        category=text["category"],
+        counter_group=text["counter_group"],
+        source=text["source"],
+        legal_basis=text["legal_basis"],
+        **_texts(text),
         iisda=iisda,
-        documents_bg=docs["bg"],
-        documents_en=docs["en"],
+        documents=_documents(docs["bg"], docs["en"]),
         **keywords,
         eservice_url=url or None,
         delivery=tuple(sorted(deliveries, key=lambda d: SPEEDS.index(d.speed))),
@@ -563,8 +595,8 @@ def to_csv(doc: CatalogDocument) -> str:
     for s in doc.services:
         data = s.to_dict()
         row = {key: data.get(key) or "" for key in CSV_COLUMNS if key in data}
-        row["documents_bg"] = "\n".join(s.documents_bg)
-        row["documents_en"] = "\n".join(s.documents_en)
+        row["documents_bg"] = "\n".join(d.bg for d in s.documents)
+        row["documents_en"] = "\n".join(d.en for d in s.documents)
         row["unconfirmed"] = ",".join(s.unconfirmed)
         row["keywords_bg"], row["keywords_en"] = ", ".join(s.keywords_bg), ", ".join(s.keywords_en)
         for d in s.delivery:
@@ -583,13 +615,15 @@ def service_from_data(data: dict[str, Any]) -> Service:
         for speed, spec in data["delivery"].items()
     )
     return Service(
-        **{
-            k: v
-            for k, v in data.items()
-            if k not in ("delivery", "documents_bg", "documents_en", "unconfirmed", *KEYWORDS)
-        },
-        documents_bg=tuple(data["documents_bg"]),
-        documents_en=tuple(data["documents_en"]),
+        id=data["id"],
+        iisda=data["iisda"],
+        category=data["category"],
+        counter_group=data["counter_group"],
+        source=data["source"],
+        legal_basis=data.get("legal_basis", ""),
+        eservice_url=data.get("eservice_url"),
+        **_texts(data),
+        documents=_documents(data["documents_bg"], data["documents_en"]),
         # a catalogue stored before keywords existed has none
         keywords_bg=tuple(data.get("keywords_bg", ())),
         keywords_en=tuple(data.get("keywords_en", ())),

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import fields, is_dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from kiosk.text import Text
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
@@ -30,6 +33,23 @@ def pass_args(func: Callable[..., int], **fixed: Any) -> Callable[..., int]:
         return func(ctx, Args(**params, **fixed))
 
     return callback
+
+
+def json_record(value: Any) -> Any:
+    """A domain view as `--json` prints it: its fields by name, a bilingual `Text` field as the
+    two keys `<name>_bg` and `<name>_en` that scripts read since before views held `Text`."""
+    if isinstance(value, list | tuple):
+        return [json_record(item) for item in value]
+    if not is_dataclass(value) or isinstance(value, type):
+        return value
+    record: dict[str, Any] = {}
+    for field in fields(value):
+        item = getattr(value, field.name)
+        if isinstance(item, Text):
+            record[f"{field.name}_bg"], record[f"{field.name}_en"] = item.bg, item.en
+        else:
+            record[field.name] = json_record(item)
+    return record
 
 
 class Group(click.Group):

@@ -5,13 +5,12 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from kiosk.command_args import Args, Group, pass_args
+from kiosk.command_args import Args, Group, json_record, pass_args
 from kiosk.config import reference as config_reference
 
 if TYPE_CHECKING:
@@ -177,14 +176,14 @@ def _catalog_search(ctx: Context, args: Args) -> int:
             f"{d.speed}: {fee_text(d.fee_cents, lang)} / {deadline_text(d.deadline, lang)}"
             for d in s.delivery
         )
-        lines.append(f"{s.id:>12}  {s.text('name', lang)}\n{'':>14}{fees}")
+        lines.append(f"{s.id:>12}  {s.name.get(lang)}\n{'':>14}{fees}")
     if found.total > len(hits):
         lines.append(f"({len(hits)} of {found.total} shown; --limit shows more)")
     if hits and found.unmatched:
         lines.append(f"(no service has: {', '.join(found.unmatched)})")
     ctx.out(
         "\n".join(lines) or "no service found",
-        [{"id": h.service.id, "name": h.service.name_bg, "score": h.score} for h in hits],
+        [{"id": h.service.id, "name": h.service.name.bg, "score": h.score} for h in hits],
     )
     return 0 if hits else 1
 
@@ -220,7 +219,7 @@ def _queue_issue(ctx: Context, args: Args) -> int:
         return 1
     ctx.out(
         f"{ticket.label}: {ticket.people_ahead} ahead, {wait_text(ticket.estimated_wait_minutes, args.lang)}",
-        asdict(ticket),
+        json_record(ticket),
     )
     return 0
 
@@ -255,18 +254,18 @@ def _queue_action(ctx: Context, args: Args) -> int:
     except KioskError as exc:  # a refused step, or a reason holding a control character
         print(str(exc), file=sys.stderr)
         return 1
-    ctx.out(f"{view.label} → counter {args.counter}: {view.status.value}", asdict(view))
+    ctx.out(f"{view.label} → counter {args.counter}: {view.status}", json_record(view))
     return 0
 
 
 def _queue_status(ctx: Context, args: Args) -> int:
     st = _queue(ctx).status()
     lines = [f"{st.day}  {'open' if st.open_state.is_open else 'closed'}"]
-    lines += [f"  {c.code}  {c.waiting:3d} waiting  {c.name_bg}" for c in st.categories]
+    lines += [f"  {c.code}  {c.waiting:3d} waiting  {c.name.bg}" for c in st.categories]
     for c in st.counters:
         current = c.current.label if c.current else "—"
         lines.append(f"  counter {c.number}: {current:6} served today {c.served_today}")
-    ctx.out("\n".join(lines), asdict(st))
+    ctx.out("\n".join(lines), json_record(st))
     return 0
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import func, select
 
@@ -14,20 +13,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import Rating, RatingReason, Ticket, utcnow
 from kiosk.site import SiteBound
-
-
-class Reason(StrEnum):
-    """Reason chips offered after a face; the first four after a low score, the rest after a high one."""
-
-    WAITING = "waiting"
-    COURTESY = "courtesy"
-    UNCLEAR = "unclear"
-    DOCUMENTS = "documents"
-    FAST = "fast"
-    KIND = "kind"
-    HELPFUL = "helpful"
-    OTHER = "other"
-
+from kiosk.vocabulary import FeedbackReason as Reason
 
 LOW_SCORE_REASONS = (
     Reason.WAITING,
@@ -116,12 +102,12 @@ class Feedback(SiteBound):
                     select(RatingReason.reason).where(RatingReason.rating_uuid == rating_uuid)
                 )
             )
-            for reason in (r for r in chosen if r.value not in given):
+            for reason in (r for r in chosen if r not in given):
                 s.add(
                     RatingReason(
                         site_id=self.site_id,
                         created_at=now,
                         rating_uuid=rating_uuid,
-                        reason=reason.value,
+                        reason=reason,
                     )
                 )

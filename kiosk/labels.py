@@ -1,6 +1,8 @@
 """The words for the domain's codes in each language: deadlines, fees, reasons, kinds.
 
 Screens, the staff web, the printer and the reports all show these; one wording for each.
+Each table is keyed on its vocabulary's enum and has a wording for every member
+(tests/test_labels.py fails when a member is added without one).
 """
 
 from __future__ import annotations
@@ -10,6 +12,15 @@ import datetime as dt
 from kiosk.catalog import DEADLINE
 from kiosk.hours import ClosedReason
 from kiosk.i18n import gettext_for, ngettext_for
+from kiosk.vocabulary import (
+    FeedbackReason,
+    MessageKind,
+    PrinterState,
+    ReviewNote,
+    ReviewStatus,
+    ServiceCategory,
+    Speed,
+)
 
 
 def _(message: str) -> str:
@@ -18,32 +29,32 @@ def _(message: str) -> str:
 
 
 SERVICE_CATEGORIES = {
-    "civil_status": _("Civil status"),
-    "local_taxes": _("Local taxes and fees"),
-    "construction": _("Planning and construction"),
-    "property": _("Municipal property"),
-    "social": _("Social services"),
-    "agriculture": _("Agriculture and animals"),
-    "trade_tourism": _("Trade and tourism"),
-    "general": _("General services"),
+    ServiceCategory.CIVIL_STATUS: _("Civil status"),
+    ServiceCategory.LOCAL_TAXES: _("Local taxes and fees"),
+    ServiceCategory.CONSTRUCTION: _("Planning and construction"),
+    ServiceCategory.PROPERTY: _("Municipal property"),
+    ServiceCategory.SOCIAL: _("Social services"),
+    ServiceCategory.AGRICULTURE: _("Agriculture and animals"),
+    ServiceCategory.TRADE_TOURISM: _("Trade and tourism"),
+    ServiceCategory.GENERAL: _("General services"),
 }
-SPEEDS = {"regular": _("Regular"), "fast": _("Fast"), "express": _("Express")}
+SPEEDS = {Speed.REGULAR: _("Regular"), Speed.FAST: _("Fast"), Speed.EXPRESS: _("Express")}
 MESSAGE_KINDS = {
-    "opinion": _("Opinion"),
-    "suggestion": _("Suggestion"),
-    "praise": _("Praise"),
-    "complaint": _("Complaint"),
-    "signal": _("Report"),
+    MessageKind.OPINION: _("Opinion"),
+    MessageKind.SUGGESTION: _("Suggestion"),
+    MessageKind.PRAISE: _("Praise"),
+    MessageKind.COMPLAINT: _("Complaint"),
+    MessageKind.SIGNAL: _("Report"),
 }
 RATING_REASONS = {
-    "waiting": _("Long wait"),
-    "courtesy": _("Impolite staff"),
-    "unclear": _("Unclear information"),
-    "documents": _("Documents asked again"),
-    "fast": _("Quick service"),
-    "kind": _("Kind staff"),
-    "helpful": _("Helpful advice"),
-    "other": _("Something else"),
+    FeedbackReason.WAITING: _("Long wait"),
+    FeedbackReason.COURTESY: _("Impolite staff"),
+    FeedbackReason.UNCLEAR: _("Unclear information"),
+    FeedbackReason.DOCUMENTS: _("Documents asked again"),
+    FeedbackReason.FAST: _("Quick service"),
+    FeedbackReason.KIND: _("Kind staff"),
+    FeedbackReason.HELPFUL: _("Helpful advice"),
+    FeedbackReason.OTHER: _("Something else"),
 }
 CLOSED_REASONS = {
     ClosedReason.HOLIDAY: _("Today is a public holiday."),
@@ -52,24 +63,24 @@ CLOSED_REASONS = {
     ClosedReason.AFTER_CLOSING: _("The centre has closed for today."),
     ClosedReason.ISSUING_STOPPED: _("Tickets are no longer issued today: the centre closes soon."),
 }
-# kiosk.printing.PrinterState, in words a member of staff can act on
+# in words a member of staff can act on
 PRINTER_STATES = {
-    "ok": _("ready"),
-    "paper_near_end": _("the paper roll is nearly used up: change it soon"),
-    "paper_out": _("out of paper: put in a new roll"),
-    "cover_open": _("the cover is open: close it"),
-    "offline": _("not connected: check the cable and that the printer is on"),
-    "no_answer": _("does not answer: check that it is switched on and connected"),
-    "error": _("fault: switch it off and on again"),
+    PrinterState.OK: _("ready"),
+    PrinterState.PAPER_NEAR_END: _("the paper roll is nearly used up: change it soon"),
+    PrinterState.PAPER_OUT: _("out of paper: put in a new roll"),
+    PrinterState.COVER_OPEN: _("the cover is open: close it"),
+    PrinterState.OFFLINE: _("not connected: check the cable and that the printer is on"),
+    PrinterState.NO_ANSWER: _("does not answer: check that it is switched on and connected"),
+    PrinterState.ERROR: _("fault: switch it off and on again"),
 }
 REVIEW = {
-    "registered": _("Registered"),
-    "not_subject_to_review": _("Not subject to review"),
+    ReviewStatus.REGISTERED: _("Registered"),
+    ReviewStatus.NOT_SUBJECT_TO_REVIEW: _("Not subject to review"),
 }
-# the notes the kiosk itself sets (kiosk.messages.ReviewNote)
+# the notes the kiosk itself sets
 REVIEW_NOTES = {
-    "anonymous": _("anonymous"),
-    "obscene": _("obscene or abusive content"),
+    ReviewNote.ANONYMOUS: _("anonymous"),
+    ReviewNote.OBSCENE: _("obscene or abusive content"),
 }
 
 

@@ -18,7 +18,6 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
 
@@ -30,15 +29,8 @@ from kiosk.numbering import next_number
 from kiosk.offensive import flagged_words
 from kiosk.plain_text import strip_forbidden
 from kiosk.site import SiteBound
-
-
-class Kind(StrEnum):
-    OPINION = "opinion"
-    SUGGESTION = "suggestion"
-    PRAISE = "praise"
-    COMPLAINT = "complaint"
-    SIGNAL = "signal"
-
+from kiosk.vocabulary import MessageKind as Kind
+from kiosk.vocabulary import ReviewNote, ReviewStatus
 
 #: Kinds whose filer must give name and contact unless they choose to stay anonymous.
 NEEDS_CONTACT = (Kind.COMPLAINT, Kind.SIGNAL)
@@ -52,16 +44,6 @@ ANSWER_WITHIN = {
 
 MAX_NAME = 200
 MAX_CONTACT = 200
-
-
-class ReviewStatus(StrEnum):
-    REGISTERED = "registered"
-    NOT_SUBJECT_TO_REVIEW = "not_subject_to_review"
-
-
-class ReviewNote(StrEnum):
-    ANONYMOUS = "anonymous"  #: set by the kiosk: an anonymous complaint or signal
-    OBSCENE = "obscene"  #: set by an officer who finds the wording obscene or abusive
 
 
 class MessageInvalid(KioskError):
@@ -205,14 +187,14 @@ class Messages(SiteBound):
             message = Message(
                 site_id=self.site_id,
                 created_at=now,
-                kind=draft.kind.value,
+                kind=draft.kind,
                 text=draft.text,
                 language=draft.language,
                 anonymous=draft.anonymous,
                 health_safety=draft.health_safety,
                 obscene=flagged,
-                review_status=status.value,
-                review_note=note.value if note else None,
+                review_status=status,
+                review_note=note,
                 reg_number=f"{self.prefix}-{local_day.year}-{number:05d}",
                 due_date=due,
                 terminal_id=terminal_id or self.terminal_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -33,6 +35,15 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 from kiosk.plain_text import check_fields
+from kiosk.vocabulary import (
+    FeedbackReason,
+    MessageEventKind,
+    MessageKind,
+    ReviewStatus,
+    Role,
+    TicketEventKind,
+    TicketStatus,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,6 +56,23 @@ NAMING_CONVENTION = {
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def vocabulary(enum: type[StrEnum], length: int) -> Enum:
+    """A column holding one of `enum`'s values: the ORM reads and writes members.
+
+    Stored as the value in a VARCHAR of `length`, with no CHECK and no native type, so the
+    DDL (and the centre's copy of it) is the plain string column it always was; a string
+    outside the vocabulary is refused when bound instead of being written.
+    """
+    return Enum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -173,7 +201,7 @@ class TicketEvent(Record, Base):
     __tablename__ = "ticket_events"
 
     ticket_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.uuid"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[TicketEventKind] = mapped_column(vocabulary(TicketEventKind, 20))
     counter_number: Mapped[int | None] = mapped_column(Integer)
     category_code: Mapped[str | None] = mapped_column(String(1))
     clerk: Mapped[str | None] = mapped_column(String(60))
@@ -195,7 +223,7 @@ class TicketOutcome(Record, Base):
     __tablename__ = "ticket_outcomes"
 
     ticket_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.uuid"), unique=True)
-    outcome: Mapped[str] = mapped_column(String(12))
+    outcome: Mapped[TicketStatus] = mapped_column(vocabulary(TicketStatus, 12))
     service_day: Mapped[dt.date] = mapped_column(Date)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     service_id: Mapped[str | None] = mapped_column(String(40))
@@ -224,7 +252,7 @@ class QueueState(Base):
     ticket_seq: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(8))
     service_day: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[TicketStatus] = mapped_column(vocabulary(TicketStatus, 12))
     category_code: Mapped[str] = mapped_column(String(1))
     priority: Mapped[bool] = mapped_column(Boolean)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -259,7 +287,7 @@ class RatingReason(Record, Base):
     __tablename__ = "rating_reasons"
 
     rating_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("ratings.uuid"), index=True)
-    reason: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[FeedbackReason] = mapped_column(vocabulary(FeedbackReason, 30))
 
 
 class Message(Record, Base):
@@ -267,13 +295,13 @@ class Message(Record, Base):
 
     __tablename__ = "messages"
 
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[MessageKind] = mapped_column(vocabulary(MessageKind, 12))
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(2), default="bg")
     anonymous: Mapped[bool] = mapped_column(Boolean)
     health_safety: Mapped[bool] = mapped_column(Boolean, default=False)
     obscene: Mapped[bool] = mapped_column(Boolean, default=False)
-    review_status: Mapped[str] = mapped_column(String(24))
+    review_status: Mapped[ReviewStatus] = mapped_column(vocabulary(ReviewStatus, 24))
     review_note: Mapped[str | None] = mapped_column(String(40))
     reg_number: Mapped[str] = mapped_column(String(30), unique=True)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -300,7 +328,7 @@ class MessageEvent(Record, Base):
     __tablename__ = "message_events"
 
     message_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.uuid"), index=True)
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[MessageEventKind] = mapped_column(vocabulary(MessageEventKind, 24))
     actor: Mapped[str | None] = mapped_column(String(60))
     text: Mapped[str | None] = mapped_column(Text)
     new_due_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -371,7 +399,7 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(60), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(12))
+    role: Mapped[Role] = mapped_column(vocabulary(Role, 12))
     counter_number: Mapped[int | None] = mapped_column(
         ForeignKey("counters.number", ondelete="SET NULL")
     )

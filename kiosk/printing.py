@@ -10,26 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from kiosk.catalog import Service
 from kiosk.config import Config
 from kiosk.labels import REVIEW, label, review_note_text
+from kiosk.vocabulary import MessageKind, PrinterState
 
 if TYPE_CHECKING:
     from kiosk.messages import Registration
     from kiosk.queue import IssuedTicket, Queue
-
-
-class PrinterState(StrEnum):
-    OK = "ok"
-    PAPER_NEAR_END = "paper_near_end"  # prints, but staff should change the roll
-    PAPER_OUT = "paper_out"
-    COVER_OPEN = "cover_open"
-    OFFLINE = "offline"
-    NO_ANSWER = "no_answer"
-    ERROR = "error"
 
 
 @dataclass(frozen=True)
@@ -62,7 +52,7 @@ class ComplaintReceipt:
     language: str
     site_name: str
     reg_number: str
-    kind: str
+    kind: MessageKind
     registered_at: dt.datetime  # local time
     due_date: dt.date | None
     review_status: str
@@ -89,8 +79,8 @@ def ticket_slip(
         unit_name=config.site.unit.get(language),
         address=config.site.address.get(language),
         label=issued.label,
-        category_name=getattr(issued, f"category_name_{language}"),
-        service_name=service.text("name", language) if service else None,
+        category_name=issued.category_name.get(language),
+        service_name=service.name.get(language) if service else None,
         issued_at=issued.issued_at.astimezone(config.tz),
         people_ahead=issued.people_ahead,
         estimated_wait_minutes=issued.estimated_wait_minutes,
@@ -110,10 +100,10 @@ def complaint_receipt(
         language=language,
         site_name=config.site.name.get(language),
         reg_number=registration.reg_number,
-        kind=registration.kind.value,
+        kind=registration.kind,
         registered_at=registration.registered_at.astimezone(config.tz),
         due_date=registration.due_date,
-        review_status=label(REVIEW, registration.review_status.value, language),
+        review_status=label(REVIEW, registration.review_status, language),
         review_note=review_note_text(note, language) if note else None,
     )
 
@@ -132,6 +122,6 @@ def print_issued_ticket(
     result = printer.print_ticket(slip) if printer is not None else NO_PRINTER
     assert slip.ticket_uuid is not None, "the slip of an issued ticket"
     queue.record_print(
-        ticket_uuid=slip.ticket_uuid, ok=result.ok, detail=result.detail or result.state.value
+        ticket_uuid=slip.ticket_uuid, ok=result.ok, detail=result.detail or result.state
     )
     return result

@@ -37,34 +37,15 @@ from kiosk.models import (
 )
 from kiosk.numbering import next_number
 from kiosk.site import SiteBound
+from kiosk.text import Text
+from kiosk.vocabulary import TicketEventKind as EventKind
+from kiosk.vocabulary import TicketStatus as Status
 
 MAX_NUMBER = 999
 
 
-class Status(StrEnum):
-    WAITING = "waiting"
-    CALLED = "called"
-    SERVING = "serving"
-    DONE = "done"
-    NO_SHOW = "no_show"
-    CANCELLED = "cancelled"
-
-
 ACTIVE = (Status.CALLED, Status.SERVING)
 FINAL = (Status.DONE, Status.NO_SHOW, Status.CANCELLED)
-
-
-class EventKind(StrEnum):
-    ISSUED = "issued"
-    CALLED = "called"
-    RECALLED = "recalled"
-    SERVING = "serving"
-    DONE = "done"
-    NO_SHOW = "no_show"
-    CANCELLED = "cancelled"
-    TRANSFERRED = "transferred"
-    PRINTED = "printed"
-    PRINT_FAILED = "print_failed"
 
 
 class Arrival(StrEnum):
@@ -134,8 +115,7 @@ class IssuedTicket:
     label: str
     number: int
     category_code: str
-    category_name_bg: str
-    category_name_en: str
+    category_name: Text
     priority: bool
     service_id: str | None
     issued_at: dt.datetime
@@ -164,7 +144,7 @@ class TicketView:
         return cls(
             uuid=row.ticket_uuid,
             label=row.label,
-            status=Status(row.status),
+            status=row.status,
             category_code=row.category_code,
             priority=row.priority,
             service_id=row.service_id,
@@ -178,22 +158,19 @@ class TicketView:
 @dataclass(frozen=True)
 class CategoryStatus:
     code: str
-    name_bg: str
-    name_en: str
+    name: Text
     priority: bool
     waiting: int
     estimated_wait_minutes: int
+    entitled: Text  # who may take a ticket of a priority category, as the admin set it
     counter_groups: tuple[str, ...] = ()
-    entitled_bg: str = ""  # who may take a ticket of a priority category, as the admin set it
-    entitled_en: str = ""
     wait_range: tuple[int, int] | None = None  # likely fewest and most minutes, when unsure
 
 
 @dataclass(frozen=True)
 class CounterStatus:
     number: int
-    name_bg: str
-    name_en: str
+    name: Text
     categories: tuple[str, ...]
     current: TicketView | None
     served_today: int
@@ -204,7 +181,7 @@ class Call:
     label: str
     counter_number: int
     at: dt.datetime
-    kind: str
+    kind: EventKind
     event_seq: int
 
 
@@ -288,7 +265,7 @@ class Queue(SiteBound):
                 site_id=self.site_id,
                 created_at=now,
                 ticket_uuid=ticket_uuid,
-                kind=kind.value,
+                kind=kind,
                 **fields,
             )
         )
@@ -328,7 +305,7 @@ class Queue(SiteBound):
 
     def _active(self, s: Session, counter: int, *, lock: bool = False) -> QueueState | None:
         query = select(QueueState).where(
-            QueueState.counter_number == counter, QueueState.status.in_([a.value for a in ACTIVE])
+            QueueState.counter_number == counter, QueueState.status.in_(ACTIVE)
         )
         if lock and self.db.dialect == "postgresql":
             query = query.with_for_update()
@@ -353,7 +330,7 @@ class Queue(SiteBound):
             .select_from(QueueState)
             .where(
                 QueueState.service_day == day,
-                QueueState.status == Status.WAITING.value,
+                QueueState.status == Status.WAITING,
                 QueueState.category_code == code,
             )
         )
@@ -407,7 +384,7 @@ class Queue(SiteBound):
                     ticket_seq=ticket.seq,
                     label=ticket.label,
                     service_day=day,
-                    status=Status.WAITING.value,
+                    status=Status.WAITING,
                     category_code=cat.code,
                     priority=cat.priority,
                     issued_at=now,
@@ -420,8 +397,7 @@ class Queue(SiteBound):
                 label=ticket.label,
                 number=number,
                 category_code=cat.code,
-                category_name_bg=cat.name_bg,
-                category_name_en=cat.name_en,
+                category_name=Text(cat.name_bg, cat.name_en),
                 priority=cat.priority,
                 service_id=service_id,
                 issued_at=now,
@@ -468,7 +444,7 @@ class Queue(SiteBound):
             .select_from(TicketEvent)
             .where(
                 TicketEvent.ticket_uuid == row.ticket_uuid,
-                TicketEvent.kind == EventKind.RECALLED.value,
+                TicketEvent.kind == EventKind.RECALLED,
                 TicketEvent.created_at >= row.called_at,
             )
         )
@@ -489,7 +465,7 @@ class Queue(SiteBound):
         active = self._active(s, counter, lock=True)
         if active is None:
             return
-        if active.status == Status.SERVING.value or previous is Arrival.ARRIVED:
+        if active.status is Status.SERVING or previous is Arrival.ARRIVED:
             status, reason = Status.DONE, "next called"
         elif previous is Arrival.NO_SHOW:
             status, reason = Status.NO_SHOW, "next called"
@@ -520,7 +496,7 @@ class Queue(SiteBound):
         reason: str | None = None,
         kind: EventKind | None = None,
     ) -> None:
-        row.status = status.value
+        row.status = status
         if status is Status.CALLED:
             row.called_at, row.serving_at, row.counter_number, row.target_counter = (
                 now,
@@ -536,7 +512,7 @@ class Queue(SiteBound):
         self._event(
             s,
             row.ticket_uuid,
-            kind or EventKind(status.value),
+            kind or EventKind(status),
             now,
             counter_number=counter,
             clerk=clerk,
@@ -549,7 +525,7 @@ class Queue(SiteBound):
         first_call = s.scalar(
             select(func.min(TicketEvent.created_at)).where(
                 TicketEvent.ticket_uuid == row.ticket_uuid,
-                TicketEvent.kind == EventKind.CALLED.value,
+                TicketEvent.kind == EventKind.CALLED,
             )
         )
         started = row.serving_at or row.called_at
@@ -558,7 +534,7 @@ class Queue(SiteBound):
                 site_id=self.site_id,
                 created_at=now,
                 ticket_uuid=row.ticket_uuid,
-                outcome=status.value,
+                outcome=status,
                 service_day=row.service_day,
                 issued_at=row.issued_at,
                 service_id=row.service_id,
@@ -593,7 +569,7 @@ class Queue(SiteBound):
                 select(QueueState)
                 .where(
                     QueueState.service_day == day,
-                    QueueState.status == Status.WAITING.value,
+                    QueueState.status == Status.WAITING,
                     or_(
                         QueueState.target_counter == counter,
                         QueueState.target_counter.is_(None) & QueueState.category_code.in_(served),
@@ -632,7 +608,7 @@ class Queue(SiteBound):
             query = select(QueueState).where(
                 QueueState.service_day == day,
                 QueueState.label == label,
-                QueueState.status == Status.WAITING.value,
+                QueueState.status == Status.WAITING,
             )
             if self.db.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
@@ -718,7 +694,7 @@ class Queue(SiteBound):
             row = self._active(s, counter, lock=True)
             if row is None:
                 raise NoActiveTicket(f"counter {counter} has no called ticket", counter=counter)
-            row.status = Status.WAITING.value
+            row.status = Status.WAITING
             row.counter_number, row.called_at, row.serving_at = None, None, None
             if to_category is not None:
                 row.category_code, row.target_counter = to_category, None
@@ -742,7 +718,7 @@ class Queue(SiteBound):
         now = self.clock()
         with self.db.write() as s:
             row = s.get(QueueState, ticket_uuid)
-            if row is None or row.status != Status.WAITING.value:
+            if row is None or row.status is not Status.WAITING:
                 raise TicketNotWaiting(
                     "only a waiting ticket can be cancelled", label=row.label if row else ""
                 )
@@ -762,7 +738,7 @@ class Queue(SiteBound):
         day = self.today()
         with self.db.read() as s:
             query = select(QueueState).where(
-                QueueState.service_day == day, QueueState.status == Status.WAITING.value
+                QueueState.service_day == day, QueueState.status == Status.WAITING
             )
             if categories is not None:
                 query = query.where(QueueState.category_code.in_(categories))
@@ -787,7 +763,7 @@ class Queue(SiteBound):
                 .join(Ticket, Ticket.uuid == TicketEvent.ticket_uuid)
                 .where(
                     TicketEvent.seq == event_seq,
-                    TicketEvent.kind.in_([EventKind.CALLED.value, EventKind.RECALLED.value]),
+                    TicketEvent.kind.in_([EventKind.CALLED, EventKind.RECALLED]),
                     TicketEvent.created_at >= start_utc,
                 )
             ).first()
@@ -807,9 +783,7 @@ class Queue(SiteBound):
         served = dict(
             s.execute(
                 select(TicketEvent.counter_number, func.count())
-                .where(
-                    TicketEvent.kind == EventKind.DONE.value, TicketEvent.created_at >= start_utc
-                )
+                .where(TicketEvent.kind == EventKind.DONE, TicketEvent.created_at >= start_utc)
                 .group_by(TicketEvent.counter_number)
             ).all()
         )
@@ -827,7 +801,7 @@ class Queue(SiteBound):
                 select(QueueState)
                 .where(
                     QueueState.counter_number.isnot(None),
-                    QueueState.status.in_([a.value for a in ACTIVE]),
+                    QueueState.status.in_(ACTIVE),
                 )
                 .order_by(QueueState.called_at)
             )
@@ -835,8 +809,7 @@ class Queue(SiteBound):
         return tuple(
             CounterStatus(
                 number=c.number,
-                name_bg=c.name_bg,
-                name_en=c.name_en,
+                name=Text(c.name_bg, c.name_en),
                 categories=tuple(categories.get(c.number, ())),
                 current=TicketView.of(current[c.number]) if c.number in current else None,
                 served_today=served.get(c.number, 0),
@@ -872,14 +845,12 @@ class Queue(SiteBound):
                 categories.append(
                     CategoryStatus(
                         code=cat.code,
-                        name_bg=cat.name_bg,
-                        name_en=cat.name_en,
+                        name=Text(cat.name_bg, cat.name_en),
                         priority=cat.priority,
                         waiting=waiting[cat.code],
                         estimated_wait_minutes=wait.minutes,
                         counter_groups=tuple(cat.counter_groups or ()),
-                        entitled_bg=cat.entitled_bg,
-                        entitled_en=cat.entitled_en,
+                        entitled=Text(cat.entitled_bg, cat.entitled_en),
                         wait_range=(wait.low, wait.high) if wait.is_range else None,
                     )
                 )
@@ -893,7 +864,7 @@ class Queue(SiteBound):
                 )
                 .join(Ticket, Ticket.uuid == TicketEvent.ticket_uuid)
                 .where(
-                    TicketEvent.kind.in_([EventKind.CALLED.value, EventKind.RECALLED.value]),
+                    TicketEvent.kind.in_([EventKind.CALLED, EventKind.RECALLED]),
                     TicketEvent.created_at >= start_utc,
                 )
                 .order_by(TicketEvent.seq.desc())

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Select, and_, delete, exists, func, select
+from sqlalchemy import Select, String, and_, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.config import Config
@@ -27,6 +27,7 @@ from kiosk.messages import Kind, ReviewStatus
 from kiosk.models import Message, MessageContact, MessageEvent, utcnow
 from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
+from kiosk.vocabulary import MessageEventKind
 
 #: Roles that may see a complainant's name and contact (every view is recorded).
 PII_ROLES = frozenset({"admin", "quality"})
@@ -41,9 +42,9 @@ class Status(StrEnum):
 
 
 CLOSED = (Status.ANSWERED, Status.NOT_SUBJECT)
-STATUS_EVENTS = tuple(s.value for s in Status if s is not Status.NEW)
-PII_VIEWED = "pii_viewed"
-PII_ERASED = "pii_erased"
+STATUS_EVENTS = tuple(MessageEventKind(s) for s in Status if s is not Status.NEW)
+PII_VIEWED = MessageEventKind.PII_VIEWED
+PII_ERASED = MessageEventKind.PII_ERASED
 
 
 class Filter(StrEnum):
@@ -120,10 +121,10 @@ class ComplaintDeadlineTooLate(DeadlineTooLate):
 #: a complaint two months, for the charter promises an answer in one month and an extension
 #: only gives the reasons and the final date; two months is the law's own term for a
 #: signal, which a complaint about a staff act is.
-EXTENSION_LIMIT: dict[str, tuple[relativedelta, type[DeadlineTooLate]]] = {
-    Kind.SUGGESTION.value: (relativedelta(months=6), ProposalDeadlineTooLate),
-    Kind.SIGNAL.value: (relativedelta(months=6), ProposalDeadlineTooLate),
-    Kind.COMPLAINT.value: (relativedelta(months=2), ComplaintDeadlineTooLate),
+EXTENSION_LIMIT: dict[Kind, tuple[relativedelta, type[DeadlineTooLate]]] = {
+    Kind.SUGGESTION: (relativedelta(months=6), ProposalDeadlineTooLate),
+    Kind.SIGNAL: (relativedelta(months=6), ProposalDeadlineTooLate),
+    Kind.COMPLAINT: (relativedelta(months=2), ComplaintDeadlineTooLate),
 }
 
 
@@ -134,7 +135,7 @@ class Entry:
     uuid: uuid.UUID
     reg_number: str
     registered_at: dt.datetime
-    kind: str
+    kind: Kind
     site_id: str
     text: str
     anonymous: bool
@@ -161,7 +162,7 @@ class Entry:
 @dataclass(frozen=True)
 class HistoryItem:
     at: dt.datetime
-    kind: str
+    kind: MessageEventKind
     actor: str | None
     text: str | None
     new_due_date: dt.date | None
@@ -188,7 +189,9 @@ class Letter:
     signed_by: str | None
 
 
-def _latest(kinds: tuple[str, ...], before: dt.datetime | None, name: str) -> tuple[Any, Any]:
+def _latest(
+    kinds: tuple[MessageEventKind, ...], before: dt.datetime | None, name: str
+) -> tuple[Any, Any]:
     """An alias of message_events holding, per message, only its latest event of these kinds."""
     last = select(
         MessageEvent.message_uuid.label("message_uuid"), func.max(MessageEvent.seq).label("seq")
@@ -206,11 +209,13 @@ def state_query(*, before: dt.datetime | None = None) -> Select:
     Shared by the register and the reports, so the two never disagree on what is overdue.
     """
     status_ev, status_last = _latest(STATUS_EVENTS, before, "status_ev")
-    ext_ev, ext_last = _latest((Status.EXTENDED.value,), before, "ext_ev")
-    ans_ev, ans_last = _latest((Status.ANSWERED.value,), before, "ans_ev")
+    ext_ev, ext_last = _latest((MessageEventKind.EXTENDED,), before, "ext_ev")
+    ans_ev, ans_last = _latest((MessageEventKind.ANSWERED,), before, "ans_ev")
+    # an event's kind or the filing's review status, so of neither vocabulary: a `Status` value
     initial = func.coalesce(
         status_ev.kind,
-        func.replace(Message.review_status, ReviewStatus.REGISTERED.value, Status.NEW.value),
+        func.replace(Message.review_status, ReviewStatus.REGISTERED, Status.NEW),
+        type_=String,
     )
     return (
         select(
@@ -292,7 +297,7 @@ class Register(SiteBound):
         sq = query.subquery("state")
         today = self.today()
         conditions = []
-        open_ = sq.c.status.notin_([s.value for s in CLOSED])
+        open_ = sq.c.status.notin_(CLOSED)
         if filter is Filter.OPEN:
             conditions.append(open_)
         elif filter is Filter.OVERDUE:
@@ -364,7 +369,9 @@ class Register(SiteBound):
 
     # --- handling ---------------------------------------------------------------------
 
-    def _event(self, s: Session, message_uuid: uuid.UUID, kind: str, **fields: object) -> None:
+    def _event(
+        self, s: Session, message_uuid: uuid.UUID, kind: MessageEventKind, **fields: object
+    ) -> None:
         s.add(
             MessageEvent(
                 site_id=self.site_id,
@@ -400,11 +407,14 @@ class Register(SiteBound):
             if check is not None:
                 check(current)
             if current.status not in allowed_from:
-                raise WrongState(
-                    f"{current.reg_number} is {current.status.value}, cannot become {to.value}"
-                )
+                raise WrongState(f"{current.reg_number} is {current.status}, cannot become {to}")
             self._event(
-                s, message_uuid, to.value, actor=actor, text=text, new_due_date=new_due_date
+                s,
+                message_uuid,
+                MessageEventKind(to),
+                actor=actor,
+                text=text,
+                new_due_date=new_due_date,
             )
         return self.entry(message_uuid)
 
@@ -425,9 +435,7 @@ class Register(SiteBound):
         def later_and_within_the_limit(current: Entry) -> None:
             if current.due_date is None or final_due_date <= current.due_date:
                 raise DeadlineNotLater("the final deadline must be after the current due date")
-            limit, refusal = EXTENSION_LIMIT.get(
-                current.kind, EXTENSION_LIMIT[Kind.COMPLAINT.value]
-            )
+            limit, refusal = EXTENSION_LIMIT.get(current.kind, EXTENSION_LIMIT[Kind.COMPLAINT])
             latest = current.registered_at.astimezone(self.tz).date() + limit
             if final_due_date > latest:
                 raise refusal(
@@ -474,12 +482,12 @@ class Register(SiteBound):
         if kind is Status.ANSWERED and entry.answer_text is not None:
             body, written, signer = entry.answer_text, entry.answered_at, entry.answered_by
         elif kind is Status.EXTENDED and entry.extension_reason is not None:
-            last = [h for h in self.history(message_uuid) if h.kind == kind.value][-1]
+            last = [h for h in self.history(message_uuid) if h.kind == MessageEventKind(kind)][-1]
             body, written, signer = entry.extension_reason, last.at, last.actor
         else:
-            raise NoLetter(f"{entry.reg_number} has no {kind.value} to write")
+            raise NoLetter(f"{entry.reg_number} has no {kind} to write")
         addressee = self.personal_data(
-            message_uuid=message_uuid, actor=actor, role=role, purpose=f"letter:{kind.value}"
+            message_uuid=message_uuid, actor=actor, role=role, purpose=f"letter:{kind}"
         )
         return Letter(
             kind=kind,
@@ -501,7 +509,7 @@ class Register(SiteBound):
             rows = s.execute(
                 select(state.c.uuid, state.c.reg_number)
                 .join(MessageContact, MessageContact.message_uuid == state.c.uuid)
-                .where(state.c.status.in_([c.value for c in CLOSED]), closed_at < cutoff)
+                .where(state.c.status.in_(CLOSED), closed_at < cutoff)
             ).all()
             if rows:
                 s.execute(

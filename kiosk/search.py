@@ -173,10 +173,10 @@ class SearchIndex:
         self.vocabulary: dict[str, dict[int, float]] = defaultdict(dict)
         for i, s in enumerate(self.services):
             fields = {
-                "name": f"{s.name_bg} {s.name_en}",
+                "name": f"{s.name.bg} {s.name.en}",
                 "keywords": " ".join((*s.keywords_bg, *s.keywords_en)),
-                "description": f"{s.description_bg} {s.description_en}",
-                "documents": " ".join((*s.documents_bg, *s.documents_en)),
+                "description": f"{s.description.bg} {s.description.en}",
+                "documents": " ".join((*(d.bg for d in s.documents), *(d.en for d in s.documents))),
                 "number": str(s.iisda or ""),
             }
             for field, text in fields.items():

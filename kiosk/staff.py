@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +15,7 @@ from kiosk.errors import KioskError
 from kiosk.models import Counter, StaffSession, StaffUser
 from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
+from kiosk.vocabulary import Role
 
 _HASHER = PasswordHasher()
 
@@ -31,12 +31,6 @@ def _dummy_hash() -> str:
 
 
 MIN_PASSWORD = 8
-
-
-class Role(StrEnum):
-    CLERK = "clerk"
-    ADMIN = "admin"
-    QUALITY = "quality"
 
 
 class StaffError(KioskError):
@@ -139,7 +133,7 @@ def account_of(row: StaffUser) -> StaffAccount:
     return StaffAccount(
         username=row.username,
         display_name=row.display_name,
-        role=Role(row.role),
+        role=row.role,
         counter_number=row.counter_number,
         active=row.active,
     )
@@ -200,7 +194,7 @@ class Staff(SiteBound):
                 end_sessions(s, user_id=row.id)
             row.display_name = display_name or row.display_name or username
             row.password_hash = _HASHER.hash(password)
-            row.role = role.value
+            row.role = role
             row.counter_number = counter
             row.active = True
             s.flush()
@@ -243,12 +237,12 @@ class Staff(SiteBound):
 
     def _keep_an_admin(self, s: Session, row: StaffUser) -> None:
         """Refuse to take the last active admin away: nobody could set up the centre then."""
-        if row.role != Role.ADMIN.value or not row.active:
+        if row.role is not Role.ADMIN or not row.active:
             return
         admins = s.scalar(
             select(func.count())
             .select_from(StaffUser)
-            .where(StaffUser.role == Role.ADMIN.value, StaffUser.active.is_(True))
+            .where(StaffUser.role == Role.ADMIN, StaffUser.active.is_(True))
         )
         if admins <= 1:
             raise LastAdmin(f"{row.username} is the last active admin", username=row.username)
@@ -270,9 +264,9 @@ class Staff(SiteBound):
             row = self._row(s, username)
             if role is not Role.ADMIN:
                 self._keep_an_admin(s, row)
-            if (row.role, row.counter_number) != (role.value, counter):
+            if (row.role, row.counter_number) != (role, counter):
                 end_sessions(s, user_id=row.id)
-            row.role, row.counter_number = role.value, counter
+            row.role, row.counter_number = role, counter
             row.display_name = (display_name or "").strip() or row.display_name
             s.flush()
             return account_of(row)

@@ -1,5 +1,11 @@
-"""The catalogue's fixed vocabularies, declared once: the labels, pictograms, the catalogue's
-checks and the config's `counter_groups` are all keyed on these."""
+"""The domain's fixed vocabularies, declared once.
+
+The labels, pictograms, the catalogue's checks and the config's `counter_groups` are keyed
+on these, and the site database's columns that hold them are mapped to them
+(kiosk/models.py), so the ORM hands out members and code compares members, never strings.
+A module that owns an idea re-exports its own (`kiosk.queue.Status`); they live here
+because the models, which every such module imports, need them first.
+"""
 
 from __future__ import annotations
 
@@ -38,3 +44,97 @@ class Speed(StrEnum):
     REGULAR = "regular"
     FAST = "fast"
     EXPRESS = "express"
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket stands in the queue (`kiosk.queue.Status`)."""
+
+    WAITING = "waiting"
+    CALLED = "called"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+
+class TicketEventKind(StrEnum):
+    """A step in a ticket's life, one event row each (`kiosk.queue.EventKind`)."""
+
+    ISSUED = "issued"
+    CALLED = "called"
+    RECALLED = "recalled"
+    SERVING = "serving"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    TRANSFERRED = "transferred"
+    PRINTED = "printed"
+    PRINT_FAILED = "print_failed"
+
+
+class MessageKind(StrEnum):
+    """What a visitor leaves instead of the paper box (`kiosk.messages.Kind`)."""
+
+    OPINION = "opinion"
+    SUGGESTION = "suggestion"
+    PRAISE = "praise"
+    COMPLAINT = "complaint"
+    SIGNAL = "signal"
+
+
+class ReviewStatus(StrEnum):
+    """Whether the register must review a message, as decided when it is filed."""
+
+    REGISTERED = "registered"
+    NOT_SUBJECT_TO_REVIEW = "not_subject_to_review"
+
+
+class ReviewNote(StrEnum):
+    """The review notes the kiosk itself knows; a clerk's note is free text beside them."""
+
+    ANONYMOUS = "anonymous"  #: set by the kiosk: an anonymous complaint or signal
+    OBSCENE = "obscene"  #: set by an officer who finds the wording obscene or abusive
+
+
+class MessageEventKind(StrEnum):
+    """A step in a message's handling, one event row each."""
+
+    IN_REVIEW = "in_review"
+    EXTENDED = "extended"
+    ANSWERED = "answered"
+    NOT_SUBJECT_TO_REVIEW = "not_subject_to_review"
+    PII_VIEWED = "pii_viewed"  #: someone read the complainant's name and contact
+    PII_ERASED = "pii_erased"  #: the name and contact were erased (retention)
+
+
+class FeedbackReason(StrEnum):
+    """Reason chips offered after a face; the first four after a low score, the rest after a high one."""
+
+    WAITING = "waiting"
+    COURTESY = "courtesy"
+    UNCLEAR = "unclear"
+    DOCUMENTS = "documents"
+    FAST = "fast"
+    KIND = "kind"
+    HELPFUL = "helpful"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    """What a staff account may do."""
+
+    CLERK = "clerk"
+    ADMIN = "admin"
+    QUALITY = "quality"
+
+
+class PrinterState(StrEnum):
+    """What the ticket printer says of itself before and after a job."""
+
+    OK = "ok"
+    PAPER_NEAR_END = "paper_near_end"  # prints, but staff should change the roll
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"
+    NO_ANSWER = "no_answer"
+    ERROR = "error"

@@ -46,7 +46,7 @@ class AttractScreen(KioskScreen):
         self.waiting = [
             (
                 c.code,
-                getattr(c, f"name_{lang}"),
+                c.name.get(lang),
                 waiting_words(app, c.waiting),
                 wait_text(c.estimated_wait_minutes, lang),
             )

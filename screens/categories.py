@@ -58,7 +58,7 @@ class CategoriesScreen(KioskScreen):
             waiting = waiting_words(app, c.waiting)
             button = Factory.TapButton(
                 icon=category_pictogram(c.priority, c.counter_groups),
-                text=f"{letter(app, c.code)} — {getattr(c, f'name_{lang}')}\n{waiting}, {wait_text(c.estimated_wait_minutes, lang)}",
+                text=f"{letter(app, c.code)} — {c.name.get(lang)}\n{waiting}, {wait_text(c.estimated_wait_minutes, lang)}",
                 size_hint_y=1,
             )
             button.category, button.priority = c.code, c.priority

@@ -63,9 +63,9 @@ class MessageScreen(KioskScreen):
         kinds.clear_widgets()
         for kind in Kind:
             chip = Factory.Chip(
-                text=label(MESSAGE_KINDS, kind.value, self.app.language),
-                value=kind.value,
-                selected=kind.value == self.app.message_kind,
+                text=label(MESSAGE_KINDS, kind, self.app.language),
+                value=kind,
+                selected=kind == self.app.message_kind,
             )
             chip.bind(on_release=lambda c: setattr(self.app, "message_kind", c.value))
             kinds.add_widget(chip)

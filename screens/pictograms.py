@@ -1,5 +1,8 @@
 """Pictograms drawn with Kivy's canvas: one for every category and every home action.
 
+Keyed on plain names, and on `ServiceCategory` members for the catalogue's categories
+(a member is its name), so a category added without a drawing fails tests/test_labels.py.
+
 Drawn, not copied: each is a few lines and circles in a unit square (y upwards),
 scaled to the widget, in the theme's text colour, so they follow high contrast too.
 """
@@ -12,6 +15,8 @@ from collections.abc import Callable
 from kivy.graphics import Color, Ellipse, Line, Rectangle
 from kivy.properties import ColorProperty, StringProperty
 from kivy.uix.widget import Widget
+
+from kiosk.vocabulary import CounterGroup, ServiceCategory
 
 
 class Pen:
@@ -350,29 +355,28 @@ DRAWINGS: dict[str, Callable[[Pen], None]] = {
     "keyboard": _keyboard,
     "hand": _hand,
     "priority": _priority,
-    # service categories (kiosk.catalog.CATEGORIES)
-    "civil_status": _family,
-    "local_taxes": _coins,
-    "construction": _crane,
-    "property": _key,
-    "social": _heart,
-    "agriculture": _wheat,
-    "trade_tourism": _bag,
-    "general": _info,
+    ServiceCategory.CIVIL_STATUS: _family,
+    ServiceCategory.LOCAL_TAXES: _coins,
+    ServiceCategory.CONSTRUCTION: _crane,
+    ServiceCategory.PROPERTY: _key,
+    ServiceCategory.SOCIAL: _heart,
+    ServiceCategory.AGRICULTURE: _wheat,
+    ServiceCategory.TRADE_TOURISM: _bag,
+    ServiceCategory.GENERAL: _info,
     # the five faces, 1 = very unhappy … 5 = very happy
     **{f"face_{score}": _face((score - 3) / 2) for score in range(1, 6)},
 }
 
 #: A catalogue counter group's pictogram, for queue categories named by their groups.
 GROUP_PICTOGRAMS = {
-    "grao": "civil_status",
-    "taxes": "local_taxes",
-    "construction": "construction",
-    "property": "property",
-    "social": "social",
-    "agriculture": "agriculture",
-    "trade": "trade_tourism",
-    "general": "general",
+    CounterGroup.GRAO: ServiceCategory.CIVIL_STATUS,
+    CounterGroup.TAXES: ServiceCategory.LOCAL_TAXES,
+    CounterGroup.CONSTRUCTION: ServiceCategory.CONSTRUCTION,
+    CounterGroup.PROPERTY: ServiceCategory.PROPERTY,
+    CounterGroup.SOCIAL: ServiceCategory.SOCIAL,
+    CounterGroup.AGRICULTURE: ServiceCategory.AGRICULTURE,
+    CounterGroup.TRADE: ServiceCategory.TRADE_TOURISM,
+    CounterGroup.GENERAL: ServiceCategory.GENERAL,
 }
 
 

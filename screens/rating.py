@@ -45,9 +45,9 @@ class RatingScreen(KioskScreen):
             return
         for reason in reasons_for(int(self.score)):
             chip = Factory.Chip(
-                text=label(RATING_REASONS, reason.value, self.app.language),
-                value=reason.value,
-                selected=reason.value in chosen,
+                text=label(RATING_REASONS, reason, self.app.language),
+                value=reason,
+                selected=reason in chosen,
                 base_font_size=sp(28),  # the reasons have the screen to themselves
             )
             chip.bind(on_release=lambda c: setattr(c, "selected", not c.selected))

@@ -13,7 +13,7 @@ SAMPLE_SEARCH = "udostoverenie"
 
 def _sample_service(app: Any) -> Any:
     app.refresh_catalog()
-    with_link = [s for s in app.services if s.eservice_url and s.documents_bg]
+    with_link = [s for s in app.services if s.eservice_url and s.documents]
     return next(
         (s for s in with_link if s.iisda == 2016), with_link[0] if with_link else app.services[0]
     )

@@ -29,7 +29,7 @@ class ServiceScreen(KioskScreen):
         self.print_text = ""
         if service is None:
             return
-        self.title = service.text("name", lang)
+        self.title = service.name.get(lang)
         self.eservice_url = service.eservice_url or ""
         self.qr = qr_texture(service.eservice_url) if service.eservice_url else None
 
@@ -39,9 +39,9 @@ class ServiceScreen(KioskScreen):
                 body.add_widget(Factory.Body(text=text))
 
         body.add_widget(Factory.Heading(text=self.title))
-        section(app.tr("What it is"), service.text("description", lang))
-        section(app.tr("Who can apply"), service.text("who", lang))
-        documents = service.text("documents", lang)
+        section(app.tr("What it is"), service.description.get(lang))
+        section(app.tr("Who can apply"), service.who.get(lang))
+        documents = service.document_list(lang)
         section(app.tr("Documents to bring"), "\n".join(f"• {d}" for d in documents))
         rows = []
         for d in service.delivery:
@@ -59,7 +59,7 @@ class ServiceScreen(KioskScreen):
             app.tr("Fees and deadlines"),
             "\n".join(rows) or app.tr("Ask at the counter about fees and deadlines."),
         )
-        section(app.tr("Where"), service.text("where", lang))
+        section(app.tr("Where"), service.where.get(lang))
         self.ids.scroll.scroll_y = 1
 
     def take_ticket(self) -> None:

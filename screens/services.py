@@ -64,7 +64,7 @@ class ServicesScreen(KioskScreen):
             self._add_topic_tiles(tiles)
         for service in services:
             row = Factory.ServiceRow()
-            row.text, row.icon = service.text("name", lang), service.category
+            row.text, row.icon = service.name.get(lang), service.category
             row.service = service
             row.bind(on_release=lambda r: self.open_service(r.service))
             results.add_widget(row)

@@ -57,7 +57,7 @@ class TicketScreen(KioskScreen):
             self.number = self.details = self.print_text = ""
             return
         self.number = ticket.label
-        lines = [getattr(ticket, f"category_name_{lang}")]
+        lines = [ticket.category_name.get(lang)]
         latin = latin_hint(ticket.category_code)
         if lang != "bg" and latin:
             lines.insert(
@@ -67,7 +67,7 @@ class TicketScreen(KioskScreen):
                 ),
             )
         if app.current_service is not None:
-            lines.append(app.current_service.text("name", lang))
+            lines.append(app.current_service.name.get(lang))
         lines.append(
             app.ntr(
                 "{n} person ahead of you", "{n} people ahead of you", ticket.people_ahead

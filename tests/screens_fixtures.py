@@ -63,7 +63,7 @@ class SerialSlipPrinter:
         return self._job([receipt.site_name, receipt.reg_number, str(receipt.due_date)])
 
     def print_service(self, service: Any, language: str) -> PrintResult:
-        return self._job([service.text("name", language), *service.text("documents", language)])
+        return self._job([service.name.get(language), *service.document_list(language)])
 
     def status(self) -> PrintResult:
         if self.port.is_open:

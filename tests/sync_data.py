@@ -60,7 +60,7 @@ def add_records(db: Database, *, site_id: str, visits: int, rng: random.Random) 
                 "terminal_id": "kiosk-1",
             }
         )
-        for kind in ("called", "finished"):
+        for kind in ("called", "recalled"):
             rows[TicketEvent].append(
                 common
                 | {
@@ -105,7 +105,7 @@ def add_records(db: Database, *, site_id: str, visits: int, rng: random.Random) 
         )
         if rng.random() < 0.5:
             rows[RatingReason].append(
-                common | {"uuid": uuid.uuid4(), "rating_uuid": rating, "reason": "wait"}
+                common | {"uuid": uuid.uuid4(), "rating_uuid": rating, "reason": "fast"}
             )
         if rng.random() < 0.1:
             message = uuid.uuid4()
@@ -144,7 +144,7 @@ def add_records(db: Database, *, site_id: str, visits: int, rng: random.Random) 
                 | {
                     "uuid": uuid.uuid4(),
                     "message_uuid": message,
-                    "kind": "registered",
+                    "kind": "pii_viewed",
                     "actor": None,
                     "text": None,
                     "new_due_date": None,

@@ -231,7 +231,7 @@ def test_bad_spreadsheet_csv_is_refused_with_its_line_and_nothing_changes(
     db = cli_db
     assert _import(tmp_path, "good.csv", _excel(_sheet())) == 0  # the unedited sheet is good
     before = load_catalog(db)
-    assert [len(s.documents_bg) for s in before.services] == [2, 0]
+    assert [len(s.documents) for s in before.services] == [2, 0]
     assert _import(tmp_path, "bad.csv", _excel(edit(_sheet()))) == 1
     err = capsys.readouterr().err
     assert "the current one is unchanged" in err

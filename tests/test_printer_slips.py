@@ -43,7 +43,7 @@ def test_ticket_slip_is_the_issued_ticket_in_the_visitors_language(
     # THEN the slip carries the ticket's number, texts in that language and local time
     assert (slip.label, slip.people_ahead, slip.counters) == ("А002", 1, (1, 2))
     assert (slip.category_name, slip.site_name) == (category, site)
-    assert slip.service_name == service.text("name", language)
+    assert slip.service_name == service.name.get(language)
     assert slip.issued_at == dt.datetime(2026, 11, 25, 10, 0, tzinfo=config.tz)
     assert slip.issued_at.utcoffset() == dt.timedelta(hours=2)
     assert slip.qr_url == config.site.feedback_url

@@ -38,7 +38,8 @@ def test_latin_finds_cyrillic_and_prefix_works_while_typing(index: SearchIndex) 
     assert len(full) >= 5
     # every hit has the word in some form (удостоверение, -ия, -ието) in what it says
     assert all(
-        "удостоверени" in f"{s.name_bg} {s.description_bg} {' '.join(s.documents_bg)}".lower()
+        "удостоверени"
+        in f"{s.name.bg} {s.description.bg} {' '.join(d.bg for d in s.documents)}".lower()
         for s in (h.service for h in index.search("udostoverenie", limit=100).hits)
     )
     assert set(_ids(index, "udost")) >= set(full)
@@ -54,8 +55,8 @@ def test_one_typo_is_forgiven_but_nonsense_finds_nothing(index: SearchIndex) -> 
 
 def test_a_name_match_ranks_above_a_documents_only_match(index: SearchIndex) -> None:
     hits = index.search("наследници").hits
-    in_name = [h for h in hits if "наследници" in h.service.name_bg.lower()]
-    only_docs = [h for h in hits if "наследници" not in h.service.name_bg.lower()]
+    in_name = [h for h in hits if "наследници" in h.service.name.bg.lower()]
+    only_docs = [h for h in hits if "наследници" not in h.service.name.bg.lower()]
     assert in_name and only_docs
     assert min(h.score for h in in_name) > max(h.score for h in only_docs)
 
@@ -66,8 +67,8 @@ def test_a_word_only_in_the_documents_finds_the_service(index: SearchIndex) -> N
         hits = index.search(query, limit=100).hits
         assert len(hits) >= 5
         for hit in hits:
-            assert "пълномощ" not in hit.service.name_bg.lower()
-            assert "пълномощ" in " ".join(hit.service.documents_bg).lower()
+            assert "пълномощ" not in hit.service.name.bg.lower()
+            assert "пълномощ" in " ".join(d.bg for d in hit.service.documents).lower()
 
 
 def test_a_typo_alone_finds_what_the_right_word_finds(index: SearchIndex) -> None:

@@ -65,7 +65,7 @@ def test_a_new_category_and_counter_serve_tickets_and_are_recorded(
     saved = next(c for c in counters.categories() if c.code == "Д")
     assert (saved.entitled_bg, saved.counter_groups) == ("хора с увреждания", ("social",))
     shown = next(c for c in queue.status().categories if c.code == "Д")  # what the kiosk reads
-    assert (shown.entitled_bg, shown.entitled_en) == (
+    assert (shown.entitled.bg, shown.entitled.en) == (
         "хора с увреждания",
         "people with disabilities",
     )

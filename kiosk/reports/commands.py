@@ -160,7 +160,7 @@ def _register_list(ctx: Context, args: Args) -> int:
     today = register.today()
     lines = [
         f"{e.reg_number}  {e.registered_at.astimezone(ctx.config.tz):%d.%m.%Y}  {e.kind:<10} "
-        f"{e.status.value:<22} {e.due_date or ''!s:<10} {'OVERDUE' if e.is_overdue(today) else ''}"
+        f"{e.status:<22} {e.due_date or ''!s:<10} {'OVERDUE' if e.is_overdue(today) else ''}"
         for e in entries
     ]
     ctx.out(
@@ -169,7 +169,7 @@ def _register_list(ctx: Context, args: Args) -> int:
             {
                 "reg_number": e.reg_number,
                 "kind": e.kind,
-                "status": e.status.value,
+                "status": e.status,
                 "due_date": e.due_date,
                 "overdue": e.is_overdue(today),
             }

@@ -384,8 +384,8 @@ def _complaints(
     received = dict(
         conn.execute(select(c.kind, func.count()).where(in_scope).group_by(c.kind)).all()
     )
-    is_open = c.status.notin_([s.value for s in CLOSED])
-    answered = c.status == Status.ANSWERED.value
+    is_open = c.status.notin_(CLOSED)
+    answered = c.status == Status.ANSWERED
     on_time = and_(answered, local.date(c.answered_at) <= c.original_due_date)
 
     def total(condition: Any) -> Any:
@@ -397,7 +397,7 @@ def _complaints(
             total(answered),
             total(on_time),
             total(c.extension_reason.is_not(None)),
-            total(c.status == Status.NOT_SUBJECT.value),
+            total(c.status == Status.NOT_SUBJECT),
             total(and_(is_open, c.due_date < as_of)),
             total(and_(is_open, c.due_date >= as_of)),
         ).where(in_scope, c.kind.in_(ANSWERABLE))

@@ -37,8 +37,8 @@ def board_payload(queue: Queue) -> dict[str, Any]:
         "categories": [
             {
                 "code": c.code,
-                "name_bg": c.name_bg,
-                "name_en": c.name_en,
+                "name_bg": c.name.bg,
+                "name_en": c.name.en,
                 "waiting": c.waiting,
                 "wait_minutes": c.estimated_wait_minutes,
             }

@@ -78,10 +78,10 @@ def _staff_add(ctx: Context, args: Args) -> int:
         return 1
     where = f" at counter {account.counter_number}" if account.counter_number else ""
     ctx.out(
-        f"{account.username}: {account.role.value}{where}",
+        f"{account.username}: {account.role}{where}",
         {
             "username": account.username,
-            "role": account.role.value,
+            "role": account.role,
             "counter": where and account.counter_number,
         },
     )
@@ -94,7 +94,7 @@ def _staff_list(ctx: Context, args: Args) -> int:
     accounts = Staff(ctx.ready_db(), ctx.config).accounts()
     ctx.out(
         "\n".join(
-            f"{a.username:20} {a.role.value:8} {a.counter_number or '-':>3} "
+            f"{a.username:20} {a.role:8} {a.counter_number or '-':>3} "
             f"{'active' if a.active else 'disabled'}  {a.display_name}"
             for a in accounts
         )
@@ -102,7 +102,7 @@ def _staff_list(ctx: Context, args: Args) -> int:
         [
             {
                 "username": a.username,
-                "role": a.role.value,
+                "role": a.role,
                 "counter": a.counter_number,
                 "active": a.active,
             }

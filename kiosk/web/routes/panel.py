@@ -97,7 +97,7 @@ def panel_data(account: Clerk, site: SiteDep) -> PanelView:
         current=mine.current,
         served_today=mine.served_today,
         categories=[
-            WaitingCategory(code=c.code, name_bg=c.name_bg, name_en=c.name_en, waiting=c.waiting)
+            WaitingCategory(code=c.code, name_bg=c.name.bg, name_en=c.name.en, waiting=c.waiting)
             for c in status.categories
             if c.code in served
         ],
