@@ -29,7 +29,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -164,10 +164,11 @@ class RestoreResult:
     database: Path
     kept_aside: Path | None
     revisions: tuple[str, ...]
-    upgraded_to: tuple[str, ...] | None = field(default=None)
+    upgraded_to: tuple[str, ...] | None = None
 
 
-def _mb(n: int) -> str:
+def megabytes(n: int) -> str:
+    """A size as the messages and `kiosk backup list` give it."""
     return f"{n / 1024 / 1024:.1f} MB"
 
 
@@ -212,12 +213,12 @@ def _need_space(directory: Path, needed: int) -> None:
     free = shutil.disk_usage(directory).free
     if free < needed + SPARE_BYTES:
         raise NoSpace(
-            f"not enough free space in {directory}: the copy needs {_mb(needed + SPARE_BYTES)}, "
-            f"{_mb(free)} are free; free {_mb(needed + SPARE_BYTES - free)} there "
+            f"not enough free space in {directory}: the copy needs {megabytes(needed + SPARE_BYTES)}, "
+            f"{megabytes(free)} are free; free {megabytes(needed + SPARE_BYTES - free)} there "
             "(old files, `journalctl --vacuum-size`) or set backup.dir to another disk",
             where=str(directory),
-            needed=_mb(needed + SPARE_BYTES),
-            free=_mb(free),
+            needed=megabytes(needed + SPARE_BYTES),
+            free=megabytes(free),
         )
 
 
@@ -437,10 +438,10 @@ def _take(
         tmp.unlink(missing_ok=True)
         if _is_full(exc):
             raise NoSpace(
-                f"{directory} filled up during the copy: it needs about {_mb(size + SPARE_BYTES)}",
+                f"{directory} filled up during the copy: it needs about {megabytes(size + SPARE_BYTES)}",
                 where=str(directory),
-                needed=_mb(size + SPARE_BYTES),
-                free=_mb(shutil.disk_usage(directory).free),
+                needed=megabytes(size + SPARE_BYTES),
+                free=megabytes(shutil.disk_usage(directory).free),
             ) from exc
         raise
     finally:

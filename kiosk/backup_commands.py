@@ -16,10 +16,6 @@ if TYPE_CHECKING:
     from kiosk.cli import Context
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB"
-
-
 def _age(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     hours = minutes // 60
@@ -50,7 +46,7 @@ def _progress(copied: int, total: int) -> None:
 )
 @pass_args
 def backup_group(ctx: Context, args: Args) -> int:
-    from kiosk.backup import BackupError, take_backup
+    from kiosk.backup import BackupError, megabytes, take_backup
 
     if click.get_current_context().invoked_subcommand is not None:
         return 0
@@ -62,7 +58,7 @@ def backup_group(ctx: Context, args: Args) -> int:
     for warning in result.warnings:
         print(f"kiosk backup: warning: {warning}", file=sys.stderr)
     lines = [
-        f"{result.path}: {_mb(result.size)}, {result.pages} pages, integrity {result.integrity}, "
+        f"{result.path}: {megabytes(result.size)}, {result.pages} pages, integrity {result.integrity}, "
         f"schema {', '.join(result.revisions)}, {result.duration_s:.1f} s (writers held "
         f"{result.writers_held_s * 1000:.0f} ms)"
         + (f" (started again {result.restarts}× by writers)" if result.restarts else ""),
@@ -89,7 +85,7 @@ def _listed(c: Copy, now: dt.datetime) -> dict[str, object]:
 @backup_group.command("list", help="the copies in backup.dir and backup.second_dir")
 @pass_args
 def _backup_list(ctx: Context, args: Args) -> int:
-    from kiosk.backup import copies, second_dir_problem
+    from kiosk.backup import copies, megabytes, second_dir_problem
     from kiosk.models import utcnow
 
     now, tz, config = utcnow(), ctx.config.tz, ctx.config
@@ -104,7 +100,7 @@ def _backup_list(ctx: Context, args: Args) -> int:
         lines.append(f"{folder}:" + (f" {problem}" if folder == second and problem else ""))
         lines += [
             f"  {c.path.name:{width}}  {c.taken_at.astimezone(tz):%d.%m.%Y %H:%M}  "
-            f"{_age(c.age(now)):>12} ago  {_mb(c.size):>9}  "
+            f"{_age(c.age(now)):>12} ago  {megabytes(c.size):>9}  "
             + (f"checked: {c.check.integrity}" if c.check else "not checked")
             for c in listed
         ] or ["  no copies"]
