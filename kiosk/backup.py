@@ -6,7 +6,8 @@ a writer up; what SQLite does instead is start the copy again when another conne
 writes between two steps, so the finished copy holds every transaction committed before
 its last step. The last step runs holding the writers' turn of `kiosk.db` (a writer waits
 for one step of pages, a few milliseconds): no ticket can be committed between that step
-and the end, so the copy has every ticket committed before the backup finished. When
+and the copy's end, so the copy has every ticket committed before it was complete (its
+check and rename come after, without the turn: tickets of those moments are not in it). When
 writers keep restarting the copy (a busy hour), the pass after `RESTARTS_BEFORE_TURN`
 restarts runs holding the turn without pauses: writers then wait for one pass, which is
 bounded, where the copy would otherwise never end.
