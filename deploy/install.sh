@@ -68,8 +68,9 @@ APP=/opt/obshtina-kiosk
 ETC=/etc/kiosk
 DATA=/var/lib/kiosk
 UNITS=(kiosk-app.service kiosk-web.service kiosk-sync.service kiosk-sync.timer
-	kiosk-retention.service kiosk-retention.timer)
-ENABLE=(kiosk-app.service kiosk-web.service kiosk-sync.timer kiosk-retention.timer)
+	kiosk-retention.service kiosk-retention.timer kiosk-backup.service kiosk-backup.timer)
+ENABLE=(kiosk-app.service kiosk-web.service kiosk-sync.timer kiosk-retention.timer
+	kiosk-backup.timer)
 RESTART=(kiosk-web.service kiosk-app.service)
 UNIT_DIR=/etc/systemd/system
 UDEV_RULE=/etc/udev/rules.d/70-kiosk-printer.rules
@@ -366,13 +367,14 @@ upgrade_database() {
 		if [ "$upgrading" = 1 ] && [ -s "$ROOT$db" ]; then
 			step "backing up the site database before the upgrade" \
 				"check the free space in $DATA (df -h $DATA); nothing was changed"
-			# SQLite's online backup through the sqlite3 shell, until `kiosk backup` (issue 15,
-			# item 3) exists: then call that, and it keeps the rotation too.
-			local backup
-			backup="$DATA/backups/kiosk-$(date -u +%Y%m%dT%H%M%SZ)-before-$(basename "$RELEASE").sqlite"
-			(umask 077 && sqlite3 "$ROOT$db" ".backup '$ROOT$backup'")
+			# `kiosk backup`: SQLite's online backup, checked and renamed into place; the label
+			# keeps it apart from the daily rotation (the newest three such copies are kept)
+			local out backup
+			out=$(kiosk_as_user "$RELEASE" --json backup --label "before-$(basename "$RELEASE")")
+			backup=$(sed -n 's/^  "path": "\(.*\)",$/\1/p' <<<"$out")
+			backup=${backup#"$ROOT"}
 			system chown kiosk:kiosk "$backup"
-			say "$backup"
+			say "$backup (integrity $(sed -n 's/^  "integrity": "\(.*\)",$/\1/p' <<<"$out"))"
 		fi
 	else
 		say "the site database is PostgreSQL: back it up with pg_dump before upgrades, the installer does not"

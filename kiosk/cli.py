@@ -21,6 +21,7 @@ import click
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from devices import commands as devices
+from kiosk import backup_commands as backup
 from kiosk import commands as domain
 from kiosk import doctor_commands
 from kiosk.command_args import Group
@@ -80,6 +81,8 @@ class Context:
     commands=[
         domain.config_group,
         domain.db_group,
+        backup.backup_group,
+        backup.restore,
         domain.catalog_group,
         domain.queue_group,
         devices.printer_group,

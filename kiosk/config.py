@@ -568,6 +568,26 @@ class HealthConfig(_Table):
     )
 
 
+class BackupConfig(_Table):
+    dir: str = Field(
+        "",
+        description="Folder of the rotated copies of the SQLite site database (`kiosk backup`); empty means <data_dir>/backups; relative to the config file.",
+    )
+    keep_daily: int = Field(
+        7,
+        ge=1,
+        le=366,
+        description="Days whose newest copy is kept (the newest days that have one).",
+    )
+    keep_weekly: int = Field(
+        5, ge=0, le=260, description="Weeks (ISO, local time) whose newest copy is kept besides."
+    )
+    second_dir: str = Field(
+        "",
+        description="A second disk or USB stick mounted here also gets each copy and its rotation; empty: none. Not mounted is a warning, not a failure.",
+    )
+
+
 # --- ticket categories and counters: arrays of tables ----------------------------------
 
 
@@ -677,6 +697,7 @@ class Config(_Table):
     reports: ReportsConfig = ReportsConfig()
     doctor: DoctorConfig = DoctorConfig()
     health: HealthConfig = HealthConfig()
+    backup: BackupConfig = BackupConfig()
     queue: QueueConfig = QueueConfig()
     counters: Annotated[Array[CounterSpec], Field(min_length=1)]
 
@@ -732,6 +753,16 @@ class Config(_Table):
     @property
     def data_dir(self) -> Path:
         return (self.base_dir / self.paths.data_dir).resolve()
+
+    @property
+    def backup_dir(self) -> Path:
+        return (self.base_dir / (self.backup.dir or self.data_dir / "backups")).resolve()
+
+    @property
+    def backup_second_dir(self) -> Path | None:
+        return (
+            (self.base_dir / self.backup.second_dir).resolve() if self.backup.second_dir else None
+        )
 
     @property
     def database_url(self) -> str:

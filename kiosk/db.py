@@ -8,7 +8,7 @@ import functools
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -210,6 +210,11 @@ class Database:
             yield
         finally:
             os.close(fd)  # releases the turn
+
+    def hold_writers(self, *, wait: bool) -> AbstractContextManager[None]:
+        """The writers' turn without a transaction, for work that must not meet a writer (a
+        backup's last step, a restore); `wait=False` raises WriteBusy when it is taken."""
+        return self._writers_turn(wait=wait)
 
     def _begin_if_free(self) -> Session:
         session = self._write_free()

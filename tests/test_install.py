@@ -130,7 +130,7 @@ def test_install_upgrade_rollback_uninstall_purge(tmp_path: Path, wheel: Path) -
     assert (etc / "web-secret").read_text() == secret
     old, new = _releases(root)
     assert (old, _current(root)) == (first, new)
-    (backup,) = (root / "var" / "lib" / "kiosk" / "backups").iterdir()
+    (backup,) = (root / "var" / "lib" / "kiosk" / "backups").glob("*.sqlite")  # and its check
     assert backup.name.endswith(f"-before-{new}.sqlite")
     assert backup.stat().st_mode & 0o077 == 0
     with sqlite3.connect(backup) as db:

@@ -102,6 +102,15 @@ TEXTS: dict[str, str] = {
     "storage_failed": N_(
         "Nothing could be saved: the kiosk's disk is full or cannot be written. Tell the IT person."
     ),
+    # backups of the site database
+    "backup_error": N_("The backup cannot be made or restored: tell the IT person."),
+    "backup_postgresql": N_("This site's database is backed up with pg_dump, not by the kiosk."),
+    "backup_no_space": N_("Not enough free space in {where}: {needed} needed, {free} free."),
+    "backup_busy": N_("Another backup is being made. Try again when it has finished."),
+    "backup_damaged": N_("The backup copy is damaged: choose another."),
+    "backup_too_new": N_("The backup copy was made by a newer version of the program."),
+    "database_in_use": N_("The database is in use: stop the kiosk and the staff web first."),
+    "no_backup": N_("There is no backup copy to restore."),
     # the central database
     "central_not_configured": N_("This site has no central database set: sync is off."),
     "central_schema_mismatch": N_(
