@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
+from kiosk.backup import last_backup
 from kiosk.checks import CheckName, Finding, Seconds, Status, When
 from kiosk.clock_skew import last_measurement, latest_off_period
 from kiosk.config import Config
@@ -295,28 +296,14 @@ def sync_check(db: Database, config: Config, *, now: dt.datetime) -> Finding:
     )
 
 
-def backup_dir(config: Config) -> Path:
-    """Where `kiosk backup` keeps its copies: the hook to point at its setting once it lands."""
-    return config.data_dir / "backups"
-
-
-def newest_backup(directory: Path) -> Path | None:
-    """The newest file below the backup folder (its rotations may keep subfolders)."""
-    if not directory.is_dir():
-        return None
-    files = [p for p in directory.rglob("*") if p.is_file()]
-    return max(files, key=lambda p: p.stat().st_mtime, default=None)
-
-
 def backup_check(db: Database, config: Config, *, now: dt.datetime) -> Finding:
     name = CheckName.BACKUP
     if db.dialect != "sqlite":
         return _f(name, Status.OK, "backup_postgresql")
-    directory = backup_dir(config)
-    newest = newest_backup(directory)
+    newest = last_backup(config)
     if newest is None:
-        return _f(name, Status.WARNING, "backup_none", dir=str(directory))
-    at = dt.datetime.fromtimestamp(newest.stat().st_mtime, dt.UTC)
+        return _f(name, Status.WARNING, "backup_none", dir=str(config.backup_dir))
+    at = newest.taken_at
     limit = dt.timedelta(hours=config.doctor.backup_max_age_hours)
     age = max(now - at, dt.timedelta(0))
     status, code = (Status.OK, "backup_ok") if age <= limit else (Status.WARNING, "backup_old")
@@ -324,7 +311,7 @@ def backup_check(db: Database, config: Config, *, now: dt.datetime) -> Finding:
         name,
         status,
         code,
-        name=newest.name,
+        name=newest.path.name,
         when=When.local(at, config.tz),
         age=Seconds(age.total_seconds()),
         limit=Seconds(limit.total_seconds()),

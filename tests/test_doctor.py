@@ -76,9 +76,7 @@ def site(
         _set(site, "ui", admin_pin=f"file:{pin}")
         _set(site, "web", port=web.getsockname()[1])
         assert main([*site.args, "sync"]) == 0
-        backups = tmp_path / "var" / "backups" / "daily"
-        backups.mkdir(parents=True)
-        (backups / "kiosk-20261202.sqlite").write_bytes(b"SQLite format 3\x00")
+        assert main([*site.args, "backup"]) == 0
         yield site
 
 
