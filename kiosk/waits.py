@@ -409,10 +409,6 @@ def learn_past(s: Session, *, day: dt.date, tz: dt.tzinfo) -> Past:
     return past_from(rows, served=_served_by_counter(s), day=day, tz=tz)
 
 
-def usual_breaks(s: Session, *, day: dt.date, tz: dt.tzinfo) -> Breaks:
-    return learn_past(s, day=day, tz=tz).breaks
-
-
 def past_from(
     rows: Sequence, *, served: Mapping[int, frozenset[str]], day: dt.date, tz: dt.tzinfo
 ) -> Past:

@@ -9,7 +9,7 @@ import pytest
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.queue import Arrival, Queue
-from kiosk.waits import OpenCounter, Waiting, forecast, usual_breaks
+from kiosk.waits import OpenCounter, Waiting, forecast, learn_past
 from tests.support import SOFIA, Clock
 
 
@@ -81,7 +81,7 @@ def test_a_counters_usual_lunch_break_is_learnt_and_waited_for(
     _lunch_day(queue, clock, monday)
     _lunch_day(queue, clock, tuesday)
     with db.read() as s:
-        breaks = usual_breaks(s, day=wednesday, tz=SOFIA)
+        breaks = learn_past(s, day=wednesday, tz=SOFIA).breaks
     assert breaks[3] == (
         (
             dt.datetime(2026, 11, 25, 12, 0, tzinfo=SOFIA),
@@ -159,7 +159,7 @@ def test_a_lunch_break_is_learnt_from_its_start_when_the_clerk_finishes_a_visito
         queue.finish(counter=3)
     # WHEN the breaks of the fifth day are learnt
     with db.read() as s:
-        breaks = usual_breaks(s, day=days[4], tz=SOFIA)
+        breaks = learn_past(s, day=days[4], tz=SOFIA).breaks
     # THEN the visitors served past noon do not move the break a quarter later: serving says
     # nothing of when the break begins; the clerk called nobody 12:00–12:15 on any day and
     # was away most of it on two
