@@ -73,7 +73,9 @@ class Told:
     low: int
     high: int
     issued: dt.datetime
+    category: str
     waited: float | None = None
+    situation: str = ""
 
 
 @dataclass(order=True)
@@ -100,10 +102,32 @@ def service_minutes(rng: random.Random, code: str, at: dt.datetime) -> float:
     return rng.lognormvariate(math.log(mean) - SIGMA**2 / 2, SIGMA)
 
 
-def on_break(counter: int, at: dt.datetime, late_today: bool) -> bool:
-    t = at.astimezone(SOFIA).time()
+def at_lunch(counter: int, at: dt.datetime) -> bool:
     start, end = LUNCH[counter]
-    return start <= t < end or (late_today and counter == LATE_COUNTER and t < LATE_UNTIL)
+    return start <= at.astimezone(SOFIA).time() < end
+
+
+def not_yet_in(counter: int, at: dt.datetime, late_today: bool) -> bool:
+    return late_today and counter == LATE_COUNTER and at.astimezone(SOFIA).time() < LATE_UNTIL
+
+
+def on_break(counter: int, at: dt.datetime, late_today: bool) -> bool:
+    return at_lunch(counter, at) or not_yet_in(counter, at, late_today)
+
+
+def situation(told: Told, serving: tuple[int, ...], late_today: bool) -> str:
+    """Why, if at all, a counter of the ticket was away while it waited: its usual lunch or
+    the late start (a break that is not usual)."""
+    called = told.issued + dt.timedelta(minutes=told.waited)
+    minutes = [told.issued + dt.timedelta(minutes=m) for m in range(math.ceil(told.waited) + 1)]
+    if any(not_yet_in(c, at, late_today) for c in serving for at in minutes if at <= called):
+        return LATE
+    if any(at_lunch(c, at) for c in serving for at in minutes if at <= called):
+        return LUNCH_AWAY
+    return ALL_IN
+
+
+LATE, LUNCH_AWAY, ALL_IN = "a counter starts late", "a counter at lunch", "all counters in"
 
 
 def simulate_day(
@@ -132,6 +156,9 @@ def simulate_day(
     for counter in LUNCH:
         push(opening, "free", counter)
     pending: dict[object, Told] = {}
+    serving = {
+        code: tuple(c.number for c in queue.config.counters if code in c.categories) for code in MIX
+    }
     while events:
         event = heapq.heappop(events)
         clock.set(event.at)
@@ -142,7 +169,7 @@ def simulate_day(
                 old = baseline._estimate(s, issued.category_code, issued.people_ahead, event.at)
             low, high = issued.wait_range or (issued.estimated_wait_minutes,) * 2
             pending[issued.uuid] = told_one = Told(
-                old, issued.estimated_wait_minutes, low, high, event.at
+                old, issued.estimated_wait_minutes, low, high, event.at, issued.category_code
             )
             told.append(told_one)
         elif event.kind == "free":
@@ -158,6 +185,7 @@ def simulate_day(
             waited = pending.pop(ticket.uuid, None)
             if waited is not None:
                 waited.waited = (event.at - waited.issued).total_seconds() / 60
+                waited.situation = situation(waited, serving[waited.category], late_today)
             if rng.random() < NO_SHOW_SHARE:
                 push(event.at + dt.timedelta(minutes=NO_SHOW_MINUTES), "no_show", counter)
             else:
@@ -186,7 +214,13 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
-    rng = random.Random(args.seed)
+    called = replay(days=args.days, history=args.history, seed=args.seed)
+    report(called, days=args.days, history=args.history)
+
+
+def replay(*, days: int, history: int, seed: int) -> list[Told]:
+    """The tickets called on `days` simulated working days after `history` others."""
+    rng = random.Random(seed)
     baseline_queue = _load_baseline()
     with tempfile.TemporaryDirectory() as tmp:
         config = make_config(Path(tmp))
@@ -198,18 +232,21 @@ def main() -> None:
         baseline = baseline_queue(db, config, clock=clock)
         told: list[Told] = []
         day, done = FIRST_DAY, 0
-        while done < args.history + args.days:
+        while done < history + days:
             if day.isoweekday() <= 5:
-                if done == args.history:
+                if done == history:
                     told.clear()
                 simulate_day(day, queue, baseline, clock, rng, told)
                 done += 1
             day += dt.timedelta(days=1)
         db.dispose()
-    called = [t for t in told if t.waited is not None]
+    return [t for t in told if t.waited is not None]
+
+
+def report(called: list[Told], *, days: int, history: int) -> None:
     waits = [t.waited for t in called]
     print(
-        f"{args.days} simulated days after {args.history} of history, {len(called)} tickets called, "
+        f"{days} simulated days after {history} of history, {len(called)} tickets called, "
         f"true wait: mean {statistics.fmean(waits):.1f} min, longest {max(waits):.0f} min"
     )
     print(f"{'estimator':<22} {'MAE min':>8} {'bias min':>9} {'within ±5':>10}")
@@ -223,6 +260,18 @@ def main() -> None:
         print(f"{name:<22} {mae:>8.2f} {bias:>+9.2f} {within:>9.0%}")
     (old_mae, _, _), (new_mae, _, _) = results.values()
     print(f"{'ratio MAE current/base':<22} {new_mae / old_mae:>7.2f}x")
+    print(f"{'by situation':<22} {'tickets':>8}   MAE, bias, within ±5: baseline | current")
+    for name in (ALL_IN, LUNCH_AWAY, LATE):
+        some = [t for t in called if t.situation == name]
+        if some:
+            old, new = (
+                figures([pick(t) - t.waited for t in some])
+                for pick in (lambda t: t.baseline, lambda t: t.current)
+            )
+            print(
+                f"{name:<22} {len(some):>8}   {old[0]:.2f} {old[1]:+.2f} {old[2]:.0%}"
+                f" | {new[0]:.2f} {new[1]:+.2f} {new[2]:.0%}"
+            )
     ranged = [t for t in called if t.high > t.low]
     if ranged:
         inside = sum(t.low <= t.waited <= t.high for t in ranged) / len(ranged)

@@ -19,7 +19,7 @@ import heapq
 import math
 import statistics
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -39,10 +39,11 @@ AWAY_RETURN_MINUTES = 15.0
 RECENT_PRIORITY = dt.timedelta(minutes=90)
 REMAINING_FLOOR = 0.3  # without a sample, a service past its mean takes this share more
 SLOT = dt.timedelta(minutes=15)  # the grain of a counter's usual day, on the quarter-hours
-AWAY_EVIDENCE = dt.timedelta(minutes=5)  # a ticket waited this much longer than the counter served
+AWAY_EVIDENCE = dt.timedelta(minutes=2)  # away this long in a slot, calling nobody there
 RANGE_FROM_MINUTES = 5  # a span at least this wide is said as a range
 PRIORITY_HORIZON_MINUTES = 240.0
 EXPECTED_SEQ = 2**62  # after every real ticket of the same time
+ZERO = dt.timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,7 @@ class Snapshot:
     expected: tuple[Waiting, ...]  # priority tickets likely to arrive
     active: dict[int, QueueState]  # each counter's called or served ticket
     last_call: dict[int, dt.datetime]  # each counter's latest call in the last 12 hours
-    breaks: Breaks
+    past: Past
 
 
 def snapshot(
@@ -251,7 +252,7 @@ def snapshot(
     day: dt.date,
     now: dt.datetime,
     tz: dt.tzinfo,
-    breaks: Breaks | None = None,
+    past: Past | None = None,
 ) -> Snapshot:
     """Read what the estimates of `categories` need: a few queries, however many there are."""
     served = _served_by_counter(s)
@@ -287,7 +288,7 @@ def snapshot(
                 .group_by(TicketEvent.counter_number)
             ).all()
         ),
-        breaks=breaks or {},
+        past=past or Past({}),
     )
 
 
@@ -295,10 +296,11 @@ def _open_counters(snap: Snapshot, paces: Mapping[str, Pace]) -> list[OpenCounte
     """Every counter and when it will call next: when its service ends, now, or on its return.
 
     A counter that calls nobody while its tickets wait is away; it is expected back after
-    its usual break, or else after as long again as it has been gone (at least a quarter
-    of an hour): a clerk away an hour is not back in a minute.
+    its usual break, or else as the site's past absences longer than this one ended
+    (`_still_away`).
     """
-    now, waiting, breaks, last_call = snap.now, snap.waiting, snap.breaks, snap.last_call
+    now, waiting, last_call = snap.now, snap.waiting, snap.last_call
+    breaks = snap.past.breaks
     counters = []
     for number, categories in snap.served.items():
         row = snap.active.get(number)
@@ -313,10 +315,21 @@ def _open_counters(snap: Snapshot, paces: Mapping[str, Pace]) -> list[OpenCounte
             free_in = 0.0  # a usual break ends as usual: the forecast waits for it
         else:
             gone_since = max(last_call.get(number, left), left)
-            gone = (now - gone_since).total_seconds() / 60
-            free_in = max(AWAY_RETURN_MINUTES, gone)
+            free_in = _still_away((now - gone_since).total_seconds() / 60, snap.past.absences)
         counters.append(OpenCounter(number, categories, free_in))
     return counters
+
+
+def _still_away(gone: float, absences: Sequence[float]) -> float:
+    """Minutes more a clerk `gone` minutes already is likely to stay away.
+
+    What the site's past absences that lasted longer took beyond that, with "as long again
+    as it has been gone" (at least a quarter of an hour) counted as one more of them: a
+    site whose clerks come back from a late start within the hour is expected so, and
+    without such a past a clerk away an hour is not back in a minute.
+    """
+    longer = [d - gone for d in absences if d > gone]
+    return (sum(longer) + max(AWAY_RETURN_MINUTES, gone)) / (len(longer) + 1)
 
 
 def _with_breaks(
@@ -365,23 +378,26 @@ def _expected_priority(s: Session, *, now: dt.datetime, day: dt.date) -> list[Wa
     return [Waiting((-1, at, EXPECTED_SEQ + k), code, at) for k, at in enumerate(arrivals)]
 
 
-Breaks = dict[int, tuple[tuple[dt.datetime, dt.datetime], ...]]
+Span = tuple[dt.datetime, dt.datetime]
+Breaks = dict[int, tuple[Span, ...]]
 
 
-def usual_breaks(s: Session, *, day: dt.date, tz: dt.tzinfo) -> Breaks:
-    """When each counter usually calls nobody although its tickets wait (lunch, a late start).
+@dataclass(frozen=True)
+class Past:
+    """What the last weeks tell of the site's clerks, learnt once a day."""
 
-    Learnt from the last weeks, slot by slot: on a past day a slot counts as "away" when
-    the counter served for less than half of it and a ticket of its categories waited
-    there clearly longer than it served (a counter with nothing to do tells nothing), and
-    as "open" when it served longer.
-    A slot away on most days is a usual break for `day`.
-    """
+    breaks: Breaks  # each counter's usual breaks on the day (lunch, a late start)
+    absences: tuple[float, ...] = ()  # minutes of each other time a clerk left tickets waiting
+
+
+def learn_past(s: Session, *, day: dt.date, tz: dt.tzinfo) -> Past:
+    """The usual breaks and the unannounced absences of the HISTORY_DAYS before `day`."""
     rows = s.execute(
         select(
             QueueState.service_day,
             QueueState.category_code,
             QueueState.counter_number,
+            QueueState.target_counter,
             QueueState.issued_at,
             QueueState.called_at,
             QueueState.finished_at,
@@ -390,63 +406,114 @@ def usual_breaks(s: Session, *, day: dt.date, tz: dt.tzinfo) -> Breaks:
             QueueState.service_day < day,
         )
     ).all()
+    return past_from(rows, served=_served_by_counter(s), day=day, tz=tz)
+
+
+def past_from(
+    rows: Sequence, *, served: Mapping[int, frozenset[str]], day: dt.date, tz: dt.tzinfo
+) -> Past:
+    """Usual breaks, slot by slot, and the other absences, from past days' tickets.
+
+    A counter is away while it calls nobody although one of its tickets waits. On a past
+    day a slot counts as "away" when the counter was so for half of it, or for
+    AWAY_EVIDENCE and called nobody there; as "open" when it called someone there and was
+    not away. A service running into a slot says neither: a clerk finishes the visitor
+    before going to lunch, and counting that as "open" moved learnt lunches a quarter of
+    an hour later. A slot away on most days is a usual break for `day`; every other time
+    away longer than LEFT_WAITING is an absence, whose length tells how long the next may
+    last.
+    """
     by_day: dict[dt.date, list] = {}
     for row in rows:
         by_day.setdefault(row.service_day, []).append(row)
-    served = _served_by_counter(s)
     seen: dict[tuple[int, int], list[int]] = {}  # (counter, slot) -> [open days, away days]
+    away_spans: list[tuple[int, Span]] = []
     for rows_of_day in by_day.values():
-        first = min(r.issued_at for r in rows_of_day).astimezone(tz)
-        start = first.replace(minute=first.minute - first.minute % 15, second=0, microsecond=0)
         end = max(r.finished_at or r.called_at or r.issued_at for r in rows_of_day)
         for counter, categories in served.items():
-            busy = [
-                (r.called_at, r.finished_at or r.called_at + SLOT)
-                for r in rows_of_day
-                if r.counter_number == counter and r.called_at is not None
-            ]
-            queued = [
-                (r.issued_at, r.called_at or end)
-                for r in rows_of_day
-                if r.category_code in categories
-            ]
-            at = start
-            while at < end:
-                key = (counter, _slot(at, tz))
-                worked = sum(
-                    (max(dt.timedelta(0), min(b1, at + SLOT) - max(b0, at)) for b0, b1 in busy),
-                    dt.timedelta(0),
-                )
-                if worked >= SLOT / 2:
-                    seen.setdefault(key, [0, 0])[0] += 1
-                elif worked + AWAY_EVIDENCE <= max(
-                    (min(q1, at + SLOT) - max(q0, at) for q0, q1 in queued),
-                    default=dt.timedelta(0),
-                ):
-                    seen.setdefault(key, [0, 0])[1] += 1
-                at += SLOT
-    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+            mine = [r for r in rows_of_day if r.counter_number == counter and r.called_at]
+            away = _minus(
+                _union(
+                    (r.issued_at, r.called_at or r.finished_at or end)  # or it left
+                    for r in rows_of_day
+                    if r.category_code in categories and r.target_counter in (None, counter)
+                ),
+                _union((r.called_at, r.finished_at or r.called_at + SLOT) for r in mine),
+            )
+            away_spans += ((counter, span) for span in away)
+            calls = {_slot(r.called_at, tz) for r in mine}
+            touched = {slot for span in away for slot in _slots_of(span, tz)}
+            for slot in calls | touched:
+                begin = _slot_start(rows_of_day[0].service_day, slot, tz)
+                gone = sum((_overlap(span, (begin, begin + SLOT)) for span in away), ZERO)
+                votes = seen.setdefault((counter, slot), [0, 0])
+                if gone >= SLOT / 2 or (gone >= AWAY_EVIDENCE and slot not in calls):
+                    votes[1] += 1
+                elif slot in calls:
+                    votes[0] += 1
+    usual = {
+        key
+        for key, (open_days, away_days) in seen.items()
+        if away_days >= 2 and away_days > open_days
+    }
     breaks: Breaks = {}
     for counter in served:
-        away = sorted(
-            slot
-            for (number, slot), (open_days, away_days) in seen.items()
-            if number == counter and away_days >= 2 and away_days > open_days
-        )
-        spans: list[tuple[dt.datetime, dt.datetime]] = []
-        for slot in away:
-            begin = midnight + slot * SLOT
+        spans: list[Span] = []
+        for slot in sorted(slot for number, slot in usual if number == counter):
+            begin = _slot_start(day, slot, tz)
             if spans and spans[-1][1] == begin:
                 spans[-1] = (spans[-1][0], begin + SLOT)
             else:
                 spans.append((begin, begin + SLOT))
         breaks[counter] = tuple(spans)
-    return breaks
+    absences = tuple(
+        (b - a).total_seconds() / 60
+        for counter, (a, b) in away_spans
+        if b - a > LEFT_WAITING and (counter, _slot(a, tz)) not in usual
+    )
+    return Past(breaks, absences)
+
+
+def _union(spans: Iterable[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        elif b > a:
+            merged.append((a, b))
+    return merged
+
+
+def _minus(spans: list[Span], holes: list[Span]) -> list[Span]:
+    """`spans` without `holes`, both sorted and disjoint."""
+    out = []
+    for a, b in spans:
+        for h0, h1 in holes:
+            if h1 <= a or h0 >= b:
+                continue
+            if h0 > a:
+                out.append((a, h0))
+            a = max(a, h1)
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _overlap(x: Span, y: Span) -> dt.timedelta:
+    return max(ZERO, min(x[1], y[1]) - max(x[0], y[0]))
 
 
 def _slot(at: dt.datetime, tz: dt.tzinfo) -> int:
     local = at.astimezone(tz)
-    return (local.hour * 60 + local.minute) // 15
+    return (local.hour * 3600 + local.minute * 60 + local.second) // int(SLOT.total_seconds())
+
+
+def _slot_start(day: dt.date, slot: int, tz: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz) + slot * SLOT
+
+
+def _slots_of(span: Span, tz: dt.tzinfo) -> range:
+    return range(_slot(span[0], tz), _slot(span[1] - dt.timedelta(microseconds=1), tz) + 1)
 
 
 class WaitEstimator:
@@ -454,16 +521,14 @@ class WaitEstimator:
 
     def __init__(self, tz: dt.tzinfo) -> None:
         self.tz = tz
-        self._breaks: tuple[dt.date, Breaks] | None = None
+        self._past: tuple[dt.date, Past] | None = None
 
     def snapshot(
         self, s: Session, *, categories: Collection[str], day: dt.date, now: dt.datetime
     ) -> Snapshot:
-        if self._breaks is None or self._breaks[0] != day:
-            self._breaks = (day, usual_breaks(s, day=day, tz=self.tz))
-        return snapshot(
-            s, categories=categories, day=day, now=now, tz=self.tz, breaks=self._breaks[1]
-        )
+        if self._past is None or self._past[0] != day:
+            self._past = (day, learn_past(s, day=day, tz=self.tz))
+        return snapshot(s, categories=categories, day=day, now=now, tz=self.tz, past=self._past[1])
 
     def estimate(
         self,
@@ -501,7 +566,7 @@ def estimate(
     others = [entry(w) for w in waiting if w is not ours]
     others += snap.expected
     counters = _open_counters(snap, paces)
-    counters = [_with_breaks(c, snap.breaks.get(c.number, ()), now) for c in counters]
+    counters = [_with_breaks(c, snap.past.breaks.get(c.number, ()), now) for c in counters]
     means = {code: p.mean for code, p in paces.items()}
     result = forecast(ticket=ticket, queue=others, counters=counters, service_minutes=means)
     if result is None or result[0] <= 0:

@@ -9,7 +9,7 @@ import pytest
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.queue import Arrival, Queue
-from kiosk.waits import OpenCounter, Waiting, forecast, usual_breaks
+from kiosk.waits import OpenCounter, Waiting, forecast, learn_past
 from tests.support import SOFIA, Clock
 
 
@@ -58,8 +58,8 @@ def test_a_long_queue_is_told_as_a_range(queue: Queue) -> None:
 
 
 def _lunch_day(queue: Queue, clock: Clock, day: dt.date) -> None:
-    """Counter 3, the only one for Б, serves until 11:55 and calls again at 12:45."""
-    clock.set(dt.datetime.combine(day, dt.time(11, 40), tzinfo=SOFIA))
+    """Counter 3, the only one for Б, serves until 12:00 and calls again at 12:45."""
+    clock.set(dt.datetime.combine(day, dt.time(11, 45), tzinfo=SOFIA))
     for _ in range(3):
         queue.issue(category="Б")
     queue.call_next(counter=3)
@@ -81,7 +81,7 @@ def test_a_counters_usual_lunch_break_is_learnt_and_waited_for(
     _lunch_day(queue, clock, monday)
     _lunch_day(queue, clock, tuesday)
     with db.read() as s:
-        breaks = usual_breaks(s, day=wednesday, tz=SOFIA)
+        breaks = learn_past(s, day=wednesday, tz=SOFIA).breaks
     assert breaks[3] == (
         (
             dt.datetime(2026, 11, 25, 12, 0, tzinfo=SOFIA),
@@ -137,3 +137,80 @@ def test_a_counter_that_leaves_its_tickets_waiting_is_expected_back_later(
     # THEN the clerk is taken to be away as long again (20 minutes), then serves the first (6)
     assert first.estimated_wait_minutes == 0  # when it was alone, the counter was not yet late
     assert ticket.estimated_wait_minutes == 26
+
+
+def test_a_lunch_break_is_learnt_from_its_start_when_the_clerk_finishes_a_visitor_first(
+    db: Database, queue: Queue, clock: Clock
+) -> None:
+    # GIVEN four past days on which counter 3 called its last Б ticket before noon, served it
+    # into the break (until 12:05, 12:10, 12:06, 12:12) and called again at 12:45, Б waiting
+    days = [dt.date(2026, 11, 16) + dt.timedelta(days=n) for n in range(5)]
+    for day, until in zip(days, ("12:05", "12:10", "12:06", "12:12"), strict=False):
+        clock.set(dt.datetime.combine(day, dt.time(11, 50), tzinfo=SOFIA))
+        for _ in range(3):
+            queue.issue(category="Б")
+        queue.call_next(counter=3)
+        clock.set(dt.datetime.combine(day, dt.time.fromisoformat(until), tzinfo=SOFIA))
+        queue.finish(counter=3)
+        clock.set(dt.datetime.combine(day, dt.time(12, 45), tzinfo=SOFIA))
+        for _ in range(2):
+            queue.call_next(counter=3, previous=Arrival.ARRIVED)
+            clock.advance(minutes=5)
+        queue.finish(counter=3)
+    # WHEN the breaks of the fifth day are learnt
+    with db.read() as s:
+        breaks = learn_past(s, day=days[4], tz=SOFIA).breaks
+    # THEN the visitors served past noon do not move the break a quarter later: serving says
+    # nothing of when the break begins; the clerk called nobody 12:00–12:15 on any day and
+    # was away most of it on two
+    assert breaks[3] == (
+        (
+            dt.datetime.combine(days[4], dt.time(12, 0), tzinfo=SOFIA),
+            dt.datetime.combine(days[4], dt.time(12, 45), tzinfo=SOFIA),
+        ),
+    )
+
+
+def test_an_absent_clerk_is_expected_back_as_the_sites_clerks_came_back_before(
+    queue: Queue, clock: Clock
+) -> None:
+    # GIVEN two past days on which counter 3, the only one for Б, left a Б ticket waiting
+    # 20 minutes, at different hours (short breaks, not a usual one)
+    for day, at in (
+        (dt.date(2026, 11, 23), dt.time(9, 0)),
+        (dt.date(2026, 11, 24), dt.time(10, 30)),
+    ):
+        clock.set(dt.datetime.combine(day, at, tzinfo=SOFIA))
+        queue.issue(category="Б")
+        clock.advance(minutes=20)
+        queue.call_next(counter=3)
+        clock.advance(minutes=6)
+        queue.finish(counter=3)
+    # WHEN on Wednesday a Б ticket has waited 12 minutes for the counter and another is issued
+    clock.set(dt.datetime(2026, 11, 25, 10, 48, tzinfo=SOFIA))
+    queue.issue(category="Б")
+    clock.advance(minutes=12)
+    ticket = queue.issue(category="Б")
+    # THEN the clerk is expected back as the past absences that lasted longer than 12 minutes
+    # came back (8 more minutes, twice), with "as long again" (15 at least) as one more:
+    # (8 + 8 + 15) / 3 ≈ 10.3 minutes, then the first ticket's 6-minute service
+    assert ticket.estimated_wait_minutes == 16
+
+
+def test_without_such_a_past_an_absent_clerk_is_expected_back_after_as_long_again(
+    queue: Queue, clock: Clock
+) -> None:
+    # GIVEN a past day on which counter 3 was away only 12 minutes (not longer than today)
+    clock.set(dt.datetime(2026, 11, 24, 9, 0, tzinfo=SOFIA))
+    queue.issue(category="Б")
+    clock.advance(minutes=12)
+    queue.call_next(counter=3)
+    clock.advance(minutes=6)
+    queue.finish(counter=3)
+    # WHEN on Wednesday a Б ticket has waited 30 minutes for the counter
+    clock.set(dt.datetime(2026, 11, 25, 10, 0, tzinfo=SOFIA))
+    queue.issue(category="Б")
+    clock.advance(minutes=30)
+    ticket = queue.issue(category="Б")
+    # THEN nothing in the past says when a clerk away half an hour returns: as long again
+    assert ticket.estimated_wait_minutes == 30 + 6
