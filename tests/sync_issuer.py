@@ -30,9 +30,10 @@ class Issued:
 
 
 def issue_loop(
-    url: str, site_id: str, data_dir: str, stop: Event, out: multiprocessing.Queue
+    url: str, site_id: str, data_dir: str, stop: Event, ready: Event, out: multiprocessing.Queue
 ) -> None:
-    """Issue tickets until `stop` is set; put the latencies and the failures on `out`."""
+    """Issue tickets until `stop` is set, `ready` once the first is issued; put the latencies
+    and the failures on `out`."""
     config = parse_config(
         {"site": {"id": site_id}, "paths": {"data_dir": data_dir}},
         base_dir=Path(data_dir),
@@ -63,6 +64,7 @@ def issue_loop(
             result.failures.append(f"{type(exc).__name__}: {exc}")
         else:
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
+        ready.set()
         issued += 1
     db.dispose()
     out.put(result)
@@ -74,9 +76,13 @@ class Issuer:
     def __init__(self, db: Database, *, site_id: str, data_dir: Path) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.stop = ctx.Event()
+        #: set once the loop has issued (or failed) its first ticket: a spawned interpreter
+        #: takes seconds to import on a loaded machine
+        self.ready = ctx.Event()
         self.out: multiprocessing.Queue = ctx.Queue()
         self.process = ctx.Process(
-            target=issue_loop, args=(db.url, site_id, str(data_dir), self.stop, self.out)
+            target=issue_loop,
+            args=(db.url, site_id, str(data_dir), self.stop, self.ready, self.out),
         )
 
     def __enter__(self) -> Issuer:

@@ -28,7 +28,7 @@ def test_tickets_issued_through_a_large_push_never_fail(
     target = central_server.site_target(central, central_server.add_site(central, site))
     n = add_records(sqlite_db, site_id=site, visits=6000, rng=random.Random(31))
     with Issuer(sqlite_db, site_id=site, data_dir=tmp_path / "var") as issuer:
-        time.sleep(1.0)  # the issuer is in its loop before the push starts
+        assert issuer.ready.wait(timeout=60)  # the issuer is in its loop before the push starts
         outcome = run_sync(sqlite_db, target, batch_size=200, time_budget_s=120)
         time.sleep(0.5)
         issued = issuer.result()
