@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,10 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.backup import BackupResult, take_backup
 from kiosk.config import Config, parse_config
-from kiosk.db import Database
 from tests.support import upgraded
 from tests.sync_data import add_records
-from tests.sync_issuer import Issued, Issuer
+from tests.sync_issuer import Issued, while_issuing
 
 SITE = "bench-site"
 T = TypeVar("T")
@@ -56,23 +54,6 @@ def backups_for(config: Config, seconds: float) -> list[BackupResult]:
     return done
 
 
-def issuers(
-    db: Database, data_dir: Path, writers: int, during: Callable[[], T]
-) -> tuple[Issued, T]:
-    """Run `during()` while `writers` processes issue tickets; their results merged."""
-    running = [Issuer(db, site_id=SITE, data_dir=data_dir) for _ in range(writers)]
-    for issuer in running:
-        issuer.__enter__()
-    time.sleep(1.5)  # spawned interpreters are importing; let them reach their loop
-    value = during()
-    merged = Issued()
-    for issuer in running:
-        got = issuer.result()
-        merged.latencies_ms += got.latencies_ms
-        merged.failures += got.failures
-    return merged, value
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="records in the backlog")
@@ -97,11 +78,19 @@ def main() -> None:
     for round_ in range(1, args.rounds + 1):
         print(f"round {round_}")
         phases: dict[str, Issued] = {}
-        phases["issue, no backup"], _ = issuers(
-            db, work, args.writers, lambda: time.sleep(args.seconds)
+        phases["issue, no backup"], _ = while_issuing(
+            db,
+            site_id=SITE,
+            data_dir=work,
+            writers=args.writers,
+            during=lambda: time.sleep(args.seconds),
         )
-        phases["issue, during backups"], copies = issuers(
-            db, work, args.writers, lambda: backups_for(config, args.seconds)
+        phases["issue, during backups"], copies = while_issuing(
+            db,
+            site_id=SITE,
+            data_dir=work,
+            writers=args.writers,
+            during=lambda: backups_for(config, args.seconds),
         )
         for name, issued in phases.items():
             print(line(name, issued))

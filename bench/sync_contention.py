@@ -37,7 +37,7 @@ from sync.schema import init_central
 from sync.sites import add_site
 from tests.support import fresh_pg_url, upgraded
 from tests.sync_data import add_records
-from tests.sync_issuer import Issued, Issuer
+from tests.sync_issuer import Issued, while_issuing
 
 SITE = "bench-site"
 
@@ -45,21 +45,6 @@ SITE = "bench-site"
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
-
-
-def issuers(db: Database, data_dir: Path, writers: int, during) -> tuple[Issued, float]:
-    """Run `during()` while `writers` processes issue tickets; their results merged."""
-    running = [Issuer(db, site_id=SITE, data_dir=data_dir) for _ in range(writers)]
-    for issuer in running:
-        issuer.__enter__()
-    time.sleep(1.5)  # spawned interpreters are importing; let them reach their loop
-    seconds = during()
-    merged = Issued()
-    for issuer in running:
-        got = issuer.result()
-        merged.latencies_ms += got.latencies_ms
-        merged.failures += got.failures
-    return merged, seconds
 
 
 def push(db: Database, admin: str) -> float:
@@ -137,9 +122,17 @@ def main() -> None:
     ratios, slowdowns, failures = [], [], []
     for round_ in range(1, args.rounds + 1):
         print(f"round {round_}")
-        alone, _ = issuers(db, work, args.writers, lambda: time.sleep(args.seconds))
+        alone, _ = while_issuing(
+            db,
+            site_id=SITE,
+            data_dir=work,
+            writers=args.writers,
+            during=lambda: time.sleep(args.seconds),
+        )
         push_alone = push(db, admin)
-        during, push_busy = issuers(db, work, args.writers, lambda: push(db, admin))
+        during, push_busy = while_issuing(
+            db, site_id=SITE, data_dir=work, writers=args.writers, during=lambda: push(db, admin)
+        )
         print(line("issue, no sync", alone))
         print(line("issue, during the push", during))
         for failure in sorted(set(during.failures + alone.failures))[:3]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.synchronize import Event
 from pathlib import Path
+from typing import TypeVar
 
 from kiosk.config import parse_config
 from kiosk.db import Database
@@ -99,3 +101,25 @@ class Issuer:
         result = self.out.get(timeout=60)
         self.process.join(timeout=60)
         return result
+
+
+T = TypeVar("T")
+
+
+def while_issuing(
+    db: Database, *, site_id: str, data_dir: Path, writers: int, during: Callable[[], T]
+) -> tuple[Issued, T]:
+    """Run `during()` while `writers` processes issue tickets, each in its loop before it
+    starts; their results merged, and what `during()` returned."""
+    running = [Issuer(db, site_id=site_id, data_dir=data_dir) for _ in range(writers)]
+    for issuer in running:
+        issuer.__enter__()
+    for issuer in running:
+        issuer.ready.wait(timeout=120)
+    value = during()
+    merged = Issued()
+    for issuer in running:
+        got = issuer.result()
+        merged.latencies_ms += got.latencies_ms
+        merged.failures += got.failures
+    return merged, value
