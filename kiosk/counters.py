@@ -187,6 +187,18 @@ class Counters(SiteBound):
         with self.db.read() as s:
             return s.scalar(select(func.max(TicketEvent.seq))) or 0
 
+    def latest_change(self) -> tuple[int | None, int | None]:
+        """The newest queue event's and set-up change's numbers, in one query: what a status
+        shown to the board and the panels follows from."""
+        with self.db.read() as s:
+            row = s.execute(
+                select(
+                    select(func.max(TicketEvent.seq)).scalar_subquery(),
+                    select(func.max(SetupEvent.id)).scalar_subquery(),
+                )
+            ).one()
+            return row[0], row[1]
+
     # --- changing ---------------------------------------------------------------------
 
     def _record(

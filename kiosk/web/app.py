@@ -29,10 +29,10 @@ from kiosk.staff import Staff
 from kiosk.staff_sessions import StaffSessions
 from kiosk.web.announcements import Announcements, Announcer
 from kiosk.web.app_info import version
-from kiosk.web.board import board_payload
+from kiosk.web.board import STATUS_CALLS, board_payload
 from kiosk.web.deps import TEMPLATES_DIR, Site, optional_user, render
 from kiosk.web.errors import refusal_response
-from kiosk.web.events import EventFeed
+from kiosk.web.events import EventFeed, SharedStatus
 from kiosk.web.routes import admin, auth, board, checks, panel, register, reports
 from kiosk.web.security import session_secret
 
@@ -95,6 +95,11 @@ def create_app(
     queue = Queue(db, config, clock=clock)
     counters = Counters(db, config, clock=clock)
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    status = SharedStatus(
+        version=counters.latest_change,
+        compute=lambda: queue.status(recent=STATUS_CALLS),
+        clock=clock,
+    )
     site = Site(
         config=config,
         db=db,
@@ -106,9 +111,10 @@ def create_app(
         templates=templates,
         feed=EventFeed(
             latest_seq=counters.latest_event_seq,
-            snapshot=lambda: board_payload(queue),
+            snapshot=lambda: board_payload(status.get()),
             poll_seconds=poll_seconds,
         ),
+        status=status,
         sessions=StaffSessions(db, config, clock=clock),
         login_limit=SignInLimit(db, config, clock=clock),
         announcements=Announcements(announcer) if announcer is not None else None,

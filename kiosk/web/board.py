@@ -6,15 +6,17 @@ from typing import Any
 
 from kiosk.hours import WorkingHours
 from kiosk.i18n import gettext_for
-from kiosk.queue import Queue
+from kiosk.queue import QueueStatus
 
 BOARD_CALLS = 6
+# recent calls the shared status reads: a recalled ticket shows once, so more than the six
+STATUS_CALLS = BOARD_CALLS * 3
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def board_payload(queue: Queue) -> dict[str, Any]:
-    """The board's data; each call names the counter from its own event, not the ticket's now."""
-    status = queue.status(recent=BOARD_CALLS * 3, counters=False)
+def board_payload(status: QueueStatus) -> dict[str, Any]:
+    """The board's data from a status with `STATUS_CALLS` recent calls; each call names the
+    counter from its own event, not the ticket's now."""
     calls: list[dict[str, Any]] = []
     seen: set[str] = set()
     for call in status.recent_calls:

@@ -22,12 +22,12 @@ from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.health import Health
 from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_for, ngettext_for
-from kiosk.queue import Queue
+from kiosk.queue import Queue, QueueStatus
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Role, Staff, StaffAccount
 from kiosk.staff_sessions import StaffSessions
 from kiosk.web.announcements import Announcements
-from kiosk.web.events import EventFeed
+from kiosk.web.events import EventFeed, SharedStatus
 from kiosk.web.security import csrf_token, csrf_valid
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -69,6 +69,7 @@ class Site:
     health: Health
     templates: Jinja2Templates
     feed: EventFeed
+    status: SharedStatus[QueueStatus]  # the queue's status, once per change, for every reader
     sessions: StaffSessions
     login_limit: SignInLimit
     announcements: Announcements | None

@@ -1,21 +1,83 @@
-"""Live queue changes for Server-Sent Events, seen by polling the shared database.
+"""Live queue changes for Server-Sent Events: one status per change, shared by every reader.
 
 The kiosk is another process, so nothing tells this server when a ticket is issued or
 called. One poller per server reads the newest event number every few hundred
-milliseconds and, when it moved, fans the queue's status out to every subscriber.
+milliseconds and, when it moved, fans the queue's status out to every subscriber. A change
+made through this server (a clerk's call) wakes the poller at once (`EventFeed.changed`),
+so the board does not wait for the next look. The status itself is computed once per
+change (`SharedStatus`): the board's stream and every counter panel, which refetches its
+view after each event, read the same one instead of each asking the database again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import itertools
 import json
 import logging
-from collections.abc import Callable
-from typing import Any
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 POLL_SECONDS = 0.25
+# Woken by every call of ten clerks, the feed would build a status after each, taking the
+# server's time from the requests themselves: at most one per this gap, the rest coalesced.
+MIN_GAP_SECONDS = 0.1
+# A status this old is computed again even when nothing happened: the waits move with time.
+STATUS_MAX_AGE = dt.timedelta(seconds=5)
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class SharedStatus(Generic[T]):
+    """A value computed from the queue once per change and handed to every reader.
+
+    `version` is read before computing (the newest event numbers), so a reader gets a value
+    that shows every change committed before it asked: a panel's refresh after its own call
+    sees that call. Readers of a new version wait for one computation, not one each.
+    `changed()` says this server wrote (on PostgreSQL a call may commit after one with a
+    higher event number, which the version alone would not tell). The estimated waits move
+    with the clock too: a value older than `max_age` on the site's clock is computed again.
+    """
+
+    def __init__(
+        self,
+        *,
+        version: Callable[[], Hashable],
+        compute: Callable[[], T],
+        clock: Callable[[], dt.datetime],
+        max_age: dt.timedelta = STATUS_MAX_AGE,
+    ) -> None:
+        self.version = version
+        self.compute = compute
+        self.clock = clock
+        self.max_age = max_age
+        self.computed = 0  # how many times it was computed: tests count the sharing
+        self._changes = itertools.count(1)  # next() is atomic: any thread may say it changed
+        self._generation = 0
+        self._lock = threading.Lock()
+        # (generation, version, computed at, value)
+        self._held: tuple[int, Hashable, dt.datetime, T] | None = None
+
+    def changed(self) -> None:
+        self._generation = next(self._changes)
+
+    def get(self) -> T:
+        generation = self._generation
+        version = self.version()
+        with self._lock:
+            held = self._held
+            now = self.clock()
+            if (
+                held is None
+                or held[:2] != (generation, version)
+                or not (held[2] <= now < held[2] + self.max_age)
+            ):
+                held = self._held = (generation, version, now, self.compute())
+                self.computed += 1
+            return held[3]
 
 
 class EventFeed:
@@ -33,14 +95,31 @@ class EventFeed:
         self.last: str | None = None
         self._subscribers: set[asyncio.Queue[str | None]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._forced = False
+
+    def changed(self) -> None:
+        """This server just changed the queue (from any thread): the poller sends it now, even
+        when the newest event number did not move (a call that committed after a later one)."""
+        self._forced = True
+        task, wake = self._task, self._wake
+        if task is not None and wake is not None and not task.done():
+            task.get_loop().call_soon_threadsafe(wake.set)
 
     async def _poll(self) -> None:
         failing = False
+        wake = self._wake = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        built_at = -MIN_GAP_SECONDS
         while True:
+            # cleared before reading: a change committed after the read wakes it again
+            wake.clear()
+            forced, self._forced = self._forced, False
             try:
                 seq = await asyncio.to_thread(self.latest_seq)
-                if seq != self.seq:
+                if seq != self.seq or forced:
                     data = await asyncio.to_thread(self.snapshot)
+                    built_at = loop.time()
                     self.seq = seq
                     self.last = json.dumps(data, ensure_ascii=False, default=str)
                     for q in list(self._subscribers):
@@ -58,7 +137,10 @@ class EventFeed:
                 if failing:
                     log.info("the board's feed reads the queue again (event %s)", self.seq)
                 failing = False
-            await asyncio.sleep(self.poll_seconds)
+            # Changes that come while a snapshot is built are coalesced into the next one.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self.poll_seconds)
+            await asyncio.sleep(max(0.0, built_at + MIN_GAP_SECONDS - loop.time()))
 
     def subscribe(self) -> asyncio.Queue[str | None]:
         """A queue of the board's data as JSON; None in it means the server is stopping."""

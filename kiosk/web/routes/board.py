@@ -25,14 +25,14 @@ def board_page(request: Request, site: SiteDep, user: OptionalUser):
         "board.html",
         user=user,
         hours=hours_text(site.queue.hours, language(request)),
-        board=board_payload(site.queue),
+        board=board_payload(site.status.get()),
     )
 
 
 @router.get("/api/board")
 def board_data(site: SiteDep) -> dict[str, Any]:
     """The last calls with the counter that made each, and the waiting per category."""
-    return board_payload(site.queue)
+    return board_payload(site.status.get())
 
 
 @router.get("/api/events", response_class=StreamingResponse)

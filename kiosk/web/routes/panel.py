@@ -88,7 +88,7 @@ def panel_page(request: Request, account: Clerk) -> Response:
 def panel_data(request: Request, account: Clerk, site: SiteDep) -> PanelView:
     """The counter's current ticket, its waiting queue and today's served count."""
     number = counter_of(account)
-    status = site.queue.status(recent=0)
+    status = site.status.get()  # computed once per change for every panel and the board
     mine = next((c for c in status.counters if c.number == number), None)
     if mine is None:
         raise CounterClosed(f"counter {number} is closed", counter=number)
@@ -116,6 +116,9 @@ def _act(site: Site, account: StaffAccount, action: str, **kwargs: object) -> Ac
     ticket = getattr(site.queue, action)(
         counter=counter_of(account), clerk=account.username, **kwargs
     )
+    # the panels' next status shows it, and the board now rather than at the feed's next look
+    site.status.changed()
+    site.feed.changed()
     return ActionResult(ticket=ticket)
 
 
