@@ -7,8 +7,11 @@ import json
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from kiosk.config import Config, parse_config
@@ -78,3 +81,19 @@ def loaded_heavy_modules(*argv: str) -> set[str]:
     run = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     return set(json.loads(run.stdout.splitlines()[-1]))
+
+
+@contextmanager
+def small_disk(where: Path, size: str = "2m") -> Iterator[Path]:
+    """A real file system of `size` (tmpfs) mounted at `where`, for a full or read-only disk;
+    the test is skipped where this user may not mount."""
+    where.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)

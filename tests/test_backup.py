@@ -36,6 +36,7 @@ from kiosk.db import Database, migration_heads
 from kiosk.models import Ticket
 from kiosk.queue import Queue, QueueFull
 from tests.support import SOFIA, Clock, make_config, upgraded
+from tests.support import small_disk as support_small_disk
 
 
 @pytest.fixture
@@ -310,17 +311,8 @@ def test_on_postgresql_backup_and_restore_refuse_with_the_advice_of_pg_dump(
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 256 KiB file system (tmpfs), for a disk too full for the copy."""
-    where = tmp_path / "small"
-    where.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=True)
+    with support_small_disk(tmp_path / "small", "256k") as disk:
+        yield disk
 
 
 def test_no_space_says_how_much_is_needed_and_leaves_no_half_copy(

@@ -21,7 +21,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.feedback import Feedback
 from kiosk.models import utcnow
-from tests.support import Clock
+from tests.support import Clock, small_disk
 from tests.sync_data import new_site_id
 from tests.sync_fixtures import CentralServer, CliSite, cli_site
 from tests.tls_fixtures import TlsServer
@@ -187,22 +187,13 @@ def test_a_printer_out_of_paper_answers_so_on_its_serial_line(
 def test_a_disk_nearly_full_is_a_failure(
     site: CliSite, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    small = tmp_path / "small"
-    small.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(small)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small file system here: {mounted.stderr!r}")
-    try:
+    with small_disk(tmp_path / "small") as small:
         # the data folder on a 2 MB disk, 97% of it filled
         (small / "var").mkdir()
         (small / "var" / "fill").write_bytes(b"\0" * (2 * 2**20 - 60 * 2**10))
         _set(site, "paths", data_dir=str(small / "var"))
         _set(site, "database", url=f"sqlite:///{tmp_path / 'var' / 'kiosk.sqlite'}")
         code, report = doctor(site.args, capsys)
-    finally:
-        subprocess.run(["umount", str(small)], check=True)
     assert code == 1
     disk = only(report, "disk")
     assert disk["code"] == "disk_full" and disk["status"] == "failure"

@@ -23,6 +23,7 @@ from kiosk.health_alerts import HealthAlert, HealthAlertCode, disk_use, health_a
 from kiosk.models import SyncRun
 from kiosk.web.alert_texts import ALERT_TEXTS
 from tests.support import Clock, make_config, upgraded
+from tests.support import small_disk as support_small_disk
 from tests.web_fixtures import LiveServer, sign_in_http
 
 WEB = Path(__file__).resolve().parent.parent / "kiosk" / "web"
@@ -136,16 +137,9 @@ def test_the_clock_and_sync_alerts(sqlite_db: Database, config: Config, clock: C
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 2 MB file system (tmpfs), or a skip where this user may not mount."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
+    """A real 2 MB file system (tmpfs)."""
+    with support_small_disk(tmp_path / "disk", "2m") as disk:
+        yield disk
 
 
 def test_a_nearly_full_and_a_read_only_disk(small_disk: Path, clock: Clock) -> None:

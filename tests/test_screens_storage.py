@@ -21,21 +21,16 @@ from kiosk.models import Ticket
 from kiosk.queue import Queue
 from tests.screens_touch import tap, texts
 from tests.support import make_config, upgraded
+from tests.support import small_disk as support_small_disk
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "screens"
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
+    """A real 2 MB file system (tmpfs) for the site database."""
+    with support_small_disk(tmp_path / "disk", "2m") as disk:
+        yield disk
 
 
 def fill(disk: Path) -> Path:
