@@ -143,3 +143,25 @@ def test_the_board_feed_logs_a_failing_read_once_and_keeps_streaming(
     failed = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(failed) == 1 and failed[0].exc_info is not None
     assert "database is locked" in caplog.text and "reads the queue again" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("period", "bulgarian"),
+    [
+        ("2026-13", "Периодът на справката е година (2026), тримесечие (2026-Q3) или месец"),
+        ("1600", "Справки има за годините от 2020 до"),
+    ],
+)
+def test_a_report_period_refused_is_a_page_in_bulgarian(
+    web_app: FastAPI, sqlite_db: Database, config: Config, clock: Clock, period: str, bulgarian: str
+) -> None:
+    Staff(sqlite_db, config, clock=clock).add(
+        username="quality", password=PASSWORD, role=Role.QUALITY
+    )
+    with TestClient(web_app) as officer:
+        sign_in_http(officer, "quality")
+        refused = officer.get(f"/reports?period={period}")
+    # the officer reads why in words, not the English JSON of an HTTPException
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("text/html")
+    assert bulgarian in refused.text

@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 
 
 def _period(text: str) -> Period:
-    from kiosk.reports.compute import Period
+    from kiosk.reports.compute import BadPeriod, Period
 
     try:
         return Period.parse(text)
-    except ValueError as exc:
+    except BadPeriod as exc:
         raise click.BadParameter(str(exc)) from None
 
 

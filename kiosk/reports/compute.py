@@ -30,6 +30,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import BigInteger, Connection, Text, and_, case, cast, func, literal, select
 
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.models import (
     NO_CATEGORY,
     CatalogService,
@@ -52,6 +53,19 @@ ANSWERABLE = ("complaint", "signal", "suggestion")
 # --- the period ------------------------------------------------------------------------
 
 
+class BadPeriod(KioskError):
+    """Not a report period: a year (2026), a quarter (2026-Q3) or a month (2026-09)."""
+
+    code = "bad_period"
+
+
+class PeriodOutOfRange(KioskError):
+    """A period no record can be in (before the system or after next year): asking would only
+    cost a full scan. `params`: first, last (years)."""
+
+    code = "period_out_of_range"
+
+
 @dataclass(frozen=True)
 class Period:
     """A month, quarter or year: [start, end) in local dates."""
@@ -72,7 +86,7 @@ class Period:
         if (m := re.fullmatch(r"(\d{4})-(\d{2})", text)) and 1 <= int(m[2]) <= 12:
             start = dt.date(int(m[1]), int(m[2]), 1)
             return cls("month", start, start + relativedelta(months=1))
-        raise ValueError(f"a period like 2026, 2026-Q3 or 2026-09, not {text!r}")
+        raise BadPeriod(f"a period like 2026, 2026-Q3 or 2026-09, not {text!r}", period=text)
 
     @property
     def code(self) -> str:

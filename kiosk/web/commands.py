@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kiosk.command_args import Args, Group, pass_args
-from kiosk.plain_text import TextRefused
+from kiosk.errors import KioskError
 from kiosk.staff import Role, Staff, StaffError
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def _staff_add(ctx: Context, args: Args) -> int:
             display_name=args.name,
             replace=True,  # the IT person's way to reset a password or a role
         )
-    except (StaffError, TextRefused) as exc:
+    except KioskError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 1
     where = f" at counter {account.counter_number}" if account.counter_number else ""

@@ -91,6 +91,9 @@ TEXTS: dict[str, str] = {
         "Remove it and send again."
     ),
     # the configuration file
+    # reports
+    "bad_period": N_("A report period is a year (2026), a quarter (2026-Q3) or a month (2026-09)."),
+    "period_out_of_range": N_("Reports cover the years {first} to {last}."),
     "config": N_("A setting in kiosk.toml has a value that cannot be used: tell the IT person."),
     # the service catalogue and the site's database
     "catalog_invalid": N_("The service catalogue has errors: the catalogue in use stays."),

@@ -6,10 +6,10 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kiosk.reports.compute import Period, Report, compute_report
+from kiosk.reports.compute import Period, PeriodOutOfRange, Report, compute_report
 from kiosk.reports.render.charts import write_charts
 from kiosk.reports.render.publish import cell_text, render_html, stylesheet
 from kiosk.reports.render.workbook import write_workbook
@@ -28,17 +28,10 @@ def _report(site: SiteDep, period: str | None) -> Report:
     today = site.clock().astimezone(site.config.tz).date()
     if period is None:
         period = Period.parse(f"{today.year}-{today.month:02d}").previous().code
-    try:
-        parsed = Period.parse(period)
-    except ValueError:
-        raise HTTPException(
-            status_code=422, detail="a period like 2026, 2026-Q3 or 2026-09"
-        ) from None
+    parsed = Period.parse(period)
     # No record is older than the system or newer than next year; asking costs a full scan.
     if not FIRST_YEAR <= parsed.start.year <= today.year + 1:
-        raise HTTPException(
-            status_code=422, detail=f"a period from {FIRST_YEAR} to {today.year + 1}"
-        )
+        raise PeriodOutOfRange(period, first=FIRST_YEAR, last=today.year + 1)
     return compute_report(site.db, period=parsed, tz=site.config.tz, as_of=today)
 
 
