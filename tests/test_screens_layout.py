@@ -145,11 +145,13 @@ def _messages_in_code() -> set[str]:
     from screens.rating import FACES
 
     found: set[str] = set(ERRORS.values()) | set(FACES.values())
-    single = re.compile(r'\btr\(\s*"((?:[^"\\]|\\.)*)"', re.S)
+    # one literal, or literals Python joins across lines ("…: " "a clerk …")
+    single = re.compile(r'\btr\(\s*((?:"(?:[^"\\]|\\.)*"\s*)+)', re.S)
+    literal = re.compile(r'"((?:[^"\\]|\\.)*)"')
     plural = re.compile(r'\bntr\(\s*"((?:[^"\\]|\\.)*)",\s*"((?:[^"\\]|\\.)*)"', re.S)
     for path in [*SCREENS_DIR.glob("*.py"), *SCREENS_DIR.glob("*.kv")]:
         text = path.read_text(encoding="utf-8")
-        found.update(m.group(1) for m in single.finditer(text))
+        found.update("".join(literal.findall(m.group(1))) for m in single.finditer(text))
         for m in plural.finditer(text):
             found.update((m.group(1), m.group(2)))
     return found
