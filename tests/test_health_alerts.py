@@ -143,7 +143,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_a_nearly_full_and_a_read_only_disk(small_disk: Path, clock: Clock) -> None:
-    config = make_config(small_disk)  # the data directory on the small disk
+    # the data directory on the small disk, with the shipped thresholds
+    config = make_config(small_disk, doctor__disk_warn_percent=85, doctor__disk_fail_percent=95)
     config.data_dir.mkdir()
     db = upgraded(f"sqlite:///{config.data_dir / 'site.sqlite'}", config)
     try:

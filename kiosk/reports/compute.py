@@ -77,6 +77,16 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         """'2026' (year), '2026-Q3' (quarter) or '2026-09' (month)."""
+        try:
+            period = cls._parse(text)
+        except (ValueError, OverflowError):  # a period ending past the year 9999
+            period = None
+        if period is None:
+            raise BadPeriod(f"a period like 2026, 2026-Q3 or 2026-09, not {text!r}", period=text)
+        return period
+
+    @classmethod
+    def _parse(cls, text: str) -> Period | None:
         if m := re.fullmatch(r"(\d{4})", text):
             start = dt.date(int(m[1]), 1, 1)
             return cls("year", start, start + relativedelta(years=1))
@@ -86,7 +96,7 @@ class Period:
         if (m := re.fullmatch(r"(\d{4})-(\d{2})", text)) and 1 <= int(m[2]) <= 12:
             start = dt.date(int(m[1]), int(m[2]), 1)
             return cls("month", start, start + relativedelta(months=1))
-        raise BadPeriod(f"a period like 2026, 2026-Q3 or 2026-09, not {text!r}", period=text)
+        return None
 
     @property
     def code(self) -> str:
