@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
@@ -35,7 +35,6 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from devices.announcer import Announcer
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config
 from kiosk.db import Database, StorageFailed
@@ -99,6 +98,9 @@ KEY_ESCAPE, KEY_F1 = 27, 282
 #: Speech volume steps; every visitor starts at the default one (EN 301 549 5.1.3.13).
 VOLUMES = (0.3, 0.5, 0.7, 0.85, 1.0)
 DEFAULT_VOLUME = 2
+
+if TYPE_CHECKING:
+    from devices.announcer import Announcer
 
 
 class KioskRoot(FloatLayout):
@@ -184,6 +186,9 @@ def make_announcer(config: Config) -> Announcer | None:
     """The offline speech of devices/, or None without espeak-ng."""
     if shutil.which("espeak-ng") is None:
         return None
+    # imported here, not at the top: it costs the attract screen's first frame 25 ms
+    from devices.announcer import Announcer
+
     return Announcer(config.data_dir / "speech")
 
 
