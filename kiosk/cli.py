@@ -20,6 +20,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from central_web import commands as centre
 from devices import commands as devices
 from kiosk import backup_commands as backup
 from kiosk import commands as domain
@@ -113,6 +114,9 @@ class Context:
 def cli(click_ctx: click.Context, config_path: Path | None, as_json: bool) -> None:
     ctx = click_ctx.ensure_object(Context)
     ctx.config_path, ctx.as_json = config_path, as_json
+
+
+sync.central_group.add_command(centre.serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

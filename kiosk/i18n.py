@@ -6,6 +6,7 @@ is compiled in memory with Babel on first use, so there is no build step to forg
 
 from __future__ import annotations
 
+import copy
 import gettext
 import io
 from collections.abc import Callable
@@ -20,8 +21,15 @@ DEFAULT_LANGUAGE = "bg"
 
 
 @cache
-def translations(language: str, package: str = "kiosk") -> gettext.NullTranslations:
-    """The translations of one package's strings into a language (English is the source)."""
+def translations(
+    language: str, package: str = "kiosk", *fallbacks: str
+) -> gettext.NullTranslations:
+    """The translations of one package's strings into a language (English is the source);
+    a string it lacks is looked up in the `fallbacks` packages' catalogues, in order."""
+    if fallbacks:
+        first = copy.copy(translations(language, package))
+        first.add_fallback(translations(language, *fallbacks))
+        return first
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
     po = resources.files(package) / "locale" / f"{language}.po"

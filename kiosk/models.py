@@ -37,6 +37,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapp
 
 from kiosk.plain_text import check_fields
 from kiosk.vocabulary import (
+    Channel,
+    EventOrigin,
     FeedbackReason,
     MessageEventKind,
     MessageKind,
@@ -310,6 +312,11 @@ class Message(Record, Base):
     ticket_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     rating_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     service_id: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[Channel] = mapped_column(vocabulary(Channel, 12), default=Channel.KIOSK)
+    #: the day the administration received it, which starts the deadline (kiosk: created_at's day)
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: printed beside the registration number: with it, the kiosk shows the message's state
+    check_code: Mapped[str | None] = mapped_column(String(12))
 
 
 class MessageContact(Record, Base):
@@ -333,6 +340,10 @@ class MessageEvent(Record, Base):
     actor: Mapped[str | None] = mapped_column(String(60))
     text: Mapped[str | None] = mapped_column(Text)
     new_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    #: events made at the centre reach the site by a pull and are never pushed back
+    origin: Mapped[EventOrigin] = mapped_column(
+        vocabulary(EventOrigin, 8), default=EventOrigin.SITE
+    )
 
 
 class DeviceEvent(Record, Base):

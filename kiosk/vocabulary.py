@@ -107,6 +107,31 @@ class MessageEventKind(StrEnum):
     PII_ERASED = "pii_erased"  #: the name and contact were erased (retention)
 
 
+class Channel(StrEnum):
+    """How a message reached the administration (АПК art. 111 registers them all)."""
+
+    KIOSK = "kiosk"
+    LETTER = "letter"
+    BOX = "box"  #: the paper box in the lobby
+    EMAIL = "email"
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+
+
+class EventOrigin(StrEnum):
+    """Where a message's handling event was made: a site's register or the centre's."""
+
+    SITE = "site"
+    CENTRE = "centre"
+
+
+class HandledAt(StrEnum):
+    """Who handles a site's messages, set per site at the centre: one handler per case."""
+
+    SITE = "site"
+    CENTRE = "centre"
+
+
 class FeedbackReason(StrEnum):
     """Reason chips offered after a face; the first four after a low score, the rest after a high one."""
 
@@ -126,6 +151,13 @@ class Role(StrEnum):
     CLERK = "clerk"
     ADMIN = "admin"
     QUALITY = "quality"
+    AUDITOR = (
+        "auditor"  #: the centre's web only: reads everything a quality officer may, changes nothing
+    )
+
+
+#: the roles of a site's staff web; the auditor is the centre's alone
+SITE_ROLES = (Role.CLERK, Role.ADMIN, Role.QUALITY)
 
 
 class PrinterState(StrEnum):

@@ -148,7 +148,7 @@ def sync(ctx: Context, args: Args) -> int:
     return 0 if outcome.ok else _exit_code(outcome.code)
 
 
-def _central_options(callback: Callable[..., Any]) -> Callable[..., Any]:
+def central_options(callback: Callable[..., Any]) -> Callable[..., Any]:
     """The options naming the central database, the same for each `kiosk central` command."""
     callback = click.option("--sslrootcert", help="CA certificate of the central server")(callback)
     callback = click.option(
@@ -168,20 +168,20 @@ def _central_options(callback: Callable[..., Any]) -> Callable[..., Any]:
 def central_group() -> None: ...
 
 
-def _central_target(args: Args) -> CentralTarget:
+def central_target(args: Args) -> CentralTarget:
     from sync.central import CentralTarget
 
     return CentralTarget(url=args.url, sslmode=args.sslmode, sslrootcert=args.sslrootcert or "")
 
 
 @central_group.command("init", help="create or migrate the central schema, roles and policies")
-@_central_options
+@central_options
 @pass_args
 def _central_init(ctx: Context, args: Args) -> int:
     from sync.privileges import restrict_sites
     from sync.schema import CentralSchemaError, init_central
 
-    engine = _central_target(args).engine()
+    engine = central_target(args).engine()
     try:
         with engine.begin() as conn:
             before, after = init_central(conn)
@@ -204,14 +204,14 @@ def _central_init(ctx: Context, args: Args) -> int:
     "SITE: the site's id (site.id in its kiosk.toml)",
 )
 @click.argument("site")
-@_central_options
+@central_options
 @click.option("--public-url", help="the central URL as the site reaches it (default: --url's host)")
 @pass_args
 def _central_add_site(ctx: Context, args: Args) -> int:
     from sync.schema import CentralSchemaError
     from sync.sites import add_site, site_config_block
 
-    target = _central_target(args)
+    target = central_target(args)
     engine = target.engine()
     try:
         with engine.begin() as conn:
@@ -226,6 +226,38 @@ def _central_add_site(ctx: Context, args: Args) -> int:
     return 0
 
 
+@central_group.command(
+    "add-web-login",
+    help="create the login of the centre's staff web (`kiosk central serve`) and print its URL",
+)
+@central_options
+@click.option("--role", default="centre_web", help="the login's name (default centre_web)")
+@pass_args
+def _central_add_web_login(ctx: Context, args: Args) -> int:
+    from sqlalchemy.engine import make_url
+
+    from sync.schema import CentralSchemaError
+    from sync.sites import add_centre_login
+
+    engine = central_target(args).engine()
+    try:
+        with engine.begin() as conn:
+            password = add_centre_login(conn, role=args.role)
+    except (ValueError, CentralSchemaError) as exc:
+        print(f"kiosk central add-web-login: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    url = make_url(args.url).set(username=args.role, password=password)
+    shown = url.render_as_string(hide_password=False)
+    ctx.out(
+        f"the centre's web logs in as {args.role}; keep this URL in a file only the web's "
+        f"service reads (mode 0600) and pass it to `kiosk central serve --url`:\n{shown}",
+        {"role": args.role, "url": shown},
+    )
+    return 0
+
+
 @central_group.group("catalog", cls=Group, help="the central service catalogue")
 def central_catalog_group() -> None: ...
 
@@ -234,7 +266,7 @@ def central_catalog_group() -> None: ...
     "publish", help="validate a YAML or CSV catalogue and publish a revision"
 )
 @click.argument("file", type=click.Path(path_type=Path))
-@_central_options
+@central_options
 @pass_args
 def _central_publish(ctx: Context, args: Args) -> int:
     from kiosk.commands import read_catalog_file
@@ -244,7 +276,7 @@ def _central_publish(ctx: Context, args: Args) -> int:
     doc = read_catalog_file(args.file, refused="catalogue not published")
     if doc is None:
         return 1
-    engine = _central_target(args).engine()
+    engine = central_target(args).engine()
     try:
         with engine.begin() as conn:
             revision = publish(conn, doc, source=str(args.file))
@@ -266,14 +298,14 @@ def _central_publish(ctx: Context, args: Args) -> int:
     "row-level security: the owner with BYPASSRLS, or a superuser)",
 )
 @report_options
-@_central_options
+@central_options
 @pass_args
 def _central_report(ctx: Context, args: Args) -> int:
     from kiosk.reports.commands import run_report
     from sync.catalog import central_categories
     from sync.schema import CentralSchemaError, require_schema
 
-    db = _central_target(args).database()
+    db = central_target(args).database()
     try:
         with db.engine.connect() as conn:
             require_schema(conn)

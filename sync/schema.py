@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Float,
+    ForeignKey,
     Integer,
     MetaData,
     String,
@@ -26,14 +27,20 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kiosk.errors import KioskError
-from kiosk.models import RECORD_TABLES, UTCDateTime
+from kiosk.models import RECORD_TABLES, SignInAttempts, StaffSession, StaffUser, UTCDateTime
+from kiosk.vocabulary import HandledAt
 
 # 2: ticket_outcomes; a site's pii_erased event erases the central copy of its contact
 # 3: records keyed by (site_id, uuid), not the UUID alone; sync_log notes what a run held and
 # the site's clock skew
-SCHEMA_VERSION = 3
+# 4: the centre's staff web (issue #16): its accounts and sessions, the role it logs in as,
+# who handles each site's messages, the sites' pushed status, who published a catalogue and
+# for which sites
+SCHEMA_VERSION = 4
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
+#: the group role of the centre's staff web: reads every site, writes only what it handles
+CENTRE_ROLE = "kiosk_centre"
 
 central = MetaData()
 
@@ -72,6 +79,59 @@ sync_log = Table(
     Column("clock_skew_s", Float),
 )
 
+
+site_settings = Table(
+    "site_settings",
+    central,
+    Column("site_id", String(40), primary_key=True),
+    # who handles the site's messages: one handler per case (kiosk.vocabulary.HandledAt)
+    Column("handled_at", String(8), nullable=False, server_default=HandledAt.SITE.value),
+    # minutes between the site's syncs in the day (None: the nightly run only)
+    Column("sync_every_min", Integer),
+    Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
+    Column("updated_by", String(60)),
+)
+
+# what a site's kiosk says of itself at each sync (appended; the newest per site is read)
+site_status = Table(
+    "site_status",
+    central,
+    Column("id", Uuid, primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("site_id", String(40), nullable=False, index=True),
+    Column("reported_at", UTCDateTime, nullable=False),
+    Column("status", JSONB, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False, server_default=func.now()),
+)
+
+
+def _local_copy(model: type) -> Table:
+    """A site table the centre's web keeps for itself (accounts, sessions, sign-in limits), so
+    kiosk/staff.py and its neighbours serve it unchanged; no counters live at the centre."""
+    table = model.__table__  # type: ignore[attr-defined]
+    columns = []
+    for c in table.columns:
+        keys = [
+            ForeignKey(fk.target_fullname, ondelete=fk.ondelete)
+            for fk in c.foreign_keys
+            if not fk.target_fullname.startswith("counters.")
+        ]
+        columns.append(
+            Column(
+                c.name,
+                c.type,
+                *keys,
+                primary_key=c.primary_key,
+                nullable=c.nullable,
+                index=c.index,
+                unique=c.unique,
+            )
+        )
+    return Table(table.name, central, *columns)
+
+
+CENTRE_STAFF_TABLES: tuple[Table, ...] = tuple(
+    _local_copy(m) for m in (StaffUser, StaffSession, SignInAttempts)
+)
 
 # a record's identity at the centre: a UUID is unique only within the site that made it
 RECORD_KEY = ("site_id", "uuid")
@@ -172,24 +232,89 @@ def init_central(conn: Connection) -> tuple[int, int]:
         conn.execute(text(f"REVOKE ALL ON {name} FROM {group}"))
         conn.execute(text(f"GRANT INSERT ({sent}) ON {name} TO {group}"))
         conn.execute(text(f"GRANT SELECT ON {name} TO {group}"))
-        conn.execute(text(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
-        conn.execute(text(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"))
-        conn.execute(text(f"DROP POLICY IF EXISTS own_site ON {name}"))
-        # the site is the login role's name, never a value the client sends; as a
-        # sub-select it is worked out once per statement, not once per row
-        own = (
-            f"site_id = (SELECT CASE WHEN starts_with(current_user, '{SITE_ROLE_PREFIX}') "
-            f"THEN substr(current_user, {len(SITE_ROLE_PREFIX) + 1}) END)"
-        )
-        conn.execute(
-            text(
-                f"CREATE POLICY own_site ON {name} FOR ALL TO {group} USING ({own}) "
-                f"WITH CHECK ({own})"
-            )
-        )
+        _own_site_policy(conn, table)
+    for column in ("author varchar(60)", "sites jsonb", "note text"):  # added by version 4
+        conn.execute(text(f"ALTER TABLE catalog_revisions ADD COLUMN IF NOT EXISTS {column}"))
+    _site_status_tables(conn)
+    _centre_role(conn)
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
+
+
+def _own_site_policy(conn: Connection, table: Table, *, commands: str = "ALL") -> None:
+    """Bind the sites' group to the rows of their own site: the site is the login role's name,
+    never a value the client sends; as a sub-select it is worked out once per statement."""
+    name = _ident(conn, table.name)
+    conn.execute(text(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY"))
+    conn.execute(text(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY"))
+    conn.execute(text(f"DROP POLICY IF EXISTS own_site ON {name}"))
+    own = (
+        f"site_id = (SELECT CASE WHEN starts_with(current_user, '{SITE_ROLE_PREFIX}') "
+        f"THEN substr(current_user, {len(SITE_ROLE_PREFIX) + 1}) END)"
+    )
+    check = "" if commands == "SELECT" else f" WITH CHECK ({own})"
+    conn.execute(
+        text(
+            f"CREATE POLICY own_site ON {name} FOR {commands} TO {_ident(conn, GROUP_ROLE)} "
+            f"USING ({own}){check}"
+        )
+    )
+
+
+def _site_status_tables(conn: Connection) -> None:
+    """A site reads its own settings and appends its own status, nothing of another site's."""
+    group = _ident(conn, GROUP_ROLE)
+    conn.execute(text(f"REVOKE ALL ON site_settings, site_status FROM {group}"))
+    conn.execute(text(f"GRANT SELECT ON site_settings TO {group}"))
+    conn.execute(text(f"GRANT SELECT ON site_status TO {group}"))
+    conn.execute(text(f"GRANT INSERT (site_id, reported_at, status) ON site_status TO {group}"))
+    _own_site_policy(conn, site_settings, commands="SELECT")
+    _own_site_policy(conn, site_status)
+
+
+def _centre_role(conn: Connection) -> None:
+    """The group role of the centre's staff web: it reads every site's records, keeps its own
+    accounts and sessions, sets who handles each site; it is neither a superuser nor a site,
+    and its logins (`kiosk central add-web-login`) inherit exactly this."""
+    centre = _ident(conn, CENTRE_ROLE)
+    conn.execute(
+        text(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{CENTRE_ROLE}') "
+            f"THEN CREATE ROLE {centre} NOLOGIN NOINHERIT; END IF; END $$"
+        )
+    )
+    database = _ident(conn, conn.execute(text("SELECT current_database()")).scalar_one())
+    conn.execute(text(f"GRANT CONNECT ON DATABASE {database} TO {centre}"))
+    conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {centre}"))
+    read = (*RECORDS, sync_log, sites, catalog_revisions, site_settings, site_status)
+    for table in read:
+        name = _ident(conn, table.name)
+        conn.execute(text(f"REVOKE ALL ON {name} FROM {centre}"))
+        conn.execute(text(f"GRANT SELECT ON {name} TO {centre}"))
+    for table in (*RECORDS, sync_log, site_settings, site_status):
+        name = _ident(conn, table.name)
+        conn.execute(text(f"DROP POLICY IF EXISTS centre_reads ON {name}"))
+        conn.execute(
+            text(f"CREATE POLICY centre_reads ON {name} FOR SELECT TO {centre} USING (true)")
+        )
+    conn.execute(text(f"GRANT INSERT, UPDATE ON site_settings TO {centre}"))
+    for command in ("INSERT", "UPDATE"):
+        policy = f"centre_{command.lower()}s"
+        conn.execute(text(f"DROP POLICY IF EXISTS {policy} ON site_settings"))
+        using = "" if command == "INSERT" else " USING (true)"
+        conn.execute(
+            text(
+                f"CREATE POLICY {policy} ON site_settings FOR {command} TO {centre}{using} "
+                "WITH CHECK (true)"
+            )
+        )
+    conn.execute(text(f"GRANT INSERT ON catalog_revisions TO {centre}"))
+    for table in CENTRE_STAFF_TABLES:
+        name = _ident(conn, table.name)
+        conn.execute(text(f"REVOKE ALL ON {name} FROM PUBLIC"))
+        conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {centre}"))
+    conn.execute(text(f"GRANT USAGE ON SEQUENCE staff_users_id_seq TO {centre}"))
 
 
 def _key_records_by_site(conn: Connection) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 
 from sync.privileges import enrol
-from sync.schema import require_schema, site_role, sites
+from sync.schema import CENTRE_ROLE, SITE_ROLE_PREFIX, require_schema, site_role, sites
 
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 
@@ -41,12 +41,8 @@ def scram_verifier(password: str, *, iterations: int = 4096) -> str:
     return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
-def add_site(conn: Connection, *, site_id: str) -> SiteLogin:
-    """Create the site's login role (or give it a new password), in the caller's transaction."""
-    if not SITE_ID.fullmatch(site_id):
-        raise ValueError("a site id is 2–40 lowercase Latin letters, digits or dashes")
-    require_schema(conn)
-    role = site_role(site_id)
+def _login_role(conn: Connection, role: str) -> str:
+    """Create the login `role` (or give it a new password); returns the password."""
     quoted = conn.dialect.identifier_preparer.quote_identifier(role)
     password = secrets.token_urlsafe(24)
     verifier = scram_verifier(password).replace("'", "''")
@@ -57,9 +53,38 @@ def add_site(conn: Connection, *, site_id: str) -> SiteLogin:
         f"{verb} ROLE {quoted} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT "
         f"PASSWORD '{verifier}'"
     )
+    return password
+
+
+def add_site(conn: Connection, *, site_id: str) -> SiteLogin:
+    """Create the site's login role (or give it a new password), in the caller's transaction."""
+    if not SITE_ID.fullmatch(site_id):
+        raise ValueError("a site id is 2–40 lowercase Latin letters, digits or dashes")
+    require_schema(conn)
+    role = site_role(site_id)
+    password = _login_role(conn, role)
     enrol(conn, role)
     conn.execute(pg_insert(sites).values(site_id=site_id, role_name=role).on_conflict_do_nothing())
     return SiteLogin(site_id=site_id, role=role, password=password)
+
+
+CENTRE_LOGIN = "centre_web"
+
+
+def add_centre_login(conn: Connection, *, role: str = CENTRE_LOGIN) -> str:
+    """The login of the centre's staff web (a member of `kiosk_centre`); returns its password.
+
+    A name a site's login could have is refused: row security tells sites apart by it."""
+    if role.startswith(SITE_ROLE_PREFIX) or not SITE_ID.fullmatch(role.replace("_", "-")):
+        raise ValueError(
+            "a web login's name is 2–40 lowercase Latin letters, digits or underscores, "
+            f"not starting with {SITE_ROLE_PREFIX} (the sites' logins)"
+        )
+    require_schema(conn)
+    password = _login_role(conn, role)
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    conn.execute(text(f"GRANT {quote(CENTRE_ROLE)} TO {quote(role)}"))
+    return password
 
 
 def site_config_block(login: SiteLogin, *, central_url: str, sslmode: str) -> str:

@@ -23,6 +23,7 @@ pytest_plugins = (
     "tests.sync_fixtures",
     "tests.tls_fixtures",
     "tests.web_fixtures",
+    "tests.central_web_fixtures",
 )
 
 # pgserver's platformdirs wants a runtime dir; CI's environment has none.

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import fastapi_offline
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, FileSystemLoader
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,7 +31,7 @@ from kiosk.staff_sessions import StaffSessions
 from kiosk.web.announcements import Announcements, Announcer
 from kiosk.web.app_info import version
 from kiosk.web.board import STATUS_CALLS, board_payload
-from kiosk.web.deps import TEMPLATES_DIR, Site, optional_user, render
+from kiosk.web.deps import NAV_LINKS, TEMPLATES_DIR, Site, StaffWeb, optional_user, render
 from kiosk.web.errors import refusal_response
 from kiosk.web.events import EventFeed, SharedStatus
 from kiosk.web.routes import admin, auth, board, checks, panel, register, reports
@@ -101,6 +102,8 @@ def create_app(
         clock=clock,
     )
     site = Site(
+        nav=NAV_LINKS,
+        home=auth.home_for,
         config=config,
         db=db,
         clock=clock,
@@ -120,26 +123,59 @@ def create_app(
         announcements=Announcements(announcer) if announcer is not None else None,
     )
 
+    return staff_web_app(
+        site,
+        title="Obshtina kiosk — staff web",
+        description="Counter panel, lobby board and admin pages of the one-stop service centre.",
+        routers=(
+            auth.router,
+            board.router,
+            panel.router,
+            admin.router,
+            checks.router,
+            register.router,
+            reports.router,
+        ),
+    )
+
+
+def staff_web_app(
+    web: StaffWeb,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    templates_dirs: Sequence[Path] = (),
+) -> FastAPI:
+    """A staff web over `web`: sessions, limits, static files, the API docs, the routers and
+    the one way every refusal is answered; a site's and the centre's are made by this."""
+    templates = web.templates
+    if templates_dirs:
+        # the app's own templates first; base.html and the shared pages from kiosk/web
+        templates.env.loader = ChoiceLoader(
+            [FileSystemLoader([str(d) for d in templates_dirs]), templates.env.loader]
+        )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        await site.feed.close()
+        await web.close()
 
     app = FastAPI(
-        title="Obshtina kiosk — staff web",
-        description="Counter panel, lobby board and admin pages of the one-stop service centre.",
+        title=title,
+        description=description,
         version=version(),
         lifespan=lifespan,
         docs_url=None,  # served below from the package, not from a CDN the CSP refuses
         redoc_url=None,  # ReDoc, tried the same way, did not render under this CSP
     )
-    app.state.site = site
-    secret, _ = session_secret(config)
+    app.state.site = web
+    secret, _ = session_secret(web.config)
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret,
         session_cookie="kiosk_session",
-        max_age=config.web.session_hours * 3600,
+        max_age=web.config.web.session_hours * 3600,
         same_site="strict",
         https_only=False,
     )
@@ -153,13 +189,8 @@ def create_app(
     def api_docs(request: Request) -> Response:
         return templates.TemplateResponse(request, "docs.html", {"title": app.title})
 
-    app.include_router(auth.router)
-    app.include_router(board.router)
-    app.include_router(panel.router)
-    app.include_router(admin.router)
-    app.include_router(checks.router)
-    app.include_router(register.router)
-    app.include_router(reports.router)
+    for router in routers:
+        app.include_router(router)
 
     # every refusal the product makes on purpose, in the reader's language (kiosk/web/errors.py)
     app.add_exception_handler(KioskError, refusal_response)
@@ -171,7 +202,7 @@ def create_app(
         if not request.url.path.startswith("/api/"):
             # a person sent a form the browser should not have let through: a page, not JSON
             return render(
-                request, "invalid.html", user=optional_user(request, site), status_code=422
+                request, "invalid.html", user=optional_user(request, web), status_code=422
             )
         return JSONResponse(
             {
@@ -191,7 +222,7 @@ def create_app(
                 return RedirectResponse("/login", status_code=303)
             if exc.status_code == 403 and request.method == "GET":
                 return render(
-                    request, "denied.html", user=optional_user(request, site), status_code=403
+                    request, "denied.html", user=optional_user(request, web), status_code=403
                 )
         return await http_exception_handler(request, exc)
 

@@ -11,6 +11,7 @@ import click
 from kiosk.command_args import Args, Group, pass_args
 from kiosk.errors import KioskError
 from kiosk.staff import Role, Staff, StaffError
+from kiosk.vocabulary import SITE_ROLES
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
@@ -57,7 +58,7 @@ def _read_password(args: Args) -> str:
 
 @staff_group.command("add", help="add an account or set its password, role and counter")
 @click.argument("username")
-@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in SITE_ROLES]), required=True)
 @click.option("--counter", type=int, help="the counter a clerk works at")
 @click.option("--name", help="display name")
 @click.option("--password-stdin", is_flag=True, help="read the password from stdin, no prompt")

@@ -2,7 +2,8 @@
 
 The routers in kiosk/web/routes/ (included by kiosk/web/app.py) use these:
 `get_site` for the domain objects, `require_role(...)` for the user, `csrf_protect` on every
-state-changing route, `render(...)` for a page that extends `base.html`.
+state-changing route, `render(...)` for a page that extends `base.html`. The centre's staff
+web (central_web/) is a `StaffWeb` too: sign-in, sessions, CSRF and pages work the same there.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from kiosk.config import Config
 from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.health import Health
-from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, gettext_for, ngettext_for
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
 from kiosk.queue import Queue, QueueStatus
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Role, Staff, StaffAccount
@@ -56,23 +57,45 @@ NAV_LINKS: tuple[NavLink, ...] = (
 )
 
 
-@dataclass
-class Site:
-    """The domain objects of the one site this server serves."""
+@dataclass(kw_only=True)
+class StaffWeb:
+    """What every staff web gives its routers: a site's (below), or the centre's."""
 
     config: Config
     db: Database
     clock: Callable[[], dt.datetime]
-    queue: Queue
     staff: Staff
-    counters: Counters
-    health: Health
     templates: Jinja2Templates
-    feed: EventFeed
-    status: SharedStatus[QueueStatus]  # the queue's status, once per change, for every reader
     sessions: StaffSessions
     login_limit: SignInLimit
+    #: the nav bar, in its order; base.html shows the links the user's role opens
+    nav: tuple[NavLink, ...]
+    #: the page a signed-in account lands on
+    home: Callable[[StaffAccount], str]
+    #: the packages whose locale/bg.po translate its pages, the first asked first
+    text_packages: tuple[str, ...] = ("kiosk.web",)
+
+    async def close(self) -> None:
+        """End what the server holds open (live streams) before it stops."""
+
+
+@dataclass(kw_only=True)
+class Site(StaffWeb):
+    """The domain objects of the one site this server serves."""
+
+    queue: Queue
+    counters: Counters
+    health: Health
+    feed: EventFeed
+    status: SharedStatus[QueueStatus]  # the queue's status, once per change, for every reader
     announcements: Announcements | None
+
+    async def close(self) -> None:
+        await self.feed.close()
+
+
+def get_web(request: Request) -> StaffWeb:
+    return request.app.state.site
 
 
 def get_site(request: Request) -> Site:
@@ -85,21 +108,22 @@ def language(request: Request) -> str:
 
 
 def translator(request: Request) -> Callable[[str], str]:
-    return gettext_for(language(request), "kiosk.web")
+    return translations(language(request), *get_web(request).text_packages).gettext
 
 
 SiteDep = Annotated[Site, Depends(get_site)]
+WebDep = Annotated[StaffWeb, Depends(get_web)]
 
 
 SESSION_KEY = "sid"  # the cookie's field with the server-side session's token
 
 
-def optional_user(request: Request, site: SiteDep) -> StaffAccount | None:
+def optional_user(request: Request, web: WebDep) -> StaffAccount | None:
     """The account of the request's server-side session, checked on every request."""
     token = request.session.get(SESSION_KEY)
     if not isinstance(token, str):
         return None
-    account = site.sessions.resolve(token)
+    account = web.sessions.resolve(token)
     if account is None:
         request.session.pop(SESSION_KEY, None)
     return account
@@ -147,21 +171,22 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     """A page with what base.html needs: translations, the user, the CSRF token, the language."""
-    site = get_site(request)
+    web = get_web(request)
     lang = language(request)
-    return site.templates.TemplateResponse(
+    texts = translations(lang, *web.text_packages)
+    return web.templates.TemplateResponse(
         request,
         template,
         {
-            "_": gettext_for(lang, "kiosk.web"),
-            "ngettext": ngettext_for(lang, "kiosk.web"),
+            "_": texts.gettext,
+            "ngettext": texts.ngettext,
             "lang": lang,
             # the site's own names from kiosk.toml, in the page's language
-            "site_name": site.config.site.name.get(lang),
-            "unit_name": site.config.site.unit.get(lang),
+            "site_name": web.config.site.name.get(lang),
+            "unit_name": web.config.site.unit.get(lang),
             "user": user,
             "csrf": csrf_token(request.session),
-            "nav": [link for link in NAV_LINKS if user is not None and user.role in link.roles],
+            "nav": [link for link in web.nav if user is not None and user.role in link.roles],
             **context,
         },
         status_code=status_code,

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from kiosk.errors import KioskError
 from kiosk.i18n import gettext_for
-from kiosk.web.deps import get_site, language, optional_user, render
+from kiosk.web.deps import get_web, language, optional_user, render
 
 
 def N_(text: str) -> str:
@@ -164,7 +164,7 @@ async def refusal_response(request: Request, exc: Exception) -> Response:
     return render(
         request,
         "refused.html",
-        user=optional_user(request, get_site(request)),
+        user=optional_user(request, get_web(request)),
         message=text,
         back=back,
         status_code=exc.status,

@@ -49,5 +49,5 @@ class StaffWebServer(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self.service_manager.stopping()
-        await self.app.state.site.feed.close()
+        await self.app.state.site.close()
         await super().shutdown(sockets)

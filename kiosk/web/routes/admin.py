@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kiosk.counters import SetupError
 from kiosk.register import Register
 from kiosk.staff import Role, StaffAccount, StaffError
+from kiosk.vocabulary import SITE_ROLES
 from kiosk.web.alert_texts import site_alert_texts
 from kiosk.web.app_info import version
 from kiosk.web.deps import (
@@ -74,7 +75,7 @@ def _admin_view(
         alerts=site_alert_texts(site, language(request)),
         version=version(),
         feedback=register.entries()[:LATEST_FEEDBACK],
-        roles=list(Role),
+        roles=list(SITE_ROLES),
         error=error,
         status_code=status_code,
     )

@@ -13,7 +13,7 @@ from kiosk.web.deps import (
     ONE_LINE,
     SESSION_KEY,
     OptionalUser,
-    SiteDep,
+    WebDep,
     csrf_protect,
     render,
     translator,
@@ -33,8 +33,8 @@ def home_for(account: StaffAccount) -> str:
 
 
 @router.get("/", include_in_schema=False)
-def home(account: OptionalUser) -> Response:
-    return RedirectResponse(home_for(account) if account else "/login", status_code=303)
+def home(account: OptionalUser, web: WebDep) -> Response:
+    return RedirectResponse(web.home(account) if account else "/login", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -47,37 +47,37 @@ def login(
     request: Request,
     username: Annotated[str, Form(max_length=60, pattern=ONE_LINE)],
     password: Annotated[str, Form(max_length=200)],
-    site: SiteDep,
+    web: WebDep,
 ) -> Response:
     _ = translator(request)
     address = request.client.host if request.client else "?"
-    if not site.login_limit.admit(username=username, address=address):
+    if not web.login_limit.admit(username=username, address=address):
         return render(
             request,
             "login.html",
             error=_("Too many failed attempts. Wait a minute and try again."),
             status_code=429,
         )
-    account = site.staff.authenticate(username=username, password=password)
+    account = web.staff.authenticate(username=username, password=password)
     if account is None:
         return render(
             request, "login.html", error=_("Wrong username or password."), status_code=401
         )
-    site.login_limit.succeeded(username=username, address=address)
-    token = site.sessions.start(
+    web.login_limit.succeeded(username=username, address=address)
+    token = web.sessions.start(
         account=account, address=address, agent=request.headers.get("user-agent", "")
     )
     lang = request.session.get("lang")
     request.session.clear()  # a new session on sign-in, so a planted cookie gains nothing
     request.session.update({SESSION_KEY: token, **({"lang": lang} if lang else {})})
-    return RedirectResponse(home_for(account), status_code=303)
+    return RedirectResponse(web.home(account), status_code=303)
 
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(csrf_protect)])
-def logout(request: Request, site: SiteDep) -> Response:
+def logout(request: Request, web: WebDep) -> Response:
     token = request.session.get(SESSION_KEY)
     if isinstance(token, str):
-        site.sessions.end(token)
+        web.sessions.end(token)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
