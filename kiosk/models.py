@@ -312,7 +312,9 @@ class Message(Record, Base):
     ticket_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     rating_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     service_id: Mapped[str | None] = mapped_column(String(40))
-    channel: Mapped[Channel] = mapped_column(vocabulary(Channel, 12), default=Channel.KIOSK)
+    channel: Mapped[Channel] = mapped_column(
+        vocabulary(Channel, 12), default=Channel.KIOSK, server_default=Channel.KIOSK.value
+    )
     #: the day the administration received it, which starts the deadline (kiosk: created_at's day)
     received_on: Mapped[dt.date | None] = mapped_column(Date)
     #: printed beside the registration number: with it, the kiosk shows the message's state
@@ -342,7 +344,7 @@ class MessageEvent(Record, Base):
     new_due_date: Mapped[dt.date | None] = mapped_column(Date)
     #: events made at the centre reach the site by a pull and are never pushed back
     origin: Mapped[EventOrigin] = mapped_column(
-        vocabulary(EventOrigin, 8), default=EventOrigin.SITE
+        vocabulary(EventOrigin, 8), default=EventOrigin.SITE, server_default=EventOrigin.SITE.value
     )
 
 

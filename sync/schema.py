@@ -145,6 +145,8 @@ def _record_table(model: type) -> Table:
             c.type,
             primary_key=c.name in RECORD_KEY,
             nullable=c.name not in RECORD_KEY and c.nullable,
+            # a site still on an older version sends no value for a column added since
+            server_default=c.server_default.arg if c.server_default is not None else None,
         )
         for c in site_table.columns
     ]
@@ -197,6 +199,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
         )
     central.create_all(conn, checkfirst=True)
     _key_records_by_site(conn)
+    _add_new_columns(conn)
     for table in RECORDS:
         # each push's range check reads one site's rows after a key: without this it would
         # read every site's whole history, every night
@@ -315,6 +318,31 @@ def _centre_role(conn: Connection) -> None:
         conn.execute(text(f"REVOKE ALL ON {name} FROM PUBLIC"))
         conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {centre}"))
     conn.execute(text(f"GRANT USAGE ON SEQUENCE staff_users_id_seq TO {centre}"))
+
+
+def _add_new_columns(conn: Connection) -> None:
+    """Give record tables made by an older version the columns the site's models have gained
+    since (each has a default or is nullable, so the rows already stored stay valid)."""
+    for table in RECORDS:
+        for column in table.columns:
+            if column.primary_key:
+                continue
+            spec = column.type.compile(dialect=conn.dialect)
+            if column.server_default is not None:
+                default = column.server_default.arg
+                spec += " DEFAULT " + (
+                    "'" + default.replace("'", "''") + "'"
+                    if isinstance(default, str)
+                    else str(default.compile(dialect=conn.dialect))
+                )
+            if not column.nullable:
+                spec += " NOT NULL"
+            conn.execute(
+                text(
+                    f"ALTER TABLE {_ident(conn, table.name)} "
+                    f"ADD COLUMN IF NOT EXISTS {_ident(conn, column.name)} {spec}"
+                )
+            )
 
 
 def _key_records_by_site(conn: Connection) -> None:
