@@ -194,7 +194,7 @@ def ticket(paper: Paper, slip: TicketSlip) -> None:
     )
     paper.rule()
     paper.line(_("We answer every complaint in writing within one month."))
-    paper.line(_("Rate our service:"))
+    paper.line(_("Follow your number on your phone:") if slip.live else _("Rate our service:"))
     paper.qr(slip.qr_url)
     paper.cut()
 

@@ -30,6 +30,7 @@ from kiosk.config import Config, ConfigError, load_config
 from kiosk.db import Database, DatabaseDamaged, SchemaError, StorageFailed, is_damage
 from kiosk.reports import commands as reports
 from kiosk.web import commands as web
+from public_web import commands as public
 from screens import commands as screens
 from sync import commands as sync
 
@@ -94,6 +95,7 @@ class Context:
         screens.screenshots,
         web.serve,
         web.staff_group,
+        public.public_group,
         sync.sync,
         sync.central_group,
         doctor_commands.doctor,

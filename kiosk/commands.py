@@ -217,10 +217,10 @@ def _queue_issue(ctx: Context, args: Args) -> int:
     except QueueError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    ctx.out(
-        f"{ticket.label}: {ticket.people_ahead} ahead, {wait_text(ticket.estimated_wait_minutes, args.lang)}",
-        json_record(ticket),
-    )
+    wait = wait_text(ticket.estimated_wait_minutes, args.lang, between=ticket.wait_range)
+    # the live link is the visitor's key to their ticket: on paper only, never in a log
+    record = {k: v for k, v in json_record(ticket).items() if k != "live_token"}
+    ctx.out(f"{ticket.label}: {ticket.people_ahead} ahead, {wait}", record)
     return 0
 
 

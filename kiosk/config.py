@@ -440,6 +440,31 @@ class WebConfig(_Table):
     )
 
 
+class PublicConfig(_Table):
+    base_url: str = Field(
+        "",
+        pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$",
+        description="Address citizens' phones open for the live ticket (the ticket's QR code: <base_url>/t/<token>); empty: the QR keeps site.feedback_url.",
+    )
+    host: str = Field(
+        "0.0.0.0",
+        description="Address the citizens' pages (`kiosk public serve`) bind to: the lobby's Wi-Fi or the reverse proxy reaches it.",
+    )
+    port: int = Field(8090, ge=1, le=65535, description="Port of the citizens' pages.")
+    requests_per_minute: int = Field(
+        120,
+        ge=10,
+        le=10000,
+        description="Requests one address may make to the citizens' pages per minute; more are refused (429).",
+    )
+    streams_per_address: int = Field(
+        8,
+        ge=1,
+        le=1000,
+        description="Live ticket pages one address may keep open at once (a family's phones behind one router).",
+    )
+
+
 class SyncConfig(_Table):
     central_url: SecretRef = Field(
         "env:KIOSK_CENTRAL_URL",
@@ -692,6 +717,7 @@ class Config(_Table):
     ui: UiConfig = UiConfig()
     panel: PanelConfig = PanelConfig()
     web: WebConfig = WebConfig()
+    public: PublicConfig = PublicConfig()
     sync: SyncConfig = SyncConfig()
     register: RegisterConfig = RegisterConfig()
     reports: ReportsConfig = ReportsConfig()

@@ -451,6 +451,17 @@ class SignInAttempts(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class TicketLink(Base):
+    """The live ticket's link (its QR code): the SHA-256 of an unguessable token, never the
+    token itself, so the database cannot rebuild a visitor's link. Kept at the site only."""
+
+    __tablename__ = "ticket_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.uuid"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class SyncMark(Base):
     """How far each record table has been pushed: moved only after the central commit."""
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from kiosk.catalog import Service
 from kiosk.config import Config
 from kiosk.labels import REVIEW, label, review_note_text
+from kiosk.ticket_links import live_url
 from kiosk.vocabulary import MessageKind, PrinterState
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class TicketSlip:
     qr_url: str
     wait_range: tuple[int, int] | None = None  # said as a range when the estimate is unsure
     ticket_uuid: uuid.UUID | None = None  # lets a printer fault be tied to its ticket
+    live: bool = False  # the QR opens the live ticket, not the feedback form
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,10 @@ def ticket_slip(
         people_ahead=issued.people_ahead,
         estimated_wait_minutes=issued.estimated_wait_minutes,
         counters=issued.counters,
-        qr_url=config.site.feedback_url,
+        qr_url=live_url(config.public.base_url, issued.live_token)
+        if issued.live_token
+        else config.site.feedback_url,
+        live=issued.live_token is not None,
         ticket_uuid=issued.uuid,
         wait_range=issued.wait_range,
     )

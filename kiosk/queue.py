@@ -38,6 +38,7 @@ from kiosk.models import (
 from kiosk.numbering import next_number
 from kiosk.site import SiteBound
 from kiosk.text import Text
+from kiosk.ticket_links import add_link
 from kiosk.vocabulary import TicketEventKind as EventKind
 from kiosk.vocabulary import TicketStatus as Status
 
@@ -124,6 +125,8 @@ class IssuedTicket:
     estimated_wait_minutes: int
     counters: tuple[int, ...]
     wait_range: tuple[int, int] | None = None  # likely fewest and most minutes, when unsure
+    #: the live ticket's token for the QR code, when the site has citizens' pages (public.base_url)
+    live_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -324,6 +327,32 @@ class Queue(SiteBound):
             ticket_uuid=ticket,
         )
 
+    def wait_of(self, ticket_uuid: uuid.UUID) -> waits.Estimate | None:
+        """The wait of a waiting ticket, as the kiosk would tell it now; None if not waiting."""
+        now = self.clock()
+        with self.db.read() as s:
+            row = s.get(QueueState, ticket_uuid)
+            if row is None or row.status is not Status.WAITING:
+                return None
+            return self._estimate(s, self._category(s, row.category_code), now, ticket_uuid)
+
+    def ahead_of(self, ticket_uuid: uuid.UUID) -> int | None:
+        """How many of the same category's waiting tickets will be called before this one."""
+        with self.db.read() as s:
+            row = s.get(QueueState, ticket_uuid)
+            if row is None or row.status is not Status.WAITING:
+                return None
+            order = s.scalars(
+                select(QueueState.ticket_uuid)
+                .where(
+                    QueueState.service_day == row.service_day,
+                    QueueState.status == Status.WAITING,
+                    QueueState.category_code == row.category_code,
+                )
+                .order_by(QueueState.priority.desc(), QueueState.issued_at, QueueState.ticket_seq)
+            ).all()
+            return order.index(ticket_uuid)
+
     def _waiting_count(self, s: Session, code: str, day: dt.date) -> int:
         return s.scalar(
             select(func.count())
@@ -392,6 +421,7 @@ class Queue(SiteBound):
                 )
             )
             self._event(s, ticket.uuid, EventKind.ISSUED, now, category_code=cat.code)
+            token = add_link(s, ticket.uuid, now) if self.config.public.base_url else None
             issued = IssuedTicket(
                 uuid=ticket.uuid,
                 label=ticket.label,
@@ -405,6 +435,7 @@ class Queue(SiteBound):
                 people_ahead=people_ahead,
                 estimated_wait_minutes=0,
                 counters=tuple(self._counters_for(s, cat.code)),
+                live_token=token,
             )
         # the forecast reads the queue once the ticket is committed, not under the write lock
         with self.db.read() as s:

@@ -35,6 +35,7 @@ TEXTS: dict[str, str] = {
     ),
     "no_active_ticket": N_("Counter {counter} has no called ticket."),
     "ticket_not_waiting": N_("Ticket {label} is not waiting."),
+    "unknown_ticket": N_("No ticket has this link."),
     "called_not_started": N_("{label} was called but not started. Did the visitor come?"),
     "no_transfer_target": N_("Send the ticket either to a category or to a counter."),
     # setting up the centre

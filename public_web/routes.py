@@ -1,0 +1,174 @@
+"""The live ticket: `/t/<token>` (the page), its stream, and "I'm leaving"."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gettext
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from kiosk.errors import KioskError
+from kiosk.i18n import DEFAULT_LANGUAGE, LANGUAGES, translations
+from kiosk.live_ticket import LiveTicket
+from kiosk.vocabulary import TicketStatus
+
+router = APIRouter()
+#: three or fewer ahead: the page tells the visitor to come to the lobby (and rings)
+NEAR = 3
+Token = Annotated[str, Path()]
+
+
+def language(request: Request) -> str:
+    """The page's language: `?lang=`, else the phone's first choice between ours, else Bulgarian."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT_LANGUAGE
+
+
+def texts(lang: str) -> gettext.NullTranslations:
+    return translations(lang, "public_web")
+
+
+def wording(state: LiveTicket, lang: str) -> dict[str, Any]:
+    """What the page says of the ticket, in words: the page and its stream show the same."""
+    _, ngettext = texts(lang).gettext, texts(lang).ngettext
+    detail = ""
+    if state.status is TicketStatus.WAITING:
+        headline = _("Your number is {label}").format(label=state.label)
+        ahead = state.people_ahead or 0
+        detail = (
+            ngettext("{n} person ahead of you", "{n} people ahead of you", ahead).format(n=ahead)
+            if ahead
+            else _("You are next.")
+        )
+        if state.wait_range:
+            wait = _("Expected wait: {low}–{high} minutes").format(
+                low=state.wait_range[0], high=state.wait_range[1]
+            )
+        elif state.wait_minutes:
+            wait = _("Expected wait: about {minutes} minutes").format(minutes=state.wait_minutes)
+        else:
+            wait = _("A counter will call you in a moment.")
+        detail = f"{detail}\n{wait}"
+    elif state.status is TicketStatus.CALLED:
+        headline = _("Your number {label} is called — counter {counter}").format(
+            label=state.label, counter=state.counter
+        )
+        detail = _("Please go to counter {counter}.").format(counter=state.counter)
+    elif state.status is TicketStatus.SERVING:
+        headline = _("You are being served at counter {counter}").format(counter=state.counter)
+    elif state.status is TicketStatus.DONE:
+        headline = _("Number {label}: served. Thank you!").format(label=state.label)
+    elif state.status is TicketStatus.NO_SHOW:
+        headline = _("Number {label} was called but nobody came to the counter.").format(
+            label=state.label
+        )
+        detail = _("Take a new ticket at the kiosk if you still need the service.")
+    else:
+        headline = _("Number {label} is cancelled.").format(label=state.label)
+    return {
+        "label": state.label,
+        "status": state.status.value,
+        "headline": headline,
+        "detail": detail,
+        "near": state.status is TicketStatus.WAITING and (state.people_ahead or 0) < NEAR,
+        "final": state.status in (TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED),
+        "as_of": state.as_of.isoformat(),
+    }
+
+
+def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    public = request.app.state.site
+    lang = language(request)
+    return public.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "_": texts(lang).gettext,
+            "lang": lang,
+            "other_lang": "en" if lang == "bg" else "bg",
+            "site_name": public.config.site.name.get(lang),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def refusal_page(request: Request, exc: KioskError) -> Response:
+    gettext = texts(language(request)).gettext
+    if exc.code == "unknown_ticket":
+        message = gettext("This link names no ticket. Check the address on your ticket.")
+    elif exc.code == "ticket_not_waiting":
+        message = gettext("Your number is no longer waiting, so it cannot be cancelled.")
+    else:
+        message = gettext("This cannot be done now.")
+    return _render(request, "refused.html", status_code=exc.status, message=message)
+
+
+@router.get("/t/{token}", response_class=HTMLResponse)
+def ticket_page(request: Request, token: Token) -> Response:
+    public = request.app.state.site
+    state = public.live.state(token)
+    lang = language(request)
+    return _render(
+        request,
+        "ticket.html",
+        token=token,
+        words=wording(state, lang),
+        heartbeat_s=public.heartbeat_s,
+    )
+
+
+@router.get("/t/{token}/events")
+async def ticket_events(request: Request, token: Token) -> Response:
+    public = request.app.state.site
+    lang = language(request)
+    address = request.client.host if request.client else "?"
+    # a malformed or unknown token is refused before a stream opens
+    await asyncio.to_thread(public.live.ticket_uuid, token)
+    if not public.limits.open_stream(address):
+        return Response("too many open pages", status_code=429)
+
+    async def stream() -> AsyncIterator[str]:
+        changes = public.feed.subscribe()
+        sent = None
+        try:
+            while True:
+                words = wording(await asyncio.to_thread(public.live.state, token), lang)
+                payload = {k: v for k, v in words.items() if k != "as_of"}
+                if payload != sent:
+                    sent = payload
+                    yield f"data: {json.dumps(words, ensure_ascii=False)}\n\n"
+                else:  # a named event, so the page knows its data is still current
+                    yield f"event: alive\ndata: {json.dumps(words['as_of'])}\n\n"
+                if words["final"]:
+                    return
+                with contextlib.suppress(TimeoutError):
+                    # the waits move with the clock too: looked at again now and then
+                    if await asyncio.wait_for(changes.get(), public.heartbeat_s) is None:
+                        return  # the server is stopping
+        finally:
+            public.feed.unsubscribe(changes)
+            public.limits.close_stream(address)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+    )
+
+
+@router.post("/t/{token}/leave")
+def leave(request: Request, token: Token) -> Response:
+    request.app.state.site.live.leave(token)
+    return RedirectResponse(f"/t/{token}?lang={language(request)}", status_code=303)
