@@ -8,16 +8,17 @@ from pathlib import Path
 
 from kiosk.config import Config
 from kiosk.reports.compute import Report
-from kiosk.reports.render.charts import write_charts
-from kiosk.reports.render.publish import html_to_pdf, render_html
+from kiosk.reports.render.charts import write_charts, write_yearly_charts
+from kiosk.reports.render.publish import html_to_pdf, render_html, render_yearly_html
 from kiosk.reports.render.workbook import write_workbook
 from kiosk.reports.wording import translator
+from kiosk.reports.yearly import YearlyReport
 
 
 @dataclass(frozen=True)
 class Outputs:
     charts: list[Path]
-    workbook: Path
+    workbook: Path | None  # None for the yearly report, made for the website only
     html: Path
     pdf: Path | None
 
@@ -55,6 +56,43 @@ def write_outputs(
     return Outputs(
         charts=charts,
         workbook=workbook,
+        html=html,
+        pdf=html_to_pdf(html, out_dir / f"{stem}.pdf") if pdf else None,
+    )
+
+
+def write_yearly_outputs(
+    report: YearlyReport,
+    out_dir: Path,
+    *,
+    config: Config,
+    language: str = "bg",
+    pdf: bool = True,
+    generated: dt.date,
+) -> Outputs:
+    """The yearly report for the website: HTML (charts embedded) and its PDF; no workbook.
+
+    The charts are drawn in a folder of their own inside `out_dir` and embedded, so the
+    folder published holds the two files.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"yearly-{report.year}"
+    charts = write_yearly_charts(report, out_dir / f"{stem}-charts", language)
+    html = out_dir / f"{stem}.html"
+    html.write_text(
+        render_yearly_html(
+            report,
+            language=language,
+            organisation=config.site.name.get(language),
+            unit=config.site.unit.get(language),
+            charts=charts,
+            generated=generated,
+        ),
+        encoding="utf-8",
+    )
+    return Outputs(
+        charts=charts,
+        workbook=None,
         html=html,
         pdf=html_to_pdf(html, out_dir / f"{stem}.pdf") if pdf else None,
     )
