@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,26 +73,27 @@ def write_yearly_outputs(
 ) -> Outputs:
     """The yearly report for the website: HTML (charts embedded) and its PDF; no workbook.
 
-    The charts are drawn in a folder of their own inside `out_dir` and embedded, so the
-    folder published holds the two files.
+    The charts are drawn in a temporary folder and embedded, so the folder published holds
+    the two files only.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"yearly-{report.year}"
-    charts = write_yearly_charts(report, out_dir / f"{stem}-charts", language)
     html = out_dir / f"{stem}.html"
-    html.write_text(
-        render_yearly_html(
-            report,
-            language=language,
-            organisation=config.site.name.get(language),
-            unit=config.site.unit.get(language),
-            charts=charts,
-            generated=generated,
-        ),
-        encoding="utf-8",
-    )
+    with tempfile.TemporaryDirectory(prefix="kiosk-charts-") as charts_dir:
+        charts = write_yearly_charts(report, Path(charts_dir), language)
+        html.write_text(
+            render_yearly_html(
+                report,
+                language=language,
+                organisation=config.site.name.get(language),
+                unit=config.site.unit.get(language),
+                charts=charts,
+                generated=generated,
+            ),
+            encoding="utf-8",
+        )
     return Outputs(
-        charts=charts,
+        charts=[],
         workbook=None,
         html=html,
         pdf=html_to_pdf(html, out_dir / f"{stem}.pdf") if pdf else None,
