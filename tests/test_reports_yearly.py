@@ -71,10 +71,15 @@ def _visit(
     queue.finish(counter=counter)
 
 
-def build_two_years(db: Database, config: Config, village: Config) -> None:
-    ensure_catalog(db)
+def build_two_years(
+    db: Database, config: Config, village: Config, village_db: Database | None = None
+) -> None:
+    """The two years above; the village's records into `village_db` where it has its own."""
+    other = village_db or db
+    for each in {db, other}:
+        ensure_catalog(each)
     clock = Clock()
-    ociu, shivachevo = Queue(db, config, clock=clock), Queue(db, village, clock=clock)
+    ociu, shivachevo = Queue(db, config, clock=clock), Queue(other, village, clock=clock)
     faces = Feedback(db, config, clock=clock)
     box = Messages(db, config, clock=clock)
     register = Register(db, config, clock=clock)
@@ -143,7 +148,7 @@ def build_two_years(db: Database, config: Config, village: Config) -> None:
         service_id=CIVIL,
         counter=1,
     )
-    Feedback(db, village, clock=clock).rate(score=2, counter_number=1, terminal_id="village-1")
+    Feedback(other, village, clock=clock).rate(score=2, counter_number=1, terminal_id="village-1")
 
     message(tue, Kind.PRAISE, 6, Channel.KIOSK)
     message(tue, Kind.PRAISE, 6, Channel.LETTER)

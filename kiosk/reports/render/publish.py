@@ -66,7 +66,9 @@ def change_text(kind: str, delta: float | None, language: str) -> str:
         text = minutes(abs(delta), language)
     else:
         text = number(abs(delta), language, 0 if kind == "int" else 1)
-    return f"+{text}" if delta > 0 else f"−{text}" if delta < 0 else f"±{text}"
+    if not any(ch in "123456789" for ch in text):  # a change that rounds to nothing
+        return f"±{text}"
+    return f"+{text}" if delta > 0 else f"−{text}"
 
 
 def templates() -> Environment:
