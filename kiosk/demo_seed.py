@@ -38,6 +38,7 @@ from kiosk.models import (
     TicketOutcome,
 )
 from kiosk.queue import ticket_label
+from kiosk.vocabulary import Channel, EventOrigin
 
 DEMO_TERMINAL = "demo"
 DEMO_MARK = "[ДЕМО]"
@@ -63,6 +64,17 @@ MESSAGES_PER_DAY = {
     "opinion": 0.1,
     "signal": 0.05,
 }
+#: How the messages reach the administration: most at the kiosk, the rest as the law allows.
+CHANNEL_SHARES = {
+    Channel.KIOSK: 0.55,
+    Channel.LETTER: 0.1,
+    Channel.BOX: 0.1,
+    Channel.EMAIL: 0.12,
+    Channel.PHONE: 0.08,
+    Channel.IN_PERSON: 0.05,
+}
+#: The share of messages that name the service they concern (their theme in the yearly report).
+ABOUT_A_SERVICE = 0.6
 LOW_REASONS = ("courtesy", "unclear", "documents", "other")
 HIGH_REASONS = ("fast", "kind", "helpful")
 
@@ -123,7 +135,9 @@ class _Lobby:
         numbers: dict[str, int] = {}
         for _ in range(tickets):
             hour = self.rng.choices(hours, weights)[0]
-            minute = self.rng.randrange(30, 60) if hour == 8 else self.rng.randrange(60)
+            # from opening (08:30) until issuing stops, a quarter of an hour before closing:
+            # visitors still waiting then are served after 17:00 (art. 10(4))
+            minute = self.rng.randrange(*{8: (30, 60), 16: (0, 45)}.get(hour, (0, 60)))
             issued = dt.datetime.combine(
                 day, dt.time(hour, minute, self.rng.randrange(60)), tzinfo=self.tz
             ).astimezone(dt.UTC)
@@ -286,6 +300,8 @@ class _Lobby:
                 day, dt.time(rng.randrange(9, 17), rng.randrange(60)), tzinfo=self.tz
             ).astimezone(dt.UTC)
             reg[day.year] = reg.get(day.year, 0) + 1
+            channel = rng.choices(list(CHANNEL_SHARES), list(CHANNEL_SHARES.values()))[0]
+            about = rng.choice(self.services).id if rng.random() < ABOUT_A_SERVICE else None
             anonymous = rng.random() < 0.15
             needs_review = not anonymous or kind not in (Kind.COMPLAINT, Kind.SIGNAL)
             within = ANSWER_WITHIN.get(Kind(kind))
@@ -310,7 +326,11 @@ class _Lobby:
                 terminal_id=DEMO_TERMINAL,
                 ticket_uuid=None,
                 rating_uuid=None,
-                service_id=None,
+                service_id=about,
+                channel=channel,
+                # a letter or an e-mail is registered on the day it arrives in the demo
+                received_on=None if channel is Channel.KIOSK else day,
+                check_code=None,
             )
             if not anonymous:
                 batch.add(
@@ -363,6 +383,7 @@ class _Lobby:
             actor="demo-quality",
             text=text,
             new_due_date=new_due_date,
+            origin=EventOrigin.SITE,
         )
 
 

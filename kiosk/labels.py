@@ -61,7 +61,11 @@ CLOSED_REASONS = {
     ClosedReason.WEEKEND: _("The centre is closed today."),
     ClosedReason.BEFORE_OPENING: _("The centre has not opened yet."),
     ClosedReason.AFTER_CLOSING: _("The centre has closed for today."),
-    ClosedReason.ISSUING_STOPPED: _("Tickets are no longer issued today: the centre closes soon."),
+    # art. 10(4) of the Regulation on Administrative Service: those present are still served
+    ClosedReason.ISSUING_STOPPED: _(
+        "Tickets are no longer issued today: the centre closes soon. "
+        "Everyone already in the queue will be served."
+    ),
 }
 # in words a member of staff can act on
 PRINTER_STATES = {

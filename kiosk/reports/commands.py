@@ -27,6 +27,13 @@ def _period(text: str) -> Period:
         raise click.BadParameter(str(exc)) from None
 
 
+def _year(text: str) -> Period:
+    period = _period(text)
+    if period.kind != "year":
+        raise click.BadParameter(f"a year like 2026, not {text!r}")
+    return period
+
+
 def report_options(callback: Callable[..., Any]) -> Callable[..., Any]:
     """The options of a report, the same for a site's and the centre's."""
     for option in reversed(
@@ -34,9 +41,14 @@ def report_options(callback: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--period",
                 type=_period,
-                required=True,
                 metavar="PERIOD",
                 help="2026, 2026-Q3 or 2026-09",
+            ),
+            click.option(
+                "--yearly",
+                type=_year,
+                metavar="YEAR",
+                help="the yearly report of art. 24 (HTML and PDF for the website) instead",
             ),
             click.option("--site", multiple=True, help="site id (repeat for several; default all)"),
             click.option(
@@ -73,6 +85,10 @@ def run_report(
 
     config = ctx.config
     today = utcnow().astimezone(config.tz).date()
+    if (args.period is None) == (args.yearly is None):
+        raise click.UsageError("give one of --period and --yearly")
+    if args.yearly is not None:
+        return _run_yearly(ctx, db, args, today=today, categories=categories)
     report = compute_report(
         db,
         period=args.period,
@@ -98,6 +114,61 @@ def run_report(
             "ratings": report.overall.count,
             "happiness": report.overall.happiness,
             "tickets": report.tickets,
+            "files": [str(f) for f in files],
+        },
+    )
+    return 0
+
+
+def _run_yearly(
+    ctx: Context,
+    db: Database,
+    args: Args,
+    *,
+    today: dt.date,
+    categories: Mapping[str, str] | None,
+) -> int:
+    from kiosk.hours import WorkingHours
+    from kiosk.reports.render.outputs import write_yearly_outputs
+    from kiosk.reports.yearly import compute_yearly
+
+    config = ctx.config
+    print(
+        f"kiosk: computing the yearly report of {args.yearly.code} and the year before…",
+        file=sys.stderr,
+    )
+    report = compute_yearly(
+        db,
+        period=args.yearly,
+        hours=WorkingHours.from_config(config),
+        sites=args.site or None,
+        as_of=args.as_of or today,
+        categories=categories,
+    )
+    print(
+        "kiosk: writing the HTML" + ("" if args.no_pdf else " and the PDF") + "…", file=sys.stderr
+    )
+    out = write_yearly_outputs(
+        report, args.out, config=config, language=args.lang, pdf=not args.no_pdf, generated=today
+    )
+    files = [out.html, *([out.pdf] if out.pdf else [])]
+    this = report.this
+    ctx.out(
+        "\n".join(
+            [
+                f"{report.year}: {this.report.overall.count} ratings, happiness "
+                f"{this.report.overall.happiness or 0:.1f}, {this.report.tickets} tickets, "
+                f"{this.messages} messages",
+                *(str(f) for f in files),
+            ]
+        ),
+        {
+            "year": report.year,
+            "ratings": this.report.overall.count,
+            "happiness": this.report.overall.happiness,
+            "tickets": this.report.tickets,
+            "messages": this.messages,
+            "within_20_min": this.within_standard.value,
             "files": [str(f) for f in files],
         },
     )

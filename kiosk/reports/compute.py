@@ -230,11 +230,11 @@ QUARTER_HOUR = dt.timedelta(minutes=15)
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _site_filter(column: Any, sites: Sequence[str] | None) -> Any:
+def site_filter(column: Any, sites: Sequence[str] | None) -> Any:
     return column.in_(list(sites)) if sites else literal(True)
 
 
-def _in_period(column: Any, start: dt.datetime, end: dt.datetime) -> Any:
+def in_period(column: Any, start: dt.datetime, end: dt.datetime) -> Any:
     return and_(column >= start, column < end)
 
 
@@ -294,7 +294,7 @@ def _times(
             _values(conn, o.service_s),
             func.sum(case((o.outcome == "no_show", 1), else_=0)),
         )
-        .where(_in_period(o.issued_at, start, end), _site_filter(o.site_id, sites))
+        .where(in_period(o.issued_at, start, end), site_filter(o.site_id, sites))
         .group_by(o.category, o.hour)
     ).all()
     groups = [(category, hour, _array(w), _array(v)) for category, hour, w, v, _ in rows]
@@ -328,7 +328,7 @@ def _tickets(
     bucket = _quarter_hour(conn, Ticket.created_at)
     rows = conn.execute(
         select(bucket, func.count())
-        .where(_in_period(Ticket.created_at, start, end), _site_filter(Ticket.site_id, sites))
+        .where(in_period(Ticket.created_at, start, end), site_filter(Ticket.site_id, sites))
         .group_by(bucket)
     ).all()
     heat: dict[tuple[int, int], int] = defaultdict(int)
@@ -343,9 +343,16 @@ def _tickets(
 def _rated(start: dt.datetime, end: dt.datetime, sites: Any) -> tuple[Any, ...]:
     return (
         Rating.counted.is_(True),
-        _in_period(Rating.created_at, start, end),
-        _site_filter(Rating.site_id, sites),
+        in_period(Rating.created_at, start, end),
+        site_filter(Rating.site_id, sites),
     )
+
+
+def service_categories(conn: Connection, categories: Mapping[str, str] | None) -> Mapping[str, str]:
+    """Service id → catalogue category: `categories` where given (the centre's), else the site's."""
+    if categories is not None:
+        return categories
+    return dict(conn.execute(select(CatalogService.id, CatalogService.category)).all())
 
 
 def _faces_by_service(
@@ -356,11 +363,7 @@ def _faces_by_service(
     categories: Mapping[str, str] | None,
 ) -> dict[str, dict[Any, dict[int, int]]]:
     """Counted ratings by face: overall, by catalogue category and by counter."""
-    category = (
-        categories
-        if categories is not None
-        else dict(conn.execute(select(CatalogService.id, CatalogService.category)).all())
-    )
+    category = service_categories(conn, categories)
     faces: dict[str, dict[Any, dict[int, int]]] = {
         name: defaultdict(lambda: defaultdict(int)) for name in ("overall", "category", "counter")
     }
@@ -404,7 +407,7 @@ def _complaints(
 ) -> Complaints:
     state = state_query(before=as_of_utc).subquery("state")
     c = state.c
-    in_scope = and_(_in_period(c.created_at, start, end), _site_filter(c.site_id, sites))
+    in_scope = and_(in_period(c.created_at, start, end), site_filter(c.site_id, sites))
     received = dict(
         conn.execute(select(c.kind, func.count()).where(in_scope).group_by(c.kind)).all()
     )
@@ -450,15 +453,15 @@ def _reasons(conn: Connection, start: dt.datetime, end: dt.datetime, sites: Any)
         )
         .where(
             Rating.counted.is_(True),
-            _in_period(Rating.created_at, start, end),
-            _site_filter(Rating.site_id, sites),
+            in_period(Rating.created_at, start, end),
+            site_filter(Rating.site_id, sites),
         )
         .group_by(RatingReason.reason)
     ).all()
     return dict(sorted(rows, key=lambda kv: -kv[1]))
 
 
-def _on_one_snapshot(db: Database, parts: dict[str, Callable[[Connection], Any]]) -> dict[str, Any]:
+def on_one_snapshot(db: Database, parts: dict[str, Callable[[Connection], Any]]) -> dict[str, Any]:
     """Each part's result, all read from one consistent state of the database.
 
     On PostgreSQL the parts run side by side, two at a time, on connections that share
@@ -509,7 +512,7 @@ def compute_report(
         end=max(end, as_of_utc) + dt.timedelta(days=1),
     )
     # the costliest first, so the two at a time finish together
-    got = _on_one_snapshot(
+    got = on_one_snapshot(
         db,
         {
             "times": lambda conn: _times(conn, start, end, site_list),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +19,7 @@ from kiosk.reports.wording import (
     translator,
     weekday_text,
 )
+from kiosk.reports.yearly import YearlyReport
 
 FACE_COLOURS = {1: "#c0392b", 2: "#e67e22", 3: "#f1c40f", 4: "#7dbb42", 5: "#2e8b57"}
 INK = "#2c3e50"
@@ -165,3 +167,34 @@ CHARTS = {
 def write_charts(report: Report, out_dir: Path, language: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     return [draw(report, out_dir / name, language) for name, draw in CHARTS.items()]
+
+
+def within_by_hour_chart(report: YearlyReport, path: Path, language: str) -> Path:
+    """The share called within 20 minutes by hour of issue, this year against last."""
+    _ = translator(language)
+    fig, ax = _figure()
+    for year, colour, style in (
+        (report.last, "#95a5a6", "--"),
+        (report.this, ACCENT, "-"),
+    ):
+        hours = sorted(year.within_by_hour)
+        shares = [100 * (year.within_by_hour[h].value or 0) for h in hours]
+        ax.plot(hours, shares, style, marker="o", color=colour, label=str(year.report.period.code))
+    every = sorted(set(report.this.within_by_hour) | set(report.last.within_by_hour))
+    ax.set_xticks(every, [f"{h}:00" for h in every])
+    ax.set_ylim(0, 105)
+    ax.set_ylabel(_("called within 20 minutes, %"))
+    ax.set_title(_("Called within 20 minutes, by hour of issue"), color=INK, loc="left")
+    ax.legend(frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+def write_yearly_charts(report: YearlyReport, out_dir: Path, language: str) -> list[Path]:
+    """The yearly report's charts, each named after the table it stands above."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    faces = replace(report.this.report, previous=report.last.report)
+    return [
+        faces_chart(faces, out_dir / "summary.png", language),
+        within_by_hour_chart(report, out_dir / "within_by_hour.png", language),
+    ]

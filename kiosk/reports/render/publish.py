@@ -20,8 +20,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from kiosk.reports.compute import Report, Share
-from kiosk.reports.tables import Table, report_tables
+from kiosk.reports.tables import Table, report_tables, yearly_tables
 from kiosk.reports.wording import minutes, number, percent, period_text, translator
+from kiosk.reports.yearly import YearlyReport
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ def cell_text(kind: str, value: Any, language: str) -> str:
         return Markup('{}<br><span class="ci">{}</span>').format(
             percent(share.value, language), interval
         )
+    if kind == "change":
+        return change_text(*value, language)
     if kind == "int":
         return number(value, language, 0)
     if kind == "dec":
@@ -51,6 +54,21 @@ def cell_text(kind: str, value: Any, language: str) -> str:
     if kind == "min":
         return minutes(value, language)
     return "–" if value is None else str(value)
+
+
+def change_text(kind: str, delta: float | None, language: str) -> str:
+    """A change against last year, signed; shares in percentage points."""
+    if delta is None:
+        return "–"
+    if kind == "pct":
+        text = translator(language)("{points} pp").format(points=number(abs(delta) * 100, language))
+    elif kind == "min":
+        text = minutes(abs(delta), language)
+    else:
+        text = number(abs(delta), language, 0 if kind == "int" else 1)
+    if not any(ch in "123456789" for ch in text):  # a change that rounds to nothing
+        return f"±{text}"
+    return f"+{text}" if delta > 0 else f"−{text}"
 
 
 def templates() -> Environment:
@@ -99,6 +117,43 @@ def render_html(
             fmt_number=lambda v, d=1: number(v, language, d),
             fmt_percent=lambda v: percent(v, language),
             stylesheet=stylesheet,
+        )
+    )
+
+
+def render_yearly_html(
+    report: YearlyReport,
+    *,
+    language: str,
+    organisation: str,
+    unit: str,
+    charts: list[Path],
+    generated: dt.date,
+) -> str:
+    """The yearly report's page for the website, self-contained like the period report's."""
+    _ = translator(language)
+    images = {
+        p.stem: "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii")
+        for p in charts
+    }
+    return (
+        templates()
+        .get_template("yearly.html")
+        .render(
+            _=_,
+            lang=language,
+            organisation=organisation,
+            unit=unit,
+            year=report.year,
+            last_year=report.year - 1,
+            sites=", ".join(report.sites) if report.sites else _("all sites"),
+            generated=generated.strftime("%d.%m.%Y"),
+            tables=yearly_tables(report, language),
+            images=images,
+            cell=lambda kind, value: cell_text(kind, value, language),
+            this=report.this,
+            fmt_number=lambda v, d=1: number(v, language, d),
+            fmt_percent=lambda v: percent(v, language),
         )
     )
 
