@@ -13,6 +13,7 @@ from typing import Any
 from kiosk.reports.compute import Report, Satisfaction, Times
 from kiosk.reports.wording import (
     category_text,
+    channel_text,
     counter_text,
     kind_text,
     reason_text,
@@ -215,5 +216,14 @@ def report_tables(report: Report, language: str) -> list[Table]:
                 "Complaint figures are as at {date}; the texts of messages and the personal "
                 "data of those who wrote them are not published."
             ).format(date=report.as_of.strftime("%d.%m.%Y")),
+        ),
+        Table(
+            "messages_by_channel",
+            _("Written messages by channel"),
+            (Column(_("Channel"), "text"), Column(_("Received"), "int")),
+            tuple(
+                (channel_text(k, language), n)
+                for k, n in sorted(report.complaints.by_channel.items())
+            ),
         ),
     ]

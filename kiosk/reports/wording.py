@@ -8,7 +8,7 @@ from babel.dates import format_date, get_day_names
 from babel.numbers import format_decimal, format_percent
 
 from kiosk.i18n import gettext_for
-from kiosk.labels import MESSAGE_KINDS, RATING_REASONS, SERVICE_CATEGORIES, label
+from kiosk.labels import CHANNELS, MESSAGE_KINDS, RATING_REASONS, SERVICE_CATEGORIES, label
 from kiosk.models import NO_CATEGORY
 from kiosk.reports.compute import Period
 
@@ -47,6 +47,10 @@ def reason_text(code: str, language: str) -> str:
 
 def kind_text(code: str, language: str) -> str:
     return label(MESSAGE_KINDS, code, language) if code in MESSAGE_KINDS else code
+
+
+def channel_text(code: str, language: str) -> str:
+    return label(CHANNELS, code, language) if code in CHANNELS else code
 
 
 def counter_text(site: str, counter: int | None, language: str, *, with_site: bool) -> str:
