@@ -231,9 +231,11 @@ async def new_message_post(
     channel: Annotated[str, Form(max_length=12)] = Channel.LETTER.value,
     received_on: Annotated[str, Form(max_length=10)] = "",
     kind: Annotated[str, Form(max_length=12)] = MessageKind.COMPLAINT.value,
-    text: Annotated[str, Form(max_length=20000)] = "",
-    name: Annotated[str, Form(max_length=1000)] = "",
-    contact: Annotated[str, Form(max_length=1000)] = "",
+    # no length limits here: the body limit bounds them, and the domain's refusal keeps
+    # what was typed where a validation error would lose it
+    text: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    contact: Annotated[str, Form()] = "",
     anonymous: Annotated[bool, Form()] = False,
     health_safety: Annotated[bool, Form()] = False,
     consent: Annotated[bool, Form()] = False,
