@@ -114,9 +114,11 @@ def check_scan(filename: str, data: bytes, *, max_bytes: int) -> Scan:
     return Scan(filename=_safe_name(filename, media_type), media_type=media_type, data=data)
 
 
-def attachment_row(scan: Scan, *, message: Message) -> MessageAttachment:
-    """The record of a scan of `message`, in the message's transaction."""
+def attachment_row(scan: Scan, *, message: Message, seq: int | None = None) -> MessageAttachment:
+    """The record of a scan of `message`, in the message's transaction (`seq`: as the
+    message's own, None where the site's database counts it)."""
     return MessageAttachment(
+        seq=seq,
         site_id=message.site_id,
         created_at=message.created_at,
         message_uuid=message.uuid,

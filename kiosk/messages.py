@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import Session
 
 from kiosk.attachments import Scan, attachment_row
 from kiosk.config import Config
@@ -142,6 +143,14 @@ class Messages(SiteBound):
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()
 
+    def _reg_number(self, s: Session, year: int) -> str:
+        """The next registration number of the year, in the caller's transaction."""
+        return f"{self.prefix}-{year}-{next_number(s, f'register:{year}'):05d}"
+
+    def _record_seq(self, s: Session) -> int | None:
+        """The key of a new record; None: the site's database counts it."""
+        return None
+
     def _received_on(self, draft: Draft) -> dt.date | None:
         """The day received, checked: none at the kiosk (it is the day of filing), else within
         the charter's term before today and never after it."""
@@ -231,8 +240,8 @@ class Messages(SiteBound):
         if draft.channel is Channel.KIOSK:
             terminal_id = terminal_id or self.terminal_id
         with self.db.write() as s:
-            number = next_number(s, f"register:{local_day.year}")
             message = Message(
+                seq=self._record_seq(s),
                 site_id=self.site_id,
                 created_at=now,
                 kind=draft.kind,
@@ -243,7 +252,7 @@ class Messages(SiteBound):
                 obscene=flagged,
                 review_status=status,
                 review_note=note,
-                reg_number=f"{self.prefix}-{local_day.year}-{number:05d}",
+                reg_number=self._reg_number(s, local_day.year),
                 due_date=due,
                 terminal_id=terminal_id,
                 ticket_uuid=draft.ticket_uuid,
@@ -257,6 +266,7 @@ class Messages(SiteBound):
             if not draft.anonymous:
                 s.add(
                     MessageContact(
+                        seq=self._record_seq(s),
                         site_id=self.site_id,
                         created_at=now,
                         message_uuid=message.uuid,
@@ -266,7 +276,7 @@ class Messages(SiteBound):
                     )
                 )
             if scan is not None:
-                s.add(attachment_row(scan, message=message))
+                s.add(attachment_row(scan, message=message, seq=self._record_seq(s)))
             return Registration(
                 uuid=message.uuid,
                 reg_number=message.reg_number,

@@ -42,6 +42,10 @@ GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
 #: the group role of the centre's staff web: reads every site, writes only what it handles
 CENTRE_ROLE = "kiosk_centre"
+#: the keys of the records the centre makes itself: negative, so never in a site's push ranges
+CENTRE_SEQUENCE = "centre_record_seq"
+#: the records the centre's web may make: a message it registers, with its contact and scan
+CENTRE_REGISTERS = ("messages", "message_contacts", "message_attachments")
 
 central = MetaData()
 
@@ -238,6 +242,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
         conn.execute(text(f"ALTER TABLE catalog_revisions ADD COLUMN IF NOT EXISTS {column}"))
     _site_status_tables(conn)
     _centre_role(conn)
+    _centre_registers(conn)
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
@@ -316,6 +321,36 @@ def _centre_role(conn: Connection) -> None:
         conn.execute(text(f"REVOKE ALL ON {name} FROM PUBLIC"))
         conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {centre}"))
     conn.execute(text(f"GRANT USAGE ON SEQUENCE staff_users_id_seq TO {centre}"))
+
+
+def _centre_registers(conn: Connection) -> None:
+    """Let the centre's web register a message (issue #16.3) only for a site whose cases the
+    centre handles, and only under a negative key: a site's push compares its own positive
+    key ranges with the centre's rows of the site, which a centre-made row must never join."""
+    centre = _ident(conn, CENTRE_ROLE)
+    sequence = _ident(conn, CENTRE_SEQUENCE)
+    conn.execute(
+        text(
+            f"CREATE SEQUENCE IF NOT EXISTS {sequence} "
+            "AS integer INCREMENT BY -1 MAXVALUE -1 START WITH -1"
+        )
+    )
+    conn.execute(text(f"GRANT USAGE ON SEQUENCE {sequence} TO {centre}"))
+    handled = (
+        "seq < 0 AND site_id IN (SELECT s.site_id FROM site_settings s "
+        f"WHERE s.handled_at = '{HandledAt.CENTRE.value}')"
+    )
+    for name in CENTRE_REGISTERS:
+        table = _ident(conn, name)
+        columns = ", ".join(_ident(conn, c) for c in SENT_COLUMNS[name])
+        conn.execute(text(f"GRANT INSERT ({columns}) ON {table} TO {centre}"))
+        conn.execute(text(f"DROP POLICY IF EXISTS centre_registers ON {table}"))
+        conn.execute(
+            text(
+                f"CREATE POLICY centre_registers ON {table} FOR INSERT TO {centre} "
+                f"WITH CHECK ({handled})"
+            )
+        )
 
 
 def _key_records_by_site(conn: Connection) -> None:

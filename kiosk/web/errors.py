@@ -105,6 +105,9 @@ TEXTS: dict[str, str] = {
     "unknown_attachment": N_(
         "There is no such scanned letter: it may have been erased after the retention period."
     ),
+    "not_handled_at_centre": N_(
+        "The centre registers messages only for a site whose cases it handles."
+    ),
     # the configuration file
     # reports
     "bad_period": N_("A report period is a year (2026), a quarter (2026-Q3) or a month (2026-09)."),

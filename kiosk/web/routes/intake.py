@@ -78,6 +78,7 @@ class Typed:
     anonymous: bool = False
     health_safety: bool = False
     consent: bool = False
+    site: str = ""  # at the centre: the site the message is registered for
 
 
 def problem_text(exc: MessageInvalid, messages: Messages, gettext: Callable[[str], str]) -> str:
@@ -112,6 +113,7 @@ def form_page(
     error_field: str | None = None,
     status_code: int = 200,
     sites: tuple[str, ...] = (),
+    **context: object,
 ) -> HTMLResponse:
     """The form: empty, or as typed with why it was refused; `sites` the centre's choice."""
     lang = language(request)
@@ -131,6 +133,7 @@ def form_page(
         error_field=error_field,
         sites=sites,
         status_code=status_code,
+        **context,
     )
 
 
@@ -143,8 +146,9 @@ async def register_from_form(
     scan: UploadFile | None,
     *,
     sites: tuple[str, ...] = (),
+    done: Callable[[str], str] = lambda reg_number: f"/register/{reg_number}",
 ) -> Response:
-    """Register the message the form describes and open it in the register, or show the form
+    """Register the message the form describes and open `done(its number)`, or show the form
     again with what was typed and why it was refused."""
     gettext = translator(request)
     try:
@@ -193,7 +197,7 @@ async def register_from_form(
             status_code=exc.status,
             sites=sites,
         )
-    return RedirectResponse(f"/register/{registration.reg_number}", status_code=303)
+    return RedirectResponse(done(registration.reg_number), status_code=303)
 
 
 def attachment_response(opened: tuple[AttachmentInfo, bytes]) -> Response:
@@ -218,16 +222,7 @@ def new_message(request: Request, account: Officer, site: SiteDep) -> Response:
     return form_page(request, account, site, _messages(site), Typed())
 
 
-@router.post(
-    NEW_MESSAGE,
-    response_class=HTMLResponse,
-    include_in_schema=False,
-    dependencies=[Depends(csrf_protect)],
-)
-async def new_message_post(
-    request: Request,
-    account: Officer,
-    site: SiteDep,
+def typed_form(
     channel: Annotated[str, Form(max_length=12)] = Channel.LETTER.value,
     received_on: Annotated[str, Form(max_length=10)] = "",
     kind: Annotated[str, Form(max_length=12)] = MessageKind.COMPLAINT.value,
@@ -239,9 +234,9 @@ async def new_message_post(
     anonymous: Annotated[bool, Form()] = False,
     health_safety: Annotated[bool, Form()] = False,
     consent: Annotated[bool, Form()] = False,
-    scan: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    typed = Typed(
+) -> Typed:
+    """The form's fields as typed (a site's web and the centre's take the same)."""
+    return Typed(
         channel=channel if channel in _CHANNEL_VALUES else Channel.LETTER.value,
         received_on=received_on,
         kind=kind if kind in _KIND_VALUES else MessageKind.COMPLAINT.value,
@@ -252,6 +247,21 @@ async def new_message_post(
         health_safety=health_safety,
         consent=consent,
     )
+
+
+@router.post(
+    NEW_MESSAGE,
+    response_class=HTMLResponse,
+    include_in_schema=False,
+    dependencies=[Depends(csrf_protect)],
+)
+async def new_message_post(
+    request: Request,
+    account: Officer,
+    site: SiteDep,
+    typed: Annotated[Typed, Depends(typed_form)],
+    scan: Annotated[UploadFile | None, File()] = None,
+) -> Response:
     return await register_from_form(request, account, site, _messages(site), typed, scan)
 
 
