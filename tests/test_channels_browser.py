@@ -139,3 +139,43 @@ def test_the_officer_registers_a_letter_with_its_scan_and_downloads_it(
             )
         ).all()
     assert views == [("quality", "attachment:писмо-Иванов.pdf")]
+
+
+def test_the_centre_officer_registers_a_letter_for_a_village_it_handles(
+    centre, centre_live: LiveServer, context: BrowserContext, tmp_path: Path
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(centre.admin_url)
+    with admin.begin() as conn:
+        conn.execute(
+            text("INSERT INTO site_settings (site_id, handled_at) VALUES ('shivachevo', 'centre')")
+        )
+    pdf = tmp_path / "сигнал.pdf"
+    pdf.write_bytes(scanned_pdf())
+    page = context.new_page()
+    page.goto(f"{centre_live.url}/login")
+    page.fill("input[name=username]", "officer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.click("nav >> text=Регистриране на съобщение")
+    expect(page.locator("select[name=site] option")).to_have_text(["shivachevo"])
+    page.select_option("select[name=channel]", "email")
+    today = page.locator("input[name=received_on]").get_attribute("max")
+    page.fill("input[name=received_on]", today)
+    page.select_option("select[name=kind]", "signal")
+    page.fill("textarea[name=text]", "Счупена пейка пред читалището в Шивачево.")
+    page.fill("input[name=name]", "Мария Димова")
+    page.fill("input[name=contact]", "m.dimova@example.bg")
+    page.check("input[name=consent]")
+    page.set_input_files("input[name=scan]", str(pdf))
+    page.click("#new-message button")
+    expect(page.locator("#registered")).to_contain_text("ОЦУИГ-Ц-")
+    expect(page.locator("#registered")).to_contain_text("за shivachevo")
+    _shot(page, tmp_path, "central-register-new.png")
+    with admin.connect() as conn:
+        stored = conn.execute(
+            text("SELECT seq, channel FROM messages WHERE site_id = 'shivachevo'")
+        ).one()
+    assert stored.seq < 0 and stored.channel == "email"
+    admin.dispose()
