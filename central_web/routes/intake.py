@@ -4,6 +4,7 @@ validation (kiosk.web.routes.intake), writing through sync.centre_messages."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import quote
 
@@ -67,7 +68,7 @@ async def new_message_post(
     scan: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     sites = tuple(centre_handled_sites(centre.db))
-    typed = Typed(**{**typed.__dict__, "site": site})
+    typed = replace(typed, site=site)
     try:
         messages = CentreMessages(centre.db, centre.config, site_id=site, clock=centre.clock)
     except NotHandledAtCentre:
