@@ -10,21 +10,24 @@ from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
 from central_web.deps import EVERYONE, Centre
-from central_web.routes import reports, sites
+from central_web.routes import intake, reports, sites
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import utcnow
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Staff, StaffAccount
 from kiosk.staff_sessions import StaffSessions
+from kiosk.vocabulary import Role
 from kiosk.web.app import staff_web_app
 from kiosk.web.deps import TEMPLATES_DIR, NavLink
 from kiosk.web.routes import auth
+from kiosk.web.routes.intake import NEW_MESSAGE
 
 CENTRE_TEMPLATES = Path(__file__).parent / "templates"
 
 CENTRE_NAV: tuple[NavLink, ...] = (
     NavLink("/sites", "Sites", EVERYONE),
+    NavLink(NEW_MESSAGE, "Register a message", (Role.ADMIN, Role.QUALITY)),
     NavLink("/reports/yearly", "Yearly report", EVERYONE),
 )
 
@@ -53,6 +56,7 @@ def create_central_app(
         centre,
         title="Obshtina kiosk — the centre's staff web",
         description="Every site's register, catalogue, reports and health, for the administration.",
-        routers=(auth.router, sites.router, reports.router),
+        routers=(auth.router, sites.router, intake.router, reports.router),
+        upload_paths=(NEW_MESSAGE,),
         templates_dirs=(CENTRE_TEMPLATES,),
     )

@@ -512,6 +512,16 @@ class RegisterConfig(_Table):
         le=30,
         description="A message due within this many days shows as an alert to admin and quality staff.",
     )
+    attachment_max_mb: int = Field(
+        10,
+        ge=1,
+        le=50,
+        description="Largest scanned letter (PDF, JPEG or PNG) staff may attach to a message they register, in MB.",
+    )
+
+    @property
+    def attachment_max_bytes(self) -> int:
+        return self.attachment_max_mb * 1024 * 1024
 
 
 class ReportsConfig(_Table):

@@ -13,6 +13,7 @@ from kiosk.catalog import DEADLINE
 from kiosk.hours import ClosedReason
 from kiosk.i18n import gettext_for, ngettext_for
 from kiosk.vocabulary import (
+    Channel,
     FeedbackReason,
     MessageKind,
     PrinterState,
@@ -45,6 +46,14 @@ MESSAGE_KINDS = {
     MessageKind.PRAISE: _("Praise"),
     MessageKind.COMPLAINT: _("Complaint"),
     MessageKind.SIGNAL: _("Report"),
+}
+CHANNELS = {
+    Channel.KIOSK: _("Kiosk"),
+    Channel.LETTER: _("Letter"),
+    Channel.BOX: _("Paper box"),
+    Channel.EMAIL: _("E-mail"),
+    Channel.PHONE: _("Phone"),
+    Channel.IN_PERSON: _("In person"),
 }
 RATING_REASONS = {
     FeedbackReason.WAITING: _("Long wait"),

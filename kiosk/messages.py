@@ -7,7 +7,10 @@
   concerns a threat to health or safety;
 - a message whose wording may be obscene or abusive is registered as usual and flagged:
   the word list only suggests, the officer decides in the register whether to answer;
-- contact details live in their own table, so they can be erased and never reported.
+- contact details live in their own table, so they can be erased and never reported;
+- a message may come by any channel (АПК art. 111): staff register a letter, the paper box,
+  an e-mail, a call or a visit with the day it was received, which starts the deadline,
+  and may attach the scanned letter (kiosk.attachments), kept and erased as contact data.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.orm import Session
 
+from kiosk.attachments import Scan, attachment_row
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.errors import KioskError
@@ -29,8 +34,8 @@ from kiosk.numbering import next_number
 from kiosk.offensive import flagged_words
 from kiosk.plain_text import strip_forbidden
 from kiosk.site import SiteBound
+from kiosk.vocabulary import Channel, ReviewNote, ReviewStatus
 from kiosk.vocabulary import MessageKind as Kind
-from kiosk.vocabulary import ReviewNote, ReviewStatus
 
 #: Kinds whose filer must give name and contact unless they choose to stay anonymous.
 NEEDS_CONTACT = (Kind.COMPLAINT, Kind.SIGNAL)
@@ -44,6 +49,10 @@ ANSWER_WITHIN = {
 
 MAX_NAME = 200
 MAX_CONTACT = 200
+
+#: How long before its registration a message may have been received: the charter's
+#: shortest term, a complaint's month; one received earlier was due before it was registered.
+RECEIVED_WITHIN = relativedelta(months=1)
 
 
 class MessageInvalid(KioskError):
@@ -69,6 +78,9 @@ class Draft:
     ticket_uuid: uuid.UUID | None = None
     rating_uuid: uuid.UUID | None = None
     service_id: str | None = None
+    channel: Channel = Channel.KIOSK
+    #: the day a letter, call or visit reached the administration; the kiosk's is today
+    received_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ class Registration:
     review_note: ReviewNote | None
     anonymous: bool
     flagged: bool  # the word list suggests offensive wording: the officer decides
+    channel: Channel = Channel.KIOSK
+    received_on: dt.date | None = None
 
 
 # besides what no record may hold (kiosk.plain_text): zero-width and direction overrides
@@ -110,10 +124,11 @@ def valid_contact(contact: str) -> bool:
     return bool(_PHONE.fullmatch(contact)) and sum(ch.isdigit() for ch in contact) >= 6
 
 
-def due_date(kind: Kind, registered: dt.date) -> dt.date | None:
-    """The answer deadline: a calendar month for a complaint, two for a suggestion or signal."""
+def due_date(kind: Kind, received: dt.date) -> dt.date | None:
+    """The answer deadline, counted from the day the message was received (the kiosk's: the
+    day it was filed): a calendar month for a complaint, two for a suggestion or signal."""
     within = ANSWER_WITHIN.get(kind)
-    return registered + within if within else None
+    return received + within if within else None
 
 
 class Messages(SiteBound):
@@ -125,8 +140,39 @@ class Messages(SiteBound):
         self.max_text = config.feedback.max_text
         self.tz = config.tz
 
+    def today(self) -> dt.date:
+        return self.clock().astimezone(self.tz).date()
+
+    def _reg_number(self, s: Session, year: int) -> str:
+        """The next registration number of the year, in the caller's transaction."""
+        return f"{self.prefix}-{year}-{next_number(s, f'register:{year}'):05d}"
+
+    def _record_seq(self, s: Session) -> int | None:
+        """The key of a new record; None: the site's database counts it."""
+        return None
+
+    def _received_on(self, draft: Draft) -> dt.date | None:
+        """The day received, checked: none at the kiosk (it is the day of filing), else within
+        the charter's term before today and never after it."""
+        if Channel(draft.channel) is Channel.KIOSK:
+            return None
+        if draft.received_on is None:
+            raise MessageInvalid("received_on", "required", "give the day it was received")
+        today = self.today()
+        if draft.received_on > today:
+            raise MessageInvalid("received_on", "future", "the day received is after today")
+        earliest = today - RECEIVED_WITHIN
+        if draft.received_on < earliest:
+            raise MessageInvalid(
+                "received_on",
+                "too_early",
+                f"the day received may be {earliest.isoformat()} at the earliest",
+            )
+        return draft.received_on
+
     def validate(self, draft: Draft) -> Draft:
         """Return the draft with cleaned text, or raise MessageInvalid naming the field."""
+        received_on = self._received_on(draft)
         text = clean_text(draft.text)
         name = clean_text(draft.name)
         contact = clean_text(draft.contact)
@@ -169,10 +215,17 @@ class Messages(SiteBound):
             ticket_uuid=draft.ticket_uuid,
             rating_uuid=draft.rating_uuid,
             service_id=draft.service_id,
+            channel=Channel(draft.channel),
+            received_on=received_on,
         )
 
-    def submit(self, draft: Draft, *, terminal_id: str | None = None) -> Registration:
-        """Validate and register a message; it gets a number, and a due date where one applies."""
+    def submit(
+        self, draft: Draft, *, terminal_id: str | None = None, scan: Scan | None = None
+    ) -> Registration:
+        """Validate and register a message; it gets a number, and a due date where one applies.
+        `scan` is the letter as received (kiosk.attachments.check_scan made it), kept as
+        personal data even for an anonymous message: a letter may carry more than it signs.
+        """
         draft = self.validate(draft)
         now = self.clock()
         local_day = now.astimezone(self.tz).date()
@@ -181,10 +234,14 @@ class Messages(SiteBound):
         if draft.anonymous and draft.kind in NEEDS_CONTACT and not draft.health_safety:
             note = ReviewNote.ANONYMOUS
         status = ReviewStatus.NOT_SUBJECT_TO_REVIEW if note else ReviewStatus.REGISTERED
-        due = due_date(draft.kind, local_day) if status is ReviewStatus.REGISTERED else None
+        received = draft.received_on or local_day
+        due = due_date(draft.kind, received) if status is ReviewStatus.REGISTERED else None
+        # a message staff register was not filed at a kiosk terminal
+        if draft.channel is Channel.KIOSK:
+            terminal_id = terminal_id or self.terminal_id
         with self.db.write() as s:
-            number = next_number(s, f"register:{local_day.year}")
             message = Message(
+                seq=self._record_seq(s),
                 site_id=self.site_id,
                 created_at=now,
                 kind=draft.kind,
@@ -195,18 +252,21 @@ class Messages(SiteBound):
                 obscene=flagged,
                 review_status=status,
                 review_note=note,
-                reg_number=f"{self.prefix}-{local_day.year}-{number:05d}",
+                reg_number=self._reg_number(s, local_day.year),
                 due_date=due,
-                terminal_id=terminal_id or self.terminal_id,
+                terminal_id=terminal_id,
                 ticket_uuid=draft.ticket_uuid,
                 rating_uuid=draft.rating_uuid,
                 service_id=draft.service_id,
+                channel=draft.channel,
+                received_on=draft.received_on,
             )
             s.add(message)
             s.flush()
             if not draft.anonymous:
                 s.add(
                     MessageContact(
+                        seq=self._record_seq(s),
                         site_id=self.site_id,
                         created_at=now,
                         message_uuid=message.uuid,
@@ -215,6 +275,8 @@ class Messages(SiteBound):
                         consent=draft.consent,
                     )
                 )
+            if scan is not None:
+                s.add(attachment_row(scan, message=message, seq=self._record_seq(s)))
             return Registration(
                 uuid=message.uuid,
                 reg_number=message.reg_number,
@@ -225,4 +287,6 @@ class Messages(SiteBound):
                 review_note=note,
                 anonymous=draft.anonymous,
                 flagged=flagged,
+                channel=draft.channel,
+                received_on=draft.received_on,
             )

@@ -332,6 +332,22 @@ class MessageContact(Record, Base):
     consent: Mapped[bool] = mapped_column(Boolean)
 
 
+class MessageAttachment(Record, Base):
+    """A scanned letter staff attached to a message: personal data, erased with the contact."""
+
+    __tablename__ = "message_attachments"
+
+    message_uuid: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.uuid"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    #: from the file's bytes, never its name (kiosk.attachments)
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: base64: the push carries rows as JSON that the site's database writes itself, and
+    #: SQLite's JSON holds no BLOB
+    content_b64: Mapped[str] = mapped_column(Text)
+
+
 class MessageEvent(Record, Base):
     """A step in a message's handling: review, extension, answer, a view of personal data."""
 
@@ -367,6 +383,7 @@ RECORD_TABLES: tuple[type[Record], ...] = (
     RatingReason,
     Message,
     MessageContact,
+    MessageAttachment,
     MessageEvent,
     DeviceEvent,
 )

@@ -17,20 +17,18 @@ from enum import StrEnum
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Select, String, and_, delete, exists, func, select
+from sqlalchemy import Select, String, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from kiosk.attachments import PII_ROLES
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.errors import KioskError
 from kiosk.messages import Kind, ReviewStatus
-from kiosk.models import Message, MessageContact, MessageEvent, utcnow
+from kiosk.models import Message, MessageAttachment, MessageContact, MessageEvent, utcnow
 from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
-from kiosk.vocabulary import MessageEventKind
-
-#: Roles that may see a complainant's name and contact (every view is recorded).
-PII_ROLES = frozenset({"admin", "quality"})
+from kiosk.vocabulary import Channel, MessageEventKind
 
 
 class Status(StrEnum):
@@ -149,6 +147,8 @@ class Entry:
     extension_reason: str | None
     has_personal_data: bool
     flagged: bool  # the kiosk's word list suggests offensive wording
+    channel: Channel
+    received_on: dt.date | None  # None: filed at the kiosk, received the day it was registered
 
     @property
     def awaits_decision(self) -> bool:
@@ -227,6 +227,8 @@ def state_query(*, before: dt.datetime | None = None) -> Select:
             Message.text,
             Message.anonymous,
             Message.obscene.label("flagged"),
+            Message.channel,
+            Message.received_on,
             initial.label("status"),
             func.coalesce(status_ev.text, Message.review_note).label("status_note"),
             Message.due_date.label("original_due_date"),
@@ -287,6 +289,8 @@ class Register(SiteBound):
                 extension_reason=r.extension_reason,
                 has_personal_data=bool(r.has_contact),
                 flagged=bool(r.flagged),
+                channel=r.channel,
+                received_on=r.received_on,
             )
             for r in rows
         ]
@@ -501,22 +505,25 @@ class Register(SiteBound):
         )
 
     def erase_expired(self, *, actor: str = "retention") -> list[str]:
-        """Erase personal data of cases closed longer than the retention period; the record stays."""
+        """Erase personal data (contact, scanned letters) of cases closed longer than the
+        retention period; the record stays."""
         cutoff = self.clock() - self.retention
         state = state_query().subquery("state")
         closed_at = func.coalesce(state.c.status_at, state.c.created_at)
+        holds = [
+            exists().where(table.message_uuid == state.c.uuid)
+            for table in (MessageContact, MessageAttachment)
+        ]
         with self.db.write() as s:
             rows = s.execute(
-                select(state.c.uuid, state.c.reg_number)
-                .join(MessageContact, MessageContact.message_uuid == state.c.uuid)
-                .where(state.c.status.in_(CLOSED), closed_at < cutoff)
+                select(state.c.uuid, state.c.reg_number).where(
+                    state.c.status.in_(CLOSED), closed_at < cutoff, or_(*holds)
+                )
             ).all()
             if rows:
-                s.execute(
-                    delete(MessageContact).where(
-                        MessageContact.message_uuid.in_([r.uuid for r in rows])
-                    )
-                )
+                uuids = [r.uuid for r in rows]
+                for table in (MessageContact, MessageAttachment):
+                    s.execute(delete(table).where(table.message_uuid.in_(uuids)))
                 for r in rows:
                     self._event(s, r.uuid, PII_ERASED, actor=actor)
             return [r.reg_number for r in rows]

@@ -245,6 +245,10 @@ def _batch_query(db: Database, name: str, size: int) -> Select[Any]:
     return select(func.max(page.c.seq), func.count(), type_coerce(rows, Text))
 
 
+#: tables whose rows are large: a scanned letter is up to `register.attachment_max_mb`, so a
+#: batch of the usual thousands would hold gigabytes in memory on both sides
+ROWS_PER_BATCH = {"message_attachments": 4}
+
 # how the site's JSON writes a NUL; a text holding these six characters reads as one too,
 # which costs only the search below
 NUL_IN_JSON = "\\u0000"
@@ -514,7 +518,7 @@ def push(
                     name,
                     after=plan.marks[name],
                     upper=upper,
-                    size=batch_size,
+                    size=min(batch_size, ROWS_PER_BATCH.get(name, batch_size)),
                     refused=hold.refused,
                 ):
                     window.in_flight.append(pool.submit(send, batch))

@@ -5,7 +5,8 @@ the same UUID: neither may shadow the other's row), plus the server's `received_
 Sites log in as `site_<site id>`, members of the group role `kiosk_sites`, which may INSERT
 records and SELECT the catalogue; row-level security (forced, so even the tables' owner is
 bound) lets a site role insert and read only rows whose `site_id` its own role name carries.
-A site's `pii_erased` event deletes its contact row here too (the retention of issue #7).
+A site's `pii_erased` event deletes its contact row and scanned letters here too (the
+retention of issues #7 and #16).
 """
 
 from __future__ import annotations
@@ -35,12 +36,16 @@ from kiosk.vocabulary import HandledAt
 # the site's clock skew
 # 4: the centre's staff web (issue #16): its accounts and sessions, the role it logs in as,
 # who handles each site's messages, the sites' pushed status, who published a catalogue and
-# for which sites
+# for which sites, the scanned letters attached to messages staff register
 SCHEMA_VERSION = 4
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
 #: the group role of the centre's staff web: reads every site, writes only what it handles
 CENTRE_ROLE = "kiosk_centre"
+#: the keys of the records the centre makes itself: negative, so never in a site's push ranges
+CENTRE_SEQUENCE = "centre_record_seq"
+#: the records the centre's web may make: a message it registers, with its contact and scan
+CENTRE_REGISTERS = ("messages", "message_contacts", "message_attachments")
 
 central = MetaData()
 
@@ -240,6 +245,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
         conn.execute(text(f"ALTER TABLE catalog_revisions ADD COLUMN IF NOT EXISTS {column}"))
     _site_status_tables(conn)
     _centre_role(conn)
+    _centre_registers(conn)
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
@@ -345,6 +351,36 @@ def _add_new_columns(conn: Connection) -> None:
             )
 
 
+def _centre_registers(conn: Connection) -> None:
+    """Let the centre's web register a message (issue #16.3) only for a site whose cases the
+    centre handles, and only under a negative key: a site's push compares its own positive
+    key ranges with the centre's rows of the site, which a centre-made row must never join."""
+    centre = _ident(conn, CENTRE_ROLE)
+    sequence = _ident(conn, CENTRE_SEQUENCE)
+    conn.execute(
+        text(
+            f"CREATE SEQUENCE IF NOT EXISTS {sequence} "
+            "AS integer INCREMENT BY -1 MAXVALUE -1 START WITH -1"
+        )
+    )
+    conn.execute(text(f"GRANT USAGE ON SEQUENCE {sequence} TO {centre}"))
+    handled = (
+        "seq < 0 AND site_id IN (SELECT s.site_id FROM site_settings s "
+        f"WHERE s.handled_at = '{HandledAt.CENTRE.value}')"
+    )
+    for name in CENTRE_REGISTERS:
+        table = _ident(conn, name)
+        columns = ", ".join(_ident(conn, c) for c in SENT_COLUMNS[name])
+        conn.execute(text(f"GRANT INSERT ({columns}) ON {table} TO {centre}"))
+        conn.execute(text(f"DROP POLICY IF EXISTS centre_registers ON {table}"))
+        conn.execute(
+            text(
+                f"CREATE POLICY centre_registers ON {table} FOR INSERT TO {centre} "
+                f"WITH CHECK ({handled})"
+            )
+        )
+
+
 def _key_records_by_site(conn: Connection) -> None:
     """Re-key record tables made before schema version 3 (keyed by the UUID alone).
 
@@ -370,8 +406,13 @@ def _key_records_by_site(conn: Connection) -> None:
             )
 
 
+#: what a site's `pii_erased` event deletes at the centre: the contact and the scanned letters
+PERSONAL_TABLES = ("message_contacts", "message_attachments")
+
+
 def _erase_on_event(conn: Connection) -> None:
-    """Make the arrival of a site's `pii_erased` event delete that site's contact row.
+    """Make the arrival of a site's `pii_erased` event delete that site's contact row and
+    scanned letters (PERSONAL_TABLES).
 
     Sites may only INSERT, so the DELETE runs in a trigger function with its owner's rights;
     it trusts only the event's `site_id`, which the site's row security has already checked
@@ -387,20 +428,25 @@ def _erase_on_event(conn: Connection) -> None:
         {"t": "message_contacts"},
     ).scalar_one()
     owner_q = _ident(conn, owner)
-    # the trigger finds a contact by its message; the central tables copy no unique keys
-    conn.execute(
-        text(
-            "CREATE INDEX IF NOT EXISTS ix_message_contacts_message_uuid "
-            "ON message_contacts (message_uuid)"
+    for name in PERSONAL_TABLES:
+        # the trigger finds them by their message; the central tables copy no unique keys
+        conn.execute(
+            text(
+                f"CREATE INDEX IF NOT EXISTS {_ident(conn, f'ix_{name}_message_uuid')} "
+                f"ON {name} (message_uuid)"
+            )
         )
+    deletes = " ".join(
+        f"DELETE FROM public.{name} "
+        "WHERE message_uuid = NEW.message_uuid AND site_id = NEW.site_id;"
+        for name in PERSONAL_TABLES
     )
     # search_path pinned and names qualified: the function runs with the owner's rights
     conn.execute(
         text(
             "CREATE OR REPLACE FUNCTION public.erase_site_contact() RETURNS trigger "
             "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ "
-            "BEGIN DELETE FROM public.message_contacts "
-            "WHERE message_uuid = NEW.message_uuid AND site_id = NEW.site_id; RETURN NULL; END $$"
+            f"BEGIN {deletes} RETURN NULL; END $$"
         )
     )
     conn.execute(text(f"ALTER FUNCTION public.erase_site_contact() OWNER TO {owner_q}"))
@@ -415,25 +461,25 @@ def _erase_on_event(conn: Connection) -> None:
     # forced row security binds the owner too, and an owner who is neither superuser nor
     # BYPASSRLS would see no row to delete; it could lift row security anyway, so this
     # widens nothing for the sites
-    for command in ("SELECT", "DELETE"):
-        policy = f"owner_{command.lower()}"
-        conn.execute(text(f"DROP POLICY IF EXISTS {policy} ON message_contacts"))
-        conn.execute(
-            text(
-                f"CREATE POLICY {policy} ON message_contacts FOR {command} TO {owner_q} USING (true)"
+    for name in PERSONAL_TABLES:
+        for command in ("SELECT", "DELETE"):
+            policy = f"owner_{command.lower()}"
+            conn.execute(text(f"DROP POLICY IF EXISTS {policy} ON {name}"))
+            conn.execute(
+                text(f"CREATE POLICY {policy} ON {name} FOR {command} TO {owner_q} USING (true)")
             )
-        )
     # events that arrived before the trigger existed (schema version 1), read as the owner;
     # init_central forces row security again further on in this transaction
-    for name in ("message_contacts", "message_events"):
+    for name in (*PERSONAL_TABLES, "message_events"):
         conn.execute(text(f"ALTER TABLE {name} NO FORCE ROW LEVEL SECURITY"))
-    conn.execute(
-        text(
-            "DELETE FROM message_contacts c USING message_events e "
-            "WHERE e.kind = :kind AND e.message_uuid = c.message_uuid AND e.site_id = c.site_id"
-        ),
-        {"kind": PII_ERASED},
-    )
+    for name in PERSONAL_TABLES:
+        conn.execute(
+            text(
+                f"DELETE FROM {name} c USING message_events e "
+                "WHERE e.kind = :kind AND e.message_uuid = c.message_uuid AND e.site_id = c.site_id"
+            ),
+            {"kind": PII_ERASED},
+        )
 
 
 def require_schema(conn: Connection) -> None:

@@ -34,6 +34,7 @@ from kiosk.errors import KioskError
 from kiosk.models import (
     NO_CATEGORY,
     CatalogService,
+    Message,
     Rating,
     RatingReason,
     Ticket,
@@ -185,6 +186,7 @@ class Times:
 @dataclass(frozen=True)
 class Complaints:
     received: dict[str, int]  # kind → messages
+    by_channel: dict[str, int]  # channel → messages (the kiosk, a letter, the box…)
     answerable: int
     answered: int
     answered_on_time: int
@@ -411,6 +413,14 @@ def _complaints(
     received = dict(
         conn.execute(select(c.kind, func.count()).where(in_scope).group_by(c.kind)).all()
     )
+    registered = and_(
+        in_period(Message.created_at, start, end), site_filter(Message.site_id, sites)
+    )
+    by_channel = dict(
+        conn.execute(
+            select(Message.channel, func.count()).where(registered).group_by(Message.channel)
+        ).all()
+    )
     is_open = c.status.notin_(CLOSED)
     answered = c.status == Status.ANSWERED
     on_time = and_(answered, local.date(c.answered_at) <= c.original_due_date)
@@ -432,6 +442,7 @@ def _complaints(
     n, n_answered, n_on_time, n_extended, n_not_subject, n_overdue, n_open = (int(x) for x in row)
     return Complaints(
         received=received,
+        by_channel=by_channel,
         answerable=n,
         answered=n_answered,
         answered_on_time=n_on_time,

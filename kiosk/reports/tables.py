@@ -219,6 +219,15 @@ def report_tables(report: Report, language: str) -> list[Table]:
                 "data of those who wrote them are not published."
             ).format(date=report.as_of.strftime("%d.%m.%Y")),
         ),
+        Table(
+            "messages_by_channel",
+            _("Written messages by channel"),
+            (Column(_("Channel"), "text"), Column(_("Received"), "int")),
+            tuple(
+                (channel_text(k, language), n)
+                for k, n in sorted(report.complaints.by_channel.items())
+            ),
+        ),
     ]
 
 

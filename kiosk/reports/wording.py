@@ -8,10 +8,9 @@ from babel.dates import format_date, get_day_names
 from babel.numbers import format_decimal, format_percent
 
 from kiosk.i18n import gettext_for
-from kiosk.labels import MESSAGE_KINDS, RATING_REASONS, SERVICE_CATEGORIES, label
+from kiosk.labels import CHANNELS, MESSAGE_KINDS, RATING_REASONS, SERVICE_CATEGORIES, label
 from kiosk.models import NO_CATEGORY
 from kiosk.reports.compute import Period
-from kiosk.vocabulary import Channel
 
 PACKAGE = "kiosk.reports"
 
@@ -50,20 +49,8 @@ def kind_text(code: str, language: str) -> str:
     return label(MESSAGE_KINDS, code, language) if code in MESSAGE_KINDS else code
 
 
-#: How a message reached the administration (kiosk.vocabulary.Channel), in this package's
-#: catalogue: translated where shown.
-CHANNELS = {
-    Channel.KIOSK: "at the kiosk",
-    Channel.LETTER: "by letter",
-    Channel.BOX: "in the paper box",
-    Channel.EMAIL: "by e-mail",
-    Channel.PHONE: "by phone",
-    Channel.IN_PERSON: "in person",
-}
-
-
 def channel_text(code: str, language: str) -> str:
-    return translator(language)(CHANNELS[Channel(code)]) if code in CHANNELS else code
+    return label(CHANNELS, code, language) if code in CHANNELS else code
 
 
 def counter_text(site: str, counter: int | None, language: str, *, with_site: bool) -> str:

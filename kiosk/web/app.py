@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from kiosk.web.board import STATUS_CALLS, board_payload
 from kiosk.web.deps import NAV_LINKS, TEMPLATES_DIR, Site, StaffWeb, optional_user, render
 from kiosk.web.errors import refusal_response
 from kiosk.web.events import EventFeed, SharedStatus
-from kiosk.web.routes import admin, auth, board, checks, panel, register, reports
+from kiosk.web.routes import admin, auth, board, checks, intake, panel, register, reports
 from kiosk.web.security import session_secret
 
 MAX_BODY_BYTES = 64 * 1024
@@ -51,18 +51,26 @@ SECURITY_HEADERS = [
 
 
 class LimitsMiddleware:
-    """Refuses request bodies over a size (413) and adds the security headers to responses."""
+    """Refuses request bodies over a size (413) and adds the security headers to responses.
 
-    def __init__(self, app: ASGIApp, *, max_body: int = MAX_BODY_BYTES) -> None:
+    `uploads` raises the limit for the few paths that take a file (a scanned letter), and
+    only for them, so every other form still stops at a few kilobytes.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_body: int = MAX_BODY_BYTES, uploads: Mapping[str, int] = {}
+    ) -> None:
         self.app = app
         self.max_body = max_body
+        self.uploads = dict(uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_body = self.uploads.get(scope["path"], self.max_body)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+        if length is not None and (not length.isdigit() or int(length) > max_body):
             await Response("request too large", status_code=413)(scope, receive, send)
             return
         received = 0
@@ -72,7 +80,7 @@ class LimitsMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > max_body:
                     raise HTTPException(status_code=413, detail="request too large")
             return message
 
@@ -127,12 +135,14 @@ def create_app(
         site,
         title="Obshtina kiosk — staff web",
         description="Counter panel, lobby board and admin pages of the one-stop service centre.",
+        upload_paths=(intake.NEW_MESSAGE,),
         routers=(
             auth.router,
             board.router,
             panel.router,
             admin.router,
             checks.router,
+            intake.router,  # before the register's: /register/new is not a registration number
             register.router,
             reports.router,
         ),
@@ -146,9 +156,14 @@ def staff_web_app(
     description: str,
     routers: Sequence[APIRouter],
     templates_dirs: Sequence[Path] = (),
+    upload_paths: Sequence[str] = (),
 ) -> FastAPI:
     """A staff web over `web`: sessions, limits, static files, the API docs, the routers and
-    the one way every refusal is answered; a site's and the centre's are made by this."""
+    the one way every refusal is answered; a site's and the centre's are made by this.
+
+    `upload_paths` take a scanned letter: their body may hold one of the largest the
+    configuration allows beside the form's other fields, so a file just over it still
+    reaches the form, which says why it is refused."""
     templates = web.templates
     if templates_dirs:
         # the app's own templates first; base.html and the shared pages from kiosk/web
@@ -179,7 +194,8 @@ def staff_web_app(
         same_site="strict",
         https_only=False,
     )
-    app.add_middleware(LimitsMiddleware)
+    upload_limit = web.config.register.attachment_max_bytes + MAX_BODY_BYTES
+    app.add_middleware(LimitsMiddleware, uploads=dict.fromkeys(upload_paths, upload_limit))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     # Swagger UI as fastapi-offline ships it; the page starts it from a file, since the CSP
     # allows no inline script.

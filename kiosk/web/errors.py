@@ -91,6 +91,24 @@ TEXTS: dict[str, str] = {
         "The text contains a control character (such as NUL) that cannot be stored. "
         "Remove it and send again."
     ),
+    # a scanned letter attached to a message staff register
+    "attachment_error": N_("The scanned letter cannot be attached."),
+    "attachment_empty": N_("The chosen file is empty. Choose the scanned letter again."),
+    "attachment_too_large": N_(
+        "The file is larger than {limit}. Scan it at a lower resolution or in black and white"
+        " and choose it again."
+    ),
+    "attachment_type": N_(
+        "The file is not a PDF, JPEG or PNG (its contents were checked, not its name)."
+        " Choose the scanned letter again."
+    ),
+    "attachment_not_allowed": N_("Your role may not open a scanned letter."),
+    "unknown_attachment": N_(
+        "There is no such scanned letter: it may have been erased after the retention period."
+    ),
+    "not_handled_at_centre": N_(
+        "The centre registers messages only for a site whose cases it handles."
+    ),
     # the configuration file
     # reports
     "bad_period": N_("A report period is a year (2026), a quarter (2026-Q3) or a month (2026-09)."),

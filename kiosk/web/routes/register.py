@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiosk.alerts import current_alerts
+from kiosk.attachments import Attachments
 from kiosk.labels import review_note_text
 from kiosk.register import Filter, Register, RegisterError, Status
 from kiosk.reports.render.letters import render_letter
 from kiosk.reports.render.publish import stylesheet
-from kiosk.reports.wording import kind_text, translator
+from kiosk.reports.wording import channel_text, kind_text, translator
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.deps import SiteDep, csrf_protect, language, render, require_role
 from kiosk.web.errors import error_text
@@ -81,12 +82,14 @@ def _entry_page(
         user=account,
         t=translator(lang),
         kind_text=lambda k: kind_text(k, lang),
+        channel_text=lambda c: channel_text(c, lang),
         note_text=lambda n: review_note_text(n, lang),
         entry=entry,
         history=register.history(entry.uuid),
         today=register.today(),
         local=lambda at: at.astimezone(site.config.tz),
         personal=personal,
+        attachments=Attachments(site.db, site.config, clock=site.clock).listed(entry.uuid),
         error=error,
         names=_display_names(site),
         status_code=status_code,
