@@ -9,13 +9,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
+from central_web.audit import AuditMiddleware
 from central_web.deps import EVERYONE, Centre
-from central_web.routes import sites
+from central_web.routes import audit, sites, staff
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import utcnow
 from kiosk.sign_in_limit import SignInLimit
-from kiosk.staff import Staff, StaffAccount
+from kiosk.staff import Role, Staff, StaffAccount
 from kiosk.staff_sessions import StaffSessions
 from kiosk.web.app import staff_web_app
 from kiosk.web.deps import TEMPLATES_DIR, NavLink
@@ -23,7 +24,11 @@ from kiosk.web.routes import auth
 
 CENTRE_TEMPLATES = Path(__file__).parent / "templates"
 
-CENTRE_NAV: tuple[NavLink, ...] = (NavLink("/sites", "Sites", EVERYONE),)
+CENTRE_NAV: tuple[NavLink, ...] = (
+    NavLink("/sites", "Sites", EVERYONE),
+    NavLink("/staff", "Staff accounts", (Role.ADMIN,)),
+    NavLink("/audit", "Log of views", (Role.ADMIN, Role.AUDITOR)),
+)
 
 
 def home_for(account: StaffAccount) -> str:
@@ -46,10 +51,13 @@ def create_central_app(
         home=home_for,
         text_packages=("central_web", "kiosk.web"),
     )
-    return staff_web_app(
+    app = staff_web_app(
         centre,
         title="Obshtina kiosk — the centre's staff web",
         description="Every site's register, catalogue, reports and health, for the administration.",
-        routers=(auth.router, sites.router),
+        routers=(auth.router, sites.router, staff.router, audit.router),
         templates_dirs=(CENTRE_TEMPLATES,),
     )
+    # outermost: it reads who was signed in once the app inside has answered
+    app.add_middleware(AuditMiddleware, db=db, clock=clock)
+    return app
