@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 @central_options
 @click.option("--host", help="bind address (default: web.host, 127.0.0.1)")
 @click.option("--port", type=int, help="port (default: web.port)")
+@click.option(
+    "--proxy",
+    help="address of the TLS reverse proxy in front (e.g. 127.0.0.1): its X-Forwarded-For "
+    "is believed, so the sign-in limit counts each browser, not the proxy",
+)
 @pass_args
 def serve(ctx: Context, args: Args) -> int:
     from central_web.app import create_central_app
@@ -47,7 +52,7 @@ def serve(ctx: Context, args: Args) -> int:
     host = args.host or ctx.config.web.host
     port = args.port or ctx.config.web.port
     print(f"the centre's staff web on http://{host}:{port}/")
-    StaffWebServer(create_central_app(ctx.config, db), host=host, port=port).run()
+    StaffWebServer(create_central_app(ctx.config, db), host=host, port=port, proxy=args.proxy).run()
     return 0
 
 
