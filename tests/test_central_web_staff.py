@@ -13,13 +13,14 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
+from central_web.app import create_central_app
 from central_web.deps import refuse_auditor
 from kiosk.staff import Role, Staff
 from kiosk.web.routes import auth
 from sync.centre_views import views
 from tests.central_web_fixtures import Centre, sign_in_centre
 from tests.test_web_sign_in_limit import _guess_in_parallel
-from tests.web_fixtures import PASSWORD, LiveServer
+from tests.web_fixtures import PASSWORD, LiveServer, serve
 
 
 def api_routes(routes: list[BaseRoute]) -> list[tuple[str, APIRoute]]:
@@ -192,3 +193,32 @@ def test_the_sign_in_limit_holds_on_the_centres_web(
             "/login", data={"username": "officer", "password": PASSWORD, "csrf_token": token}
         )
         assert right.status_code == 429  # the right password waits out the window too
+
+
+def _tries_from(url: str, address: str, usernames: list[str]) -> list[int]:
+    with httpx.Client(base_url=url, headers={"X-Forwarded-For": address}) as client:
+        token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+        return [
+            client.post(
+                "/login",
+                data={"username": name, "password": PASSWORD, "csrf_token": token},
+            ).status_code
+            for name in usernames
+        ]
+
+
+def test_behind_the_proxy_the_limit_counts_each_browser_and_only_the_proxy_is_believed(
+    centre: Centre,
+) -> None:
+    allowed = centre.config.web.sign_in_address_attempts
+    guesses = [f"guess{i}" for i in range(allowed + 1)]
+    for proxy in ("127.0.0.1", None):
+        live = serve(create_central_app(centre.config, centre.db), proxy=proxy)
+        port = int(live.url.rsplit(":", 1)[1])
+        try:
+            assert _tries_from(live.url, f"10.0.0.{port % 200}", guesses) == [401] * allowed + [429]
+            # another browser behind the proxy; without one, the header is anybody's to write
+            other = _tries_from(live.url, f"10.0.1.{port % 200}", ["secretary"])
+            assert other == ([303] if proxy else [429])
+        finally:
+            live.stop()
