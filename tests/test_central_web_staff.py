@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from sqlalchemy import create_engine, text
 from starlette.routing import BaseRoute
 
 from central_web.app import create_central_app
@@ -222,3 +223,14 @@ def test_behind_the_proxy_the_limit_counts_each_browser_and_only_the_proxy_is_be
             assert other == ([303] if proxy else [429])
         finally:
             live.stop()
+
+
+def test_a_view_the_log_cannot_record_is_not_shown(centre: Centre, centre_live: LiveServer) -> None:
+    with httpx.Client(base_url=centre_live.url) as officer:
+        sign_in_centre(officer, "officer")
+        engine = create_engine(centre.admin_url)
+        with engine.begin() as conn:
+            conn.execute(text("REVOKE INSERT ON centre_views FROM kiosk_centre"))
+        engine.dispose()
+        page = officer.get("/sites")
+        assert page.status_code == 500 and "shivachevo" not in page.text
