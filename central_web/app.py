@@ -9,8 +9,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
+from central_web.audit import AuditMiddleware
 from central_web.deps import EVERYONE, Centre
-from central_web.routes import intake, reports, sites
+from central_web.routes import audit, intake, reports, sites, staff
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import utcnow
@@ -29,6 +30,8 @@ CENTRE_NAV: tuple[NavLink, ...] = (
     NavLink("/sites", "Sites", EVERYONE),
     NavLink(NEW_MESSAGE, "Register a message", (Role.ADMIN, Role.QUALITY)),
     NavLink("/reports/yearly", "Yearly report", EVERYONE),
+    NavLink("/staff", "Staff accounts", (Role.ADMIN,)),
+    NavLink("/audit", "Log of views", (Role.ADMIN, Role.AUDITOR)),
 )
 
 
@@ -52,11 +55,21 @@ def create_central_app(
         home=home_for,
         text_packages=("central_web", "kiosk.web"),
     )
-    return staff_web_app(
+    app = staff_web_app(
         centre,
         title="Obshtina kiosk — the centre's staff web",
         description="Every site's register, catalogue, reports and health, for the administration.",
-        routers=(auth.router, sites.router, intake.router, reports.router),
+        routers=(
+            auth.router,
+            sites.router,
+            intake.router,
+            reports.router,
+            staff.router,
+            audit.router,
+        ),
         upload_paths=(NEW_MESSAGE,),
         templates_dirs=(CENTRE_TEMPLATES,),
     )
+    # outermost: it reads who was signed in once the app inside has answered
+    app.add_middleware(AuditMiddleware, db=db, clock=clock)
+    return app

@@ -1,17 +1,22 @@
-"""`kiosk central serve`: the centre's staff web."""
+"""`kiosk central serve` and `kiosk central staff add|list|disable`: the centre's staff web."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import click
 
-from kiosk.command_args import Args, pass_args
+from central_web.deps import EVERYONE
+from kiosk.command_args import Args, Group, pass_args
+from kiosk.web.commands import staff_commands
 from sync.commands import central_options, central_target
 
 if TYPE_CHECKING:
     from kiosk.cli import Context
+    from kiosk.db import Database
 
 
 @click.command(
@@ -22,6 +27,11 @@ if TYPE_CHECKING:
 @central_options
 @click.option("--host", help="bind address (default: web.host, 127.0.0.1)")
 @click.option("--port", type=int, help="port (default: web.port)")
+@click.option(
+    "--proxy",
+    help="address of the TLS reverse proxy in front (e.g. 127.0.0.1): its X-Forwarded-For "
+    "is believed, so the sign-in limit counts each browser, not the proxy",
+)
 @pass_args
 def serve(ctx: Context, args: Args) -> int:
     from central_web.app import create_central_app
@@ -42,5 +52,31 @@ def serve(ctx: Context, args: Args) -> int:
     host = args.host or ctx.config.web.host
     port = args.port or ctx.config.web.port
     print(f"the centre's staff web on http://{host}:{port}/")
-    StaffWebServer(create_central_app(ctx.config, db), host=host, port=port).run()
+    StaffWebServer(create_central_app(ctx.config, db), host=host, port=port, proxy=args.proxy).run()
     return 0
+
+
+@click.group(
+    "staff", cls=Group, help="the accounts of the centre's staff web (admin, quality, auditor)"
+)
+def staff_group() -> None: ...
+
+
+@contextlib.contextmanager
+def _centre_accounts(ctx: Context, args: Args) -> Iterator[Database]:
+    from sync.schema import CentralSchemaError, require_schema
+
+    db = central_target(args).database()
+    try:
+        with db.engine.connect() as conn:
+            require_schema(conn)
+        yield db
+    except CentralSchemaError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.dispose()
+
+
+staff_commands(
+    staff_group, roles=EVERYONE, database=_centre_accounts, counters=False, options=central_options
+)

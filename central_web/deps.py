@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
+from kiosk.staff import StaffAccount
 from kiosk.vocabulary import Role
-from kiosk.web.deps import StaffWeb
+from kiosk.web.deps import StaffWeb, csrf_protect, current_user
 
 #: every role of the centre's web; the auditor reads what the others read and changes nothing
 EVERYONE = (Role.ADMIN, Role.QUALITY, Role.AUDITOR)
+#: the roles that may change something at the centre: never the auditor
+CHANGERS = (Role.ADMIN, Role.QUALITY)
 
 
 @dataclass(kw_only=True)
@@ -24,3 +28,27 @@ def get_centre(request: Request) -> Centre:
 
 
 CentreDep = Annotated[Centre, Depends(get_centre)]
+
+
+async def refuse_auditor(
+    _csrf: Annotated[None, Depends(csrf_protect)],
+    account: Annotated[StaffAccount, Depends(current_user)],
+) -> StaffAccount:
+    """Every state-changing route of the centre depends on this (tests/test_central_web_staff.py
+    walks the app's routes): the CSRF token checked, then the auditor refused first of all."""
+    if account.role not in CHANGERS:
+        raise HTTPException(status_code=403, detail="an auditor reads, and changes nothing")
+    return account
+
+
+def change_by(*roles: Role) -> Callable[..., StaffAccount]:
+    """A state-changing route's dependency: `refuse_auditor`, then only `roles` let through."""
+    if not set(roles) <= set(CHANGERS):
+        raise ValueError(f"only {', '.join(CHANGERS)} may change anything at the centre")
+
+    def check(account: Annotated[StaffAccount, Depends(refuse_auditor)]) -> StaffAccount:
+        if account.role not in roles:
+            raise HTTPException(status_code=403, detail="your role does not allow this")
+        return account
+
+    return check

@@ -119,6 +119,7 @@ def cli(click_ctx: click.Context, config_path: Path | None, as_json: bool) -> No
 
 
 sync.central_group.add_command(centre.serve)
+sync.central_group.add_command(centre.staff_group)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

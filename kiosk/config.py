@@ -807,19 +807,24 @@ class Config(_Table):
     def secret(self, key: str) -> str | None:
         """Resolve the secret reference at a dotted key; None when it is empty or unset."""
         table, _, name = key.partition(".")
-        ref = getattr(getattr(self, table), name)
-        if not ref:
-            return None
-        kind, _, name = ref.partition(":")
-        if kind == "env":
-            return os.environ.get(name) or None
-        path = Path(name)
-        if not path.is_absolute():
-            path = self.base_dir / path
-        try:
-            return path.read_text(encoding="utf-8").strip() or None
-        except OSError:
-            return None
+        return resolve_secret(getattr(getattr(self, table), name), self.base_dir)
+
+
+def resolve_secret(ref: str, base_dir: Path) -> str | None:
+    """The secret a reference "env:VARIABLE" or "file:/path" names (a relative path from
+    `base_dir`); None when it is empty, unset or unreadable."""
+    if not ref:
+        return None
+    kind, _, name = ref.partition(":")
+    if kind == "env":
+        return os.environ.get(name) or None
+    path = Path(name)
+    if not path.is_absolute():
+        path = base_dir / path
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 # --- a refusal in words: the dotted key and the expected form ---------------------------

@@ -81,6 +81,19 @@ class NotYourself(StaffError):
     status = 409
 
 
+class RoleNotHere(StaffError):
+    """A role this web does not give: the auditor at a site, a clerk at the centre."""
+
+    code = "role_not_here"
+
+
+def offered_role(role: Role, offered: tuple[Role, ...]) -> Role:
+    """`role` if this web gives it (kiosk.vocabulary.SITE_ROLES at a site), else refused."""
+    if role not in offered:
+        raise RoleNotHere(f"the role {role} is not given here", role=role.value)
+    return role
+
+
 # Letters that read as a Latin one in the fonts of a counter PC: a name made of them
 # passes for another (UTS #39's idea of a skeleton, for the scripts a Bulgarian office uses).
 _SKELETON = str.maketrans(

@@ -160,8 +160,29 @@ def central_options(callback: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--url",
         required=True,
-        help="admin URL of the central database, e.g. postgresql://admin@central/kiosk",
+        callback=_url_reference,
+        help="URL of the central database, e.g. postgresql://admin@central/kiosk, or where "
+        "to read it: file:/path (mode 0600) or env:VARIABLE, so no password is on the "
+        "command line",
     )(callback)
+
+
+def _url_reference(click_ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """The URL itself, or the one a `file:`/`env:` reference names (as config secrets do)."""
+    from kiosk.config import resolve_secret
+
+    kind, _, name = value.partition(":")
+    if kind not in ("file", "env"):
+        return value
+    if kind == "file" and Path(name).exists() and Path(name).stat().st_mode & 0o077:
+        raise click.BadParameter(
+            f"{name} holds a password and others may read it: chmod 600 {name}", param=param
+        )
+    url = resolve_secret(value, Path.cwd())
+    if url is None:
+        what = "the file is missing, unreadable or empty" if kind == "file" else "it is unset"
+        raise click.BadParameter(f"{value} gives no URL: {what}", param=param)
+    return url
 
 
 @click.group("central", cls=Group, help="the municipality's central database (admin)")

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -36,7 +37,8 @@ from kiosk.vocabulary import HandledAt
 # the site's clock skew
 # 4: the centre's staff web (issue #16): its accounts and sessions, the role it logs in as,
 # who handles each site's messages, the sites' pushed status, who published a catalogue and
-# for which sites, the scanned letters attached to messages staff register
+# for which sites, the scanned letters attached to messages staff register, the log of who
+# at the centre viewed what
 SCHEMA_VERSION = 4
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
@@ -106,6 +108,24 @@ site_status = Table(
     Column("reported_at", UTCDateTime, nullable=False),
     Column("status", JSONB, nullable=False),
     Column("received_at", UTCDateTime, nullable=False, server_default=func.now()),
+)
+
+
+# who at the centre saw what, appended for every signed-in page view and API read (issue #16):
+# the web's login may add and read rows, never change or remove one
+centre_views = Table(
+    "centre_views",
+    central,
+    Column("id", Uuid, primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("viewed_at", UTCDateTime, nullable=False, index=True),
+    Column("username", String(60), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(500), nullable=False),
+    # the site and the record the page showed, when it showed one
+    Column("site_id", String(40)),
+    Column("record", String(80)),
+    Column("status", Integer, nullable=False),
+    Index("ix_centre_views_username_viewed_at", "username", "viewed_at"),
 )
 
 
@@ -246,6 +266,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
     _site_status_tables(conn)
     _centre_role(conn)
     _centre_registers(conn)
+    _centre_views(conn)
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
@@ -296,7 +317,16 @@ def _centre_role(conn: Connection) -> None:
     database = _ident(conn, conn.execute(text("SELECT current_database()")).scalar_one())
     conn.execute(text(f"GRANT CONNECT ON DATABASE {database} TO {centre}"))
     conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {centre}"))
-    read = (*RECORDS, sync_log, sites, catalog_revisions, site_settings, site_status)
+    # central_schema too: `kiosk central serve` checks the version as the web's login
+    read = (
+        *RECORDS,
+        sync_log,
+        sites,
+        catalog_revisions,
+        site_settings,
+        site_status,
+        schema_version,
+    )
     for table in read:
         name = _ident(conn, table.name)
         conn.execute(text(f"REVOKE ALL ON {name} FROM {centre}"))
@@ -379,6 +409,18 @@ def _centre_registers(conn: Connection) -> None:
                 f"WITH CHECK ({handled})"
             )
         )
+
+
+def _centre_views(conn: Connection) -> None:
+    """The centre's log of views: its web appends and reads it, no one else is granted it, and
+    no grant lets the web rewrite or delete what it logged (UPDATE, DELETE, TRUNCATE)."""
+    name = _ident(conn, centre_views.name)
+    conn.execute(text(f"REVOKE ALL ON {name} FROM PUBLIC"))
+    for role in (GROUP_ROLE, CENTRE_ROLE):
+        conn.execute(text(f"REVOKE ALL ON {name} FROM {_ident(conn, role)}"))
+    columns = ", ".join(_ident(conn, c.name) for c in centre_views.columns if c.name != "id")
+    centre = _ident(conn, CENTRE_ROLE)
+    conn.execute(text(f"GRANT SELECT, INSERT ({columns}) ON {name} TO {centre}"))
 
 
 def _key_records_by_site(conn: Connection) -> None:

@@ -24,6 +24,7 @@ pytest_plugins = (
     "tests.tls_fixtures",
     "tests.web_fixtures",
     "tests.central_web_fixtures",
+    "tests.browser_fixtures",
 )
 
 # pgserver's platformdirs wants a runtime dir; CI's environment has none.

@@ -205,7 +205,9 @@ def test_a_refusal_says_what_and_how_to_fix_before_changing_anything(
     assert not (tmp_path / "root" / "opt").exists()
 
 
-@pytest.mark.parametrize("service", ["kiosk-app.service", "kiosk-web.service"])
+@pytest.mark.parametrize(
+    "service", ["kiosk-app.service", "kiosk-web.service", "kiosk-central-web.service"]
+)
 def test_the_app_and_the_web_restart_and_are_hardened(service: str) -> None:
     unit = _unit(service)["Service"]
     assert {key: unit[key] for key in HARDENING} == HARDENING

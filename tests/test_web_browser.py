@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from kiosk.config import Config
@@ -17,21 +17,13 @@ from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import TicketEvent
 from kiosk.queue import Arrival, Queue, Status
+from tests.browser_fixtures import needs_chromium
 from tests.support import Clock
-from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer, serve
+from tests.web_fixtures import PASSWORD, LiveServer, serve
 
-CHROMIUM = "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture

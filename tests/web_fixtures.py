@@ -78,9 +78,9 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def serve(app: FastAPI, *, port: int | None = None) -> LiveServer:
+def serve(app: FastAPI, *, port: int | None = None, proxy: str | None = None) -> LiveServer:
     port = port or free_port()
-    server = StaffWebServer(app, host="127.0.0.1", port=port)
+    server = StaffWebServer(app, host="127.0.0.1", port=port, proxy=proxy)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

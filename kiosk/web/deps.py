@@ -126,6 +126,8 @@ def optional_user(request: Request, web: WebDep) -> StaffAccount | None:
     account = web.sessions.resolve(token)
     if account is None:
         request.session.pop(SESSION_KEY, None)
+    # for what wraps the app: the centre logs who viewed each page (central_web/audit.py)
+    request.state.account = account
     return account
 
 

@@ -65,6 +65,7 @@ TEXTS: dict[str, str] = {
     "no_account": N_("There is no account {username}."),
     "last_admin": N_("{username} is the last active administrator: make another one first."),
     "not_yourself": N_("You cannot deactivate your own account."),
+    "role_not_here": N_("This staff web does not give the role {role}."),
     # the complaint register
     "register_error": N_("The register cannot take this step."),
     "not_allowed": N_("Your role may not see personal data."),

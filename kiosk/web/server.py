@@ -20,14 +20,25 @@ GRACE_SECONDS = 3  # for a request still running after the streams ended (a repo
 
 
 class StaffWebServer(uvicorn.Server):
-    def __init__(self, app: FastAPI, *, host: str, port: int, log_level: str = "warning") -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        *,
+        host: str,
+        port: int,
+        log_level: str = "warning",
+        proxy: str | None = None,
+    ) -> None:
+        """`proxy`: the reverse proxy's address, whose X-Forwarded-For and -Proto are believed
+        (the sign-in limit counts the browser's address, not the proxy's); None believes none."""
         super().__init__(
             uvicorn.Config(
                 app,
                 host=host,
                 port=port,
                 log_level=log_level,
-                proxy_headers=False,
+                proxy_headers=proxy is not None,
+                forwarded_allow_ips=proxy or "",
                 timeout_graceful_shutdown=GRACE_SECONDS,
             )
         )

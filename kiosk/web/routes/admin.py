@@ -20,11 +20,13 @@ from kiosk.web.app_info import version
 from kiosk.web.deps import (
     SiteDep,
     csrf_protect,
+    get_site,
     language,
     render,
     require_role,
 )
 from kiosk.web.errors import N_, error_text
+from kiosk.web.routes.accounts import accounts_router, counter_or_none
 from kiosk.web.routes.checks import quick_checks
 
 router = APIRouter(tags=["admin"])
@@ -124,10 +126,6 @@ def _refused(
     return view(request, account, site, error=text, status_code=422)
 
 
-def _counter_or_none(text: str) -> int | None:
-    return int(text) if text.strip().isdigit() and len(text.strip()) <= 3 else None
-
-
 def _groups(text: str) -> tuple[str, ...]:
     return tuple(g.strip() for g in text.replace(";", ",").split(",") if g.strip())
 
@@ -214,7 +212,7 @@ async def add_counter(request: Request, account: Admin, site: SiteDep) -> Respon
     try:
         site.counters.save_counter(
             actor=account.username,
-            number=_counter_or_none(str(form.get("number", ""))) or 0,
+            number=counter_or_none(str(form.get("number", ""))) or 0,
             name_bg=str(form.get("name_bg", "")),
             name_en=str(form.get("name_en", "")),
             categories=[str(v) for v in form.getlist("categories")],
@@ -248,69 +246,20 @@ async def change_counter(
     return RedirectResponse("/admin/setup#counters", status_code=303)
 
 
-@router.post("/admin/staff", dependencies=[Depends(csrf_protect)])
-def add_staff(
-    request: Request,
-    account: Admin,
-    site: SiteDep,
-    username: Annotated[str, Form(max_length=60)] = "",
-    password: Annotated[str, Form(max_length=200)] = "",
-    role: Annotated[Role, Form()] = Role.CLERK,
-    display_name: Annotated[str, Form(max_length=120)] = "",
-    counter: Annotated[str, Form(max_length=4)] = "",
-) -> Response:
-    try:
-        site.staff.add(
-            username=username,
-            password=password,
-            role=role,
-            counter=_counter_or_none(counter),
-            display_name=display_name.strip() or None,
-        )
-    except StaffError as exc:
-        return _refused(request, account, site, exc)
-    return RedirectResponse("/admin#staff", status_code=303)
+def _admin_csrf(
+    _csrf: Annotated[None, Depends(csrf_protect)],
+    account: Annotated[StaffAccount, Depends(require_role(Role.ADMIN))],
+) -> StaffAccount:
+    return account
 
 
-@router.post("/admin/staff/{username}", dependencies=[Depends(csrf_protect)])
-def change_staff(
-    request: Request,
-    username: Annotated[str, Path(max_length=60)],
-    account: Admin,
-    site: SiteDep,
-    role: Annotated[Role, Form()],
-    counter: Annotated[str, Form(max_length=4)] = "",
-) -> Response:
-    """Another role or counter for an account; the last admin keeps the admin role."""
-    try:
-        site.staff.change(username=username, role=role, counter=_counter_or_none(counter))
-    except StaffError as exc:
-        return _refused(request, account, site, exc)
-    return RedirectResponse("/admin#staff", status_code=303)
-
-
-@router.post("/admin/staff/{username}/active", dependencies=[Depends(csrf_protect)])
-def set_active(
-    request: Request,
-    username: Annotated[str, Path(max_length=60)],
-    account: Admin,
-    site: SiteDep,
-    active: Annotated[str, Form(max_length=3)] = "",
-) -> Response:
-    try:
-        site.staff.set_active(username=username, active=active == "on", by=account.username)
-    except StaffError as exc:
-        return _refused(request, account, site, exc)
-    return RedirectResponse("/admin#staff", status_code=303)
-
-
-@router.post("/admin/staff/{username}/sessions/end", dependencies=[Depends(csrf_protect)])
-def end_sessions(
-    request: Request, username: Annotated[str, Path(max_length=60)], account: Admin, site: SiteDep
-) -> Response:
-    """Sign a person out everywhere: each of their browsers must sign in again."""
-    try:
-        site.sessions.end_all(username=username)
-    except StaffError as exc:
-        return _refused(request, account, site, exc)
-    return RedirectResponse("/admin#sessions", status_code=303)
+# the account forms, the same as the centre's /staff page (kiosk/web/routes/accounts.py)
+router.include_router(
+    accounts_router(
+        base="/admin/staff",
+        page="/admin",
+        roles=SITE_ROLES,
+        admin=_admin_csrf,
+        refused=lambda request, account, exc: _refused(request, account, get_site(request), exc),
+    )
+)
