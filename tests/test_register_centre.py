@@ -1,0 +1,186 @@
+"""One register for the municipality (issue #16.2): the centre answers a village's case on the
+central PostgreSQL with the site's own rules, the site pulls it at its sync, and the database
+itself keeps one handler per case (real site and web logins over TCP, a real SQLite site)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from kiosk.db import Database
+from kiosk.messages import Draft, Kind, Messages
+from kiosk.models import MessageEvent, utcnow
+from kiosk.register import HandledAtCentre, HandledAtSite, Register, Status
+from kiosk.vocabulary import EventOrigin, HandledAt
+from sync.central import CentralTarget
+from sync.handling import CentreDesk, set_handled_at
+from sync.job import run_sync
+from tests.central_web_fixtures import Centre
+from tests.support import make_config, upgraded
+
+
+@dataclass
+class Village:
+    db: Database
+    register: Register
+    target: CentralTarget
+    complaint: uuid.UUID
+
+    def sync(self) -> int:
+        outcome = run_sync(self.db, self.target, batch_size=5, time_budget_s=30)
+        assert outcome.ok, outcome.error
+        return outcome.pulled_events
+
+
+def village(centre: Centre, tmp_path: Path) -> Village:
+    """Шивачево with one complaint from a named complainant, pushed to the centre."""
+    config = make_config(tmp_path, site__id="shivachevo", site__register_prefix="ШИВ")
+    db = upgraded(f"sqlite:///{tmp_path / 'shivachevo.sqlite'}", config)
+    complaint = (
+        Messages(db, config)
+        .submit(
+            Draft(
+                kind=Kind.COMPLAINT,
+                text="Няма рампа за колички пред кметството.",
+                name="Мария Иванова",
+                contact="0888 123 456",
+                consent=True,
+            )
+        )
+        .uuid
+    )
+    target = centre.server.site_target(centre.admin_url, centre.sites["shivachevo"])
+    site = Village(db, Register(db, config), target, complaint)
+    assert site.sync() == 0
+    return site
+
+
+def centre_register(centre: Centre, *sites: str) -> Register:
+    return Register(centre.db, centre.config, desk=CentreDesk(frozenset(sites) or None))
+
+
+def test_the_centre_answers_a_village_case_and_the_site_shows_it_after_its_sync(
+    centre: Centre, tmp_path: Path
+) -> None:
+    site = village(centre, tmp_path)
+    register = centre_register(centre)
+    [entry] = register.entries(site="shivachevo")
+    assert (entry.site_id, entry.uuid, entry.status) == ("shivachevo", site.complaint, Status.NEW)
+    # handled at the site: the centre reads it and takes no step
+    with pytest.raises(HandledAtSite):
+        register.start_review(message_uuid=site.complaint, actor="officer")
+
+    set_handled_at(centre.db, "shivachevo", HandledAt.CENTRE, by="secretary", now=utcnow())
+    register.start_review(message_uuid=site.complaint, actor="officer")
+    answered = register.answer(
+        message_uuid=site.complaint, actor="officer", text="Рампата ще бъде поставена до май."
+    )
+    assert answered.status is Status.ANSWERED
+    personal = register.personal_data(message_uuid=site.complaint, actor="officer", role="quality")
+    assert personal is not None and personal.name == "Мария Иванова"
+
+    # before its sync the site knows nothing of it, and still handles the case itself
+    assert site.register.entry(site.complaint).status is Status.NEW
+    assert site.sync() == 3  # in review, answered, the officer's view of the contact
+    shown = site.register.entry(site.complaint)
+    assert shown.status is Status.ANSWERED
+    assert shown.answer_text == "Рампата ще бъде поставена до май."
+    assert shown.answered_by == "officer"
+    assert [h.kind for h in site.register.history(site.complaint)][-3:] == [
+        "in_review",
+        "answered",
+        "pii_viewed",
+    ]
+    # the site now knows the centre handles its cases, and refuses a step of its own
+    with pytest.raises(HandledAtCentre):
+        site.register.extend(
+            message_uuid=site.complaint,
+            actor="quality1",
+            reason="Чакаме отговор.",
+            final_due_date=site.register.today() + dt.timedelta(days=20),
+        )
+    # a pull is idempotent, and pulled events never go back: the range check still holds
+    with site.db.read() as s:
+        before = s.scalar(select(func.count()).select_from(MessageEvent))
+    assert site.sync() == 0
+    with site.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(MessageEvent)) == before
+        pulled = list(
+            s.scalars(select(MessageEvent).where(MessageEvent.origin == EventOrigin.CENTRE))
+        )
+    assert len(pulled) == 3 and all(e.seq < 0 for e in pulled)
+    # the centre's register agrees with the site's, and holds each event once
+    assert register.entry(site.complaint).status is Status.ANSWERED
+    assert len(register.history(site.complaint)) == len(site.register.history(site.complaint))
+
+
+def test_a_site_cannot_push_a_step_on_a_case_the_centre_handles(
+    centre: Centre, tmp_path: Path
+) -> None:
+    site = village(centre, tmp_path)
+    set_handled_at(centre.db, "shivachevo", HandledAt.CENTRE, by="secretary", now=utcnow())
+    site.sync()  # the site learns the handover
+    # a forged answer written into the site's file, past its own register's refusal
+    with site.db.write() as s:
+        s.add(
+            MessageEvent(
+                site_id="shivachevo",
+                message_uuid=site.complaint,
+                kind="answered",
+                actor="quality1",
+                text="Отговорено от селото.",
+                created_at=utcnow() + dt.timedelta(seconds=1),
+            )
+        )
+    outcome = run_sync(site.db, site.target, batch_size=5, time_budget_s=5)
+    assert not outcome.ok
+    assert "row-level security" in (outcome.error or "")
+    assert centre_register(centre).entry(site.complaint).status is Status.NEW
+    # nor may a site log in and pose as the centre, under the centre's keys
+    with psycopg.connect(site.target.libpq_url) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO message_events (seq, uuid, site_id, created_at, message_uuid, kind,"
+                " origin) VALUES (-999, gen_random_uuid(), 'shivachevo', now(), %s, 'answered',"
+                " 'centre')",
+                (site.complaint,),
+            )
+        conn.rollback()
+        # a view of personal data still goes: retention and access are recorded anyway
+        conn.execute(
+            "INSERT INTO message_events (seq, uuid, site_id, created_at, message_uuid, kind,"
+            " origin) VALUES (999, gen_random_uuid(), 'shivachevo', now(), %s, 'pii_viewed',"
+            " 'site')",
+            (site.complaint,),
+        )
+
+
+def test_the_centres_login_may_step_only_where_the_centre_handles(
+    centre: Centre, tmp_path: Path
+) -> None:
+    site = village(centre, tmp_path)
+    web = CentralTarget(url=centre.web_url, sslmode="disable")
+    insert = (
+        "INSERT INTO message_events (seq, uuid, site_id, created_at, message_uuid, kind, origin)"
+        " VALUES (nextval('centre_event_seq'), gen_random_uuid(), 'shivachevo', now(), %s, %s,"
+        " 'centre')"
+    )
+    with psycopg.connect(web.libpq_url) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(insert, (site.complaint, "answered"))
+        conn.rollback()
+        conn.execute(insert, (site.complaint, "pii_viewed"))  # a view, recorded anywhere
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # never under a site's key
+            conn.execute(
+                "INSERT INTO message_events (seq, uuid, site_id, created_at, message_uuid, kind,"
+                " origin) VALUES (5, gen_random_uuid(), 'shivachevo', now(), %s, 'pii_viewed',"
+                " 'centre')",
+                (site.complaint,),
+            )
+    assert centre_register(centre, "centre").entries() == []  # a register of one site reads it only
