@@ -10,20 +10,26 @@ from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
 from central_web.deps import EVERYONE, Centre
-from central_web.routes import sites
+from central_web.routes import register, sites
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import utcnow
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Staff, StaffAccount
 from kiosk.staff_sessions import StaffSessions
+from kiosk.vocabulary import Role
 from kiosk.web.app import staff_web_app
 from kiosk.web.deps import TEMPLATES_DIR, NavLink
 from kiosk.web.routes import auth
+from kiosk.web.routes import register as site_register
 
 CENTRE_TEMPLATES = Path(__file__).parent / "templates"
 
-CENTRE_NAV: tuple[NavLink, ...] = (NavLink("/sites", "Sites", EVERYONE),)
+CENTRE_NAV: tuple[NavLink, ...] = (
+    NavLink("/sites", "Sites", EVERYONE),
+    NavLink("/register", "Complaint register", (Role.ADMIN, Role.QUALITY)),
+    NavLink("/handling", "Who handles", EVERYONE),
+)
 
 
 def home_for(account: StaffAccount) -> str:
@@ -46,10 +52,13 @@ def create_central_app(
         home=home_for,
         text_packages=("central_web", "kiosk.web"),
     )
-    return staff_web_app(
+    app = staff_web_app(
         centre,
         title="Obshtina kiosk — the centre's staff web",
         description="Every site's register, catalogue, reports and health, for the administration.",
-        routers=(auth.router, sites.router),
+        routers=(auth.router, sites.router, register.router, site_register.router),
         templates_dirs=(CENTRE_TEMPLATES,),
     )
+    # the site register's own pages, over every site's messages
+    app.dependency_overrides[site_register.register_view] = register.centre_register_view
+    return app

@@ -387,9 +387,7 @@ class Register(SiteBound):
             for r in rows
         ]
 
-    def entries(
-        self, *, filter: Filter = Filter.ALL, kind: str | None = None, site: str | None = None
-    ) -> list[Entry]:
+    def entries(self, *, filter: Filter = Filter.ALL, kind: str | None = None) -> list[Entry]:
         """The register, newest first; due-this-week means due in the next seven days."""
         query = self._read(state_query())
         sq = query.subquery("state")
@@ -408,8 +406,6 @@ class Register(SiteBound):
             ]
         if kind is not None:
             conditions.append(sq.c.kind == kind)
-        if site is not None:
-            conditions.append(sq.c.site_id == site)
         order = (sq.c.due_date,) if filter is not Filter.ALL else (sq.c.created_at.desc(),)
         with self.db.read() as s:
             keys = s.execute(
@@ -477,6 +473,11 @@ class Register(SiteBound):
                 return None
             self._event(s, contact.site_id, message_uuid, PII_VIEWED, actor=actor, text=purpose)
             return PersonalData(name=contact.name, contact=contact.contact, consent=contact.consent)
+
+    def handles(self, site_id: str) -> bool:
+        """Whether this register takes the steps on that site's cases, or only reads them."""
+        with self.db.read() as s:
+            return self.desk.handles(s, site_id)
 
     # --- handling ---------------------------------------------------------------------
 

@@ -5,64 +5,20 @@ itself keeps one handler per case (real site and web logins over TCP, a real SQL
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from kiosk.db import Database
-from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent, utcnow
-from kiosk.register import HandledAtCentre, HandledAtSite, Register, Status
+from kiosk.register import HandledAtCentre, HandledAtSite, Status
 from kiosk.vocabulary import EventOrigin, HandledAt
 from sync.central import CentralTarget
-from sync.handling import CentreDesk, set_handled_at
+from sync.handling import set_handled_at
 from sync.job import run_sync
 from tests.central_web_fixtures import Centre
-from tests.support import make_config, upgraded
-
-
-@dataclass
-class Village:
-    db: Database
-    register: Register
-    target: CentralTarget
-    complaint: uuid.UUID
-
-    def sync(self) -> int:
-        outcome = run_sync(self.db, self.target, batch_size=5, time_budget_s=30)
-        assert outcome.ok, outcome.error
-        return outcome.pulled_events
-
-
-def village(centre: Centre, tmp_path: Path) -> Village:
-    """Шивачево with one complaint from a named complainant, pushed to the centre."""
-    config = make_config(tmp_path, site__id="shivachevo", site__register_prefix="ШИВ")
-    db = upgraded(f"sqlite:///{tmp_path / 'shivachevo.sqlite'}", config)
-    complaint = (
-        Messages(db, config)
-        .submit(
-            Draft(
-                kind=Kind.COMPLAINT,
-                text="Няма рампа за колички пред кметството.",
-                name="Мария Иванова",
-                contact="0888 123 456",
-                consent=True,
-            )
-        )
-        .uuid
-    )
-    target = centre.server.site_target(centre.admin_url, centre.sites["shivachevo"])
-    site = Village(db, Register(db, config), target, complaint)
-    assert site.sync() == 0
-    return site
-
-
-def centre_register(centre: Centre, *sites: str) -> Register:
-    return Register(centre.db, centre.config, desk=CentreDesk(frozenset(sites) or None))
+from tests.register_centre_fixtures import centre_register, village
 
 
 def test_the_centre_answers_a_village_case_and_the_site_shows_it_after_its_sync(
@@ -70,7 +26,7 @@ def test_the_centre_answers_a_village_case_and_the_site_shows_it_after_its_sync(
 ) -> None:
     site = village(centre, tmp_path)
     register = centre_register(centre)
-    [entry] = register.entries(site="shivachevo")
+    [entry] = centre_register(centre, "shivachevo").entries()
     assert (entry.site_id, entry.uuid, entry.status) == ("shivachevo", site.complaint, Status.NEW)
     # handled at the site: the centre reads it and takes no step
     with pytest.raises(HandledAtSite):
