@@ -7,18 +7,22 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy import func, select
 
 from kiosk.models import MessageEvent, utcnow
 from kiosk.register import HandledAtCentre, HandledAtSite, Status
+from kiosk.staff import Role, Staff
 from kiosk.vocabulary import EventOrigin, HandledAt
+from kiosk.web.app import create_app
 from sync.central import CentralTarget
 from sync.handling import set_handled_at
 from sync.job import run_sync
-from tests.central_web_fixtures import Centre
+from tests.central_web_fixtures import Centre, sign_in_centre
 from tests.register_centre_fixtures import centre_register, village
+from tests.web_fixtures import PASSWORD, LiveServer, serve, sign_in_http
 
 
 def test_the_centre_answers_a_village_case_and_the_site_shows_it_after_its_sync(
@@ -140,3 +144,62 @@ def test_the_centres_login_may_step_only_where_the_centre_handles(
                 (site.complaint,),
             )
     assert centre_register(centre, "centre").entries() == []  # a register of one site reads it only
+
+
+def _step(client: httpx.Client, csrf: str, url: str, text: str) -> httpx.Response:
+    return client.post(url, data={"text": text, "csrf_token": csrf})
+
+
+def test_each_web_refuses_a_step_on_a_case_it_does_not_handle_in_bulgarian(
+    centre: Centre, centre_live: LiveServer, tmp_path: Path
+) -> None:
+    site = village(centre, tmp_path)
+    reg = site.register.entry(site.complaint).reg_number
+    with httpx.Client(base_url=centre_live.url) as client:
+        csrf = sign_in_centre(client, "officer")
+        page = client.get(f"/register/{reg}?site=shivachevo")
+        assert "Този обект разглежда съобщенията си сам" in page.text
+        assert "Запиши отговора" not in page.text
+        refused = _step(client, csrf, f"/register/{reg}/answer?site=shivachevo", "Отговор.")
+        assert refused.status_code == 422
+        assert "Този обект разглежда съобщенията си сам" in refused.text
+        assert client.get(f"/register/{reg}?site=nowhere").status_code == 404
+        # the officer reads who handles what, but only the secretary changes it
+        assert client.get("/handling").status_code == 200
+        form = {"handled_at": "centre", "csrf_token": csrf}
+        assert client.post("/handling/shivachevo", data=form).status_code == 403
+    with httpx.Client(base_url=centre_live.url) as client:
+        csrf = sign_in_centre(client, "auditor")
+        form = {"handled_at": "centre", "csrf_token": csrf}
+        assert client.post("/handling/shivachevo", data=form).status_code == 403
+    with httpx.Client(base_url=centre_live.url) as client:
+        csrf = sign_in_centre(client, "secretary")
+        bad = client.post("/handling/shivachevo", data={"handled_at": "x", "csrf_token": csrf})
+        assert bad.status_code == 422
+        unknown = client.post(
+            "/handling/nowhere", data={"handled_at": "centre", "csrf_token": csrf}
+        )
+        assert unknown.status_code == 404
+        moved = client.post(
+            "/handling/shivachevo", data={"handled_at": "centre", "csrf_token": csrf}
+        )
+        assert moved.status_code == 303
+    assert centre_register(centre).handles("shivachevo")
+
+    # the village learns it at its sync; its own web then only reads the case
+    site.sync()
+    Staff(site.db, site.config).add(username="quality1", password=PASSWORD, role=Role.QUALITY)
+    site_live = serve(create_app(site.config, site.db))
+    try:
+        with httpx.Client(base_url=site_live.url) as client:
+            csrf = sign_in_http(client, "quality1")
+            page = client.get(f"/register/{reg}")
+            assert "Съобщенията на този обект се разглеждат в центъра" in page.text
+            assert "Запиши отговора" not in page.text
+            refused = _step(client, csrf, f"/register/{reg}/answer", "Отговорено от селото.")
+            assert refused.status_code == 422
+            assert "се разглеждат в центъра" in refused.text
+    finally:
+        site_live.stop()
+    assert site.register.entry(site.complaint).status is Status.NEW
+    assert [h.kind for h in site.register.history(site.complaint)] == []
