@@ -329,8 +329,8 @@ def _one_handler(conn: Connection) -> None:
     The centre's web may add events (origin 'centre', its own negative keys) to a message of
     any site; a status step only where `site_settings` says the centre handles the site, a
     view of personal data anywhere it reads (every view is recorded). A site may add only
-    its own events (origin 'site', positive keys), and no status step made after the centre
-    took its cases over; its views and erasures of personal data still pass.
+    its own events (origin 'site', positive keys), and no status step made once it knew the
+    centre took its cases over; its views and erasures of personal data still pass.
     """
     from kiosk.register import STATUS_EVENTS
 
@@ -360,14 +360,20 @@ def _one_handler(conn: Connection) -> None:
             f"AND (kind NOT IN ({steps}) OR {centre_handles})))"
         )
     )
-    # restrictive: it narrows the sites' own-site policy, which it does not replace; a step
-    # dated before the handover (made while the site still handled it) still goes
+    # restrictive: it narrows the sites' own-site policy, which it does not replace. A site
+    # learns of a handover at its next sync, which logs itself after the pull: a step dated
+    # after such a run ended is one its register refused; a step it took before it knew
+    # still goes, or its push would stop there for good. Both clocks are the site's.
+    learned = (
+        f"{centre_handles} AND EXISTS (SELECT 1 FROM sync_log l WHERE l.site_id = ss.site_id "
+        "AND l.received_at >= ss.updated_at AND l.finished_at < message_events.created_at))"
+    )
     conn.execute(text("DROP POLICY IF EXISTS site_handles ON message_events"))
     conn.execute(
         text(
             f"CREATE POLICY site_handles ON message_events AS RESTRICTIVE FOR INSERT TO {group} "
             f"WITH CHECK (origin = 'site' AND seq > 0 AND (kind NOT IN ({steps}) OR NOT "
-            f"{centre_handles} AND ss.updated_at <= message_events.created_at)))"
+            f"{learned}))"
         )
     )
 

@@ -26,7 +26,10 @@ class Village:
     complaint: uuid.UUID
 
     def sync(self) -> int:
-        outcome = run_sync(self.db, self.target, batch_size=5, time_budget_s=30)
+        # logged in the centre's sync_log, as `kiosk sync` always is
+        outcome = run_sync(
+            self.db, self.target, batch_size=5, time_budget_s=30, site_id=self.config.site_id
+        )
         assert outcome.ok, outcome.error
         return outcome.pulled_events
 

@@ -98,7 +98,7 @@ def test_a_site_cannot_push_a_step_on_a_case_the_centre_handles(
                 created_at=utcnow() + dt.timedelta(seconds=1),
             )
         )
-    outcome = run_sync(site.db, site.target, batch_size=5, time_budget_s=5)
+    outcome = run_sync(site.db, site.target, batch_size=5, time_budget_s=5, site_id="shivachevo")
     assert not outcome.ok
     assert "row-level security" in (outcome.error or "")
     assert centre_register(centre).entry(site.complaint).status is Status.NEW
@@ -119,6 +119,19 @@ def test_a_site_cannot_push_a_step_on_a_case_the_centre_handles(
             " 'site')",
             (site.complaint,),
         )
+
+
+def test_a_step_the_site_took_before_it_learned_of_the_handover_still_goes(
+    centre: Centre, tmp_path: Path
+) -> None:
+    site = village(centre, tmp_path)
+    set_handled_at(centre.db, "shivachevo", HandledAt.CENTRE, by="secretary", now=utcnow())
+    # between the handover and its next sync the site still handles the case itself
+    site.register.start_review(message_uuid=site.complaint, actor="quality1")
+    site.sync()  # pushed, not refused: the push would otherwise stop here for good
+    assert centre_register(centre).entry(site.complaint).status is Status.IN_REVIEW
+    with pytest.raises(HandledAtCentre):
+        site.register.answer(message_uuid=site.complaint, actor="quality1", text="Късно.")
 
 
 def test_the_centres_login_may_step_only_where_the_centre_handles(
