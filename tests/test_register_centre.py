@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 import psycopg
@@ -216,3 +217,29 @@ def test_each_web_refuses_a_step_on_a_case_it_does_not_handle_in_bulgarian(
         site_live.stop()
     assert site.register.entry(site.complaint).status is Status.NEW
     assert [h.kind for h in site.register.history(site.complaint)] == []
+
+
+def test_the_officer_answers_and_prints_the_letter_at_the_centre_and_the_view_is_recorded(
+    centre: Centre, centre_live: LiveServer, tmp_path: Path
+) -> None:
+    site = village(centre, tmp_path)
+    reg = site.register.entry(site.complaint).reg_number
+    set_handled_at(centre.db, "shivachevo", HandledAt.CENTRE, by="secretary", now=utcnow())
+    with httpx.Client(base_url=centre_live.url) as client:
+        csrf = sign_in_centre(client, "officer")
+        listed = client.get("/register?filter=open&kind=complaint&site=shivachevo")
+        assert f"/register/{reg}?site=shivachevo" in listed.text
+        assert f"/register/{reg}?site=centre" not in listed.text
+        answered = _step(client, csrf, f"/register/{reg}/answer?site=shivachevo", "Ще има рампа.")
+        assert answered.status_code == 303
+        assert unquote(answered.headers["location"]) == f"/register/{reg}?site=shivachevo"
+        letter = client.get(f"/register/{reg}/letter/answer?site=shivachevo")
+        assert letter.status_code == 200
+        assert "Мария Иванова" in letter.text and "Ще има рампа." in letter.text
+    history = centre_register(centre, "shivachevo").history(site.complaint)
+    assert [(h.kind, h.actor, h.text) for h in history][-1] == (
+        "pii_viewed",
+        "officer",
+        "letter:answered",
+    )
+    assert site.sync() == 2  # the answer and the letter's view reach the village
