@@ -76,9 +76,13 @@ def test_the_centre_answers_a_village_case_and_the_site_shows_it_after_its_sync(
             s.scalars(select(MessageEvent).where(MessageEvent.origin == EventOrigin.CENTRE))
         )
     assert len(pulled) == 3 and all(e.seq < 0 for e in pulled)
+    # the site's own next event goes up beside them, and its pushed range checks out
+    site.register.personal_data(message_uuid=site.complaint, actor="quality1", role="quality")
+    outcome = run_sync(site.db, site.target, batch_size=5, time_budget_s=30, site_id="shivachevo")
+    assert outcome.ok and outcome.pushed == {"message_events": 1}, outcome
     # the centre's register agrees with the site's, and holds each event once
     assert register.entry(site.complaint).status is Status.ANSWERED
-    assert len(register.history(site.complaint)) == len(site.register.history(site.complaint))
+    assert len(register.history(site.complaint)) == len(site.register.history(site.complaint)) == 4
 
 
 def test_a_site_cannot_push_a_step_on_a_case_the_centre_handles(
