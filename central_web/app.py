@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from central_web.audit import AuditMiddleware
 from central_web.deps import EVERYONE, Centre
-from central_web.routes import audit, intake, reports, sites, staff
+from central_web.routes import audit, intake, register, reports, sites, staff
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import utcnow
@@ -22,13 +22,16 @@ from kiosk.vocabulary import Role
 from kiosk.web.app import staff_web_app
 from kiosk.web.deps import TEMPLATES_DIR, NavLink
 from kiosk.web.routes import auth
+from kiosk.web.routes import register as site_register
 from kiosk.web.routes.intake import NEW_MESSAGE
 
 CENTRE_TEMPLATES = Path(__file__).parent / "templates"
 
 CENTRE_NAV: tuple[NavLink, ...] = (
     NavLink("/sites", "Sites", EVERYONE),
+    NavLink("/register", "Complaint register", (Role.ADMIN, Role.QUALITY)),
     NavLink(NEW_MESSAGE, "Register a message", (Role.ADMIN, Role.QUALITY)),
+    NavLink("/handling", "Who handles", EVERYONE),
     NavLink("/reports/yearly", "Yearly report", EVERYONE),
     NavLink("/staff", "Staff accounts", (Role.ADMIN,)),
     NavLink("/audit", "Log of views", (Role.ADMIN, Role.AUDITOR)),
@@ -62,7 +65,10 @@ def create_central_app(
         routers=(
             auth.router,
             sites.router,
+            # before the register's pages, which would read "new" as a registration number
             intake.router,
+            register.router,
+            site_register.router,
             reports.router,
             staff.router,
             audit.router,
@@ -70,6 +76,8 @@ def create_central_app(
         upload_paths=(NEW_MESSAGE,),
         templates_dirs=(CENTRE_TEMPLATES,),
     )
+    # the site register's own pages, over every site's messages
+    app.dependency_overrides[site_register.register_view] = register.centre_register_view
     # outermost: it reads who was signed in once the app inside has answered
     app.add_middleware(AuditMiddleware, db=db, clock=clock)
     return app

@@ -40,6 +40,7 @@ from kiosk.vocabulary import (
     Channel,
     EventOrigin,
     FeedbackReason,
+    HandledAt,
     MessageEventKind,
     MessageKind,
     ReviewStatus,
@@ -500,6 +501,19 @@ class SyncRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     #: the kiosk's clock minus the centre's when the run reached it (seconds; None: it did not)
     clock_skew_s: Mapped[float | None] = mapped_column(Float)
+
+
+class SiteSetting(Base):
+    """This site's settings as published by the centre, stored at each pull (one row)."""
+
+    __tablename__ = "site_settings"
+
+    site_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: who handles the site's messages: where it is the centre, the site's register only reads
+    handled_at: Mapped[HandledAt] = mapped_column(vocabulary(HandledAt, 8))
+    sync_every_min: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(60))
 
 
 class Heartbeat(Base):

@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Select, String, and_, delete, exists, func, or_, select
+from sqlalchemy import Select, String, and_, delete, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.attachments import PII_ROLES
@@ -25,10 +25,17 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.errors import KioskError
 from kiosk.messages import Kind, ReviewStatus
-from kiosk.models import Message, MessageAttachment, MessageContact, MessageEvent, utcnow
+from kiosk.models import (
+    Message,
+    MessageAttachment,
+    MessageContact,
+    MessageEvent,
+    SiteSetting,
+    utcnow,
+)
 from kiosk.plain_text import check_text
 from kiosk.site import SiteBound
-from kiosk.vocabulary import Channel, MessageEventKind
+from kiosk.vocabulary import Channel, EventOrigin, HandledAt, MessageEventKind
 
 
 class Status(StrEnum):
@@ -192,13 +199,30 @@ class Letter:
 def _latest(
     kinds: tuple[MessageEventKind, ...], before: dt.datetime | None, name: str
 ) -> tuple[Any, Any]:
-    """An alias of message_events holding, per message, only its latest event of these kinds."""
-    last = select(
-        MessageEvent.message_uuid.label("message_uuid"), func.max(MessageEvent.seq).label("seq")
+    """An alias of message_events and, per message, the key of its latest event of these kinds.
+
+    Latest by time, then by key: a site keeps the centre's events under negative keys (they
+    never enter its push), so the key alone no longer orders a message's events.
+    """
+    at = select(
+        MessageEvent.site_id.label("site_id"),
+        MessageEvent.message_uuid.label("message_uuid"),
+        MessageEvent.seq.label("seq"),
+        func.row_number()
+        .over(
+            partition_by=(MessageEvent.site_id, MessageEvent.message_uuid),
+            order_by=(MessageEvent.created_at.desc(), MessageEvent.seq.desc()),
+        )
+        .label("rank"),
     ).where(MessageEvent.kind.in_(kinds))
     if before is not None:
-        last = last.where(MessageEvent.created_at < before)
-    last_sq = last.group_by(MessageEvent.message_uuid).subquery(f"{name}_last")
+        at = at.where(MessageEvent.created_at < before)
+    ranked = at.subquery(f"{name}_ranked")
+    last_sq = (
+        select(ranked.c.site_id, ranked.c.message_uuid, ranked.c.seq)
+        .where(ranked.c.rank == 1)
+        .subquery(f"{name}_last")
+    )
     event = aliased(MessageEvent, name=name)
     return event, last_sq
 
@@ -239,28 +263,105 @@ def state_query(*, before: dt.datetime | None = None) -> Select:
             ext_ev.text.label("extension_reason"),
             status_ev.created_at.label("status_at"),
         )
-        .outerjoin(status_last, status_last.c.message_uuid == Message.uuid)
+        .outerjoin(status_last, _of_message(status_last))
         .outerjoin(status_ev, _same_event(status_ev, status_last))
-        .outerjoin(ext_last, ext_last.c.message_uuid == Message.uuid)
+        .outerjoin(ext_last, _of_message(ext_last))
         .outerjoin(ext_ev, _same_event(ext_ev, ext_last))
-        .outerjoin(ans_last, ans_last.c.message_uuid == Message.uuid)
+        .outerjoin(ans_last, _of_message(ans_last))
         .outerjoin(ans_ev, _same_event(ans_ev, ans_last))
     )
 
 
+def _of_message(last: Any) -> Any:
+    # a UUID names a record only within its site: at the centre every site's rows meet
+    return and_(last.c.message_uuid == Message.uuid, last.c.site_id == Message.site_id)
+
+
 def _same_event(event: Any, last: Any) -> Any:
     # seq is a key of one site's database: on the centre, where every site's events meet,
-    # it names an event only together with its message
-    return and_(event.seq == last.c.seq, event.message_uuid == last.c.message_uuid)
+    # it names an event only together with its site and message
+    return and_(
+        event.seq == last.c.seq,
+        event.message_uuid == last.c.message_uuid,
+        event.site_id == last.c.site_id,
+    )
+
+
+class HandledAtCentre(RegisterError):
+    """The site's cases are handled at the centre: its own register only reads them."""
+
+    code = "handled_at_centre"
+
+
+class HandledAtSite(RegisterError):
+    """The site handles its own cases: the centre's register only reads them."""
+
+    code = "handled_at_site"
+
+
+class Desk(Protocol):
+    """Where a register is kept: which sites' messages it reads, whether it may handle a
+    site's cases, and how it stamps the events it makes (a site's or the centre's)."""
+
+    #: the sites whose messages it reads; None: every site in its database
+    sites: frozenset[str] | None
+    #: the refusal of a step on a case this desk does not handle
+    elsewhere: type[RegisterError]
+
+    def handles(self, s: Session, site_id: str) -> bool:
+        """Whether this desk takes the steps on that site's cases (one handler per case)."""
+        ...
+
+    def lock(self, s: Session, site_id: str, message_uuid: uuid.UUID) -> None:
+        """Serialise the steps on one message: the second of two officers finds the first's done."""
+        ...
+
+    def stamp(self, s: Session, site_id: str) -> dict[str, object]:
+        """The columns of a new event that say where it was made (origin, site, key)."""
+        ...
+
+
+class SiteDesk:
+    """The site's own register: its database holds its messages only, and its events are
+    its own; it hands over the steps when the pulled setting says the centre handles them."""
+
+    sites: frozenset[str] | None = None
+    elsewhere = HandledAtCentre
+
+    def __init__(self, site_id: str) -> None:
+        self.site_id = site_id
+
+    def handles(self, s: Session, site_id: str) -> bool:
+        setting = s.get(SiteSetting, site_id)
+        return setting is None or setting.handled_at != HandledAt.CENTRE
+
+    def lock(self, s: Session, site_id: str, message_uuid: uuid.UUID) -> None:
+        # SQLite's BEGIN IMMEDIATE already serialises writers; a PostgreSQL site locks the row
+        s.execute(select(Message.seq).where(Message.uuid == message_uuid).with_for_update())
+
+    def stamp(self, s: Session, site_id: str) -> dict[str, object]:
+        return {"site_id": self.site_id, "origin": EventOrigin.SITE}
 
 
 class Register(SiteBound):
+    """One register's rules, on a site's database or the centre's (`desk` says which)."""
+
     def __init__(
-        self, db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
+        self,
+        db: Database,
+        config: Config,
+        *,
+        clock: Callable[[], dt.datetime] = utcnow,
+        desk: Desk | None = None,
     ) -> None:
         super().__init__(db, config, clock=clock)
         self.tz = config.tz
         self.retention = dt.timedelta(days=config.register.retention_days)
+        self.desk: Desk = desk or SiteDesk(self.site_id)
+
+    def _read(self, query: Select, site_column: Any = Message.site_id) -> Select:
+        sites = self.desk.sites
+        return query if sites is None else query.where(site_column.in_(sorted(sites)))
 
     def today(self) -> dt.date:
         return self.clock().astimezone(self.tz).date()
@@ -268,7 +369,9 @@ class Register(SiteBound):
     # --- reading ----------------------------------------------------------------------
 
     def _entries(self, s: Session, query: Select) -> list[Entry]:
-        has_contact = exists().where(MessageContact.message_uuid == Message.uuid)
+        has_contact = exists().where(
+            MessageContact.message_uuid == Message.uuid, MessageContact.site_id == Message.site_id
+        )
         rows = s.execute(query.add_columns(has_contact.label("has_contact"))).all()
         return [
             Entry(
@@ -297,7 +400,7 @@ class Register(SiteBound):
 
     def entries(self, *, filter: Filter = Filter.ALL, kind: str | None = None) -> list[Entry]:
         """The register, newest first; due-this-week means due in the next seven days."""
-        query = state_query()
+        query = self._read(state_query())
         sq = query.subquery("state")
         today = self.today()
         conditions = []
@@ -316,16 +419,22 @@ class Register(SiteBound):
             conditions.append(sq.c.kind == kind)
         order = (sq.c.due_date,) if filter is not Filter.ALL else (sq.c.created_at.desc(),)
         with self.db.read() as s:
-            uuids = list(s.scalars(select(sq.c.uuid).where(*conditions).order_by(*order)))
-            by_uuid = {e.uuid: e for e in self._entries(s, query.where(Message.uuid.in_(uuids)))}
-        return [by_uuid[u] for u in uuids]
+            keys = s.execute(
+                select(sq.c.site_id, sq.c.uuid).where(*conditions).order_by(*order)
+            ).all()
+            uuids = [k.uuid for k in keys]
+            by_key = {
+                (e.site_id, e.uuid): e
+                for e in self._entries(s, query.where(Message.uuid.in_(uuids)))
+            }
+        return [by_key[(k.site_id, k.uuid)] for k in keys]
 
     def entry(self, message_uuid: uuid.UUID) -> Entry:
         with self.db.read() as s:
             return self._entry(s, message_uuid)
 
     def _entry(self, s: Session, message_uuid: uuid.UUID) -> Entry:
-        found = self._entries(s, state_query().where(Message.uuid == message_uuid))
+        found = self._entries(s, self._read(state_query()).where(Message.uuid == message_uuid))
         if not found:
             raise UnknownMessage(f"no message {message_uuid}")
         return found[0]
@@ -333,17 +442,20 @@ class Register(SiteBound):
     def find(self, reg_number: str) -> Entry:
         """The entry with this registration number."""
         with self.db.read() as s:
-            found = self._entries(s, state_query().where(Message.reg_number == reg_number))
-        if not found:
+            found = self._entries(
+                s, self._read(state_query()).where(Message.reg_number == reg_number)
+            )
+        # two sites may number alike: the centre finds a number within one site
+        if len(found) != 1:
             raise UnknownMessage(f"no message {reg_number}")
         return found[0]
 
     def history(self, message_uuid: uuid.UUID) -> list[HistoryItem]:
         with self.db.read() as s:
             rows = s.scalars(
-                select(MessageEvent)
+                self._read(select(MessageEvent), MessageEvent.site_id)
                 .where(MessageEvent.message_uuid == message_uuid)
-                .order_by(MessageEvent.seq)
+                .order_by(MessageEvent.created_at, MessageEvent.seq)
             )
             return [
                 HistoryItem(
@@ -364,21 +476,33 @@ class Register(SiteBound):
             raise NotAllowed(f"role {role!r} may not see personal data")
         with self.db.write() as s:
             contact = s.scalars(
-                select(MessageContact).where(MessageContact.message_uuid == message_uuid)
+                self._read(select(MessageContact), MessageContact.site_id).where(
+                    MessageContact.message_uuid == message_uuid
+                )
             ).first()
             if contact is None:
                 return None
-            self._event(s, message_uuid, PII_VIEWED, actor=actor, text=purpose)
+            self._event(s, contact.site_id, message_uuid, PII_VIEWED, actor=actor, text=purpose)
             return PersonalData(name=contact.name, contact=contact.contact, consent=contact.consent)
+
+    def handles(self, site_id: str) -> bool:
+        """Whether this register takes the steps on that site's cases, or only reads them."""
+        with self.db.read() as s:
+            return self.desk.handles(s, site_id)
 
     # --- handling ---------------------------------------------------------------------
 
     def _event(
-        self, s: Session, message_uuid: uuid.UUID, kind: MessageEventKind, **fields: object
+        self,
+        s: Session,
+        site_id: str,
+        message_uuid: uuid.UUID,
+        kind: MessageEventKind,
+        **fields: object,
     ) -> None:
         s.add(
             MessageEvent(
-                site_id=self.site_id,
+                **self.desk.stamp(s, site_id),
                 created_at=self.clock(),
                 message_uuid=message_uuid,
                 kind=kind,
@@ -399,14 +523,17 @@ class Register(SiteBound):
     ) -> Entry:
         """Record a status change if the message's state allows it (`check` may refuse it too).
 
-        The state is read and the event written in one write transaction, the message's row
-        locked first on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises writers):
-        of two officers acting at once, the second finds the first one's step done.
+        The state is read and the event written in one write transaction, the message locked
+        first (the desk says how): of two officers acting at once, the second finds the first
+        one's step done. Only the desk that handles the message's site takes a step on it.
         """
         actor = check_text(actor, field="actor")
         text = None if text is None else check_text(text, field="text")
         with self.db.write() as s:
-            s.execute(select(Message.seq).where(Message.uuid == message_uuid).with_for_update())
+            current = self._entry(s, message_uuid)
+            if not self.desk.handles(s, current.site_id):
+                raise self.desk.elsewhere(f"{current.reg_number}: handled elsewhere")
+            self.desk.lock(s, current.site_id, message_uuid)
             current = self._entry(s, message_uuid)
             if check is not None:
                 check(current)
@@ -414,6 +541,7 @@ class Register(SiteBound):
                 raise WrongState(f"{current.reg_number} is {current.status}, cannot become {to}")
             self._event(
                 s,
+                current.site_id,
                 message_uuid,
                 MessageEventKind(to),
                 actor=actor,
@@ -508,22 +636,25 @@ class Register(SiteBound):
         """Erase personal data (contact, scanned letters) of cases closed longer than the
         retention period; the record stays."""
         cutoff = self.clock() - self.retention
-        state = state_query().subquery("state")
+        state = self._read(state_query()).subquery("state")
         closed_at = func.coalesce(state.c.status_at, state.c.created_at)
         holds = [
-            exists().where(table.message_uuid == state.c.uuid)
+            exists().where(table.message_uuid == state.c.uuid, table.site_id == state.c.site_id)
             for table in (MessageContact, MessageAttachment)
         ]
         with self.db.write() as s:
             rows = s.execute(
-                select(state.c.uuid, state.c.reg_number).where(
+                select(state.c.site_id, state.c.uuid, state.c.reg_number).where(
                     state.c.status.in_(CLOSED), closed_at < cutoff, or_(*holds)
                 )
             ).all()
             if rows:
-                uuids = [r.uuid for r in rows]
+                # a message is the site's and its UUID: the centre erases for every site at once
+                keys = [(r.site_id, r.uuid) for r in rows]
                 for table in (MessageContact, MessageAttachment):
-                    s.execute(delete(table).where(table.message_uuid.in_(uuids)))
+                    s.execute(
+                        delete(table).where(tuple_(table.site_id, table.message_uuid).in_(keys))
+                    )
                 for r in rows:
-                    self._event(s, r.uuid, PII_ERASED, actor=actor)
+                    self._event(s, r.site_id, r.uuid, PII_ERASED, actor=actor)
             return [r.reg_number for r in rows]

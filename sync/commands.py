@@ -128,6 +128,8 @@ def sync(ctx: Context, args: Args) -> int:
     pulled = (
         f", catalogue revision {outcome.pulled_revision} pulled" if outcome.pulled_revision else ""
     )
+    if outcome.pulled_events:
+        pulled += f", {outcome.pulled_events} handling event(s) from the centre pulled"
     human = (
         f"sync to {target.safe_url}: {'ok' if outcome.ok else 'FAILED'}, {total} records pushed"
         f"{pulled} in {outcome.seconds:.1f} s, {outcome.attempts} attempt(s)"
@@ -138,6 +140,7 @@ def sync(ctx: Context, args: Args) -> int:
         "ok": outcome.ok,
         "pushed": outcome.pushed,
         "pulled_revision": outcome.pulled_revision,
+        "pulled_events": outcome.pulled_events,
         "attempts": outcome.attempts,
         "error": outcome.error,
         "held": outcome.held,

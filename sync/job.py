@@ -25,6 +25,7 @@ from kiosk.errors import KioskError
 from kiosk.models import SyncRun, utcnow
 from sync.catalog import SnapshotRejected, pull
 from sync.central import CentralTarget
+from sync.handling import pull_handling
 from sync.push import Progress, PushPlan, PushRefused, plan_push, push
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ class SyncOutcome:
     ok: bool
     pushed: dict[str, int] = field(default_factory=dict)
     pulled_revision: int | None = None
+    #: handling events the centre made for the site's messages, new to the site
+    pulled_events: int = 0
     attempts: int = 0
     error: str | None = None
     seconds: float = 0.0
@@ -225,6 +228,7 @@ def run_sync(
             ).held
             with target.connect() as central:
                 outcome.pulled_revision = pull(db, central)
+                outcome.pulled_events = pull_handling(db, central).events
                 outcome.held = [str(r) for r in hold.refused] + [
                     f"{t} waits for {', '.join(p)}" for t, p in hold.waiting.items()
                 ]

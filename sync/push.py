@@ -16,6 +16,10 @@ count and a digest of the rows sent; after each table the centre's count and dig
 this site's rows in the pushed key range must equal them, and the count the site's own:
 only then is the table done.
 
+The events a site pulled from the centre (sync/handling.py) keep the centre's negative
+keys: every range here starts above a mark of 0 or more, so they are never sent back, and
+neither side counts them in a pushed range.
+
 An INSERT with a unique index costs the server about three times what COPY does, so a
 few connections push a table's batches side by side while this thread reads and encodes
 the next. Each batch commits on its own; the local mark moves only over the unbroken run

@@ -267,6 +267,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
     _centre_role(conn)
     _centre_registers(conn)
     _centre_views(conn)
+    _one_handler(conn)
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
@@ -421,6 +422,66 @@ def _centre_views(conn: Connection) -> None:
     columns = ", ".join(_ident(conn, c.name) for c in centre_views.columns if c.name != "id")
     centre = _ident(conn, CENTRE_ROLE)
     conn.execute(text(f"GRANT SELECT, INSERT ({columns}) ON {name} TO {centre}"))
+
+
+#: the keys of the events the centre's register makes: negative, so they never fall in a
+#: site's own (positive) key range, which a push checks row by row
+CENTRE_EVENT_SEQ = "centre_event_seq"
+
+
+def _one_handler(conn: Connection) -> None:
+    """One handler per case, held by the database itself, not only by the two webs.
+
+    The centre's web may add events (origin 'centre', its own negative keys) to a message of
+    any site; a status step only where `site_settings` says the centre handles the site, a
+    view of personal data anywhere it reads (every view is recorded). A site may add only
+    its own events (origin 'site', positive keys), and no status step made once it knew the
+    centre took its cases over; its views and erasures of personal data still pass.
+    """
+    from kiosk.register import STATUS_EVENTS
+
+    centre, group = _ident(conn, CENTRE_ROLE), _ident(conn, GROUP_ROLE)
+    steps = ", ".join(f"'{k.value}'" for k in STATUS_EVENTS)
+    conn.execute(
+        text(
+            f"CREATE SEQUENCE IF NOT EXISTS {CENTRE_EVENT_SEQ} "
+            "INCREMENT BY -1 MAXVALUE -1 START WITH -1"
+        )
+    )
+    conn.execute(text(f"GRANT USAGE ON SEQUENCE {CENTRE_EVENT_SEQ} TO {centre}"))
+    sent = ", ".join(
+        c.name for c in central.tables["message_events"].columns if c.name != "received_at"
+    )
+    conn.execute(text(f"GRANT INSERT ({sent}) ON message_events TO {centre}"))
+    centre_handles = (
+        "EXISTS (SELECT 1 FROM site_settings ss WHERE ss.site_id = message_events.site_id "
+        f"AND ss.handled_at = '{HandledAt.CENTRE.value}'"
+    )
+    conn.execute(text("DROP POLICY IF EXISTS centre_steps ON message_events"))
+    conn.execute(
+        text(
+            f"CREATE POLICY centre_steps ON message_events FOR INSERT TO {centre} WITH CHECK ("
+            "origin = 'centre' AND seq < 0 AND EXISTS (SELECT 1 FROM messages m "
+            "WHERE m.site_id = message_events.site_id AND m.uuid = message_events.message_uuid) "
+            f"AND (kind NOT IN ({steps}) OR {centre_handles})))"
+        )
+    )
+    # restrictive: it narrows the sites' own-site policy, which it does not replace. A site
+    # learns of a handover at its next sync, which logs itself after the pull: a step dated
+    # after such a run ended is one its register refused; a step it took before it knew
+    # still goes, or its push would stop there for good. Both clocks are the site's.
+    learned = (
+        f"{centre_handles} AND EXISTS (SELECT 1 FROM sync_log l WHERE l.site_id = ss.site_id "
+        "AND l.received_at >= ss.updated_at AND l.finished_at < message_events.created_at))"
+    )
+    conn.execute(text("DROP POLICY IF EXISTS site_handles ON message_events"))
+    conn.execute(
+        text(
+            f"CREATE POLICY site_handles ON message_events AS RESTRICTIVE FOR INSERT TO {group} "
+            f"WITH CHECK (origin = 'site' AND seq > 0 AND (kind NOT IN ({steps}) OR NOT "
+            f"{learned}))"
+        )
+    )
 
 
 def _key_records_by_site(conn: Connection) -> None:

@@ -71,6 +71,14 @@ TEXTS: dict[str, str] = {
     "not_allowed": N_("Your role may not see personal data."),
     "wrong_state": N_("This step does not fit the message's present state."),
     "unknown_message": N_("There is no message with this registration number."),
+    "handled_at_centre": N_(
+        "The centre handles this site's messages: the steps are taken in the centre's register; "
+        "here you can only read them."
+    ),
+    "handled_at_site": N_(
+        "This site handles its own messages: the steps are taken in the site's register; "
+        "the centre's register only reads them."
+    ),
     "no_letter": N_(
         "There is no letter to write yet: the message has no such answer or extension."
     ),

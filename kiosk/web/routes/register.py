@@ -1,10 +1,15 @@
-"""The complaint register for admin and quality staff: list, filters, handling, letters, alerts."""
+"""The complaint register for admin and quality staff: list, filters, handling, letters, alerts.
+
+The centre's web serves the same pages over every site's messages: it replaces
+`register_view` (central_web/routes/register.py), and an entry's pages then carry its site
+as `?site=`, since two sites may number alike.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
-from typing import Annotated
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,12 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from kiosk.alerts import current_alerts
 from kiosk.attachments import Attachments
 from kiosk.labels import review_note_text
-from kiosk.register import Filter, Register, RegisterError, Status
+from kiosk.messages import Kind
+from kiosk.register import Entry, Filter, Register, RegisterError, Status
 from kiosk.reports.render.letters import render_letter
 from kiosk.reports.render.publish import stylesheet
 from kiosk.reports.wording import channel_text, kind_text, translator
 from kiosk.staff import Role, StaffAccount
-from kiosk.web.deps import SiteDep, csrf_protect, language, render, require_role
+from kiosk.web.deps import SiteDep, WebDep, csrf_protect, language, render, require_role
 from kiosk.web.errors import error_text
 
 router = APIRouter(tags=["register"])
@@ -25,15 +31,45 @@ Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY)
 LETTERS = {"answer": Status.ANSWERED, "extension": Status.EXTENDED}
 
 
-def _register(site: SiteDep) -> Register:
-    return Register(site.db, site.config, clock=site.clock)
+@dataclass(frozen=True)
+class RegisterView:
+    """The register a web's pages work on, and what differs between a site's and the centre's."""
+
+    register: Register
+    #: the sites to filter by, None on a site's web (it holds its own messages only)
+    sites: list[str] | None = None
+    #: the site the request named (`?site=`), carried into every link of the centre's pages
+    site: str | None = None
+
+    def href(self, entry: Entry, tail: str = "") -> str:
+        """An entry's page (or one under it), naming its site at the centre."""
+        url = f"/register/{entry.reg_number}{tail}"
+        return f"{url}?site={entry.site_id}" if self.sites is not None else url
+
+    def alerts(self) -> list[Any]:
+        # the site's own alerts; the centre's overview of every site is the Sites page's
+        if self.sites is not None:
+            return []
+        return current_alerts(self.register.db, self.register.config, now=self.register.clock())
+
+
+def register_view(site: SiteDep) -> RegisterView:
+    return RegisterView(Register(site.db, site.config, clock=site.clock))
+
+
+View = Annotated[RegisterView, Depends(register_view)]
 
 
 @router.get("/register", response_class=HTMLResponse, include_in_schema=False)
 def register_list(
-    request: Request, account: Officer, site: SiteDep, filter: Filter = Filter.OPEN
+    request: Request,
+    account: Officer,
+    web: WebDep,
+    view: View,
+    filter: Filter = Filter.OPEN,
+    kind: Kind | None = None,
 ) -> Response:
-    register = _register(site)
+    register = view.register
     lang = language(request)
     return render(
         request,
@@ -41,12 +77,15 @@ def register_list(
         user=account,
         t=translator(lang),
         kind_text=lambda k: kind_text(k, lang),
-        entries=register.entries(filter=filter),
+        entries=register.entries(filter=filter, kind=kind),
         filter=filter,
         filters=list(Filter),
+        kind=kind,
+        kinds=list(Kind),
+        view=view,
         today=register.today(),
-        local=lambda at: at.astimezone(site.config.tz),
-        alerts=current_alerts(site.db, site.config, now=site.clock()),
+        local=lambda at: at.astimezone(web.config.tz),
+        alerts=view.alerts(),
     )
 
 
@@ -66,16 +105,21 @@ def register_css(account: Officer, name: str) -> Response:
 def _entry_page(
     request: Request,
     account: StaffAccount,
-    site: SiteDep,
-    register: Register,
-    entry: object,
+    web: WebDep,
+    view: RegisterView,
+    entry: Entry,
     *,
     personal: object,
     error: str | None,
     status_code: int = 200,
 ) -> Response:
-    """One message's page: its handling steps, and its personal data when just asked for."""
+    """One message's page: its handling steps, and its personal data when just asked for.
+
+    Where another desk handles the message's site, the page reads it and says who acts.
+    """
     lang = language(request)
+    register = view.register
+    handled_here = register.handles(entry.site_id)
     return render(
         request,
         "register/entry.html",
@@ -85,27 +129,33 @@ def _entry_page(
         channel_text=lambda c: channel_text(c, lang),
         note_text=lambda n: review_note_text(n, lang),
         entry=entry,
+        view=view,
+        handled_here=handled_here,
+        handled_elsewhere=None if handled_here else error_text(register.desk.elsewhere(), lang),
         history=register.history(entry.uuid),
         today=register.today(),
-        local=lambda at: at.astimezone(site.config.tz),
+        local=lambda at: at.astimezone(web.config.tz),
         personal=personal,
-        attachments=Attachments(site.db, site.config, clock=site.clock).listed(entry.uuid),
+        attachments=Attachments(register.db, register.config, clock=register.clock).listed(
+            entry.uuid
+        ),
         error=error,
-        names=_display_names(site),
+        names=_display_names(web),
         status_code=status_code,
     )
 
 
-def _display_names(site: SiteDep) -> dict[str, str]:
+def _display_names(web: WebDep) -> dict[str, str]:
     """Staff display names by username: the register records who acted by username only."""
-    return {a.username: a.display_name for a in site.staff.accounts()}
+    return {a.username: a.display_name for a in web.staff.accounts()}
 
 
 @router.get("/register/{reg_number}", response_class=HTMLResponse, include_in_schema=False)
-def register_entry(request: Request, account: Officer, site: SiteDep, reg_number: str) -> Response:
-    register = _register(site)
-    entry = register.find(reg_number)
-    return _entry_page(request, account, site, register, entry, personal=None, error=None)
+def register_entry(
+    request: Request, account: Officer, web: WebDep, view: View, reg_number: str
+) -> Response:
+    entry = view.register.find(reg_number)
+    return _entry_page(request, account, web, view, entry, personal=None, error=None)
 
 
 @router.post(
@@ -115,15 +165,14 @@ def register_entry(request: Request, account: Officer, site: SiteDep, reg_number
     dependencies=[Depends(csrf_protect)],
 )
 def register_personal(
-    request: Request, account: Officer, site: SiteDep, reg_number: str
+    request: Request, account: Officer, web: WebDep, view: View, reg_number: str
 ) -> Response:
     """Show the complainant's name and contact; the view is recorded with who looked."""
-    register = _register(site)
-    entry = register.find(reg_number)
-    personal = register.personal_data(
+    entry = view.register.find(reg_number)
+    personal = view.register.personal_data(
         message_uuid=entry.uuid, actor=account.username, role=account.role.value
     )
-    return _entry_page(request, account, site, register, entry, personal=personal, error=None)
+    return _entry_page(request, account, web, view, entry, personal=personal, error=None)
 
 
 @router.post(
@@ -132,13 +181,14 @@ def register_personal(
 def register_step(
     request: Request,
     account: Officer,
-    site: SiteDep,
+    web: WebDep,
+    view: View,
     reg_number: str,
     step: str,
     text: Annotated[str, Form(max_length=10000)] = "",
     final_due_date: Annotated[dt.date | None, Form()] = None,
 ) -> Response:
-    register = _register(site)
+    register = view.register
     entry = register.find(reg_number)
     # one identity in the audit trail: steps, like personal-data views, under the username
     actor = account.username
@@ -160,26 +210,26 @@ def register_step(
         return _entry_page(
             request,
             account,
-            site,
-            register,
+            web,
+            view,
             entry,
             personal=None,
             error=error_text(exc, language(request)),
             status_code=422,
         )
-    return RedirectResponse(f"/register/{reg_number}", status_code=303)
+    return RedirectResponse(view.href(entry), status_code=303)
 
 
 @router.get(
     "/register/{reg_number}/letter/{kind}", response_class=HTMLResponse, include_in_schema=False
 )
 def register_letter(
-    request: Request, account: Officer, site: SiteDep, reg_number: str, kind: str
+    request: Request, account: Officer, web: WebDep, view: View, reg_number: str, kind: str
 ) -> Response:
     """The printable letter: opening it is a recorded view of the complainant's personal data."""
     if kind not in LETTERS:
         raise HTTPException(status_code=404, detail="no such letter")
-    register = _register(site)
+    register = view.register
     entry = register.find(reg_number)
     letter = register.letter(
         message_uuid=entry.uuid,
@@ -190,9 +240,9 @@ def register_letter(
     signer = letter.signed_by
     return HTMLResponse(
         render_letter(
-            replace(letter, signed_by=_display_names(site).get(signer, signer) if signer else None),
+            replace(letter, signed_by=_display_names(web).get(signer, signer) if signer else None),
             message_kind=entry.kind,
-            config=site.config,
+            config=web.config,
             language=language(request),
             stylesheet="/register/letter.css",  # the web's CSP allows no inline styles
         )

@@ -1,0 +1,60 @@
+"""The municipality's one register: the site register's pages over every site's messages,
+and the secretary's page that says who handles each site's cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from central_web.deps import EVERYONE, CentreDep
+from kiosk.register import Register
+from kiosk.staff import StaffAccount
+from kiosk.vocabulary import HandledAt, Role
+from kiosk.web.deps import csrf_protect, render, require_role
+from kiosk.web.routes.register import RegisterView
+from sync.handling import CentreDesk, handling, set_handled_at
+from sync.overview import site_rows
+
+router = APIRouter(tags=["register"])
+
+
+def centre_register_view(centre: CentreDep, site: str | None = None) -> RegisterView:
+    """The site register's pages at the centre: every site, or the one `?site=` names."""
+    sites = [row.site_id for row in site_rows(centre.db)]
+    if site is not None and site not in sites:
+        raise HTTPException(status_code=404, detail="no such site")
+    desk = CentreDesk(frozenset({site}) if site else None)
+    register = Register(centre.db, centre.config, clock=centre.clock, desk=desk)
+    return RegisterView(register, sites=sites, site=site)
+
+
+@router.get("/handling", response_class=HTMLResponse, include_in_schema=False)
+def handling_page(
+    request: Request,
+    centre: CentreDep,
+    user: Annotated[StaffAccount, Depends(require_role(*EVERYONE))],
+) -> HTMLResponse:
+    sites = [row.site_id for row in site_rows(centre.db)]
+    return render(
+        request,
+        "handling.html",
+        user=user,
+        rows=handling(centre.db, sites),
+        local=lambda at: at.astimezone(centre.config.tz),
+    )
+
+
+@router.post("/handling/{site_id}", include_in_schema=False, dependencies=[Depends(csrf_protect)])
+def set_handling(
+    centre: CentreDep,
+    user: Annotated[StaffAccount, Depends(require_role(Role.ADMIN))],
+    site_id: str,
+    handled_at: Annotated[HandledAt, Form()],
+) -> Response:
+    """The secretary hands a site's cases to the centre or back; the site learns it at its sync."""
+    if site_id not in {row.site_id for row in site_rows(centre.db)}:
+        raise HTTPException(status_code=404, detail="no such site")
+    set_handled_at(centre.db, site_id, handled_at, by=user.username, now=centre.clock())
+    return RedirectResponse("/handling", status_code=303)
