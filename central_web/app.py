@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
 from central_web.deps import EVERYONE, Centre
-from central_web.routes import sites
+from central_web.routes import catalogue, sites
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import utcnow
@@ -23,7 +23,10 @@ from kiosk.web.routes import auth
 
 CENTRE_TEMPLATES = Path(__file__).parent / "templates"
 
-CENTRE_NAV: tuple[NavLink, ...] = (NavLink("/sites", "Sites", EVERYONE),)
+CENTRE_NAV: tuple[NavLink, ...] = (
+    NavLink("/sites", "Sites", EVERYONE),
+    NavLink("/catalogue", "Catalogue", EVERYONE),
+)
 
 
 def home_for(account: StaffAccount) -> str:
@@ -44,12 +47,13 @@ def create_central_app(
         login_limit=SignInLimit(db, config, clock=clock),
         nav=CENTRE_NAV,
         home=home_for,
-        text_packages=("central_web", "kiosk.web"),
+        # kiosk's own catalogue: the labels of speeds and categories, a record's problems
+        text_packages=("central_web", "kiosk.web", "kiosk"),
     )
     return staff_web_app(
         centre,
         title="Obshtina kiosk — the centre's staff web",
         description="Every site's register, catalogue, reports and health, for the administration.",
-        routers=(auth.router, sites.router),
+        routers=(auth.router, sites.router, catalogue.router),
         templates_dirs=(CENTRE_TEMPLATES,),
     )

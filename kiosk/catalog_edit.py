@@ -59,7 +59,7 @@ def record_from_form(form: Mapping[str, str], unconfirmed: Iterable[str]) -> dic
         fee = (form.get(f"{speed}_fee") or "").strip() or None
         deadline = (form.get(f"{speed}_deadline") or "").strip() or None
         if fee or deadline:
-            delivery[speed] = {"fee": fee, "deadline": deadline}
+            delivery[str(speed)] = {"fee": fee, "deadline": deadline}  # plain text, as YAML reads
     record["delivery"] = delivery
     record["unconfirmed"] = [f for f in FIGURES if f in set(unconfirmed)]
     record["sources"] = {

@@ -359,6 +359,8 @@ def _catalogue_revisions(conn: Connection) -> None:
     conn.execute(text(f"REVOKE ALL ON FUNCTION public.{NEXT_REVISION}(integer) FROM PUBLIC"))
     centre = _ident(conn, CENTRE_ROLE)
     conn.execute(text(f"GRANT EXECUTE ON FUNCTION public.{NEXT_REVISION}(integer) TO {centre}"))
+    # publishing checks the schema first (require_schema), as `kiosk central serve` does
+    conn.execute(text(f"GRANT SELECT ON central_schema TO {centre}"))
 
 
 def _key_records_by_site(conn: Connection) -> None:
