@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from central_web.deps import EVERYONE, Centre
@@ -22,6 +23,7 @@ from kiosk.web.deps import TEMPLATES_DIR, NavLink
 from kiosk.web.routes import auth
 
 CENTRE_TEMPLATES = Path(__file__).parent / "templates"
+CENTRE_STATIC = Path(__file__).parent / "static"
 
 CENTRE_NAV: tuple[NavLink, ...] = (
     NavLink("/sites", "Sites", EVERYONE),
@@ -50,10 +52,13 @@ def create_central_app(
         # kiosk's own catalogue: the labels of speeds and categories, a record's problems
         text_packages=("central_web", "kiosk.web", "kiosk"),
     )
-    return staff_web_app(
+    app = staff_web_app(
         centre,
         title="Obshtina kiosk — the centre's staff web",
         description="Every site's register, catalogue, reports and health, for the administration.",
         routers=(auth.router, sites.router, catalogue.router),
         templates_dirs=(CENTRE_TEMPLATES,),
     )
+    # the pages' own styles as a file: the security policy allows no inline style
+    app.mount("/centre-static", StaticFiles(directory=CENTRE_STATIC), name="centre-static")
+    return app

@@ -139,6 +139,15 @@ def _form_view(
         saved=saved,
         can_edit=user.role == Role.ADMIN,
         speeds=[(s, label(SPEED_LABELS, s, lang)) for s in SPEEDS],
+        # the stored figures as the kiosk words them, beside each one to confirm
+        figures={
+            f"{d.speed}.{part}": text
+            for d in service.delivery
+            for part, text in (
+                ("fee", fee_text(d.fee_cents, lang)),
+                ("deadline", deadline_text(d.deadline, lang)),
+            )
+        },
         figure_field=figure_field,
         source_field=source_field,
         categories=[(c, label(SERVICE_CATEGORIES, c, lang)) for c in SERVICE_CATEGORIES],
@@ -341,11 +350,14 @@ def _revisions_view(
     with _central(centre) as conn:
         history = revisions(conn)
         numbers = {r.revision for r in history}
-        # by default the newest against the one before it
         newer = b if b in numbers else (history[0].revision if history else None)
         older = a if a in numbers or a == 0 else None
         if older is None and newer is not None:
-            older = max((n for n in numbers if n < newer), default=0)
+            # by default what the revision changes for the sites: against the last published
+            # before it (a publication copies a draft, so the draft itself would show nothing)
+            older = max(
+                (r.revision for r in history if not r.draft and r.revision < newer), default=0
+            )
         changes = None
         if newer is not None and older is not None:
             # revision 0: the shipped catalogue every site starts from
