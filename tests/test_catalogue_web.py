@@ -279,3 +279,26 @@ def test_the_web_login_numbers_revisions_but_cannot_rewrite_them(centre: Centre)
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         conn.execute("SELECT catalog_next_revision(1)")
+
+
+def test_the_command_line_publishes_for_a_group_on_the_same_path(
+    centre: Centre, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.catalog import to_yaml
+    from kiosk.cli import main
+
+    catalogue = tmp_path / "catalog.yaml"
+    catalogue.write_text(to_yaml(shipped_catalog()), encoding="utf-8")
+    url = centre.admin_url.replace("+psycopg", "")
+    command = ["central", "catalog", "publish", str(catalogue), "--url", url]
+    group = ["--site", "shivachevo", "--note", "the village first"]
+    assert main([*command, "--sslmode", "disable", *group]) == 0
+    revision = shipped_catalog().revision + 1
+    assert f"as central revision {revision}" in capsys.readouterr().out
+    village, town = site_db(tmp_path, "shivachevo"), site_db(tmp_path, "centre")
+    assert sync(centre, village, "shivachevo") == revision
+    assert sync(centre, town, "centre") is None
+    # the database login is the author of a revision published from the command line
+    assert stored_revisions(centre) == [(revision, "postgres", False, ["shivachevo"])]
+    for db in (village, town):
+        db.dispose()
