@@ -302,3 +302,46 @@ def test_the_command_line_publishes_for_a_group_on_the_same_path(
     assert stored_revisions(centre) == [(revision, "postgres", False, ["shivachevo"])]
     for db in (village, town):
         db.dispose()
+
+
+def _bulgarian(package: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent
+    with (root / package.replace(".", "/") / "locale" / "bg.po").open("rb") as po:
+        return {
+            (m.id if isinstance(m.id, str) else m.id[0]): (
+                m.string if isinstance(m.string, str) else m.string[-1]
+            )
+            for m in read_po(po)
+            if m.id
+        }
+
+
+def test_every_catalogue_text_has_its_bulgarian_translation() -> None:
+    """The pages' strings, a record's problems and the service screen's sections."""
+    root = Path(__file__).resolve().parent.parent
+    bulgarian = {
+        **_bulgarian("kiosk"),
+        **_bulgarian("kiosk.web"),
+        **_bulgarian("central_web"),
+    }
+    mark = re.compile(r"""\b(?:_|N_|ngettext)\(\s*(["'])((?:(?!\1).)+)\1""")
+    files = [
+        *(root / "central_web" / "templates").glob("catalogue*.html"),
+        root / "central_web" / "routes" / "catalogue.py",
+        root / "kiosk" / "catalog.py",
+        root / "kiosk" / "catalog_edit.py",
+        root / "kiosk" / "service_text.py",
+    ]
+    sources = set()
+    for path in files:
+        code = path.read_text(encoding="utf-8")
+        # Python joins adjacent literals: read them as one
+        code = re.sub(r'"\s*\n\s*"', "", code)
+        sources |= {m[2] for m in mark.finditer(code)}
+    assert len(sources) > 80
+    missing = sorted(s for s in sources if not bulgarian.get(s))
+    assert not missing, missing
+    for source in sources:  # every placeholder of the English survives in the Bulgarian
+        assert set(re.findall(r"{\w+}", source)) == set(re.findall(r"{\w+}", bulgarian[source]))
