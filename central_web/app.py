@@ -7,11 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from central_web.audit import AuditMiddleware
 from central_web.deps import EVERYONE, Centre
-from central_web.routes import audit, intake, register, reports, sites, staff
+from central_web.routes import audit, catalogue, intake, register, reports, sites, staff
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import utcnow
@@ -26,12 +27,14 @@ from kiosk.web.routes import register as site_register
 from kiosk.web.routes.intake import NEW_MESSAGE
 
 CENTRE_TEMPLATES = Path(__file__).parent / "templates"
+CENTRE_STATIC = Path(__file__).parent / "static"
 
 CENTRE_NAV: tuple[NavLink, ...] = (
     NavLink("/sites", "Sites", EVERYONE),
     NavLink("/register", "Complaint register", (Role.ADMIN, Role.QUALITY)),
     NavLink(NEW_MESSAGE, "Register a message", (Role.ADMIN, Role.QUALITY)),
     NavLink("/handling", "Who handles", EVERYONE),
+    NavLink("/catalogue", "Catalogue", EVERYONE),
     NavLink("/reports/yearly", "Yearly report", EVERYONE),
     NavLink("/staff", "Staff accounts", (Role.ADMIN,)),
     NavLink("/audit", "Log of views", (Role.ADMIN, Role.AUDITOR)),
@@ -56,7 +59,8 @@ def create_central_app(
         login_limit=SignInLimit(db, config, clock=clock),
         nav=CENTRE_NAV,
         home=home_for,
-        text_packages=("central_web", "kiosk.web"),
+        # kiosk's own catalogue: the labels of speeds and categories, a record's problems
+        text_packages=("central_web", "kiosk.web", "kiosk"),
     )
     app = staff_web_app(
         centre,
@@ -69,6 +73,7 @@ def create_central_app(
             intake.router,
             register.router,
             site_register.router,
+            catalogue.router,
             reports.router,
             staff.router,
             audit.router,
@@ -78,6 +83,8 @@ def create_central_app(
     )
     # the site register's own pages, over every site's messages
     app.dependency_overrides[site_register.register_view] = register.centre_register_view
+    # the pages' own styles as a file: the security policy allows no inline style
+    app.mount("/centre-static", StaticFiles(directory=CENTRE_STATIC), name="centre-static")
     # outermost: it reads who was signed in once the app inside has answered
     app.add_middleware(AuditMiddleware, db=db, clock=clock)
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -56,7 +56,11 @@ FIELDS = (
     "eservice_url",
     "delivery",
     "unconfirmed",
+    "sources",
 )
+#: the figures of a service that can be unconfirmed or carry a source: "regular.fee", …
+FIGURES = tuple(f"{speed}.{part}" for speed in SPEEDS for part in ("fee", "deadline"))
+MAX_SOURCE = 300
 CSV_COLUMNS = (
     "id",
     "iisda",
@@ -77,8 +81,14 @@ CSV_COLUMNS = (
     "eservice_url",
     *(f"{speed}_{part}" for speed in SPEEDS for part in ("fee", "deadline")),
     "unconfirmed",
+    "sources",
     "source",
 )
+
+
+def N_(message: str) -> str:
+    """Mark a problem's wording for the catalogue (kiosk/locale); it is translated when shown."""
+    return message
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,11 @@ class Service:
     eservice_url: str | None = None
     delivery: tuple[Delivery, ...] = ()
     unconfirmed: tuple[str, ...] = ()
+    # where a checked figure comes from ("regular.fee" → the ordinance's article), as pairs
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def source_of(self, figure: str) -> str | None:
+        return dict(self.sources).get(figure)
 
     def document_list(self, language: str) -> list[str]:
         return [d.get(language) for d in self.documents]
@@ -143,6 +158,7 @@ class Service:
                 for d in self.delivery
             },
             "unconfirmed": list(self.unconfirmed),
+            "sources": dict(self.sources),
         }
 
 
@@ -172,7 +188,19 @@ class Problem:
     line: int | None
     service_id: str | None
     field: str | None
-    message: str
+    #: the English wording with {named} places, so a page can show it translated
+    template: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def message(self) -> str:
+        return self.text(str)
+
+    def text(self, translate: Callable[[str], str]) -> str:
+        """The problem in words, its wording translated by `translate` (a gettext)."""
+        wording = translate(self.template)
+        # a wording without places may quote a parser's text, braces and all
+        return wording.format(**dict(self.params)) if self.params else wording
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line else "file"
@@ -210,8 +238,16 @@ def format_fee(cents: int | None) -> str | None:
     return None if cents is None else f"{cents // 100}.{cents % 100:02d}"
 
 
+class FeeRefused(ValueError):
+    """A fee that is not an amount in euro; its wording is translatable (see Problem)."""
+
+    def __init__(self, template: str, **params: Any) -> None:
+        self.template, self.params = template, params
+        super().__init__(template.format(**params))
+
+
 def _fee_cents(value: Any) -> int | None:
-    """A fee in euro ("2.56", 2.56, "0") to cents; raises ValueError with the expected form."""
+    """A fee in euro ("2.56", 2.56, "0") to cents; raises FeeRefused with the expected form."""
     if value is None or value == "":
         return None
     try:
@@ -220,13 +256,15 @@ def _fee_cents(value: Any) -> int | None:
         amount = Decimal("NaN")
     # NaN and Infinity parse as Decimals (and YAML reads .nan, .inf); they are not amounts
     if isinstance(value, bool) or not amount.is_finite():
-        raise ValueError(f"fee must be an amount in euro like 2.56, got {value!r}")
+        raise FeeRefused(N_("fee must be an amount in euro like 2.56, got {value!r}"), value=value)
     if amount >= MAX_FEE_EUR:
-        raise ValueError(f"fee must be less than {MAX_FEE_EUR} euro, got {value}")
+        raise FeeRefused(
+            N_("fee must be less than {most} euro, got {value}"), most=MAX_FEE_EUR, value=value
+        )
     if amount < 0:
-        raise ValueError(f"fee must not be negative, got {value}")
+        raise FeeRefused(N_("fee must not be negative, got {value}"), value=value)
     if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"fee has more than two decimals: {value}")
+        raise FeeRefused(N_("fee has more than two decimals: {value}"), value=value)
     return int(amount * 100)
 
 
@@ -237,7 +275,7 @@ def _service_from_record(
     problems: list[Problem] = []
     sid = str(record.get("id") or "") or None
 
-    def bad(key: str, message: str) -> None:
+    def bad(key: str, template: str, **params: Any) -> None:
         # the most precise line known: "delivery.regular.fee", else "delivery.regular", …
         parts = key.split(".")
         found = next(
@@ -248,29 +286,40 @@ def _service_from_record(
             ),
             line,
         )
-        problems.append(Problem(found, sid, key, message))
+        problems.append(Problem(found, sid, key, template, tuple(params.items())))
 
     for key in record:
         if key not in FIELDS:
-            bad(key, f"unknown field (known fields: {', '.join(FIELDS)})")
+            bad(key, N_("unknown field (known fields: {known})"), known=", ".join(FIELDS))
     for key, char in _forbidden_chars(record, ""):
-        bad(key, f"holds the control character U+{ord(char):04X}, which no record may hold")
+        bad(
+            key,
+            N_("holds the control character {char}, which no record may hold"),
+            char=f"U+{ord(char):04X}",
+        )
     for key in REQUIRED_TEXT:
         value = record.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
-            bad(key, "missing; this field is required")
+            bad(key, N_("missing; this field is required"))
     for key in (*REQUIRED_TEXT, *OPTIONAL_TEXT):
         value = record.get(key)
         if value is not None and not isinstance(value, str | int):
-            bad(key, "must be text")
+            bad(key, N_("must be text"))
     if sid and not re.fullmatch(r"[A-Za-z0-9-]{1,40}", sid):
-        bad("id", "use 1–40 Latin letters, digits or dashes")
+        bad("id", N_("use 1–40 Latin letters, digits or dashes"))
     if record.get("category") and record["category"] not in CATEGORIES:
-        bad("category", f"{record['category']!r} is not one of {', '.join(CATEGORIES)}")
+        bad(
+            "category",
+            N_("{value!r} is not one of {known}"),
+            value=record["category"],
+            known=", ".join(CATEGORIES),
+        )
     if record.get("counter_group") and record["counter_group"] not in COUNTER_GROUPS:
         bad(
             "counter_group",
-            f"{record['counter_group']!r} is not one of {', '.join(COUNTER_GROUPS)}",
+            N_("{value!r} is not one of {known}"),
+            value=record["counter_group"],
+            known=", ".join(COUNTER_GROUPS),
         )
     iisda = record.get("iisda")
     if iisda not in (None, ""):
@@ -281,7 +330,8 @@ def _service_from_record(
         except (TypeError, ValueError):
             bad(
                 "iisda",
-                f"must be the IISDA number (a positive whole number), got {record['iisda']!r}",
+                N_("must be the IISDA number (a positive whole number), got {value!r}"),
+                value=record["iisda"],
             )
             iisda = None
     else:
@@ -290,7 +340,7 @@ def _service_from_record(
     for lang in ("bg", "en"):
         value = record.get(f"documents_{lang}") or []
         if not isinstance(value, list) or not all(isinstance(d, str) and d.strip() for d in value):
-            bad(f"documents_{lang}", "must be a list of non-empty lines")
+            bad(f"documents_{lang}", N_("must be a list of non-empty lines"))
             value = []
         docs[lang] = tuple(d.strip() for d in value)
     keywords = {}
@@ -299,52 +349,90 @@ def _service_from_record(
         if not isinstance(value, list) or not all(
             isinstance(k, str) and 0 < len(k.strip()) <= MAX_KEYWORD for k in value
         ):
-            bad(key, f"must be a list of words or short phrases (up to {MAX_KEYWORD} characters)")
+            bad(
+                key,
+                N_("must be a list of words or short phrases (up to {most} characters)"),
+                most=MAX_KEYWORD,
+            )
             value = []
         keywords[key] = tuple(dict.fromkeys(k.strip() for k in value))
     if len(docs["bg"]) != len(docs["en"]):
         bad(
             "documents_en",
-            f"has {len(docs['en'])} documents, documents_bg has {len(docs['bg'])}: list each in both languages",
+            N_("has {en} documents, documents_bg has {bg}: list each in both languages"),
+            en=len(docs["en"]),
+            bg=len(docs["bg"]),
         )
     url = record.get("eservice_url")
     if url not in (None, "") and not (isinstance(url, str) and re.fullmatch(r"https://\S+", url)):
-        bad("eservice_url", f"must be an https:// link, got {url!r}")
+        bad("eservice_url", N_("must be an https:// link, got {value!r}"), value=url)
     deliveries = []
     delivery = record.get("delivery") or {}
     if not isinstance(delivery, dict):
-        bad("delivery", "must map regular / fast / express to a fee and a deadline")
+        bad("delivery", N_("must map regular / fast / express to a fee and a deadline"))
         delivery = {}
     for speed, spec in delivery.items():
         if speed not in SPEEDS:
-            bad(f"delivery.{speed}", f"unknown delivery speed (use {', '.join(SPEEDS)})")
+            bad(
+                f"delivery.{speed}",
+                N_("unknown delivery speed (use {known})"),
+                known=", ".join(SPEEDS),
+            )
             continue
         if not isinstance(spec, dict) or set(spec) - {"fee", "deadline"}:
-            bad(f"delivery.{speed}", "must have only fee and deadline")
+            bad(f"delivery.{speed}", N_("must have only fee and deadline"))
             continue
         try:
             cents = _fee_cents(spec.get("fee"))
-        except ValueError as exc:
-            bad(f"delivery.{speed}.fee", str(exc))
+        except FeeRefused as exc:
+            bad(f"delivery.{speed}.fee", exc.template, **exc.params)
             continue
         deadline = spec.get("deadline")
         if deadline is not None and not DEADLINE.fullmatch(str(deadline)):
             bad(
                 f"delivery.{speed}.deadline",
-                f"use 7d (days), 14wd (working days), 24h (hours), 1m (months) or now; got {deadline!r}",
+                N_(
+                    "use 7d (days), 14wd (working days), 24h (hours), 1m (months) or now; "
+                    "got {value!r}"
+                ),
+                value=deadline,
             )
             continue
         if cents is None and deadline is None:
             continue  # a speed with no known figure says nothing; the screen says "ask at the counter"
         deliveries.append(Delivery(speed, cents, None if deadline is None else str(deadline)))
     unconfirmed = record.get("unconfirmed") or []
-    allowed = {f"{s}.{p}" for s in SPEEDS for p in ("fee", "deadline")}
-    if not isinstance(unconfirmed, list) or not set(unconfirmed) <= allowed:
+    if not isinstance(unconfirmed, list) or not set(unconfirmed) <= set(FIGURES):
         bad(
             "unconfirmed",
-            f"must list figures such as regular.fee, fast.deadline; got {unconfirmed!r}",
+            N_("must list figures such as regular.fee, fast.deadline; got {value!r}"),
+            value=unconfirmed,
         )
         unconfirmed = []
+    sources = record.get("sources") or {}
+    if not isinstance(sources, dict):
+        bad("sources", N_("must map figures such as regular.fee to where they come from"))
+        sources = {}
+    for figure, where in sources.items():
+        if figure not in FIGURES:
+            bad(
+                f"sources.{figure}",
+                N_("{value!r} is not a figure: use one of {known}"),
+                value=figure,
+                known=", ".join(FIGURES),
+            )
+        elif not isinstance(where, str) or not where.strip() or len(where) > MAX_SOURCE:
+            bad(
+                f"sources.{figure}",
+                N_("name the source of the figure in up to {most} characters"),
+                most=MAX_SOURCE,
+            )
+        elif figure in unconfirmed:
+            # a source says the figure was checked; both at once would leave the kiosk unsure
+            bad(
+                f"sources.{figure}",
+                N_("a figure with a source is confirmed: take it off the unconfirmed list"),
+            )
     if problems:
         return None, problems
     text = {k: str(record.get(k) or "").strip() for k in (*REQUIRED_TEXT, *OPTIONAL_TEXT)}
@@ -361,8 +449,14 @@ def _service_from_record(
         eservice_url=url or None,
         delivery=tuple(sorted(deliveries, key=lambda d: SPEEDS.index(d.speed))),
         unconfirmed=tuple(unconfirmed),
+        sources=tuple((f, sources[f].strip()) for f in FIGURES if f in sources),
     )
     return service, []
+
+
+def check_service(record: dict[str, Any]) -> tuple[Service | None, list[Problem]]:
+    """One service record checked as `kiosk catalog import` checks each of a file's records."""
+    return _service_from_record(record, None, {})
 
 
 def _check_document(
@@ -555,6 +649,14 @@ def parse_csv(data: bytes, source: str = "catalogue", revision: int = 1) -> Cata
         record["unconfirmed"] = [
             u.strip() for u in (row.get("unconfirmed") or "").split(",") if u.strip()
         ]
+        # one "regular.fee: where it comes from" a line, as documents are one a line
+        record["sources"] = {
+            figure.strip(): where.strip()
+            for figure, _, where in (
+                cell.partition(":") for cell in (row.get("sources") or "").split("\n")
+            )
+            if figure.strip()
+        }
         service, found = _service_from_record(record, line, {})
         problems.extend(found)
         if service:
@@ -585,7 +687,8 @@ def to_yaml(doc: CatalogDocument) -> str:
 
 def _yaml_record(service: Service) -> dict[str, Any]:
     data = service.to_dict()
-    return {key: data[key] for key in FIELDS if key in data}
+    # a file keeps its shape until a figure is confirmed: no empty `sources` on each service
+    return {key: data[key] for key in FIELDS if key in data and (key != "sources" or data[key])}
 
 
 def to_csv(doc: CatalogDocument) -> str:
@@ -598,6 +701,7 @@ def to_csv(doc: CatalogDocument) -> str:
         row["documents_bg"] = "\n".join(d.bg for d in s.documents)
         row["documents_en"] = "\n".join(d.en for d in s.documents)
         row["unconfirmed"] = ",".join(s.unconfirmed)
+        row["sources"] = "\n".join(f"{figure}: {where}" for figure, where in s.sources)
         row["keywords_bg"], row["keywords_en"] = ", ".join(s.keywords_bg), ", ".join(s.keywords_en)
         for d in s.delivery:
             row[f"{d.speed}_fee"] = format_fee(d.fee_cents) or ""
@@ -629,6 +733,8 @@ def service_from_data(data: dict[str, Any]) -> Service:
         keywords_en=tuple(data.get("keywords_en", ())),
         delivery=delivery,
         unconfirmed=tuple(data["unconfirmed"]),
+        # a catalogue stored before sources existed has none
+        sources=tuple(data.get("sources", {}).items()),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
-from kiosk.labels import SPEEDS, deadline_text, fee_text, label
+from kiosk.service_text import service_sections
 from screens.base import KioskScreen
 from screens.issuing import take_ticket
 from screens.qr import qr_texture
@@ -33,33 +33,10 @@ class ServiceScreen(KioskScreen):
         self.eservice_url = service.eservice_url or ""
         self.qr = qr_texture(service.eservice_url) if service.eservice_url else None
 
-        def section(heading: str, text: str) -> None:
-            if text:
-                body.add_widget(Factory.SectionHeading(text=heading))
-                body.add_widget(Factory.Body(text=text))
-
         body.add_widget(Factory.Heading(text=self.title))
-        section(app.tr("What it is"), service.description.get(lang))
-        section(app.tr("Who can apply"), service.who.get(lang))
-        documents = service.document_list(lang)
-        section(app.tr("Documents to bring"), "\n".join(f"• {d}" for d in documents))
-        rows = []
-        for d in service.delivery:
-            line = app.tr("{speed}: {fee}, ready in {deadline}").format(
-                speed=label(SPEEDS, d.speed, lang),
-                fee=fee_text(d.fee_cents, lang),
-                deadline=deadline_text(d.deadline, lang),
-            )
-            if not (
-                service.is_confirmed(d.speed, "fee") and service.is_confirmed(d.speed, "deadline")
-            ):
-                line += "\n    " + app.tr("(to be confirmed at the counter)")
-            rows.append(line)
-        section(
-            app.tr("Fees and deadlines"),
-            "\n".join(rows) or app.tr("Ask at the counter about fees and deadlines."),
-        )
-        section(app.tr("Where"), service.where.get(lang))
+        for section in service_sections(service, lang):
+            body.add_widget(Factory.SectionHeading(text=section.heading))
+            body.add_widget(Factory.Body(text=section.text))
         self.ids.scroll.scroll_y = 1
 
     def take_ticket(self) -> None:

@@ -291,6 +291,13 @@ def central_catalog_group() -> None: ...
 )
 @click.argument("file", type=click.Path(path_type=Path))
 @central_options
+@click.option(
+    "--site",
+    "sites",
+    multiple=True,
+    help="a site the revision is meant for (repeat for a group; default: every site)",
+)
+@click.option("--note", help="what the revision changes, shown in the centre's revision list")
 @pass_args
 def _central_publish(ctx: Context, args: Args) -> int:
     from kiosk.commands import read_catalog_file
@@ -303,7 +310,9 @@ def _central_publish(ctx: Context, args: Args) -> int:
     engine = central_target(args).engine()
     try:
         with engine.begin() as conn:
-            revision = publish(conn, doc, source=str(args.file))
+            revision = publish(
+                conn, doc, source=str(args.file), note=args.note, sites=args.sites or None
+            )
     except CentralSchemaError as exc:
         print(f"kiosk central catalog publish: {exc}", file=sys.stderr)
         return 1

@@ -12,6 +12,7 @@ retention of issues #7 and #16).
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     Float,
@@ -68,7 +69,15 @@ catalog_revisions = Table(
     Column("source", String(300), nullable=False),
     # the YAML text, so a site validates a pulled snapshot with the same parser as a file
     Column("document", Text, nullable=False),
+    # when the row was stored: a draft's save, a revision's publication
     Column("published_at", UTCDateTime, nullable=False, server_default=func.now()),
+    # added by version 4 (see _catalogue_revisions and init_central)
+    Column("author", String(60)),
+    # the sites a revision is meant for (a JSON list of site ids); NULL: every site
+    Column("sites", JSONB),
+    Column("note", Text),
+    # a revision saved at the centre's web and not yet published: no site pulls it
+    Column("draft", Boolean, nullable=False, server_default=text("false")),
 )
 
 sync_log = Table(
@@ -268,6 +277,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
     _centre_registers(conn)
     _centre_views(conn)
     _one_handler(conn)
+    _catalogue_revisions(conn)
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
@@ -482,6 +492,40 @@ def _one_handler(conn: Connection) -> None:
             f"{learned}))"
         )
     )
+
+
+#: the function that numbers a catalogue revision under the table's lock (`_catalogue_revisions`)
+NEXT_REVISION = "catalog_next_revision"
+
+
+def _catalogue_revisions(conn: Connection) -> None:
+    """Drafts beside published revisions, and the one way to number either.
+
+    Every save at the centre's web is a draft (`draft`, never pulled by a site); a revision is
+    numbered one above every other under an EXCLUSIVE lock, so two publishers never take one
+    number. That lock needs UPDATE, DELETE or TRUNCATE on the table, which would let the web
+    rewrite published history; instead the lock is taken in a function that runs with the
+    owner's rights and does nothing else, and the web's role may only call it and INSERT.
+    """
+    conn.execute(
+        text(
+            "ALTER TABLE catalog_revisions ADD COLUMN IF NOT EXISTS draft boolean "
+            "NOT NULL DEFAULT false"
+        )
+    )
+    # search_path pinned and the table qualified: the function runs with its owner's rights
+    conn.execute(
+        text(
+            f"CREATE OR REPLACE FUNCTION public.{NEXT_REVISION}(floor integer) RETURNS integer "
+            "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ "
+            "BEGIN LOCK TABLE public.catalog_revisions IN EXCLUSIVE MODE; "
+            "RETURN greatest(floor, (SELECT coalesce(max(revision), 0) "
+            "FROM public.catalog_revisions)) + 1; END $$"
+        )
+    )
+    conn.execute(text(f"REVOKE ALL ON FUNCTION public.{NEXT_REVISION}(integer) FROM PUBLIC"))
+    centre = _ident(conn, CENTRE_ROLE)
+    conn.execute(text(f"GRANT EXECUTE ON FUNCTION public.{NEXT_REVISION}(integer) TO {centre}"))
 
 
 def _key_records_by_site(conn: Connection) -> None:

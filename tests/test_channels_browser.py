@@ -17,8 +17,8 @@ from kiosk.db import Database
 from kiosk.models import MessageEvent
 from kiosk.staff import Role, Staff
 from kiosk.vocabulary import MessageEventKind
-from tests.support import Clock
 from tests.browser_fixtures import CHROMIUM
+from tests.support import Clock
 from tests.test_web_browser import DOCS, sign_in
 from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer
 
