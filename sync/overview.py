@@ -17,9 +17,11 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select, true
+from sqlalchemy.dialects.postgresql import insert
 
 from kiosk.checks import Finding
 from kiosk.db import Database
+from kiosk.errors import KioskError
 from kiosk.vocabulary import HandledAt
 from sync.schema import site_settings, site_status, sites, sync_log
 from sync.status import findings_from
@@ -134,9 +136,11 @@ def site_rows(
             newest.c.reported_at,
             newest.c.status,
         )
-        .outerjoin(last, true())
-        .outerjoin(newest, true())
-        .outerjoin(site_settings, site_settings.c.site_id == sites.c.site_id)
+        .select_from(
+            sites.outerjoin(last, true())
+            .outerjoin(newest, true())
+            .outerjoin(site_settings, site_settings.c.site_id == sites.c.site_id)
+        )
         .order_by(sites.c.site_id)
     )
     with db.read() as s:
@@ -168,3 +172,36 @@ def _with_alerts(site: SiteRow, *, now: dt.datetime, silent_after_s: float) -> S
     if site.status is not None and site.status.kiosk_silent(silent_after_s):
         alerts.append(SiteAlert.KIOSK_SILENT)
     return dataclasses.replace(site, alerts=tuple(alerts))
+
+
+#: the daytime intervals the centre offers; the site's timer ticks every five minutes
+SYNC_INTERVALS = (5, 10, 15, 30, 60)
+
+
+class SyncIntervalRefused(KioskError):
+    """A daytime interval the timer cannot keep, or a site the centre does not know."""
+
+    code = "sync_interval_refused"
+    status = 422
+
+
+def set_sync_every(
+    db: Database, *, site_id: str, every_min: int | None, by: str, now: dt.datetime
+) -> None:
+    """Set a site's daytime interval (None: nightly only); the site reads it at its next sync."""
+    if every_min is not None and every_min not in SYNC_INTERVALS:
+        raise SyncIntervalRefused(
+            f"{every_min} min is not a daytime interval (one of {SYNC_INTERVALS} or nightly)",
+            choices=", ".join(map(str, SYNC_INTERVALS)),
+        )
+    values = {"sync_every_min": every_min, "updated_at": now, "updated_by": by}
+    with db.write() as s:
+        if s.scalar(select(sites.c.site_id).where(sites.c.site_id == site_id)) is None:
+            raise SyncIntervalRefused(
+                f"no site {site_id!r}", choices=", ".join(map(str, SYNC_INTERVALS))
+            )
+        s.execute(
+            insert(site_settings)
+            .values(site_id=site_id, **values)
+            .on_conflict_do_update(index_elements=["site_id"], set_=values)
+        )

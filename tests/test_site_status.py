@@ -13,56 +13,12 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from kiosk.cli import main
-from kiosk.config import load_config
-from kiosk.db import Database
 from kiosk.health import Health
 from kiosk.models import SyncRun, utcnow
-from sync.job import run_sync
-from sync.status import SCHEDULE_FILE, site_facts
+from sync.status import SCHEDULE_FILE
 from tests.central_web_fixtures import Centre
+from tests.site_status_fixtures import Site, statuses
 from tests.sync_data import add_records
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
-
-
-class Site:
-    """A site's kiosk.toml and SQLite file, its login to the centre given by TEST_CENTRAL_URL."""
-
-    def __init__(self, centre: Centre, site_id: str, folder: Path, mp: pytest.MonkeyPatch) -> None:
-        self.site_id = site_id
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        self.config_file = folder / "kiosk.toml"
-        self.config_file.write_text(
-            f'[site]\nid = "{site_id}"\n[paths]\ndata_dir = "{folder / "var"}"\n'
-            '[sync]\ncentral_url = "env:TEST_CENTRAL_URL"\nsslmode = "disable"\n'
-            "time_budget_s = 10\n[web]\nport = 1\n",
-            encoding="utf-8",
-        )
-        self.target = centre.server.site_target(centre.admin_url, centre.sites[site_id])
-        mp.setenv("TEST_CENTRAL_URL", self.target.url)
-        assert main(["--config", str(self.config_file), "db", "upgrade"]) == 0
-        self.config = load_config(self.config_file)
-        self.db = Database(f"sqlite:///{folder / 'var' / 'kiosk.sqlite'}")
-
-    def sync(self, *options: str) -> int:
-        return main(["--config", str(self.config_file), "sync", *options])
-
-    def runs(self) -> int:
-        with self.db.read() as s:
-            return s.query(SyncRun).count()
-
-
-def _statuses(centre: Centre, site_id: str) -> list[dict]:
-    with psycopg.connect(_libpq(centre.admin_url)) as conn:
-        rows = conn.execute(
-            "SELECT reported_at, status FROM site_status WHERE site_id = %s ORDER BY reported_at",
-            (site_id,),
-        ).fetchall()
-    return [status | {"reported_at": at} for at, status in rows]
 
 
 @pytest.fixture
@@ -79,7 +35,7 @@ def test_each_sync_appends_the_sites_status_even_with_nothing_to_push(
     # WHEN it syncs twice, the second time with nothing left to push
     assert village.sync() == 0
     assert village.sync() == 0
-    first, second = _statuses(centre, "shivachevo")
+    first, second = statuses(centre, "shivachevo")
     # THEN each run left its status: the second pushed nothing and still reported
     assert first["sync"]["ok"] and first["sync"]["pushed"] > 0
     assert second["sync"] == {
@@ -123,25 +79,16 @@ def test_a_site_can_neither_read_nor_append_another_sites_status(
         # AND it may not rewrite the history its own site appended either
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("UPDATE site_status SET status = '{}'")
-    assert len(_statuses(centre, "shivachevo")) == 1
+    assert len(statuses(centre, "shivachevo")) == 1
 
 
 def test_a_refused_run_reports_its_refusal(centre: Centre, village: Site) -> None:
     # GIVEN a site clock a day ahead of the centre's WHEN it syncs
     ahead = lambda: utcnow() + dt.timedelta(days=1)  # noqa: E731
-    outcome = run_sync(
-        village.db,
-        village.target,
-        batch_size=50,
-        time_budget_s=5,
-        site_id="shivachevo",
-        clock_tolerance_s=600,
-        clock=ahead,
-        report=lambda: site_facts(village.config, village.db, clock=ahead),
-    )
+    outcome = village.sync_at(ahead)
     # THEN nothing was pushed, and the centre still reads why
     assert not outcome.ok
-    (status,) = _statuses(centre, "shivachevo")
+    (status,) = statuses(centre, "shivachevo")
     assert status["sync"]["ok"] is False
     assert status["sync"]["code"] == "sync_clock_ahead"
     assert status["clock_skew_s"] > 86000
@@ -164,7 +111,7 @@ def test_when_due_syncs_only_at_the_interval_the_centre_set(centre: Centre, vill
     assert village.sync() == 0
     kept = json.loads((village.folder / "var" / SCHEDULE_FILE).read_text())
     assert kept["every_min"] == 5
-    assert _statuses(centre, "shivachevo")[-1]["every_min"] == 5
+    assert statuses(centre, "shivachevo")[-1]["every_min"] == 5
     # THEN a tick right after it is not due
     assert village.sync("--when-due") == 0
     assert village.runs() == 1
@@ -174,4 +121,4 @@ def test_when_due_syncs_only_at_the_interval_the_centre_set(centre: Centre, vill
             run.started_at -= dt.timedelta(minutes=5)
     assert village.sync("--when-due") == 0
     assert village.runs() == 2
-    assert len(_statuses(centre, "shivachevo")) == 2
+    assert len(statuses(centre, "shivachevo")) == 2

@@ -7,21 +7,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from central_web.deps import EVERYONE, Centre, CentreDep
 from kiosk.checks import Status, duration_text
 from kiosk.i18n import translations
 from kiosk.labels import PRINTER_STATES, label
 from kiosk.staff import StaffAccount
-from kiosk.web.deps import language, render, require_role
+from kiosk.vocabulary import Role
+from kiosk.web.deps import csrf_protect, language, render, require_role
 from kiosk.web.errors import TEXTS as REFUSALS
 from sync.job import HELD
-from sync.overview import SiteAlert, SiteRow, SiteStatus, site_rows
+from sync.overview import SYNC_INTERVALS, SiteAlert, SiteRow, SiteStatus, set_sync_every, site_rows
 
 router = APIRouter(tags=["sites"])
 Reader = Annotated[StaffAccount, Depends(require_role(*EVERYONE))]
+#: the secretary sets how often a site syncs; the officer and the auditor read
+Secretary = Annotated[StaffAccount, Depends(require_role(Role.ADMIN))]
 
 #: a clock off by less than this is shown as right: a round trip measures no better
 ON_TIME_S = 2.0
@@ -110,7 +113,23 @@ def sites_page(request: Request, centre: CentreDep, user: Reader) -> HTMLRespons
         words=words,
         now=words.local(now),
         problems=_problems,
+        intervals=SYNC_INTERVALS,
     )
+
+
+@router.post("/sites/{site_id}/sync-every", dependencies=[Depends(csrf_protect)])
+def set_interval(
+    site_id: str,
+    centre: CentreDep,
+    user: Secretary,
+    every: Annotated[str, Form(max_length=8)] = "",
+) -> RedirectResponse:
+    """How often the site syncs in the day; it reads this at its next sync ("" : nightly)."""
+    every_min = None if every == "" else int(every) if every.isdecimal() else 0
+    set_sync_every(
+        centre.db, site_id=site_id, every_min=every_min, by=user.username, now=centre.clock()
+    )
+    return RedirectResponse(f"/sites#site-{site_id}", status_code=303)
 
 
 def _problems(status: SiteStatus) -> list[Any]:
