@@ -89,6 +89,12 @@ def fleet(centre: Centre, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     for site in (healthy, silent, stale):
         assert site.sync_at(utcnow).ok
     _shift_back(centre, "bukovo", dt.timedelta(days=2))
+    # AND Сърцево, added three days ago, which has never synced
+    centre.server.add_site(centre.admin_url, "sartsevo")
+    with psycopg.connect(centre.admin_url.replace("+psycopg", "")) as conn:
+        conn.execute(
+            "UPDATE sites SET added_at = now() - interval '3 days' WHERE site_id = 'sartsevo'"
+        )
     # WHEN the page is read, at a moment that stays put for the test
     now = utcnow()
     server = serve(create_central_app(centre.config, centre.db, clock=lambda: now))
@@ -125,6 +131,9 @@ def test_the_page_highlights_the_silent_and_the_stale_site_and_lists_them_on_top
         f"shivachevo: киоскът не отговаря от {_local(beat)} "
         f"(според отчета на обекта от {_local(reported)})"
     ) in listed
+    assert "sartsevo: няма нито една синхронизация, откакто е добавен преди 3 дни" in listed
+    assert 'class="alert" data-alerts="stale"' in _row(page, "sartsevo")
+    assert "все още няма отчет от обекта" in _row(page, "sartsevo")
     assert "centre:" not in listed
     # AND each row shows what its site reported: the result, the printer, the clock, the version
     silent = _row(page, "shivachevo")
@@ -138,6 +147,7 @@ def test_the_page_highlights_the_silent_and_the_stale_site_and_lists_them_on_top
     assert {(a["site"], a["alert"]) for a in alerts["alerts"]} == {
         ("bukovo", "stale"),
         ("shivachevo", "kiosk_silent"),
+        ("sartsevo", "stale"),
     }
 
 
@@ -173,6 +183,7 @@ def test_every_text_of_the_sites_page_has_its_bulgarian() -> None:
     with (CENTRAL_WEB / "locale" / "bg.po").open("rb") as po:
         bulgarian = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(po)}
     sources = set(sites_route._ALERTS.values()) | set(sites_route._RESULTS.values())
+    sources.add(sites_route._NEVER_SYNCED)
     for source in (CENTRAL_WEB / "templates" / "sites.html", Path(sites_route.__file__)):
         text = source.read_text(encoding="utf-8")
         sources |= {m[2] for m in re.finditer(r"""_\((["'])(.+?)\1[,)]""", text)}
@@ -202,7 +213,7 @@ def test_the_sites_page_in_chromium(fleet: Fleet) -> None:
         page.fill("input[name=password]", PASSWORD)
         page.click("button.primary")
         page.goto(f"{fleet.live.url}/sites")
-        expect(page.locator("#site-alerts li")).to_have_count(2)
+        expect(page.locator("#site-alerts li")).to_have_count(3)
         # the highlighted rows are red-tinted, the healthy one is not
         tint = page.locator("#site-bukovo").evaluate("e => getComputedStyle(e).backgroundColor")
         plain = page.locator("#site-centre").evaluate("e => getComputedStyle(e).backgroundColor")

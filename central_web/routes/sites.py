@@ -38,6 +38,7 @@ def _(message: str) -> str:
 _RESULTS = {
     HELD: _("records held back: the site's IT person runs kiosk sync repair"),
 }
+_NEVER_SYNCED = _("{site}: no sync since it was added, {age} ago")
 _ALERTS = {
     SiteAlert.STALE: _("{site}: no sync since {when} ({age} ago)"),
     SiteAlert.KIOSK_SILENT: _(
@@ -81,10 +82,10 @@ class Words:
         status = site.status
         if alert is SiteAlert.STALE:
             since = site.last_sync_at or site.added_at
-            params = {
-                "when": self.local(site.last_sync_at),
-                "age": duration_text((now - since).total_seconds(), self.lang),
-            }
+            age = duration_text((now - since).total_seconds(), self.lang)
+            if site.last_sync_at is None:
+                return self.gettext(_NEVER_SYNCED).format(site=site.site_id, age=age)
+            params = {"when": self.local(site.last_sync_at), "age": age}
         else:
             assert status is not None
             params = {
