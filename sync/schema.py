@@ -305,7 +305,16 @@ def _centre_role(conn: Connection) -> None:
     database = _ident(conn, conn.execute(text("SELECT current_database()")).scalar_one())
     conn.execute(text(f"GRANT CONNECT ON DATABASE {database} TO {centre}"))
     conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {centre}"))
-    read = (*RECORDS, sync_log, sites, catalog_revisions, site_settings, site_status)
+    # central_schema too: `kiosk central serve` checks the version before it serves
+    read = (
+        *RECORDS,
+        sync_log,
+        sites,
+        catalog_revisions,
+        site_settings,
+        site_status,
+        schema_version,
+    )
     for table in read:
         name = _ident(conn, table.name)
         conn.execute(text(f"REVOKE ALL ON {name} FROM {centre}"))

@@ -183,7 +183,7 @@ def test_every_text_of_the_sites_page_has_its_bulgarian() -> None:
     with (CENTRAL_WEB / "locale" / "bg.po").open("rb") as po:
         bulgarian = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(po)}
     sources = set(sites_route._ALERTS.values()) | set(sites_route._RESULTS.values())
-    sources.add(sites_route._NEVER_SYNCED)
+    sources |= {sites_route._NEVER_SYNCED, sites_route._NO_HEARTBEAT}
     for source in (CENTRAL_WEB / "templates" / "sites.html", Path(sites_route.__file__)):
         text = source.read_text(encoding="utf-8")
         sources |= {m[2] for m in re.finditer(r"""_\((["'])(.+?)\1[,)]""", text)}
@@ -220,3 +220,11 @@ def test_the_sites_page_in_chromium(fleet: Fleet) -> None:
         assert tint != plain
         page.screenshot(path=str(DOCS / "sites.png"), full_page=True)
         browser.close()
+
+
+def test_the_webs_login_may_read_the_schema_version_serve_checks(centre: Centre) -> None:
+    """`kiosk central serve` refuses a centre at another schema version: its login reads it."""
+    from sync.schema import require_schema
+
+    with centre.db.engine.connect() as conn:
+        require_schema(conn)

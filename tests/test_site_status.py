@@ -9,16 +9,19 @@ import json
 import random
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
+from central_web.app import create_central_app
 from kiosk.health import Health
 from kiosk.models import SyncRun, utcnow
 from sync.status import SCHEDULE_FILE
-from tests.central_web_fixtures import Centre
+from tests.central_web_fixtures import Centre, sign_in_centre
 from tests.site_status_fixtures import Site, statuses
 from tests.sync_data import add_records
+from tests.web_fixtures import serve
 
 
 @pytest.fixture
@@ -122,3 +125,26 @@ def test_when_due_syncs_only_at_the_interval_the_centre_set(centre: Centre, vill
     assert village.sync("--when-due") == 0
     assert village.runs() == 2
     assert len(statuses(centre, "shivachevo")) == 2
+
+
+def test_a_kiosk_that_never_ran_is_an_alert_in_words_of_its_own(
+    centre: Centre, village: Site
+) -> None:
+    # GIVEN a PC that syncs, whose touchscreen app has never started
+    assert village.sync() == 0
+    server = serve(create_central_app(centre.config, centre.db))
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            sign_in_centre(client, "auditor")
+            (alert,) = client.get("/api/site-alerts").json()["alerts"]
+    finally:
+        server.stop()
+    # THEN monitoring reads it as a silent kiosk, said as it is
+    assert (alert["site"], alert["alert"], alert["heartbeat_at"]) == (
+        "shivachevo",
+        "kiosk_silent",
+        None,
+    )
+    assert alert["text"].startswith(
+        "shivachevo: киоскът не е работил, откакто компютърът е настроен (отчет от "
+    )

@@ -39,6 +39,9 @@ _RESULTS = {
     HELD: _("records held back: the site's IT person runs kiosk sync repair"),
 }
 _NEVER_SYNCED = _("{site}: no sync since it was added, {age} ago")
+_NO_HEARTBEAT = _(
+    "{site}: the kiosk has not run since the PC was set up (its report of {reported})"
+)
 _ALERTS = {
     SiteAlert.STALE: _("{site}: no sync since {when} ({age} ago)"),
     SiteAlert.KIOSK_SILENT: _(
@@ -88,10 +91,10 @@ class Words:
             params = {"when": self.local(site.last_sync_at), "age": age}
         else:
             assert status is not None
-            params = {
-                "when": self.local(status.heartbeat_at),
-                "reported": self.local(status.reported_at),
-            }
+            reported = self.local(status.reported_at)
+            if status.heartbeat_at is None:
+                return self.gettext(_NO_HEARTBEAT).format(site=site.site_id, reported=reported)
+            params = {"when": self.local(status.heartbeat_at), "reported": reported}
         return self.gettext(_ALERTS[alert]).format(site=site.site_id, **params)
 
 
