@@ -68,8 +68,9 @@ APP=/opt/obshtina-kiosk
 ETC=/etc/kiosk
 DATA=/var/lib/kiosk
 UNITS=(kiosk-app.service kiosk-web.service kiosk-sync.service kiosk-sync.timer
+	kiosk-sync-day.service kiosk-sync-day.timer
 	kiosk-retention.service kiosk-retention.timer kiosk-backup.service kiosk-backup.timer)
-ENABLE=(kiosk-app.service kiosk-web.service kiosk-sync.timer kiosk-retention.timer
+ENABLE=(kiosk-app.service kiosk-web.service kiosk-sync.timer kiosk-sync-day.timer kiosk-retention.timer
 	kiosk-backup.timer)
 RESTART=(kiosk-web.service kiosk-app.service)
 UNIT_DIR=/etc/systemd/system

@@ -36,6 +36,17 @@ def _exit_code(code: str | None) -> int:
     return codes.get(code or "", 1)
 
 
+def _due(ctx: Context) -> bool:
+    """Whether a daytime tick should run; it says nothing when not (the timer ticks often)."""
+    from kiosk.health import Health
+    from kiosk.models import utcnow
+    from sync.status import sync_due
+
+    last = Health(ctx.db, ctx.config).last_sync()
+    due, _ = sync_due(ctx.config.data_dir, last and last.started_at, now=utcnow())
+    return due
+
+
 def _sync_repair(ctx: Context, args: Args) -> int:
     from sync.refused import offending_text, pending_refused, repair
 
@@ -67,14 +78,24 @@ def _sync_repair(ctx: Context, args: Args) -> int:
 @click.argument("action", required=False, type=click.Choice(("repair",)))
 @click.option("--progress", is_flag=True, help="show a progress bar (rows done/total)")
 @click.option("--apply", is_flag=True, help="with repair: mend the rows it lists")
+@click.option(
+    "--when-due",
+    is_flag=True,
+    help="sync only if the centre set this site a daytime interval and it is up "
+    "(kiosk-sync-day.timer); otherwise exit 0 at once",
+)
 @pass_args
 def sync(ctx: Context, args: Args) -> int:
     if args.action == "repair":
         return _sync_repair(ctx, args)
+    from kiosk.models import utcnow
     from sync.central import CentralNotConfigured, CentralTarget
-    from sync.job import SyncBusy, run_lock, run_sync
+    from sync.job import HELD, SyncBusy, run_lock, run_sync
+    from sync.status import save_schedule, site_facts
 
     cfg = ctx.config
+    if args.when_due and not _due(ctx):
+        return 0
     try:
         target = CentralTarget.from_config(cfg)
     except CentralNotConfigured as exc:
@@ -117,7 +138,10 @@ def sync(ctx: Context, args: Args) -> int:
                 progress=progress,
                 site_id=cfg.site_id,
                 clock_tolerance_s=cfg.sync.clock_tolerance_s,
+                report=lambda: site_facts(cfg, db),
             )
+            if outcome.ok or outcome.code == HELD:  # the run read the centre's setting
+                save_schedule(cfg.data_dir, outcome.every_min, at=utcnow())
     except SyncBusy as exc:
         print(f"kiosk sync: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -146,6 +170,7 @@ def sync(ctx: Context, args: Args) -> int:
         "held": outcome.held,
         "clock_skew_s": outcome.clock_skew_s,
         "code": outcome.code,
+        "every_min": outcome.every_min,
     }
     ctx.out(human, data)
     return 0 if outcome.ok else _exit_code(outcome.code)

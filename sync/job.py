@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import sqlalchemy.exc
@@ -27,6 +28,7 @@ from sync.catalog import SnapshotRejected, pull
 from sync.central import CentralTarget
 from sync.handling import pull_handling
 from sync.push import Progress, PushPlan, PushRefused, plan_push, push
+from sync.status import pull_every_min, send_status
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,10 @@ class SyncOutcome:
     #: why the run failed when a retry cannot mend it: a ClockAhead's or PushRefused's code,
     #: or HELD when rows were held back (the CLI's exit code follows from it)
     code: str | None = None
+    #: the code of any other refusal that ended the run (a catalogue the site rejected…)
+    refusal: str | None = None
+    #: the minutes between daytime syncs the centre set for this site (None: nightly only)
+    every_min: int | None = None
 
 
 HELD = "sync_held"
@@ -162,6 +168,42 @@ def _log(
     central.commit()
 
 
+def _report(
+    central: psycopg.Connection,
+    site_id: str,
+    facts: dict[str, Any] | None,
+    outcome: SyncOutcome,
+    clock: Callable[[], dt.datetime],
+) -> None:
+    """Read the site's daytime interval and append its status, after the run's records are
+    committed: a centre not yet at the schema of both (`kiosk central init`) costs the site
+    its status, never its sync."""
+    try:
+        outcome.every_min = pull_every_min(central, site_id)
+        if facts is not None:
+            send_status(central, site_id=site_id, reported_at=clock(), facts=facts, outcome=outcome)
+    except psycopg.Error:
+        central.rollback()
+        log.warning("the site's status was not sent", exc_info=True)
+
+
+def _report_failure(
+    target: CentralTarget,
+    site_id: str,
+    report: Callable[[], dict[str, Any]],
+    outcome: SyncOutcome,
+    clock: Callable[[], dt.datetime],
+) -> None:
+    """Tell the centre a run failed, if it answers: a refusal is worth reading there; a
+    centre out of reach learns nothing, and sees the site fall silent instead."""
+    try:
+        facts = report()
+        with target.connect(timeout_s=5) as central:
+            send_status(central, site_id=site_id, reported_at=clock(), facts=facts, outcome=outcome)
+    except Exception:
+        log.info("the failed run's status was not sent", exc_info=True)
+
+
 def run_sync(
     db: Database,
     target: CentralTarget,
@@ -176,13 +218,16 @@ def run_sync(
     sleep: Callable[[float], None] = time.sleep,
     clock_tolerance_s: float | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
+    report: Callable[[], dict[str, Any]] | None = None,
 ) -> SyncOutcome:
     """Push then pull, retrying failures that may pass with exponential backoff and jitter.
 
     With `site_id`, each run that reached the centre is also logged in its `sync_log`, with
     the clock skew the centre saw (`clock` is the site's). Given `clock_tolerance_s` (as
     `kiosk sync` always gives it), a site clock ahead by more pushes nothing, and records
-    dated beyond the centre's clock plus it are held back.
+    dated beyond the centre's clock plus it are held back. With `site_id` and `report` (the
+    site's facts, sync/status.py), the run also appends the site's status, with its own
+    result, even when there was nothing to push or the run failed, if the centre answers.
     """
     started = time.monotonic()
     started_at = clock()
@@ -200,6 +245,7 @@ def run_sync(
             progress(table, rows)
 
     delay = first_delay_s
+    reported = False
     while True:
         outcome.attempts += 1
         try:
@@ -226,24 +272,31 @@ def run_sync(
                 progress=committed,
                 not_after=not_after,
             ).held
-            with target.connect() as central:
-                outcome.pulled_revision = pull(db, central)
-                outcome.pulled_events = pull_handling(db, central).events
-                outcome.held = [str(r) for r in hold.refused] + [
-                    f"{t} waits for {', '.join(p)}" for t, p in hold.waiting.items()
-                ]
-                if site_id:
-                    _log(central, site_id, started_at, outcome, outcome.held, clock())
             # what could go went; a row held back fails the run until it is mended
             outcome.ok, outcome.error = not hold, str(hold) if hold else None
             outcome.code = HELD if hold else None
+            outcome.held = [str(r) for r in hold.refused] + [
+                f"{t} waits for {', '.join(p)}" for t, p in hold.waiting.items()
+            ]
+            # before the connection opens: the doctor's checks must not hold it
+            facts = report() if report and site_id else None
+            with target.connect() as central:
+                outcome.pulled_revision = pull(db, central)
+                outcome.pulled_events = pull_handling(db, central).events
+                if site_id:
+                    _log(central, site_id, started_at, outcome, outcome.held, clock())
+                    _report(central, site_id, facts, outcome, clock)
+                    reported = True
             break
         except (SnapshotRejected, ClockAhead) as exc:
+            outcome.ok, outcome.refusal = False, exc.code
             outcome.error = str(exc)
             # only the codes the CLI's exit code follows (SyncOutcome.code)
             outcome.code = exc.code if isinstance(exc, ClockAhead) else None
             break
         except Exception as exc:
+            outcome.ok = False
+            outcome.refusal = exc.code if isinstance(exc, KioskError) else None
             outcome.error = f"{type(exc).__name__}: {exc}".strip()
             outcome.code = exc.code if isinstance(exc, PushRefused) else None
             spent = time.monotonic() - started
@@ -253,6 +306,8 @@ def run_sync(
             log.warning("sync attempt %d failed, retrying", outcome.attempts, exc_info=True)
             sleep(delay * random.uniform(0.5, 1.0))
             delay = min(delay * 2, 300)
+    if report and site_id and not reported:
+        _report_failure(target, site_id, report, outcome, clock)
     outcome.seconds = time.monotonic() - started
     with db.write() as s:
         run = s.get(SyncRun, run_id)

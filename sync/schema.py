@@ -273,6 +273,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
     for column in ("author varchar(60)", "sites jsonb", "note text"):  # added by version 4
         conn.execute(text(f"ALTER TABLE catalog_revisions ADD COLUMN IF NOT EXISTS {column}"))
     _site_status_tables(conn)
+    _status_indexes(conn)
     _centre_role(conn)
     _centre_registers(conn)
     _centre_views(conn)
@@ -312,6 +313,23 @@ def _site_status_tables(conn: Connection) -> None:
     conn.execute(text(f"GRANT INSERT (site_id, reported_at, status) ON site_status TO {group}"))
     _own_site_policy(conn, site_settings, commands="SELECT")
     _own_site_policy(conn, site_status)
+
+
+def _status_indexes(conn: Connection) -> None:
+    """The sites page reads each site's newest status and sync: one index row each, however
+    long the tables grow with a site syncing every few minutes."""
+    conn.execute(
+        text(
+            "CREATE INDEX IF NOT EXISTS ix_site_status_site_reported "
+            "ON site_status (site_id, reported_at DESC)"
+        )
+    )
+    conn.execute(
+        text(
+            "CREATE INDEX IF NOT EXISTS ix_sync_log_site_finished "
+            "ON sync_log (site_id, finished_at DESC)"
+        )
+    )
 
 
 def _centre_role(conn: Connection) -> None:

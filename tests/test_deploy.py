@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import configparser
+import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,29 @@ def test_retention_runs_before_the_nightly_sync() -> None:
     assert "kiosk-sync.service" in _unit("kiosk-retention.service")["Unit"]["Before"]
     argv = shlex.split(_unit("kiosk-retention.service")["Service"]["ExecStart"])[1:]
     assert argv == ["register", "erase-expired"]
+
+
+def test_the_daytime_sync_ticks_every_five_minutes_of_the_day_and_syncs_only_when_due() -> None:
+    """The centre sets the interval (site_settings.sync_every_min); the tick asks the site's
+    copy of it, so a site left nightly costs the centre nothing in the day."""
+    timer = _unit("kiosk-sync-day.timer")["Timer"]
+    if shutil.which("systemd-analyze"):  # systemd's own reading of the calendar
+        calendar = ["systemd-analyze", "calendar", "--iterations=3", timer["OnCalendar"]]
+        shown = subprocess.run(
+            [*calendar, "--base-time=2026-12-02 19:52"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        ticks = re.findall(r"(?:Next elapse|Iter\. #\d): \w+ (\S+ \S+)", shown)
+        assert ticks == ["2026-12-02 19:55:00", "2026-12-03 07:00:00", "2026-12-03 07:05:00"]
+    else:
+        assert timer["OnCalendar"] == "*-*-* 07..19:00/5:00"
+    # a fixed offset per PC: ticks five minutes apart, the sites spread over the minutes
+    assert timer["FixedRandomDelay"] == "true"
+    argv = shlex.split(_unit("kiosk-sync-day.service")["Service"]["ExecStart"])[1:]
+    assert argv == ["sync", "--when-due"]
+    assert _unit("kiosk-sync-day.service")["Service"]["SuccessExitStatus"] == "75"
+    # the nightly run stays as it was, for the sites the centre leaves nightly
+    nightly = shlex.split(_unit("kiosk-sync.service")["Service"]["ExecStart"])[1:]
+    assert nightly == ["sync"]

@@ -108,7 +108,12 @@ def test_install_upgrade_rollback_uninstall_purge(tmp_path: Path, wheel: Path) -
     database = root / "var" / "lib" / "kiosk" / "kiosk.sqlite"
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
-    for unit in ("kiosk-app.service", "kiosk-web.service", "kiosk-sync.timer"):
+    for unit in (
+        "kiosk-app.service",
+        "kiosk-web.service",
+        "kiosk-sync.timer",
+        "kiosk-sync-day.timer",
+    ):
         assert (root / "etc" / "systemd" / "system" / unit).read_bytes() == (
             DEPLOY / unit
         ).read_bytes()
@@ -117,7 +122,10 @@ def test_install_upgrade_rollback_uninstall_purge(tmp_path: Path, wheel: Path) -
     recorded = (root / "kiosk-install.recorded").read_text()
     assert "useradd --system --user-group --home-dir /var/lib/kiosk" in recorded
     assert "chown kiosk:kiosk /etc/kiosk/web-secret" in recorded
-    assert "systemctl enable kiosk-app.service kiosk-web.service kiosk-sync.timer" in recorded
+    assert (
+        "systemctl enable kiosk-app.service kiosk-web.service kiosk-sync.timer kiosk-sync-day.timer"
+        in recorded
+    )
     assert "apt-get install -y -q --no-install-recommends python3 python3-venv" in recorded
 
     # WHEN it runs again THEN it upgrades: a new version dir, a backup first, the old one kept

@@ -156,6 +156,10 @@ TEXTS: dict[str, str] = {
         "The central service catalogue was refused: the catalogue in use stays."
     ),
     "sync_busy": N_("Another sync is running. Try again when it has finished."),
+    "sync_interval_refused": N_(
+        "A site syncs in the day every {choices} minutes, or only at night; choose one of these "
+        "for a site on the list."
+    ),
     # the ticket printer's set-up
     "printer_not_found": N_(
         "No ticket printer was found: check that it is switched on and its cable is plugged in."
