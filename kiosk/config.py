@@ -487,6 +487,18 @@ class RegisterConfig(_Table):
         le=30,
         description="A message due within this many days shows as an alert to admin and quality staff.",
     )
+    status_check_attempts: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Wrong registration number and check code pairs one kiosk accepts per window before it pauses the status check.",
+    )
+    status_check_window_s: int = Field(
+        600,
+        ge=60,
+        le=86400,
+        description="Length in seconds of the window in which a kiosk's wrong status checks are counted; the pause lasts until it ends.",
+    )
 
 
 class ReportsConfig(_Table):

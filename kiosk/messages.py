@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -44,6 +45,23 @@ ANSWER_WITHIN = {
 
 MAX_NAME = 200
 MAX_CONTACT = 200
+
+#: The check code on a receipt, which with the registration number shows the message's state
+#: at the kiosk. Digits only: they read the same in Cyrillic and Latin (a Latin "C" or "P"
+#: on paper is typed as Cyrillic "С" or "Р" and never matches), have no look-alike pairs
+#: such as 0/O or 1/I/l, and are typed on the kiosk's digit keypad. Six of them are a
+#: million codes against the kiosk's few wrong tries a window (kiosk.message_status).
+CHECK_CODE_DIGITS = 6
+
+
+def new_check_code() -> str:
+    """A random check code (secrets: it is a bearer secret, not a counter)."""
+    return f"{secrets.randbelow(10**CHECK_CODE_DIGITS):0{CHECK_CODE_DIGITS}d}"
+
+
+def spaced_code(code: str) -> str:
+    """The code in groups of three, as a person reads it aloud or copies it: 482 917."""
+    return " ".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
 class MessageInvalid(KioskError):
@@ -82,6 +100,7 @@ class Registration:
     review_note: ReviewNote | None
     anonymous: bool
     flagged: bool  # the word list suggests offensive wording: the officer decides
+    check_code: str | None = None  # shown with the number; None for messages filed without one
 
 
 # besides what no record may hold (kiosk.plain_text): zero-width and direction overrides
@@ -201,6 +220,7 @@ class Messages(SiteBound):
                 ticket_uuid=draft.ticket_uuid,
                 rating_uuid=draft.rating_uuid,
                 service_id=draft.service_id,
+                check_code=new_check_code(),
             )
             s.add(message)
             s.flush()
@@ -225,4 +245,5 @@ class Messages(SiteBound):
                 review_note=note,
                 anonymous=draft.anonymous,
                 flagged=flagged,
+                check_code=message.check_code,
             )
