@@ -93,8 +93,9 @@ class StatusCheck(SiteBound):
         if found is None:
             return None
         count, started = found
-        until = started + self.window
-        return until if count >= self.attempts and until > self.clock() else None
+        now, until = self.clock(), started + self.window
+        # a window started "later" was counted before the clock was set back: it has ended
+        return until if count >= self.attempts and started <= now < until else None
 
     def check(self, reg_number: str, code: str) -> MessageState:
         """The state of the message with this number and code; WrongPair or ChecksPaused if not.

@@ -31,11 +31,15 @@ def _address_key(address: str) -> str:
 
 
 def forget_ended(s: Session, *prefixes: str, now: dt.datetime, window: dt.timedelta) -> None:
-    """Drop the keys with these prefixes whose window has ended: the table holds current ones."""
+    """Drop the keys with these prefixes whose window has ended: the table holds current ones.
+
+    A window that starts after `now` was counted by a clock since set back (NTP correcting
+    one that ran ahead): it ends too, or a pause would last as long as the clock was wrong.
+    """
     s.execute(
         delete(SignInAttempts).where(
             or_(*(SignInAttempts.key.startswith(p, autoescape=True) for p in prefixes)),
-            SignInAttempts.window_start <= now - window,
+            or_(SignInAttempts.window_start <= now - window, SignInAttempts.window_start > now),
         )
     )
 

@@ -62,6 +62,7 @@ from screens import (
     closed,
     home,
     message,
+    message_status,
     rating,
     service,
     services,
@@ -88,6 +89,7 @@ SCREEN_CLASSES = {
         rating,
         message,
         thanks,
+        message_status,
         closed,
         admin,
     )

@@ -163,6 +163,24 @@ def test_wrong_pairs_pause_the_terminal_across_a_restart_until_the_window_ends(
     assert restarted.check(reg.reg_number, reg.check_code).status is Status.NEW
 
 
+def test_a_pause_ends_when_the_clock_is_set_back(
+    db: Database, config: Config, clock: Clock
+) -> None:
+    # a kiosk clock a day ahead, corrected by NTP after the pause began
+    reg = _complaint(db, config, clock)
+    assert reg.check_code is not None
+    ahead = Clock(clock() + dt.timedelta(days=1))
+    check = StatusCheck(db, config, clock=ahead)
+    for _ in range(config.register.status_check_attempts - 1):
+        with pytest.raises(WrongPair):
+            check.check(reg.reg_number, _wrong(reg.check_code))
+    with pytest.raises(ChecksPaused):
+        check.check(reg.reg_number, _wrong(reg.check_code))
+    corrected = StatusCheck(db, config, clock=clock)
+    assert corrected.paused_until() is None
+    assert corrected.check(reg.reg_number, reg.check_code).status is Status.NEW
+
+
 def test_right_pairs_give_their_try_back_and_terminals_count_apart(
     db: Database, tmp_path, clock: Clock
 ) -> None:
