@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from kiosk.db import upsert_insert
 from kiosk.models import SignInAttempts
 from kiosk.site import SiteBound
 from kiosk.staff import normalize_username
@@ -46,9 +45,8 @@ def forget_ended(s: Session, *prefixes: str, now: dt.datetime, window: dt.timede
 
 def bump(s: Session, key: str, now: dt.datetime) -> tuple[int, dt.datetime]:
     """Count one attempt of a key: its count in the window, and when that window began."""
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
-        insert(SignInAttempts)
+        upsert_insert(s)(SignInAttempts)
         .values(key=key, window_start=now, count=1)
         .on_conflict_do_update(index_elements=["key"], set_={"count": SignInAttempts.count + 1})
         .returning(SignInAttempts.count, SignInAttempts.window_start)
