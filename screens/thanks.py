@@ -58,7 +58,10 @@ class ThanksScreen(KioskScreen):
         app = self.app
         reg = app.registration
         self.number = reg.reg_number if reg else ""
-        self.code = spaced_code(reg.check_code) if reg and reg.check_code else ""
+        # no-break spaces: a code split over two lines would be copied as two
+        self.code = (
+            spaced_code(reg.check_code).replace(" ", "\u00a0") if reg and reg.check_code else ""
+        )
         if reg is None:
             self.details = app.tr("Your rating helps us serve you better.")
         elif self.code:
