@@ -13,6 +13,17 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def tree_at(commit: str, into: Path) -> Path:
+    """The whole source tree of `commit`, written under `into` (no git worktree is made)."""
+    tree = into / f"tree-{commit[:12]}"
+    tree.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", commit], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
 def module_at(commit: str, path: str, name: str) -> ModuleType:
     """`path` (e.g. kiosk/queue.py) of `commit`, imported as a module called `name`."""
     source = subprocess.run(

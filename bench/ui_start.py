@@ -5,6 +5,11 @@ same off-screen window size, with the peak memory (max RSS) of each at its first
 Target: at most 3x the bare app's time and at most 250 MiB.
 
     .venv/bin/python bench/ui_start.py [--runs 5]
+    .venv/bin/python bench/ui_start.py --against 353f9e6 [--runs 7]
+
+With --against, the kiosk at that commit (its whole tree, its own database) starts in the
+same run, each run alternating the two and the bare app, so a busy moment of the machine
+falls on both alike; the medians and their ratio are printed.
 """
 
 from __future__ import annotations
@@ -56,11 +61,11 @@ def child(kind: str, data_dir: str) -> None:
     print(f"FRAME {peak_kib}", flush=True)
 
 
-def measure(kind: str, data_dir: str) -> tuple[float, float]:
+def measure(kind: str, data_dir: str, script: Path = Path(__file__)) -> tuple[float, float]:
     """Seconds from starting the process to its first frame, and its peak MiB."""
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", kind, "--data-dir", data_dir],
+        [sys.executable, str(script), "--child", kind, "--data-dir", data_dir],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -97,9 +102,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--child", choices=("bare", "kiosk"))
     parser.add_argument("--data-dir")
+    parser.add_argument("--against", metavar="COMMIT", help="also start the kiosk of COMMIT")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.data_dir)
+        return
+    if args.against:
+        against(args.against, args.runs)
         return
     data_dir = tempfile.mkdtemp(prefix="bench-ui-")
     prepare_database(data_dir)
@@ -116,6 +125,54 @@ def main() -> None:
     print(f"bare Kivy app   first frame {times['bare']:.2f} s   peak {peaks['bare']:.0f} MiB")
     print(f"kiosk (attract) first frame {times['kiosk']:.2f} s   peak {peaks['kiosk']:.0f} MiB")
     print(f"ratio {ratio:.2f}x (target <= 3x), peak {peaks['kiosk']:.0f} MiB (target <= 250 MiB)")
+
+
+def against(commit: str, runs: int) -> None:
+    """This kiosk and the one of `commit`, alternated in one run, with the bare app."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _at_commit import tree_at
+
+    work = Path(tempfile.mkdtemp(prefix="bench-ui-against-"))
+    base = tree_at(commit, work) / "bench" / "ui_start.py"
+    here_dir, base_dir = str(work / "here"), str(work / "base")
+    prepare_database(here_dir)
+    # the base's own code makes its database, at its own migrations
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, ui_start; ui_start.prepare_database(sys.argv[1])",
+            base_dir,
+        ],
+        cwd=base.parent,
+        check=True,
+    )
+    plan = {
+        "bare": lambda: measure("bare", here_dir),
+        commit: lambda: measure("kiosk", base_dir, base),
+        "now": lambda: measure("kiosk", here_dir),
+    }
+    for run in plan.values():  # warm the disk cache, as a kiosk after boot has it
+        run()
+    results: dict[str, list[tuple[float, float]]] = {k: [] for k in plan}
+    for i in range(runs):
+        # alternate which kiosk starts first, so neither always follows the other
+        order = ("bare", commit, "now") if i % 2 == 0 else ("bare", "now", commit)
+        for name in order:
+            results[name].append(plan[name]())
+    times = {k: statistics.median(t for t, _ in v) for k, v in results.items()}
+    peaks = {k: statistics.median(m for _, m in v) for k, v in results.items()}
+    print(f"window {SIZE[0]}x{SIZE[1]} off-screen, median of {runs} alternating runs")
+    for name in plan:
+        each = " ".join(f"{t:.2f}" for t, _ in results[name])
+        print(
+            f"{name:>10}  first frame {times[name]:.2f} s ({times[name] / times['bare']:.2f}x bare)"
+            f"  peak {peaks[name]:.0f} MiB   runs: {each}"
+        )
+    print(
+        f"now / {commit}: time {times['now'] / times[commit]:.3f}x,"
+        f" peak {peaks['now'] - peaks[commit]:+.1f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from kiosk.labels import (
     label,
     wait_text,
 )
+from kiosk.messages import spaced_code
 from kiosk.printing import ComplaintReceipt, TicketSlip
 from kiosk.translit import to_latin
 
@@ -206,6 +207,9 @@ def receipt(paper: Paper, slip: ComplaintReceipt) -> None:
     paper.line(label(MESSAGE_KINDS, slip.kind, slip.language), bold=True)
     paper.line(_("Registration number"))
     paper.line(slip.reg_number, bold=True, size=2)
+    if slip.check_code is not None:
+        paper.line(_("Check code"))
+        paper.line(spaced_code(slip.check_code), bold=True, size=2)
     paper.line(_("Registered on {date}").format(date=slip.registered_at.strftime("%d.%m.%Y %H:%M")))
     if slip.due_date is not None:
         paper.line(
@@ -217,6 +221,10 @@ def receipt(paper: Paper, slip: ComplaintReceipt) -> None:
         paper.line(_("Not subject to review: {reason}").format(reason=slip.review_note))
     paper.rule()
     paper.line(_("Keep this receipt: quote the number when you ask about your message."))
+    if slip.check_code is not None:
+        paper.line(
+            _("With the number and the check code, the kiosk shows how your message is handled.")
+        )
     paper.cut()
 
 

@@ -523,6 +523,19 @@ class RegisterConfig(_Table):
     def attachment_max_bytes(self) -> int:
         return self.attachment_max_mb * 1024 * 1024
 
+    status_check_attempts: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Wrong registration number and check code pairs one kiosk accepts per window before it pauses the status check.",
+    )
+    status_check_window_s: int = Field(
+        600,
+        ge=60,
+        le=86400,
+        description="Length in seconds of the window in which a kiosk's wrong status checks are counted; the pause lasts until it ends.",
+    )
+
 
 class ReportsConfig(_Table):
     alert_window_minutes: int = Field(

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from kiosk.db import WriteBusy
+from kiosk.db import WriteBusy, upsert_insert
 from kiosk.models import DeviceEvent, Heartbeat, SyncRun
 from kiosk.plain_text import strip_forbidden
 from kiosk.site import SiteBound
@@ -93,12 +92,11 @@ class Health(SiteBound):
         One upsert, and only if the write lock is free: a heartbeat never makes a visitor's
         ticket or a clerk's call wait.
         """
-        insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
         values = {"source": source, "at": self.clock(), "printer": printer}
         try:
             with self.db.write_if_free() as s:
                 s.execute(
-                    insert(Heartbeat)
+                    upsert_insert(s)(Heartbeat)
                     .values(values)
                     .on_conflict_do_update(index_elements=["source"], set_=values)
                 )

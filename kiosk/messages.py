@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import unicodedata
 import uuid
 from collections.abc import Callable
@@ -53,6 +54,23 @@ MAX_CONTACT = 200
 #: How long before its registration a message may have been received: the charter's
 #: shortest term, a complaint's month; one received earlier was due before it was registered.
 RECEIVED_WITHIN = relativedelta(months=1)
+
+#: The check code on a receipt, which with the registration number shows the message's state
+#: at the kiosk. Digits only: they read the same in Cyrillic and Latin (a Latin "C" or "P"
+#: on paper is typed as Cyrillic "С" or "Р" and never matches), have no look-alike pairs
+#: such as 0/O or 1/I/l, and are typed on the kiosk's digit keypad. Six of them are a
+#: million codes against the kiosk's few wrong tries a window (kiosk.message_status).
+CHECK_CODE_DIGITS = 6
+
+
+def new_check_code() -> str:
+    """A random check code (secrets: it is a bearer secret, not a counter)."""
+    return f"{secrets.randbelow(10**CHECK_CODE_DIGITS):0{CHECK_CODE_DIGITS}d}"
+
+
+def spaced_code(code: str) -> str:
+    """The code in groups of three, as a person reads it aloud or copies it: 482 917."""
+    return " ".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
 class MessageInvalid(KioskError):
@@ -96,6 +114,7 @@ class Registration:
     flagged: bool  # the word list suggests offensive wording: the officer decides
     channel: Channel = Channel.KIOSK
     received_on: dt.date | None = None
+    check_code: str | None = None  # shown with the number; None for messages filed without one
 
 
 # besides what no record may hold (kiosk.plain_text): zero-width and direction overrides
@@ -260,6 +279,7 @@ class Messages(SiteBound):
                 service_id=draft.service_id,
                 channel=draft.channel,
                 received_on=draft.received_on,
+                check_code=new_check_code(),
             )
             s.add(message)
             s.flush()
@@ -289,4 +309,5 @@ class Messages(SiteBound):
                 flagged=flagged,
                 channel=draft.channel,
                 received_on=draft.received_on,
+                check_code=message.check_code,
             )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from kiosk.db import upsert_insert
 from kiosk.models import NumberSequence
 
 
@@ -15,9 +14,8 @@ def next_number(session: Session, scope: str) -> int:
     One upsert statement: the row stays locked until the caller commits, so numbers
     are unique, and a rolled-back transaction gives its number back (no gaps).
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
-        insert(NumberSequence)
+        upsert_insert(session)(NumberSequence)
         .values(scope=scope, value=1)
         .on_conflict_do_update(index_elements=["scope"], set_={"value": NumberSequence.value + 1})
         .returning(NumberSequence.value)

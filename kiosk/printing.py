@@ -59,6 +59,7 @@ class ComplaintReceipt:
     due_date: dt.date | None
     review_status: str
     review_note: str | None
+    check_code: str | None = None  # printed with the number: both show the state at the kiosk
 
 
 class TicketPrinter(Protocol):
@@ -110,6 +111,7 @@ def complaint_receipt(
         due_date=registration.due_date,
         review_status=label(REVIEW, registration.review_status, language),
         review_note=review_note_text(note, language) if note else None,
+        check_code=registration.check_code,
     )
 
 

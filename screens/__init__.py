@@ -11,6 +11,7 @@ SCREENS = (
     "rating",
     "message",
     "thanks",
+    "message_status",
     "closed",
     "admin",
 )

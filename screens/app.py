@@ -9,6 +9,7 @@ thread and come back with `Clock.schedule_once`.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import os
 import shutil
@@ -53,45 +54,27 @@ from kiosk.printing import (
     ticket_slip,
 )
 from kiosk.queue import IssuedTicket, Queue
-from kiosk.search import SearchIndex
 from kiosk.service_manager import ServiceManager
-from screens import (
-    admin,
-    attract,
-    categories,
-    closed,
-    home,
-    message,
-    rating,
-    service,
-    services,
-    thanks,
-    ticket,
-)
+from screens import SCREENS
 from screens.base import as_sentences, shown_texts
 from screens.theme import LARGE_TEXT_SCALE, theme_for
 from screens.widgets import IdleWarning
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-#: Each screen's class by its name, in a visitor's order (SCREENS); its kv file is loaded
-#: the first time it opens, which is what costs at start, not the import.
-SCREEN_CLASSES = {
-    module.__name__.rpartition(".")[2]: module.SCREEN
-    for module in (
-        attract,
-        home,
-        categories,
-        services,
-        service,
-        ticket,
-        rating,
-        message,
-        thanks,
-        closed,
-        admin,
-    )
-}
+
+
+def screen_class(name: str) -> type:
+    """A screen's class, its module imported the first time the screen opens.
+
+    Not before the attract screen's first frame: the screens behind it and the domain they
+    bring (the register, the status check) cost a lobby kiosk's start some 150 ms.
+    """
+    if name not in SCREENS:
+        raise KeyError(name)
+    return importlib.import_module(f"screens.{name}").SCREEN
+
+
 STAFF_CORNER = 90  # px: the top-left square where a long press opens the admin screen
 STAFF_PRESS_S = 3.0
 KEY_ESCAPE, KEY_F1 = 27, 282
@@ -101,6 +84,7 @@ DEFAULT_VOLUME = 2
 
 if TYPE_CHECKING:
     from devices.announcer import Announcer
+    from kiosk.search import SearchIndex
 
 
 class KioskRoot(FloatLayout):
@@ -249,7 +233,7 @@ class KioskApp(App):
         self.language = self.default_language
         self.idle_timeout = float(kiosk_config.ui.idle_timeout_s)
         self.services: tuple[Service, ...] = ()
-        self.search_index = SearchIndex(())
+        self.search_index: SearchIndex | None = None  # made with the catalogue, on first use
         self._catalog_revision = -1
         self._history: list[str] = []
         self._idle: Any = None
@@ -357,9 +341,9 @@ class KioskApp(App):
         """The screen of that name, loading its module and kv file the first time."""
         manager = self.root.manager
         if not manager.has_screen(name):
-            screen_class = SCREEN_CLASSES[name]  # a KeyError for a name that is no screen
+            make = screen_class(name)  # a KeyError for a name that is no screen
             Builder.load_file(str(HERE / f"{name}.kv"))
-            manager.add_widget(screen_class(name=name))
+            manager.add_widget(make(name=name))
         return manager.get_screen(name)
 
     def go_to(self, name: str) -> None:
@@ -463,6 +447,9 @@ class KioskApp(App):
 
     def refresh_catalog(self) -> None:
         """Load the catalogue if it changed (a nightly pull); screens that show it call this."""
+        # kiosk.search here, not at the top: it and rapidfuzz cost the first frame ~30 ms
+        from kiosk.search import SearchIndex
+
         doc = load_catalog(self.db)
         if doc.revision != self._catalog_revision:
             self.services = doc.services

@@ -112,10 +112,12 @@ def screenshots(ctx: Context, args: Args) -> int:
     written = []
     for lang in ("bg", "en"):
         for name in SCREENS:
-            for suffix, large_text in (("", False), ("-large", True)):
-                scenes.show(app, name, language=lang)
-                app.large_text = large_text
-                written.append(headless.capture(app, out / f"{name}-{lang}{suffix}.png"))
+            for state in scenes.STATES.get(name, ("",)):
+                scene = f"{name}-{state}" if state else name
+                for suffix, large_text in (("", False), ("-large", True)):
+                    scenes.show(app, name, language=lang, state=state)
+                    app.large_text = large_text
+                    written.append(headless.capture(app, out / f"{scene}-{lang}{suffix}.png"))
     headless.stop(app)
     db.dispose()
     ctx.out(f"wrote {len(written)} screenshots to {out}", [str(p) for p in written])

@@ -22,8 +22,16 @@ LAYOUTS_DIR = Path(__file__).parent / "keyboards"
 LAYOUTS = {"phonetic": "ЯВЕРТЪ", "bds": "БДС", "latin": "ABC", "digits": "123"}
 #: A text field's layout follows the language on screen.
 TEXT_LAYOUT = {"bg": "phonetic", "en": "latin"}
-#: Fields whose content has one script whatever the language: an e-mail, a phone, a PIN.
-FIXED_LAYOUT = {"email": "latin", "phone": "digits", "digits": "digits"}
+#: Fields whose content has one script whatever the language: an e-mail, a phone, a PIN, and
+#: a receipt's registration number (its site prefix may be left out, kiosk.message_status)
+#: and check code (digits only, kiosk.messages).
+FIXED_LAYOUT = {
+    "email": "latin",
+    "phone": "digits",
+    "digits": "digits",
+    "reg_number": "digits",
+    "check_code": "digits",
+}
 
 
 def layout_for(kind: str, language: str) -> str:

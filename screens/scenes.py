@@ -5,10 +5,47 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kiosk.messages import Draft, Kind
+from kiosk.messages import Draft, Kind, Registration
 from kiosk.printing import PrinterState, PrintResult
 
 SAMPLE_SEARCH = "udostoverenie"
+#: Screens photographed in more than one state: each state's name ("" the screen as opened).
+STATES = {"message_status": ("", "result", "wrong", "paused")}
+
+
+def _sample_complaint(app: Any, language: str) -> Registration:
+    return app.messages.submit(
+        Draft(
+            kind=Kind.COMPLAINT,
+            text="Sample complaint for the screenshot.",
+            name="Иван Петров",
+            contact="0888 123 456",
+            consent=True,
+            language=language,
+        )
+    )
+
+
+def _an_hour_later(app: Any) -> None:
+    """Each picture of the status check an hour after the last: the earlier ones' wrong tries
+    (counted in the database, per terminal) have run out of their window by then."""
+    checks = app.screen("message_status").checks
+    later = checks.clock() + dt.timedelta(hours=1)
+    checks.clock = lambda: later
+
+
+def _check_message(app: Any, state: str, language: str) -> None:
+    """The status check as a visitor leaves it: a message's state, a refusal or the pause."""
+    if not state:
+        return
+    screen = app.current_screen
+    reg = _sample_complaint(app, language)
+    wrong = f"{(int(reg.check_code) + 1) % 1000000:06d}"
+    tries = app.kiosk_config.register.status_check_attempts if state == "paused" else 1
+    for _ in range(tries):
+        screen.ids.number.text = reg.reg_number.partition("-")[2]  # as a visitor types it
+        screen.ids.code.text = reg.check_code if state == "result" else wrong
+        screen.check()
 
 
 def _sample_service(app: Any) -> Any:
@@ -19,7 +56,7 @@ def _sample_service(app: Any) -> Any:
     )
 
 
-def show(app: Any, name: str, *, language: str) -> None:
+def show(app: Any, name: str, *, language: str, state: str = "") -> None:
     app.on_idle()  # a clean slate, as a new visitor finds it
     app.language = language
     clock = app.queue.clock
@@ -38,17 +75,12 @@ def show(app: Any, name: str, *, language: str) -> None:
     if name == "message":
         app.message_kind = "complaint"
     if name == "thanks":
-        app.registration = app.messages.submit(
-            Draft(
-                kind=Kind.COMPLAINT,
-                text="Sample complaint for the screenshot.",
-                name="Иван Петров",
-                contact="0888 123 456",
-                consent=True,
-                language=language,
-            )
-        )
+        app.registration = _sample_complaint(app, language)
+    if name == "message_status":
+        _an_hour_later(app)
     app.go_to(name)
+    if name == "message_status":
+        _check_message(app, state, language)
     if name == "services":
         screen = app.current_screen
         screen.start_typing()

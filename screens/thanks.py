@@ -7,7 +7,7 @@ from typing import Any
 from kivy.properties import StringProperty
 
 from kiosk.labels import date_text
-from kiosk.messages import Registration, ReviewNote
+from kiosk.messages import Registration, ReviewNote, spaced_code
 from screens.base import KioskScreen
 
 
@@ -46,6 +46,7 @@ def what_happens_next(app: Any, reg: Registration) -> list[str]:
 
 class ThanksScreen(KioskScreen):
     number = StringProperty("")
+    code = StringProperty("")  # the check code, in groups of three
     details = StringProperty("")
     print_text = StringProperty("")
 
@@ -57,8 +58,20 @@ class ThanksScreen(KioskScreen):
         app = self.app
         reg = app.registration
         self.number = reg.reg_number if reg else ""
+        # no-break spaces: a code split over two lines would be copied as two
+        self.code = (
+            spaced_code(reg.check_code).replace(" ", "\u00a0") if reg and reg.check_code else ""
+        )
         if reg is None:
             self.details = app.tr("Your rating helps us serve you better.")
+        elif self.code:
+            number = app.tr("Reg. No. {number} · Check code: {code}").format(
+                number=reg.reg_number, code=self.code
+            )
+            check = app.tr(
+                "With both, “Check a message” on this kiosk shows how your message is handled."
+            )
+            self.details = "\n".join([number, *what_happens_next(app, reg), check])
         else:
             number = app.tr("Registration number: {number}").format(number=reg.reg_number)
             self.details = "\n".join([number, *what_happens_next(app, reg)])

@@ -81,8 +81,11 @@ class KioskField(TextInput):
     """
 
     error = StringProperty("")
-    #: text (the language's letters), email (Latin), phone or digits (the digit pad)
-    keyboard = OptionProperty("text", options=("text", "email", "phone", "digits"))
+    #: text (the language's letters), email (Latin), phone, digits, a registration number or
+    #: a check code (the digit pad)
+    keyboard = OptionProperty(
+        "text", options=("text", "email", "phone", "digits", "reg_number", "check_code")
+    )
     max_length = NumericProperty(0)  # 0: no limit
 
     def clear_box(self) -> tuple[float, float, float, float]:

@@ -29,7 +29,7 @@ from devices.render import decode
 from kiosk.catalog import shipped_catalog
 from kiosk.config import Config
 from kiosk.db import Database
-from kiosk.messages import Draft, Kind, Messages
+from kiosk.messages import Draft, Kind, Messages, spaced_code
 from kiosk.models import DeviceEvent, Ticket, TicketEvent
 from kiosk.printing import (
     PrinterState,
@@ -344,6 +344,10 @@ def test_virtual_printer_keeps_bytes_and_renders_png(
         and "Не подлежи на разглеждане: анонимно" in receipt.text
     )
     assert "Не подлежи на разглеждане" in receipt.text.splitlines()  # the review status
+    # the check code, large and in groups of three, under its own title
+    assert registration.check_code is not None
+    lines = receipt.text.splitlines()
+    assert lines[lines.index("Код за проверка") + 1] == spaced_code(registration.check_code)
 
 
 def test_a_profile_without_cyrillic_gets_latin_letters(

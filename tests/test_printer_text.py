@@ -134,6 +134,7 @@ def _receipts(config: Config) -> list[ComplaintReceipt]:
                             due_date=dt.date(2026, 12, 25) if status == "registered" else None,
                             review_status=label(REVIEW, status, language),
                             review_note=review_note_text(note, language) if note else None,
+                            check_code="482917",
                         )
                     )
     return receipts

@@ -84,6 +84,8 @@ MUST_SAY = {
     ("message", "en"): "registration number",
     ("thanks", "bg"): "Благодарим",
     ("thanks", "en"): "Thank you",
+    ("message_status", "bg"): "кода за проверка от талона си",
+    ("message_status", "en"): "the check code from your receipt",
     ("closed", "bg"): "не се издават номера",
     ("closed", "en"): "ticket",
     ("admin", "bg"): "Само за служители",

@@ -94,6 +94,10 @@ TEXTS: dict[str, str] = {
         "For a complaint the final deadline is at most two months after registration: {limit}"
         " at the latest."
     ),
+    "status_check_wrong": N_("No message has this registration number with this check code."),
+    "status_check_paused": N_(
+        "Too many wrong checks on this kiosk: wait a few minutes and try again."
+    ),
     # a visitor's message and the text of any record
     "message_invalid": N_("The message cannot be registered as it is: check its fields."),
     "text_control_character": N_(

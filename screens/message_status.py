@@ -1,0 +1,173 @@
+"""Check a message: the receipt's registration number and check code give its state and due date.
+
+Only the state and dates are shown, never the text or who wrote it; a wrong pair is
+refused without saying which half was wrong, and too many pause this terminal with a
+countdown (kiosk.message_status counts them in the database).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.properties import StringProperty
+
+from kiosk.labels import date_text
+from kiosk.message_status import ChecksPaused, MessageState, StatusCheck, WrongPair
+from kiosk.register import Status
+from screens.base import KioskScreen
+
+
+def state_lines(app: Any, state: MessageState, today: dt.date) -> tuple[str, str]:
+    """The state in the visitor's words, and what follows from it (a date, or why none)."""
+    lang = app.language
+    due = date_text(state.due_date, lang) if state.due_date else ""
+    if state.status is Status.ANSWERED:
+        assert state.answered_on is not None, "an answer has its day"
+        return (
+            app.tr("Answered on {date}").format(date=date_text(state.answered_on, lang)),
+            app.tr("If the answer has not reached you, please ask at the counter."),
+        )
+    if state.status is Status.NOT_SUBJECT:
+        return (
+            app.tr("Not subject to review"),
+            app.tr("An officer can tell you why at the counter."),
+        )
+    if state.due_date is None:  # an opinion or praise: read, not answered
+        return (app.tr("Registered"), app.tr("We read every message; this kind needs no answer."))
+    if state.due_date < today:
+        return (
+            app.tr("Due by {date}").format(date=due),
+            app.tr("The deadline has passed: please ask at the counter."),
+        )
+    if state.status is Status.EXTENDED:
+        return (
+            app.tr("Due by {date}").format(date=due),
+            app.tr("In review: the deadline was extended, and you were told why."),
+        )
+    if state.status is Status.IN_REVIEW:
+        return (app.tr("Due by {date}").format(date=due), app.tr("In review."))
+    return (app.tr("Due by {date}").format(date=due), app.tr("Registered, waiting for review."))
+
+
+class MessageStatusScreen(KioskScreen):
+    #: "ask" for the two fields, "result" for a message's state, "paused" after too many wrong pairs
+    step = StringProperty("ask")
+    problem = StringProperty("")
+    state_text = StringProperty("")
+    state_detail = StringProperty("")
+    number_text = StringProperty("")
+    pause_text = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        app = self.app
+        self.checks = StatusCheck(app.db, app.kiosk_config, clock=app.clock)
+        self._state: MessageState | None = None
+        self._paused_until: dt.datetime | None = None
+        self._ticking: Any = None
+        ids = self.ids
+        ids.keyboard.attach(ids.number, ids.code)
+        ids.number.bind(on_text_validate=lambda *_a: setattr(ids.code, "focus", True))
+        ids.code.bind(on_text_validate=lambda *_a: self.check())
+        for field in (ids.number, ids.code):
+            field.bind(text=lambda *_a: setattr(self, "problem", ""))
+
+    def refresh(self) -> None:
+        until = self.checks.paused_until()
+        if until is not None:
+            self._pause(until)
+        else:
+            self._fill()
+
+    def language_changed(self) -> None:
+        self._fill()  # what was typed stays
+
+    def _fill(self) -> None:
+        state = self._state
+        if state is not None:
+            today = self.checks.clock().astimezone(self.app.kiosk_config.tz).date()
+            self.state_text, self.state_detail = state_lines(self.app, state, today)
+            self.number_text = self.app.tr("Reg. No. {number}").format(number=state.reg_number)
+        if self._paused_until is not None:
+            self._tick()
+
+    def check(self) -> None:
+        app, ids = self.app, self.ids
+        if not ids.number.text.strip() or not ids.code.text.strip():
+            self._tell(
+                app.tr("Please enter the registration number and the check code from your receipt.")
+            )
+            return
+        try:
+            self._state = self.checks.check(ids.number.text, ids.code.text)
+        except WrongPair:
+            self._tell(
+                app.tr(
+                    "No message has this registration number with this check code. Please check both and try again."
+                )
+            )
+            return
+        except ChecksPaused as paused:
+            self._pause(paused.until)
+            return
+        ids.keyboard.close()
+        self.step = "result"
+        self._fill()
+        if app.speech_mode:
+            app.speak_screen(self)
+
+    def _tell(self, problem: str) -> None:
+        self.problem = problem
+        if self.app.speech_mode:  # what stops the check is told without sight too
+            self.app.say(problem)
+
+    def _pause(self, until: dt.datetime) -> None:
+        self._paused_until = until
+        self.step = "paused"
+        self.problem = ""
+        self.ids.keyboard.close()
+        if self._ticking is None:
+            self._ticking = Clock.schedule_interval(lambda _dt: self._tick(), 1.0)
+        self._tick()
+
+    def _tick(self) -> bool:
+        """The pause's countdown; the fields come back when it ends."""
+        if self._paused_until is None:
+            return False
+        left = math.ceil((self._paused_until - self.checks.clock()).total_seconds())
+        if left <= 0:
+            self._stop_ticking()
+            self.step = "ask"
+            self.pause_text = ""
+            return False
+        self.pause_text = self.app.tr(
+            "Too many wrong tries on this kiosk. You can check again in {time}, or ask at the counter."
+        ).format(time=f"{left // 60}:{left % 60:02d}")
+        return True
+
+    def _stop_ticking(self) -> None:
+        if self._ticking is not None:
+            self._ticking.cancel()
+            self._ticking = None
+        self._paused_until = None
+
+    def check_another(self) -> None:
+        self.reset()
+        self.ids.keyboard.reset()
+        self.ids.number.focus = True
+
+    def reset(self) -> None:
+        self._stop_ticking()
+        self._state = None
+        self.step = "ask"
+        self.problem = self.state_text = self.state_detail = self.number_text = ""
+        self.pause_text = ""
+        for field in ("number", "code"):
+            self.ids[field].text = ""
+            self.ids[field].focus = False
+
+
+SCREEN = MessageStatusScreen
