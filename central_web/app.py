@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from central_web.audit import AuditMiddleware
-from central_web.deps import EVERYONE, Centre
+from central_web.deps import EVERYONE, Centre, auditor_reads_only
 from central_web.routes import audit, catalogue, intake, register, reports, sites, staff
 from kiosk.config import Config
 from kiosk.db import Database
@@ -80,6 +80,7 @@ def create_central_app(
         ),
         upload_paths=(NEW_MESSAGE,),
         templates_dirs=(CENTRE_TEMPLATES,),
+        dependencies=(Depends(auditor_reads_only),),
     )
     # the site register's own pages, over every site's messages
     app.dependency_overrides[site_register.register_view] = register.centre_register_view

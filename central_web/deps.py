@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request
 
 from kiosk.staff import StaffAccount
 from kiosk.vocabulary import Role
-from kiosk.web.deps import StaffWeb, csrf_protect, current_user
+from kiosk.web.deps import OptionalUser, StaffWeb, csrf_protect, current_user
 
 #: every role of the centre's web; the auditor reads what the others read and changes nothing
 EVERYONE = (Role.ADMIN, Role.QUALITY, Role.AUDITOR)
@@ -39,6 +39,14 @@ async def refuse_auditor(
     if account.role not in CHANGERS:
         raise HTTPException(status_code=403, detail="an auditor reads, and changes nothing")
     return account
+
+
+async def auditor_reads_only(request: Request, account: OptionalUser) -> None:
+    """On every route of the centre's app, before the route's own checks: a request that would
+    change something is refused to an auditor. The site's register pages, served here too,
+    know no auditor; a route added later is bound without having to remember it."""
+    if request.method not in ("GET", "HEAD") and account and account.role not in CHANGERS:
+        raise HTTPException(status_code=403, detail="an auditor reads, and changes nothing")
 
 
 def change_by(*roles: Role) -> Callable[..., StaffAccount]:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import APIRouter, FastAPI, HTTPException, Request
@@ -157,6 +158,7 @@ def staff_web_app(
     routers: Sequence[APIRouter],
     templates_dirs: Sequence[Path] = (),
     upload_paths: Sequence[str] = (),
+    dependencies: Sequence[Any] = (),
 ) -> FastAPI:
     """A staff web over `web`: sessions, limits, static files, the API docs, the routers and
     the one way every refusal is answered; a site's and the centre's are made by this.
@@ -181,6 +183,8 @@ def staff_web_app(
         description=description,
         version=version(),
         lifespan=lifespan,
+        # run before every route's own (the centre binds the auditor with one)
+        dependencies=list(dependencies),
         docs_url=None,  # served below from the package, not from a CDN the CSP refuses
         redoc_url=None,  # ReDoc, tried the same way, did not render under this CSP
     )
