@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -16,7 +18,7 @@ from kiosk.config import Config
 from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
-from kiosk.models import TicketEvent
+from kiosk.models import MessageEvent, TicketEvent
 from kiosk.queue import Arrival, Queue, Status
 from tests.support import Clock
 from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer, serve
@@ -410,3 +412,54 @@ def test_the_panel_asks_whether_a_called_visitor_came_before_the_next_call(
     expect(ask).to_be_hidden()
     assert queue.ticket(second.uuid).status is Status.CALLED
     assert queue.ticket(third.uuid).status is Status.WAITING
+
+
+def test_a_refused_extension_redirects_so_a_reload_sends_nothing_and_keeps_the_typed_text(
+    live: LiveServer,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+) -> None:
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(
+            kind=Kind.COMPLAINT,
+            text="Чаках два часа.",
+            name="Иван Петров",
+            contact="0888 123 456",
+            consent=True,
+        )
+    )
+    page = sign_in(context, live, "admin")
+    entry_url = f"{live.url}/register/{reg.reg_number}"
+    page.goto(entry_url)
+    page.click("form[action$='/review'] button")
+    reason = "Чакаме справка от НАП за данъчната оценка."
+    yesterday = (clock.now.astimezone(config.tz).date() - dt.timedelta(days=1)).isoformat()
+    page.fill("form[action$='/extend'] textarea[name=text]", reason)
+    page.fill("form[action$='/extend'] input[name=final_due_date]", yesterday)
+    page.click("form[action$='/extend'] button")
+    # the refusal, in Bulgarian, on the entry's own address: the POST is behind a redirect
+    expect(page.locator("p.error[role=alert]")).to_have_text(
+        "Окончателният срок трябва да е след днешния ден."
+    )
+    assert unquote(page.url) == entry_url
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.reload()
+    # a reload only asks for the page again: nothing is posted, the typed text is still there
+    expect(page.locator("form[action$='/extend'] textarea[name=text]")).to_have_value(reason)
+    expect(page.locator("form[action$='/extend'] input[name=final_due_date]")).to_have_value(
+        yesterday
+    )
+    expect(page.locator("p.error[role=alert]")).to_be_visible()
+    assert posts == []
+    with sqlite_db.read() as s:
+        kinds = list(s.scalars(select(MessageEvent.kind)))
+    assert "extended" not in kinds
+    # a step that goes through ends the flash: the page shows neither message nor old text
+    page.fill("form[action$='/answer'] textarea[name=text]", "Отговорено писмено.")
+    page.click("form[action$='/answer'] button")
+    expect(page.locator("form[action$='/extend']")).to_have_count(0)  # answered: no handling
+    page.reload()
+    expect(page.locator("p.error[role=alert]")).to_have_count(0)

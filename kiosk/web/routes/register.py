@@ -70,11 +70,11 @@ def _entry_page(
     entry: object,
     *,
     personal: object,
-    error: str | None,
-    status_code: int = 200,
 ) -> Response:
-    """One message's page: its handling steps, and its personal data when just asked for."""
+    """One message's page: its handling steps, its personal data when just asked for, and a
+    refused step's message with what was typed (the refusal redirected here)."""
     lang = language(request)
+    refused = site.flashes.get(request, page=f"/register/{entry.reg_number}")
     return render(
         request,
         "register/entry.html",
@@ -87,9 +87,9 @@ def _entry_page(
         today=register.today(),
         local=lambda at: at.astimezone(site.config.tz),
         personal=personal,
-        error=error,
+        error=error_text(refused["error"], lang) if refused else None,
+        typed=refused["typed"] if refused else {},
         names=_display_names(site),
-        status_code=status_code,
     )
 
 
@@ -102,7 +102,7 @@ def _display_names(site: SiteDep) -> dict[str, str]:
 def register_entry(request: Request, account: Officer, site: SiteDep, reg_number: str) -> Response:
     register = _register(site)
     entry = register.find(reg_number)
-    return _entry_page(request, account, site, register, entry, personal=None, error=None)
+    return _entry_page(request, account, site, register, entry, personal=None)
 
 
 @router.post(
@@ -120,7 +120,7 @@ def register_personal(
     personal = register.personal_data(
         message_uuid=entry.uuid, actor=account.username, role=account.role.value
     )
-    return _entry_page(request, account, site, register, entry, personal=personal, error=None)
+    return _entry_page(request, account, site, register, entry, personal=personal)
 
 
 @router.post(
@@ -153,18 +153,16 @@ def register_step(
         else:
             raise HTTPException(status_code=404, detail="no such step")
     except RegisterError as exc:
-        # the form's page again, with why in the reader's language
-        return _entry_page(
+        # to the entry's page with why and what was typed: a reload there sends nothing again
+        site.flashes.put(
             request,
-            account,
-            site,
-            register,
-            entry,
-            personal=None,
-            error=error_text(exc, language(request)),
-            status_code=422,
+            page=f"/register/{entry.reg_number}",
+            error=exc,
+            typed={"step": step, "text": text, "final_due_date": final_due_date},
         )
-    return RedirectResponse(f"/register/{reg_number}", status_code=303)
+    else:
+        site.flashes.clear(request)
+    return RedirectResponse(f"/register/{entry.reg_number}", status_code=303)
 
 
 @router.get(
