@@ -189,12 +189,16 @@ def test_handling_steps_and_views_are_under_one_identity_and_refusals_are_the_pa
     token = _csrf(quality, f"/register/{reg.reg_number}")
     quality.post(f"/register/{reg.reg_number}/review", data={"csrf_token": token})
     quality.post(f"/register/{reg.reg_number}/personal", data={"csrf_token": token})
-    # a final deadline in 2099: the entry's page again, with the limit in Bulgarian
+    # a final deadline in 2099: redirected to the entry's page, with the limit in Bulgarian
+    # and the typed reason and date in the form again
     refused = quality.post(
         f"/register/{reg.reg_number}/extend",
         data={"csrf_token": token, "text": "Справка.", "final_due_date": "2099-01-01"},
     )
-    assert refused.status_code == 422 and "?error=" not in str(refused.url)
+    assert [r.status_code for r in refused.history] == [303]
+    assert refused.status_code == 200 and refused.url.path == f"/register/{reg.reg_number}"
+    assert "?error=" not in str(refused.url)
+    assert ">Справка.</textarea>" in refused.text and 'value="2099-01-01"' in refused.text
     assert "окончателният срок е до два месеца след регистрирането: най-късно 25.01.2027" in (
         refused.text
     )

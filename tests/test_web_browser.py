@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -13,9 +15,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from kiosk.config import Config
+from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
-from kiosk.models import TicketEvent
+from kiosk.models import MessageEvent, TicketEvent
 from kiosk.queue import Arrival, Queue, Status
 from tests.browser_fixtures import needs_chromium
 from tests.support import Clock
@@ -217,8 +220,32 @@ def _six_calls(queue: Queue) -> None:
         queue.call_next(counter=counter, clerk="demo", previous=Arrival.ARRIVED)
 
 
+# four more categories than the config's five, with names as long as a site gives them
+MORE_CATEGORIES = {
+    "Д": ("Местни данъци и такси за битови отпадъци", "Local taxes and waste collection fees"),
+    "Е": ("Гражданско състояние и адресна регистрация", "Civil status and address registration"),
+    "Ж": ("Устройство на територията и строителство", "Spatial planning and construction"),
+    "З": ("Социални услуги и помощи", "Social services and benefits"),
+}
+
+
+def _nine_categories(db: Database, config: Config, clock: Clock) -> None:
+    counters = Counters(db, config, clock=clock)
+    for code, (name_bg, name_en) in MORE_CATEGORIES.items():
+        counters.save_category(
+            actor="admin", code=code, name_bg=name_bg, name_en=name_en, create=True
+        )
+    fourth = next(c for c in counters.setups() if c.number == 4)
+    counters.save_counter(
+        actor="admin", number=4, categories=[*fourth.categories, *MORE_CATEGORIES], active=True
+    )
+    queue = Queue(db, config, clock=clock)
+    for code in MORE_CATEGORIES:
+        queue.issue(category=code)
+
+
 @pytest.mark.parametrize(("width", "height"), BOARD_SIZES, ids=lambda v: str(v))
-def test_the_board_shows_all_six_calls_on_common_tv_sizes(
+def test_the_board_shows_all_six_calls_and_nine_categories_on_common_tv_sizes(
     live: LiveServer,
     browser: Browser,
     sqlite_db: Database,
@@ -228,13 +255,19 @@ def test_the_board_shows_all_six_calls_on_common_tv_sizes(
     width: int,
     height: int,
 ) -> None:
-    # GIVEN six calls today
+    # GIVEN nine ticket categories, each with someone waiting, and six calls today
+    _nine_categories(sqlite_db, config, clock)
     _six_calls(Queue(sqlite_db, config, clock=clock))
     ctx = browser.new_context(viewport={"width": width, "height": height}, locale="bg-BG")
     board = ctx.new_page()
     board.goto(f"{live.url}/board")
     expect(board.locator("#calls li")).to_have_count(6)
     expect(board.locator("#waiting li").first).to_be_visible()
+    # (the screenshot first: docs/board-*.png, and what to look at when this fails)
+    name = f"board-{width}x{height}.png"
+    board.screenshot(path=str(tmp_path / name))
+    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+        shutil.copy(tmp_path / name, DOCS / name)
     # THEN every call, its number and its counter, lies whole inside the screen, unclipped,
     # and so does each category's waiting count (measured at one moment: the board redraws)
     shown = board.evaluate(
@@ -250,10 +283,12 @@ def test_the_board_shows_all_six_calls_on_common_tv_sizes(
             parts: calls.flatMap((li) => [li, li.querySelector('.num'), li.querySelector('.ctr')]).map(rect),
             clipped: calls.filter((li) => li.scrollHeight > li.clientHeight + 1).length,
             waiting: [...document.querySelectorAll('#waiting li')].map(rect),
+            counts_px: [...document.querySelectorAll('#waiting .count')].map(
+              (e) => parseFloat(getComputedStyle(e).fontSize)),
           };
         }"""
     )
-    assert len(shown["parts"]) == 18 and len(shown["waiting"]) == 5
+    assert len(shown["parts"]) == 18 and len(shown["waiting"]) == 9
     for left, top, right, bottom in shown["parts"] + shown["waiting"]:
         assert left >= 0 and top >= 0 and right <= width + 0.5 and bottom <= height + 0.5, (
             width,
@@ -261,14 +296,12 @@ def test_the_board_shows_all_six_calls_on_common_tv_sizes(
             (left, top, right, bottom),
         )
     assert shown["clipped"] == 0, f"a call is cut at {width}x{height}"
+    # a waiting count is read from across the lobby: no smaller than some 28 px on any TV
+    assert min(shown["counts_px"]) >= 28, shown["counts_px"]
     # and the site's own names, from kiosk.toml, head the board
     expect(board.locator(".board-title")).to_have_text(
         f"{config.site.name.bg} · {config.site.unit.bg}"
     )
-    name = f"board-{width}x{height}.png"
-    board.screenshot(path=str(tmp_path / name))
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        shutil.copy(tmp_path / name, DOCS / name)
     ctx.close()
 
 
@@ -371,3 +404,54 @@ def test_the_panel_asks_whether_a_called_visitor_came_before_the_next_call(
     expect(ask).to_be_hidden()
     assert queue.ticket(second.uuid).status is Status.CALLED
     assert queue.ticket(third.uuid).status is Status.WAITING
+
+
+def test_a_refused_extension_redirects_so_a_reload_sends_nothing_and_keeps_the_typed_text(
+    live: LiveServer,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+) -> None:
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(
+            kind=Kind.COMPLAINT,
+            text="Чаках два часа.",
+            name="Иван Петров",
+            contact="0888 123 456",
+            consent=True,
+        )
+    )
+    page = sign_in(context, live, "admin")
+    entry_url = f"{live.url}/register/{reg.reg_number}"
+    page.goto(entry_url)
+    page.click("form[action$='/review'] button")
+    reason = "Чакаме справка от НАП за данъчната оценка."
+    yesterday = (clock.now.astimezone(config.tz).date() - dt.timedelta(days=1)).isoformat()
+    page.fill("form[action$='/extend'] textarea[name=text]", reason)
+    page.fill("form[action$='/extend'] input[name=final_due_date]", yesterday)
+    page.click("form[action$='/extend'] button")
+    # the refusal, in Bulgarian, on the entry's own address: the POST is behind a redirect
+    expect(page.locator("p.error[role=alert]")).to_have_text(
+        "Окончателният срок трябва да е след днешния ден."
+    )
+    assert unquote(page.url) == entry_url
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.reload()
+    # a reload only asks for the page again: nothing is posted, the typed text is still there
+    expect(page.locator("form[action$='/extend'] textarea[name=text]")).to_have_value(reason)
+    expect(page.locator("form[action$='/extend'] input[name=final_due_date]")).to_have_value(
+        yesterday
+    )
+    expect(page.locator("p.error[role=alert]")).to_be_visible()
+    assert posts == []
+    with sqlite_db.read() as s:
+        kinds = list(s.scalars(select(MessageEvent.kind)))
+    assert "extended" not in kinds
+    # a step that goes through ends the flash: the page shows neither message nor old text
+    page.fill("form[action$='/answer'] textarea[name=text]", "Отговорено писмено.")
+    page.click("form[action$='/answer'] button")
+    expect(page.locator("form[action$='/extend']")).to_have_count(0)  # answered: no handling
+    page.reload()
+    expect(page.locator("p.error[role=alert]")).to_have_count(0)

@@ -9,8 +9,12 @@ web (central_web/) is a `StaffWeb` too: sign-in, sessions, CSRF and pages work t
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -57,6 +61,56 @@ NAV_LINKS: tuple[NavLink, ...] = (
 )
 
 
+FLASH_KEY = "flash"  # the cookie's field naming the session's flash held by the server
+
+
+class Flashes:
+    """What a refused form said and held, for the page the browser is sent to (POST-redirect-GET).
+
+    After a refusal the browser's address is the page, not the POST: a reload shows the page
+    again instead of sending the form twice. The typed text stays with the server, not in
+    the cookie: an answer of 10,000 Cyrillic characters would not fit a cookie's 4 KB. A
+    session has one flash, for one page, until a step on that page goes through, another
+    refusal replaces it, or `max_age_s` passes; the newest `limit` of all sessions are kept.
+    """
+
+    def __init__(self, *, limit: int = 256, max_age_s: float = 600) -> None:
+        self.limit = limit
+        self.max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._held: OrderedDict[str, tuple[float, str, dict[str, Any]]] = OrderedDict()
+
+    def put(self, request: Request, *, page: str, **values: Any) -> None:
+        self.clear(request)
+        key = secrets.token_urlsafe(16)
+        with self._lock:
+            self._held[key] = (time.monotonic(), page, values)
+            while len(self._held) > self.limit:
+                self._held.popitem(last=False)
+        request.session[FLASH_KEY] = key
+
+    def get(self, request: Request, *, page: str) -> dict[str, Any] | None:
+        """The session's flash if it is for this page (it stays: a reload shows it again)."""
+        key = request.session.get(FLASH_KEY)
+        if not isinstance(key, str):
+            return None
+        with self._lock:
+            held = self._held.get(key)
+            if held is not None and time.monotonic() - held[0] > self.max_age_s:
+                del self._held[key]
+                held = None
+        if held is None:
+            request.session.pop(FLASH_KEY, None)
+            return None
+        return held[2] if held[1] == page else None
+
+    def clear(self, request: Request) -> None:
+        key = request.session.pop(FLASH_KEY, None)
+        if isinstance(key, str):
+            with self._lock:
+                self._held.pop(key, None)
+
+
 @dataclass(kw_only=True)
 class StaffWeb:
     """What every staff web gives its routers: a site's (below), or the centre's."""
@@ -74,6 +128,8 @@ class StaffWeb:
     home: Callable[[StaffAccount], str]
     #: the packages whose locale/bg.po translate its pages, the first asked first
     text_packages: tuple[str, ...] = ("kiosk.web",)
+    #: refused forms' messages and typed values for the page redirected to
+    flashes: Flashes = field(default_factory=Flashes)
 
     async def close(self) -> None:
         """End what the server holds open (live streams) before it stops."""

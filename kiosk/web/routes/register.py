@@ -110,16 +110,16 @@ def _entry_page(
     entry: Entry,
     *,
     personal: object,
-    error: str | None,
-    status_code: int = 200,
 ) -> Response:
-    """One message's page: its handling steps, and its personal data when just asked for.
+    """One message's page: its handling steps, its personal data when just asked for, and a
+    refused step's message with what was typed (the refusal redirected here).
 
     Where another desk handles the message's site, the page reads it and says who acts.
     """
     lang = language(request)
     register = view.register
     handled_here = register.handles(entry.site_id)
+    refused = web.flashes.get(request, page=view.href(entry))
     return render(
         request,
         "register/entry.html",
@@ -139,9 +139,9 @@ def _entry_page(
         attachments=Attachments(register.db, register.config, clock=register.clock).listed(
             entry.uuid
         ),
-        error=error,
+        error=error_text(refused["error"], lang) if refused else None,
+        typed=refused["typed"] if refused else {},
         names=_display_names(web),
-        status_code=status_code,
     )
 
 
@@ -155,7 +155,7 @@ def register_entry(
     request: Request, account: Officer, web: WebDep, view: View, reg_number: str
 ) -> Response:
     entry = view.register.find(reg_number)
-    return _entry_page(request, account, web, view, entry, personal=None, error=None)
+    return _entry_page(request, account, web, view, entry, personal=None)
 
 
 @router.post(
@@ -172,7 +172,7 @@ def register_personal(
     personal = view.register.personal_data(
         message_uuid=entry.uuid, actor=account.username, role=account.role.value
     )
-    return _entry_page(request, account, web, view, entry, personal=personal, error=None)
+    return _entry_page(request, account, web, view, entry, personal=personal)
 
 
 @router.post(
@@ -206,17 +206,15 @@ def register_step(
         else:
             raise HTTPException(status_code=404, detail="no such step")
     except RegisterError as exc:
-        # the form's page again, with why in the reader's language
-        return _entry_page(
+        # to the entry's page with why and what was typed: a reload there sends nothing again
+        web.flashes.put(
             request,
-            account,
-            web,
-            view,
-            entry,
-            personal=None,
-            error=error_text(exc, language(request)),
-            status_code=422,
+            page=view.href(entry),
+            error=exc,
+            typed={"step": step, "text": text, "final_due_date": final_due_date},
         )
+    else:
+        web.flashes.clear(request)
     return RedirectResponse(view.href(entry), status_code=303)
 
 
