@@ -13,29 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from kiosk.catalog import shipped_catalog, store_catalog
 from sync.job import run_sync
+from tests.browser_fixtures import CHROMIUM
 from tests.central_web_fixtures import Centre
 from tests.screens_touch import texts
 from tests.test_catalogue_web import HEIRS, SOURCE
-from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer
+from tests.web_fixtures import PASSWORD, LiveServer
 
-CHROMIUM = "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "centre"
 UNSURE = "(уточнява се на гишето)"
 REGULAR_LINE = "Обикновена: 2,56 €, срок 7 дни"  # the heirs' regular fee and deadline
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def shoot(page: Page, tmp_path: Path, name: str) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import select
 
 from kiosk.db import Database
@@ -20,7 +20,7 @@ from kiosk.vocabulary import MessageEventKind
 from tests.browser_fixtures import CHROMIUM
 from tests.support import Clock
 from tests.test_web_browser import DOCS, sign_in
-from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer
+from tests.web_fixtures import PASSWORD, LiveServer
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
 
@@ -49,14 +49,6 @@ def scanned_pdf() -> bytes:
         xref,
     )
     return bytes(out)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -10,27 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from kiosk.staff import Role, Staff
 from kiosk.web.app import create_app
+from tests.browser_fixtures import CHROMIUM
 from tests.central_web_fixtures import Centre
 from tests.register_centre_fixtures import village
-from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD, LiveServer, serve
+from tests.web_fixtures import PASSWORD, LiveServer, serve
 
-CHROMIUM = "/usr/bin/chromium"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "centre"
 ANSWER = "Рампата ще бъде поставена до края на май."
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
