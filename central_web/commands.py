@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from central_web.deps import EVERYONE
 from kiosk.command_args import Args, Group, pass_args
+from kiosk.vocabulary import CENTRE_ROLES
 from kiosk.web.commands import staff_commands
 from sync.commands import central_options, central_target
 
@@ -78,5 +78,9 @@ def _centre_accounts(ctx: Context, args: Args) -> Iterator[Database]:
 
 
 staff_commands(
-    staff_group, roles=EVERYONE, database=_centre_accounts, counters=False, options=central_options
+    staff_group,
+    roles=CENTRE_ROLES,
+    database=_centre_accounts,
+    counters=False,
+    options=central_options,
 )

@@ -9,11 +9,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from kiosk.staff import StaffAccount
-from kiosk.vocabulary import Role
+from kiosk.vocabulary import CENTRE_ROLES, Role
 from kiosk.web.deps import OptionalUser, StaffWeb, csrf_protect, current_user
 
-#: every role of the centre's web; the auditor reads what the others read and changes nothing
-EVERYONE = (Role.ADMIN, Role.QUALITY, Role.AUDITOR)
+EVERYONE = CENTRE_ROLES
 #: the roles that may change something at the centre: never the auditor
 CHANGERS = (Role.ADMIN, Role.QUALITY)
 

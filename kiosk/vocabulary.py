@@ -158,6 +158,8 @@ class Role(StrEnum):
 
 #: the roles of a site's staff web; the auditor is the centre's alone
 SITE_ROLES = (Role.CLERK, Role.ADMIN, Role.QUALITY)
+#: the roles of the centre's web; the auditor reads what the others read and changes nothing
+CENTRE_ROLES = (Role.ADMIN, Role.QUALITY, Role.AUDITOR)
 
 
 class PrinterState(StrEnum):

@@ -3,6 +3,7 @@ record table, inserted with SQLAlchemy core, and a digest to compare a site with
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import random
@@ -16,6 +17,7 @@ from kiosk.models import (
     RECORD_TABLES,
     DeviceEvent,
     Message,
+    MessageAttachment,
     MessageContact,
     MessageEvent,
     Rating,
@@ -32,6 +34,8 @@ TEXTS = (
     "Please add more chairs in the lobby.",
     "Предлагам да има табела с работното време и на английски.",
 )
+#: a scanned letter's bytes: a PDF header is all kiosk.attachments would check
+SCAN = b"%PDF-1.4\n% scanned letter\n" + bytes(range(256)) * 4
 
 
 def add_records(db: Database, *, site_id: str, visits: int, rng: random.Random) -> int:
@@ -139,6 +143,19 @@ def add_records(db: Database, *, site_id: str, visits: int, rng: random.Random) 
                     "consent": True,
                 }
             )
+            if message.int % 4 == 0:  # a letter's scan now and then (no draw from rng)
+                rows[MessageAttachment].append(
+                    common
+                    | {
+                        "uuid": uuid.uuid4(),
+                        "message_uuid": message,
+                        "filename": "писмо.pdf",
+                        "media_type": "application/pdf",
+                        "size": len(SCAN),
+                        "sha256": hashlib.sha256(SCAN).hexdigest(),
+                        "content_b64": base64.b64encode(SCAN).decode(),
+                    }
+                )
             rows[MessageEvent].append(
                 common
                 | {

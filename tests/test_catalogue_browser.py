@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import delete
 
 from kiosk.catalog import shipped_catalog, store_catalog
+from kiosk.models import SiteSetting, SyncMark, SyncRun
 from sync.job import run_sync
 from tests.browser_fixtures import CHROMIUM
 from tests.central_web_fixtures import Centre
@@ -118,7 +120,11 @@ def test_a_fee_confirmed_and_published_reaches_the_kiosk_without_to_be_confirmed
 
 @pytest.fixture
 def app(app: Any) -> Iterator[Any]:
-    """The session's kiosk app, its shipped catalogue put back for the screens tests after."""
+    """The session's kiosk app, put back for the screens tests after: its shipped catalogue,
+    and no trace of this test's sync (the admin screen says whether the site ever synced)."""
     yield app
     store_catalog(app.db, shipped_catalog(), source="shipped: catalog_tvarditsa.yaml")
+    with app.db.write() as s:
+        for model in (SyncRun, SyncMark, SiteSetting):
+            s.execute(delete(model))
     app.refresh_catalog()
