@@ -7,9 +7,9 @@ import contextlib
 import gettext
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from kiosk.errors import KioskError
@@ -20,7 +20,6 @@ from kiosk.vocabulary import TicketStatus
 router = APIRouter()
 #: three or fewer ahead: the page tells the visitor to come to the lobby (and rings)
 NEAR = 3
-Token = Annotated[str, Path()]
 
 
 def language(request: Request) -> str:
@@ -41,7 +40,8 @@ def texts(lang: str) -> gettext.NullTranslations:
 
 def wording(state: LiveTicket, lang: str) -> dict[str, Any]:
     """What the page says of the ticket, in words: the page and its stream show the same."""
-    _, ngettext = texts(lang).gettext, texts(lang).ngettext
+    catalogue = texts(lang)
+    _, ngettext = catalogue.gettext, catalogue.ngettext
     detail = ""
     if state.status is TicketStatus.WAITING:
         headline = _("Your number is {label}").format(label=state.label)
@@ -116,7 +116,7 @@ def refusal_page(request: Request, exc: KioskError) -> Response:
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
-def ticket_page(request: Request, token: Token) -> Response:
+def ticket_page(request: Request, token: str) -> Response:
     public = request.app.state.site
     state = public.live.state(token)
     lang = language(request)
@@ -130,7 +130,7 @@ def ticket_page(request: Request, token: Token) -> Response:
 
 
 @router.get("/t/{token}/events")
-async def ticket_events(request: Request, token: Token) -> Response:
+async def ticket_events(request: Request, token: str) -> Response:
     public = request.app.state.site
     lang = language(request)
     address = request.client.host if request.client else "?"
@@ -169,6 +169,6 @@ async def ticket_events(request: Request, token: Token) -> Response:
 
 
 @router.post("/t/{token}/leave")
-def leave(request: Request, token: Token) -> Response:
+def leave(request: Request, token: str) -> Response:
     request.app.state.site.live.leave(token)
     return RedirectResponse(f"/t/{token}?lang={language(request)}", status_code=303)
