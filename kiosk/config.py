@@ -465,6 +465,36 @@ class PublicConfig(_Table):
     )
 
 
+class AppointmentsConfig(_Table):
+    """How the site treats booked visitors (issue #17); the slots themselves are set by the
+    secretary at the centre, per site and ticket category."""
+
+    check_in_early_minutes: int = Field(
+        60,
+        ge=0,
+        le=240,
+        description="How long before their slot a booked visitor may check in at the kiosk; the ticket is then called at the slot's time, not earlier.",
+    )
+    late_minutes: int = Field(
+        10,
+        ge=0,
+        le=120,
+        description="How long after the slot's start a booked visitor may still check in; later, the kiosk says so and issues a walk-in ticket.",
+    )
+    horizon_days: int = Field(
+        30,
+        ge=1,
+        le=180,
+        description="How many days ahead citizens may book.",
+    )
+    min_notice_minutes: int = Field(
+        60,
+        ge=0,
+        le=2880,
+        description="Shortest time between booking and the slot: later bookings wait for the next free slot after it (the site must have pulled the booking).",
+    )
+
+
 class SyncConfig(_Table):
     central_url: SecretRef = Field(
         "env:KIOSK_CENTRAL_URL",
@@ -741,6 +771,7 @@ class Config(_Table):
     panel: PanelConfig = PanelConfig()
     web: WebConfig = WebConfig()
     public: PublicConfig = PublicConfig()
+    appointments: AppointmentsConfig = AppointmentsConfig()
     sync: SyncConfig = SyncConfig()
     register: RegisterConfig = RegisterConfig()
     reports: ReportsConfig = ReportsConfig()

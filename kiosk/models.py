@@ -37,6 +37,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapp
 
 from kiosk.plain_text import check_fields
 from kiosk.vocabulary import (
+    AppointmentEventKind,
+    BookingStatus,
     Channel,
     EventOrigin,
     FeedbackReason,
@@ -264,6 +266,8 @@ class QueueState(Base):
     target_counter: Mapped[int | None] = mapped_column(Integer)
     counter_number: Mapped[int | None] = mapped_column(Integer, index=True)
     called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: a booked visitor's slot: the ticket is not called before it, and ahead of walk-ins after
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     serving_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -376,6 +380,46 @@ class DeviceEvent(Record, Base):
     ticket_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
+# --- appointments (issue #17) -----------------------------------------------------------
+
+
+class Appointment(Base):
+    """A booking made on the citizens' pages at the centre, as the site pulled it.
+
+    The centre's copy is the truth: a pull replaces this row (a cancel, a move). The site
+    keeps the name for the clerk's list of the day and nothing else of the citizen's: the
+    contact stays at the centre. Erased with the other personal data after the day.
+    """
+
+    __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_site_starts", "site_id", "starts_at"),)
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    #: what the citizen types at the kiosk: digits only, for a touchscreen's number pad
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    site_id: Mapped[str] = mapped_column(String(40))
+    category_code: Mapped[str] = mapped_column(String(1))
+    service_id: Mapped[str | None] = mapped_column(String(40))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[BookingStatus] = mapped_column(vocabulary(BookingStatus, 12))
+    name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2), default="bg")
+    #: the centre's last change of the booking, so a pull keeps the newest
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    pulled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AppointmentEvent(Record, Base):
+    """What the site saw of a booking on its day: checked in (with its ticket), late, no-show."""
+
+    __tablename__ = "appointment_events"
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    kind: Mapped[AppointmentEventKind] = mapped_column(vocabulary(AppointmentEventKind, 12))
+    ticket_uuid: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
 RECORD_TABLES: tuple[type[Record], ...] = (
     Ticket,
     TicketEvent,
@@ -387,6 +431,7 @@ RECORD_TABLES: tuple[type[Record], ...] = (
     MessageAttachment,
     MessageEvent,
     DeviceEvent,
+    AppointmentEvent,
 )
 
 

@@ -132,6 +132,29 @@ class HandledAt(StrEnum):
     CENTRE = "centre"
 
 
+class BookingStatus(StrEnum):
+    """Where a booked appointment stands at the centre (issue #17); what happened at the
+    site (checked in, no-show) is the site's `AppointmentEventKind`."""
+
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+
+
+class AppointmentEventKind(StrEnum):
+    """What the site recorded of a booking on its day."""
+
+    CHECKED_IN = "checked_in"  #: within the window: a ticket called at the slot's time
+    LATE = "late"  #: past the window: the visitor took a walk-in ticket instead
+    NO_SHOW = "no_show"  #: nobody checked in by the day's end
+
+
+class ContactKind(StrEnum):
+    """How a citizen who booked is told of the booking: the one contact they gave."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+
+
 class FeedbackReason(StrEnum):
     """Reason chips offered after a face; the first four after a low score, the rest after a high one."""
 

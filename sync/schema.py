@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     Uuid,
     func,
     text,
@@ -40,11 +42,15 @@ from kiosk.vocabulary import HandledAt
 # who handles each site's messages, the sites' pushed status, who published a catalogue and
 # for which sites, the scanned letters attached to messages staff register, the log of who
 # at the centre viewed what
-SCHEMA_VERSION = 4
+# 5: appointments (issue #17): the secretary's slot rules, the citizens' bookings, and the
+# group role of the citizens' pages
+SCHEMA_VERSION = 5
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
 #: the group role of the centre's staff web: reads every site, writes only what it handles
 CENTRE_ROLE = "kiosk_centre"
+#: the group role of the citizens' pages at the centre: no staff table, no site's records
+PUBLIC_ROLE = "kiosk_public"
 #: the keys of the records the centre makes itself: negative, so never in a site's push ranges
 CENTRE_SEQUENCE = "centre_record_seq"
 #: the records the centre's web may make: a message it registers, with its contact and scan
@@ -135,6 +141,62 @@ centre_views = Table(
     Column("record", String(80)),
     Column("status", Integer, nullable=False),
     Index("ix_centre_views_username_viewed_at", "username", "viewed_at"),
+)
+
+
+# when a site's category takes appointments: set by the secretary at the centre's web
+# (kiosk.appointments.SlotRule); the citizens' pages read it, sites never need it
+appointment_rules = Table(
+    "appointment_rules",
+    central,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", String(40), ForeignKey("sites.site_id"), nullable=False),
+    Column("category_code", String(1), nullable=False),
+    # ISO weekdays, 1 = Monday: a JSON list
+    Column("weekdays", JSONB, nullable=False),
+    Column("starts", Time, nullable=False),
+    Column("ends", Time, nullable=False),
+    Column("slot_minutes", Integer, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("walk_in_share", Integer, nullable=False),
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+    Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
+    Column("updated_by", String(60)),
+    Index("ix_appointment_rules_site_category", "site_id", "category_code"),
+)
+
+# a citizen's booking (kiosk.vocabulary.BookingStatus); the site pulls its own before their
+# day (kiosk.models.Appointment) and pushes what it saw as appointment_events records
+bookings = Table(
+    "bookings",
+    central,
+    Column("booking_id", Uuid, primary_key=True, server_default=text("gen_random_uuid()")),
+    # typed at the kiosk (kiosk.appointments.new_code): unique among every booking kept
+    Column("code", String(12), nullable=False, unique=True),
+    # SHA-256 of the token in the citizen's link to cancel or move it: never the token
+    Column("manage_hash", String(64), nullable=False, unique=True),
+    Column("site_id", String(40), ForeignKey("sites.site_id"), nullable=False),
+    Column("category_code", String(1), nullable=False),
+    Column("service_id", String(40)),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("slot_minutes", Integer, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("language", String(2), nullable=False, server_default="bg"),
+    # personal data, with a complainant's protection: the public role may write, never read
+    Column("name", String(200)),
+    Column("contact", String(200)),
+    Column("contact_kind", String(8)),  # kiosk.vocabulary.ContactKind
+    Column("consent_at", UTCDateTime),
+    # for the limits per contact and per address and day: hashes, readable without the data
+    Column("contact_hash", String(64)),
+    Column("address_hash", String(64)),
+    Column("created_at", UTCDateTime, nullable=False, server_default=func.now()),
+    Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
+    Column("confirmed_at", UTCDateTime),  # the confirmation e-mail sent
+    Column("reminded_at", UTCDateTime),  # the reminder sent
+    Column("erased_at", UTCDateTime),  # name and contact erased after retention
+    Index("ix_bookings_site_starts", "site_id", "starts_at"),
 )
 
 
@@ -279,9 +341,84 @@ def init_central(conn: Connection) -> tuple[int, int]:
     _centre_views(conn)
     _one_handler(conn)
     _catalogue_revisions(conn)
+    _public_role(conn)
+    _appointments(conn)
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
+
+
+def _public_role(conn: Connection) -> None:
+    """The group role of the citizens' pages served from the centre: granted only what those
+    pages show and write, table by table (`_appointments`), nothing of the staff's."""
+    public = _ident(conn, PUBLIC_ROLE)
+    conn.execute(
+        text(
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{PUBLIC_ROLE}') "
+            f"THEN CREATE ROLE {public} NOLOGIN NOINHERIT; END IF; END $$"
+        )
+    )
+    database = _ident(conn, conn.execute(text("SELECT current_database()")).scalar_one())
+    conn.execute(text(f"GRANT CONNECT ON DATABASE {database} TO {public}"))
+    conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {public}"))
+    conn.execute(text(f"GRANT SELECT ON central_schema TO {public}"))
+
+
+#: what of a booking the citizens' pages may read back: never the name or the contact
+BOOKING_PUBLIC_COLUMNS = (
+    "booking_id",
+    "code",
+    "manage_hash",
+    "site_id",
+    "category_code",
+    "service_id",
+    "starts_at",
+    "slot_minutes",
+    "status",
+    "language",
+    "contact_hash",
+    "address_hash",
+    "created_at",
+    "updated_at",
+)
+
+
+def _appointments(conn: Connection) -> None:
+    """The secretary (the centre's web) sets the rules and sees every booking; the citizens'
+    pages read the rules and make, move and cancel bookings without reading anyone's
+    personal data back; a site reads only its own bookings."""
+    centre, public, group = (_ident(conn, r) for r in (CENTRE_ROLE, PUBLIC_ROLE, GROUP_ROLE))
+    rules, booked = _ident(conn, appointment_rules.name), _ident(conn, bookings.name)
+    for name in (rules, booked):
+        conn.execute(text(f"REVOKE ALL ON {name} FROM PUBLIC"))
+    conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {rules} TO {centre}"))
+    conn.execute(text(f"GRANT USAGE ON SEQUENCE appointment_rules_id_seq TO {centre}"))
+    conn.execute(text(f"GRANT SELECT, UPDATE ON {booked} TO {centre}"))
+    conn.execute(text(f"GRANT SELECT ON {rules} TO {public}"))
+    readable = ", ".join(_ident(conn, c) for c in BOOKING_PUBLIC_COLUMNS)
+    written = ", ".join(
+        _ident(conn, c.name)
+        for c in bookings.columns
+        if c.name not in ("booking_id", "created_at", "erased_at", "confirmed_at", "reminded_at")
+    )
+    conn.execute(text(f"GRANT SELECT ({readable}) ON {booked} TO {public}"))
+    conn.execute(text(f"GRANT INSERT ({written}) ON {booked} TO {public}"))
+    conn.execute(
+        text(
+            f"GRANT UPDATE (starts_at, slot_minutes, status, updated_at, confirmed_at, reminded_at) "
+            f"ON {booked} TO {public}"
+        )
+    )
+    conn.execute(text(f"GRANT SELECT ON {booked} TO {group}"))
+    _own_site_policy(conn, bookings, commands="SELECT")
+    for role, policy in ((centre, "centre_all"), (public, "public_all")):
+        conn.execute(text(f"DROP POLICY IF EXISTS {policy} ON {booked}"))
+        conn.execute(
+            text(
+                f"CREATE POLICY {policy} ON {booked} FOR ALL TO {role} USING (true) "
+                "WITH CHECK (true)"
+            )
+        )
 
 
 def _own_site_policy(conn: Connection, table: Table, *, commands: str = "ALL") -> None:

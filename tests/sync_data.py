@@ -15,6 +15,7 @@ from sqlalchemy import Connection, create_engine, func, insert, select
 from kiosk.db import Database
 from kiosk.models import (
     RECORD_TABLES,
+    AppointmentEvent,
     DeviceEvent,
     Message,
     MessageAttachment,
@@ -165,6 +166,16 @@ def add_records(db: Database, *, site_id: str, visits: int, rng: random.Random) 
                     "actor": None,
                     "text": None,
                     "new_due_date": None,
+                }
+            )
+        if ticket.int % 20 == 0:  # a booked visitor checked in now and then (no draw from rng)
+            rows[AppointmentEvent].append(
+                common
+                | {
+                    "uuid": uuid.uuid4(),
+                    "booking_id": uuid.uuid4(),
+                    "kind": "checked_in",
+                    "ticket_uuid": ticket,
                 }
             )
         if rng.random() < 0.1:
