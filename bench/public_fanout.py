@@ -50,7 +50,7 @@ base_url = "https://opashka.example"
 streams_per_address = 1000
 requests_per_minute = 10000
 [web]
-secret = "{secret}"
+secret = "file:{data}/web-secret"
 """
 
 
@@ -98,10 +98,10 @@ async def run(args: argparse.Namespace, work: Path) -> None:
     today = dt.datetime.now(ZoneInfo("Europe/Sofia")).date()
     config_file = work / "kiosk.toml"
     config_file.write_text(
-        CONFIG.format(
-            data=work, today=today, tomorrow=today + dt.timedelta(days=1), secret="b" * 64
-        )
+        CONFIG.format(data=work, today=today, tomorrow=today + dt.timedelta(days=1))
     )
+    (work / "web-secret").write_text("b" * 64)
+    (work / "web-secret").chmod(0o600)
     env = {**os.environ, "KIOSK_CONFIG": str(config_file), "PYTHONPATH": str(ROOT)}
     kiosk = [sys.executable, "-m", "kiosk.cli"]
     subprocess.run([*kiosk, "db", "upgrade"], env=env, check=True, capture_output=True)
