@@ -69,7 +69,8 @@ ETC=/etc/kiosk
 DATA=/var/lib/kiosk
 UNITS=(kiosk-app.service kiosk-web.service kiosk-sync.service kiosk-sync.timer
 	kiosk-sync-day.service kiosk-sync-day.timer
-	kiosk-retention.service kiosk-retention.timer kiosk-backup.service kiosk-backup.timer)
+	kiosk-retention.service kiosk-retention.timer kiosk-backup.service kiosk-backup.timer
+	kiosk-public-feed.service)
 ENABLE=(kiosk-app.service kiosk-web.service kiosk-sync.timer kiosk-sync-day.timer kiosk-retention.timer
 	kiosk-backup.timer)
 RESTART=(kiosk-web.service kiosk-app.service)

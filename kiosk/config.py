@@ -463,6 +463,18 @@ class PublicConfig(_Table):
         le=1000,
         description="Live ticket pages one address may keep open at once (a family's phones behind one router).",
     )
+    feed_heartbeat_s: float = Field(
+        2.0,
+        ge=0.5,
+        le=60,
+        description="`kiosk public feed`: seconds between the site's reports to the centre when the queue does not move (a change is sent at once); the centre's pages say so when reports stop.",
+    )
+    stale_after_s: float = Field(
+        10.0,
+        ge=1,
+        le=600,
+        description="The centre's citizens' pages (`kiosk public serve --central-url`) say a ticket's state may be out of date when the site has not reported for this many seconds.",
+    )
 
 
 class AppointmentsConfig(_Table):

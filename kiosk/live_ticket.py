@@ -2,21 +2,34 @@
 
 Only what the lobby board shows anyway: the number, where it stands, the estimated wait,
 the counter that calls it. Never a name, a service's details or anything typed at the kiosk.
+
+The pages read it from a `LiveSource`: the site's own database (`LiveTickets`: the lobby's
+listener, and the feeder that sends it to the centre) or the centre's copy of it
+(sync.public_centre: the listener the municipality publishes). Either gives every live
+ticket of a moment at once (`board`): one read of the queue and one play of the counters
+per change, however many phones follow it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
 
+from sqlalchemy import select
+
+from kiosk import waits
 from kiosk.config import Config
+from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.errors import KioskError
-from kiosk.models import utcnow
-from kiosk.queue import Queue
-from kiosk.ticket_links import ticket_of
+from kiosk.models import QueueState, TicketLink, utcnow
+from kiosk.queue import Queue, TicketNotWaiting, TicketView
+from kiosk.text import Text
+from kiosk.ticket_links import TOKEN, ticket_of, token_hash
 from kiosk.vocabulary import TicketStatus
 
 #: the reason a ticket cancelled from the phone carries: a no-show that told us
@@ -38,7 +51,65 @@ class LiveTicket:
     wait_minutes: int | None  # while waiting: the estimate…
     wait_range: tuple[int, int] | None  # …and, when unsure, the likely fewest and most
     counter: int | None  # once called
+    as_of: dt.datetime  # the site's time of this state
+    #: when the centre last heard from the site (by its own clock); None: read at the site
+    reported_at: dt.datetime | None = None
+    #: "I'm leaving" was pressed at the centre and the site has not answered yet
+    leaving: bool = False
+    site_name: Text | None = None  # the centre serves every site: the page says which
+
+
+@dataclass(frozen=True)
+class LiveBoard:
+    """Every live ticket of a moment, by the hash of its token (never the token itself)."""
+
     as_of: dt.datetime
+    tickets: Mapping[str, LiveTicket] = field(default_factory=dict)
+
+    def get(self, token: str) -> LiveTicket | None:
+        return self.tickets.get(token_hash(token)) if TOKEN.fullmatch(token) else None
+
+
+class LiveSource(Protocol):
+    """Where the citizens' pages read live tickets. The listener reads `version` once per
+    tick and computes `board` once per new version, for every open page."""
+
+    def version(self) -> int:
+        """A number that moves whenever the board would differ (a cheap read)."""
+        ...
+
+    def board(self) -> LiveBoard: ...
+
+    def state(self, token: str) -> LiveTicket:
+        """One ticket, read afresh; raises UnknownTicket."""
+        ...
+
+    def leave(self, token: str) -> None:
+        """The visitor will not wait; raises UnknownTicket or TicketNotWaiting."""
+        ...
+
+
+def live_ticket(
+    row: QueueState | TicketView,
+    *,
+    as_of: dt.datetime,
+    ahead: int | None,
+    wait: waits.Estimate | None,
+    site_name: Text | None = None,
+) -> LiveTicket:
+    waiting = row.status is TicketStatus.WAITING
+    return LiveTicket(
+        label=row.label,
+        status=row.status,
+        people_ahead=ahead if waiting else None,
+        wait_minutes=wait.minutes if waiting and wait else None,
+        wait_range=(wait.low, wait.high) if waiting and wait and wait.is_range else None,
+        counter=row.counter_number
+        if row.status in (TicketStatus.CALLED, TicketStatus.SERVING)
+        else None,
+        as_of=as_of,
+        site_name=site_name,
+    )
 
 
 class LiveTickets:
@@ -50,6 +121,11 @@ class LiveTickets:
         self.db = db
         self.clock = clock
         self.queue = Queue(db, config, clock=clock)
+        self.counters = Counters(db, config, clock=clock)
+        self.site_name = config.site.name
+
+    def version(self) -> int:
+        return self.counters.latest_event_seq()
 
     def ticket_uuid(self, token: str) -> uuid.UUID:
         with self.db.read() as s:
@@ -58,26 +134,67 @@ class LiveTickets:
             raise UnknownTicket("no ticket has this link")
         return found
 
+    def board(self) -> LiveBoard:
+        """Today's tickets that have a link: one read of the queue, one play of the counters."""
+        now = self.clock()
+        day = self.queue.today(now)
+        with self.db.read() as s:
+            linked = s.execute(
+                select(TicketLink.token_hash, QueueState)
+                .join(QueueState, QueueState.ticket_uuid == TicketLink.ticket_uuid)
+                .where(QueueState.service_day == day)
+            ).all()
+            categories = {row.category_code for _, row in linked}
+            snap = self.queue.waits.snapshot(s, categories=categories, day=day, now=now)
+        told = waits.estimates(snap)
+        ahead: dict[uuid.UUID, int] = {}
+        places: dict[str, int] = {}
+        # the order Queue.ahead_of counts in: priority first, then the oldest
+        for row in sorted(snap.waiting, key=lambda r: (-r.priority, r.issued_at, r.ticket_seq)):
+            ahead[row.ticket_uuid] = places.get(row.category_code, 0)
+            places[row.category_code] = ahead[row.ticket_uuid] + 1
+        return LiveBoard(
+            as_of=now,
+            tickets={
+                hashed: live_ticket(
+                    row,
+                    as_of=now,
+                    ahead=ahead.get(row.ticket_uuid),
+                    wait=told.get(row.ticket_uuid),
+                    site_name=self.site_name,
+                )
+                for hashed, row in linked
+            },
+        )
+
     def state(self, token: str) -> LiveTicket:
         ticket = self.ticket_uuid(token)
         view = self.queue.ticket(ticket)
         if view is None:
             raise UnknownTicket("no ticket has this link")
-        waiting = view.status is TicketStatus.WAITING
-        wait = self.queue.wait_of(ticket) if waiting else None
-        return LiveTicket(
-            label=view.label,
-            status=view.status,
-            people_ahead=self.queue.ahead_of(ticket) if waiting else None,
-            wait_minutes=wait.minutes if wait else None,
-            wait_range=(wait.low, wait.high) if wait and wait.is_range else None,
-            counter=view.counter_number
-            if view.status in (TicketStatus.CALLED, TicketStatus.SERVING)
-            else None,
+        return live_ticket(
+            view,
             as_of=self.clock(),
+            ahead=self.queue.ahead_of(ticket),
+            wait=self.queue.wait_of(ticket),
+            site_name=self.site_name,
         )
 
     def leave(self, token: str) -> None:
         """The visitor will not wait: the ticket is cancelled, recorded as their own choice;
         a ticket already called or done raises TicketNotWaiting."""
         self.queue.cancel(ticket_uuid=self.ticket_uuid(token), reason=VISITOR_LEFT)
+
+    def leave_by_hash(self, hashed: str) -> TicketStatus | None:
+        """A leave request passed on by the centre, which knows only the token's hash: cancels
+        the ticket if it still waits; returns its status after, None for no such ticket."""
+        with self.db.read() as s:
+            ticket = s.scalar(select(TicketLink.ticket_uuid).where(TicketLink.token_hash == hashed))
+        if ticket is None:
+            return None
+        # not waiting: called meanwhile, or cancelled by this request in a round whose report
+        # to the centre failed
+        with contextlib.suppress(TicketNotWaiting):
+            self.queue.cancel(ticket_uuid=ticket, reason=VISITOR_LEFT)
+        view = self.queue.ticket(ticket)
+        return view.status if view else None

@@ -92,10 +92,27 @@ def forecast(
     service_minutes: dict[str, float],
 ) -> tuple[float, int] | None:
     """Minutes until `ticket` is called, and how many services come before it; None: never."""
-    pending = sorted([*queue, ticket], key=lambda w: w.key)
+    return play(
+        queue=[*queue, ticket], counters=counters, service_minutes=service_minutes, until=ticket
+    ).get(ticket)
+
+
+def play(
+    *,
+    queue: Sequence[Waiting],
+    counters: Sequence[OpenCounter],
+    service_minutes: dict[str, float],
+    until: Waiting | None = None,
+) -> dict[Waiting, tuple[float, int]]:
+    """The counters' calls played forward: each ticket called, with the minutes until it is
+    and how many services come before it (a ticket never called is not in it). The play is
+    the same whichever ticket one asks about, so one play answers for the whole queue;
+    `until` stops it once that ticket is called."""
+    pending = sorted(queue, key=lambda w: w.key)
     free = [(c.free_in, c.number, c) for c in counters]
     heapq.heapify(free)
     served = 0
+    called: dict[Waiting, tuple[float, int]] = {}
     while free:
         at, number, counter = heapq.heappop(free)
         if (back := counter.back_at(at)) != at:
@@ -107,15 +124,16 @@ def forecast(
             if later:
                 heapq.heappush(free, (min(later), number, counter))
             continue
-        if pick is ticket:
-            return at, served
+        called[pick] = (at, served)
+        if pick is until:
+            break
         pending.remove(pick)
         served += 1
         heapq.heappush(
             free,
             (at + service_minutes.get(pick.category, DEFAULT_SERVICE_MINUTES), number, counter),
         )
-    return None
+    return called
 
 
 def _serves(counter: OpenCounter, w: Waiting) -> bool:
@@ -544,6 +562,45 @@ class WaitEstimator:
         return estimate(snap, category=category, priority=priority, ticket_uuid=ticket_uuid)
 
 
+def _entry(row: QueueState, now: dt.datetime) -> Waiting:
+    issued = (row.issued_at - now).total_seconds() / 60
+    return Waiting(
+        (-row.priority, issued, row.ticket_seq), row.category_code, 0.0, row.target_counter
+    )
+
+
+def _paces(snap: Snapshot, categories: Collection[str]) -> dict[str, Pace]:
+    return {code: snap.paces[code] for code in set().union(*snap.served.values(), categories)}
+
+
+def _counters(snap: Snapshot, paces: Mapping[str, Pace]) -> list[OpenCounter]:
+    return [
+        _with_breaks(c, snap.past.breaks.get(c.number, ()), snap.now)
+        for c in _open_counters(snap, paces)
+    ]
+
+
+def _said(
+    result: tuple[float, int] | None,
+    ticket: Waiting,
+    counters: Sequence[OpenCounter],
+    paces: Iterable[Pace],
+) -> Estimate:
+    """The wait as told: the minutes of the play, and a range as wide as it is unsure."""
+    if result is None or result[0] <= 0:
+        return Estimate(0, 0, 0)
+    minutes, before = result
+    serving = max(1, sum(_serves(c, ticket) for c in counters))
+    variation = statistics.fmean(p.variation for p in paces)
+    # a sum of k services varies as 1/√k of one; expected priority arrivals add some doubt
+    spread = min(0.6, variation / math.sqrt(max(1.0, before / serving)) + 0.1)
+    return Estimate(
+        minutes=max(1, round(minutes)),
+        low=max(1, math.floor(minutes * (1 - spread))),
+        high=max(1, math.ceil(minutes * (1 + spread))),
+    )
+
+
 def estimate(
     snap: Snapshot,
     *,
@@ -552,32 +609,41 @@ def estimate(
     ticket_uuid: uuid.UUID | None = None,
 ) -> Estimate:
     """The wait of a waiting ticket, or of one of `category` issued now when no uuid is given."""
-    now, waiting = snap.now, snap.waiting
-    paces = {code: snap.paces[code] for code in set().union(*snap.served.values()) | {category}}
-
-    def entry(row: QueueState) -> Waiting:
-        issued = (row.issued_at - now).total_seconds() / 60
-        return Waiting(
-            (-row.priority, issued, row.ticket_seq), row.category_code, 0.0, row.target_counter
-        )
-
-    ours = next((w for w in waiting if w.ticket_uuid == ticket_uuid), None)
-    ticket = entry(ours) if ours else Waiting((-priority, 0.0, EXPECTED_SEQ - 1), category, 0.0)
-    others = [entry(w) for w in waiting if w is not ours]
-    others += snap.expected
-    counters = _open_counters(snap, paces)
-    counters = [_with_breaks(c, snap.past.breaks.get(c.number, ()), now) for c in counters]
-    means = {code: p.mean for code, p in paces.items()}
-    result = forecast(ticket=ticket, queue=others, counters=counters, service_minutes=means)
-    if result is None or result[0] <= 0:
-        return Estimate(0, 0, 0)
-    minutes, before = result
-    serving = max(1, sum(_serves(c, ticket) for c in counters))
-    variation = statistics.fmean(p.variation for p in paces.values())
-    # a sum of k services varies as 1/√k of one; expected priority arrivals add some doubt
-    spread = min(0.6, variation / math.sqrt(max(1.0, before / serving)) + 0.1)
-    return Estimate(
-        minutes=max(1, round(minutes)),
-        low=max(1, math.floor(minutes * (1 - spread))),
-        high=max(1, math.ceil(minutes * (1 + spread))),
+    paces = _paces(snap, (category,))
+    ours = next((w for w in snap.waiting if w.ticket_uuid == ticket_uuid), None)
+    ticket = (
+        _entry(ours, snap.now)
+        if ours
+        else Waiting((-priority, 0.0, EXPECTED_SEQ - 1), category, 0.0)
     )
+    others = [_entry(w, snap.now) for w in snap.waiting if w is not ours]
+    counters = _counters(snap, paces)
+    means = {code: p.mean for code, p in paces.items()}
+    result = forecast(
+        ticket=ticket, queue=[*others, *snap.expected], counters=counters, service_minutes=means
+    )
+    return _said(result, ticket, counters, paces.values())
+
+
+def estimates(snap: Snapshot) -> dict[uuid.UUID, Estimate]:
+    """The wait of every waiting ticket of the snapshot, from one play of the counters: what
+    `estimate` tells each, for the price of one (the live tickets of every phone)."""
+    entries = {row.ticket_uuid: (row, _entry(row, snap.now)) for row in snap.waiting}
+    paces = _paces(snap, {row.category_code for row in snap.waiting})
+    counters = _counters(snap, paces)
+    played = play(
+        queue=[*(w for _, w in entries.values()), *snap.expected],
+        counters=counters,
+        service_minutes={code: p.mean for code, p in paces.items()},
+    )
+    served = set().union(*snap.served.values())
+    return {
+        ticket: _said(
+            played.get(w),
+            w,
+            counters,
+            # the same paces `estimate` averages for this ticket's category alone
+            [p for code, p in paces.items() if code in served or code == row.category_code],
+        )
+        for ticket, (row, w) in entries.items()
+    }

@@ -1,4 +1,5 @@
-"""`create_public_app(config, db)`: the citizens' pages of one site, from its own database."""
+"""`create_public_app(config, db)`: the citizens' pages, from the site's own database or (with
+`live=`) from the centre's copy that the sites' feeders keep."""
 
 from __future__ import annotations
 
@@ -14,14 +15,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk.config import Config
-from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.errors import KioskError
-from kiosk.live_ticket import LiveTickets
+from kiosk.live_ticket import LiveBoard, LiveSource, LiveTicket, LiveTickets
 from kiosk.models import utcnow
 from kiosk.web.app import LimitsMiddleware
 from kiosk.web.app_info import version
-from kiosk.web.events import EventFeed
+from kiosk.web.events import EventFeed, SharedStatus
 from public_web import routes
 from public_web.limits import AddressLimits
 
@@ -35,13 +35,27 @@ class Public:
     """What the citizens' routes need."""
 
     config: Config
-    live: LiveTickets
+    live: LiveSource
+    #: every live ticket, computed once per change for every open page (and page opened)
+    boards: SharedStatus[LiveBoard]
     templates: Jinja2Templates
     feed: EventFeed
     limits: AddressLimits
     #: seconds between keep-alive comments on a live stream; the page calls data older than
     #: twice this stale
     heartbeat_s: float
+    clock: Callable[[], dt.datetime]
+
+    def state(self, token: str, *, version: int | None = None) -> LiveTicket:
+        """The ticket as of the board of `version` (a stream passes the feed's), else read
+        afresh: a ticket of another day is on no board; raises UnknownTicket."""
+        return self.boards.get(version).get(token) or self.live.state(token)
+
+    def stale(self, state: LiveTicket) -> bool:
+        """The centre has not heard from the site for longer than public.stale_after_s."""
+        return state.reported_at is not None and (self.clock() - state.reported_at) > dt.timedelta(
+            seconds=self.config.public.stale_after_s
+        )
 
     async def close(self) -> None:
         await self.feed.close()
@@ -73,26 +87,30 @@ def create_public_app(
     config: Config,
     db: Database,
     *,
+    live: LiveSource | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     poll_seconds: float = 0.5,
     heartbeat_s: float = 15.0,
 ) -> FastAPI:
-    counters = Counters(db, config, clock=clock)
+    """The pages of `live`; without it, of the site whose database `db` is."""
+    source = live or LiveTickets(db, config, clock=clock)
     limits = AddressLimits(
         per_minute=config.public.requests_per_minute, streams=config.public.streams_per_address
     )
+    # one poller per process reads the source's version; every stream then reads the board
+    # of that version, computed once
+    feed = EventFeed(
+        latest_seq=source.version, snapshot=lambda: {"changed": True}, poll_seconds=poll_seconds
+    )
     public = Public(
         config=config,
-        live=LiveTickets(db, config, clock=clock),
+        live=source,
+        boards=SharedStatus(version=source.version, compute=source.board, clock=clock),
         templates=Jinja2Templates(directory=str(HERE / "templates")),
-        # every stream recomputes its own ticket when the queue moved: the feed only says so
-        feed=EventFeed(
-            latest_seq=counters.latest_event_seq,
-            snapshot=lambda: {"changed": True},
-            poll_seconds=poll_seconds,
-        ),
+        feed=feed,
         limits=limits,
         heartbeat_s=heartbeat_s,
+        clock=clock,
     )
     app = FastAPI(
         title="Obshtina kiosk — citizens' pages",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import gettext
 import json
 from collections.abc import AsyncIterator
@@ -38,8 +39,13 @@ def texts(lang: str) -> gettext.NullTranslations:
     return translations(lang, "public_web")
 
 
-def wording(state: LiveTicket, lang: str) -> dict[str, Any]:
-    """What the page says of the ticket, in words: the page and its stream show the same."""
+def wording(
+    state: LiveTicket, lang: str, *, tz: dt.tzinfo = dt.UTC, stale: bool = False
+) -> dict[str, Any]:
+    """What the page says of the ticket, in words: the page and its stream show the same.
+
+    `stale`: the site has not reported lately (the centre's listener), said with the time
+    its state is of."""
     catalogue = texts(lang)
     _, ngettext = catalogue.gettext, catalogue.ngettext
     detail = ""
@@ -60,6 +66,11 @@ def wording(state: LiveTicket, lang: str) -> dict[str, Any]:
         else:
             wait = _("A counter will call you in a moment.")
         detail = f"{detail}\n{wait}"
+        if state.leaving:
+            detail = _(
+                "Your request to cancel was sent: the number is cancelled as soon as the "
+                "office confirms."
+            )
     elif state.status is TicketStatus.CALLED:
         headline = _("Your number {label} is called — counter {counter}").format(
             label=state.label, counter=state.counter
@@ -76,6 +87,7 @@ def wording(state: LiveTicket, lang: str) -> dict[str, Any]:
         detail = _("Take a new ticket at the kiosk if you still need the service.")
     else:
         headline = _("Number {label} is cancelled.").format(label=state.label)
+    time = state.as_of.astimezone(tz).strftime("%H:%M:%S")
     return {
         "label": state.label,
         "status": state.status.value,
@@ -83,8 +95,24 @@ def wording(state: LiveTicket, lang: str) -> dict[str, Any]:
         "detail": detail,
         "near": state.status is TicketStatus.WAITING and (state.people_ahead or 0) < NEAR,
         "final": state.status in (TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CANCELLED),
+        "leaving": state.leaving,
+        "stale": _("The office has not sent news since {time}: this may be out of date.").format(
+            time=time
+        )
+        if stale
+        else "",
         "as_of": state.as_of.isoformat(),
+        "time": time,
     }
+
+
+#: what changes with every report while nothing else does: sent as a keep-alive, not as news
+CLOCK_KEYS = ("as_of", "time")
+
+
+def words_of(request: Request, state: LiveTicket, lang: str) -> dict[str, Any]:
+    public = request.app.state.site
+    return wording(state, lang, tz=public.config.tz, stale=public.stale(state))
 
 
 def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
@@ -118,14 +146,15 @@ def refusal_page(request: Request, exc: KioskError) -> Response:
 @router.get("/t/{token}", response_class=HTMLResponse)
 def ticket_page(request: Request, token: str) -> Response:
     public = request.app.state.site
-    state = public.live.state(token)
+    state = public.state(token)
     lang = language(request)
     return _render(
         request,
         "ticket.html",
         token=token,
-        words=wording(state, lang),
+        words=words_of(request, state, lang),
         heartbeat_s=public.heartbeat_s,
+        site_name=(state.site_name or public.config.site.name).get(lang),
     )
 
 
@@ -135,7 +164,7 @@ async def ticket_events(request: Request, token: str) -> Response:
     lang = language(request)
     address = request.client.host if request.client else "?"
     # a malformed or unknown token is refused before a stream opens
-    await asyncio.to_thread(public.live.ticket_uuid, token)
+    await asyncio.to_thread(public.state, token)
     if not public.limits.open_stream(address):
         return Response("too many open pages", status_code=429)
 
@@ -144,13 +173,16 @@ async def ticket_events(request: Request, token: str) -> Response:
         sent = None
         try:
             while True:
-                words = wording(await asyncio.to_thread(public.live.state, token), lang)
-                payload = {k: v for k, v in words.items() if k != "as_of"}
+                # the board of the version the feed read: computed once for every stream
+                state = await asyncio.to_thread(public.state, token, version=public.feed.seq)
+                words = words_of(request, state, lang)
+                payload = {k: v for k, v in words.items() if k not in CLOCK_KEYS}
                 if payload != sent:
                     sent = payload
                     yield f"data: {json.dumps(words, ensure_ascii=False)}\n\n"
                 else:  # a named event, so the page knows its data is still current
-                    yield f"event: alive\ndata: {json.dumps(words['as_of'])}\n\n"
+                    clock = {k: words[k] for k in CLOCK_KEYS}
+                    yield f"event: alive\ndata: {json.dumps(clock)}\n\n"
                 if words["final"]:
                     return
                 with contextlib.suppress(TimeoutError):
@@ -170,5 +202,9 @@ async def ticket_events(request: Request, token: str) -> Response:
 
 @router.post("/t/{token}/leave")
 def leave(request: Request, token: str) -> Response:
-    request.app.state.site.live.leave(token)
+    public = request.app.state.site
+    public.live.leave(token)
+    # the page it redirects to, and every stream, show the request at once
+    public.boards.changed()
+    public.feed.changed()
     return RedirectResponse(f"/t/{token}?lang={language(request)}", status_code=303)

@@ -67,9 +67,13 @@ class CentralTarget:
         url = make_url(self.url).set(drivername="postgresql+psycopg").update_query_dict(self._ssl)
         return Database(url.render_as_string(hide_password=False))
 
-    def engine(self) -> Engine:
+    def engine(self, *, timeout_s: int | None = None) -> Engine:
+        """`timeout_s`: give up connecting after so long (a loop that retries on its own)."""
         url = make_url(self.url).set(drivername="postgresql+psycopg")
-        return create_engine(url, connect_args=self._ssl, pool_pre_ping=True)
+        connect: dict[str, str | int] = {**self._ssl}
+        if timeout_s is not None:
+            connect["connect_timeout"] = timeout_s
+        return create_engine(url, connect_args=connect, pool_pre_ping=True)
 
     @property
     def safe_url(self) -> str:

@@ -188,17 +188,21 @@ def central_options(callback: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--url",
         required=True,
-        callback=_url_reference,
+        callback=url_reference,
         help="URL of the central database, e.g. postgresql://admin@central/kiosk, or where "
         "to read it: file:/path (mode 0600) or env:VARIABLE, so no password is on the "
         "command line",
     )(callback)
 
 
-def _url_reference(click_ctx: click.Context, param: click.Parameter, value: str) -> str:
+def url_reference(
+    click_ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
     """The URL itself, or the one a `file:`/`env:` reference names (as config secrets do)."""
     from kiosk.config import resolve_secret
 
+    if value is None:
+        return None
     kind, _, name = value.partition(":")
     if kind not in ("file", "env"):
         return value
@@ -283,25 +287,50 @@ def _central_add_site(ctx: Context, args: Args) -> int:
 @click.option("--role", default="centre_web", help="the login's name (default centre_web)")
 @pass_args
 def _central_add_web_login(ctx: Context, args: Args) -> int:
+    from sync.sites import add_centre_login
+
+    return _add_login(ctx, args, add_centre_login, "add-web-login", "kiosk central serve --url")
+
+
+@central_group.command(
+    "add-public-login",
+    help="create the login of the citizens' pages at the centre (`kiosk public serve "
+    "--central-url`: it reads the live tickets and asks sites to cancel, nothing else) and "
+    "print its URL",
+)
+@central_options
+@click.option("--role", default="centre_public", help="the login's name (default centre_public)")
+@pass_args
+def _central_add_public_login(ctx: Context, args: Args) -> int:
+    from sync.sites import add_public_login
+
+    return _add_login(
+        ctx, args, add_public_login, "add-public-login", "kiosk public serve --central-url"
+    )
+
+
+def _add_login(
+    ctx: Context, args: Args, make: Callable[..., str], command: str, used_by: str
+) -> int:
+    """Make a login with `make` (it returns the password) and print the URL it logs in with."""
     from sqlalchemy.engine import make_url
 
     from sync.schema import CentralSchemaError
-    from sync.sites import add_centre_login
 
     engine = central_target(args).engine()
     try:
         with engine.begin() as conn:
-            password = add_centre_login(conn, role=args.role)
+            password = make(conn, role=args.role)
     except (ValueError, CentralSchemaError) as exc:
-        print(f"kiosk central add-web-login: {exc}", file=sys.stderr)
+        print(f"kiosk central {command}: {exc}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()
     url = make_url(args.url).set(username=args.role, password=password)
     shown = url.render_as_string(hide_password=False)
     ctx.out(
-        f"the centre's web logs in as {args.role}; keep this URL in a file only the web's "
-        f"service reads (mode 0600) and pass it to `kiosk central serve --url`:\n{shown}",
+        f"{args.role} is the login; keep this URL in a file only that service reads "
+        f"(mode 0600) and pass it to `{used_by}`:\n{shown}",
         {"role": args.role, "url": shown},
     )
     return 0

@@ -12,6 +12,7 @@ retention of issues #7 and #16).
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
@@ -42,8 +43,9 @@ from kiosk.vocabulary import HandledAt
 # who handles each site's messages, the sites' pushed status, who published a catalogue and
 # for which sites, the scanned letters attached to messages staff register, the log of who
 # at the centre viewed what
-# 5: appointments (issue #17): the secretary's slot rules, the citizens' bookings, and the
-# group role of the citizens' pages
+# 5: the citizens' pages at the centre (issue #17): their own role; what each site reports
+# of its live tickets and the visitors' "I'm leaving" waiting for the site; appointments:
+# the secretary's slot rules and the citizens' bookings
 SCHEMA_VERSION = 5
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
@@ -259,6 +261,56 @@ SENT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The citizens' live ticket at the centre (issue #17), fed by each site's `kiosk public feed`.
+# Only what the lobby board shows, keyed by the SHA-256 of the ticket's link: never the link,
+# a ticket's id or anything typed at the kiosk.
+public_feeds = Table(
+    "public_feeds",
+    central,
+    Column("site_id", String(40), primary_key=True),
+    Column("name_bg", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False, server_default=""),
+    # the site's time of its state, and the centre's when it arrived (the stale notice)
+    Column("as_of", UTCDateTime, nullable=False),
+    Column("reported_at", UTCDateTime, nullable=False, server_default=func.now()),
+    # rises with every report: the listeners read the sum once per tick to see a change
+    Column("reports", BigInteger, nullable=False, server_default=text("0")),
+)
+
+public_tickets = Table(
+    "public_tickets",
+    central,
+    Column("site_id", String(40), primary_key=True),
+    Column("token_hash", String(64), primary_key=True),
+    Column("label", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("people_ahead", Integer),
+    Column("wait_minutes", Integer),
+    Column("wait_low", Integer),
+    Column("wait_high", Integer),
+    Column("counter_number", Integer),
+    # no time of its own: a row the site sends again only when it changed is as of the
+    # site's newest report (public_feeds.as_of)
+    Index("ix_public_tickets_token_hash", "token_hash"),
+)
+
+# "I'm leaving" pressed at the centre, until the site's feeder applies it (done_at, outcome)
+public_leave_requests = Table(
+    "public_leave_requests",
+    central,
+    Column("id", Uuid, primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("site_id", String(40), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False, server_default=func.now()),
+    Column("done_at", UTCDateTime),
+    Column("outcome", String(16)),
+    Index("ix_public_leave_requests_site_done", "site_id", "done_at"),
+    # the public login may not read the key back (RETURNING): it reads three columns only
+    implicit_returning=False,
+)
+PUBLIC_TABLES = (public_feeds, public_tickets, public_leave_requests)
+
+
 class CentralSchemaError(KioskError):
     """The central database is not at the schema this code knows."""
 
@@ -343,6 +395,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
     _catalogue_revisions(conn)
     _public_role(conn)
     _appointments(conn)
+    _public_tables(conn)
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
@@ -520,6 +573,45 @@ def _centre_role(conn: Connection) -> None:
         conn.execute(text(f"REVOKE ALL ON {name} FROM PUBLIC"))
         conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {name} TO {centre}"))
     conn.execute(text(f"GRANT USAGE ON SEQUENCE staff_users_id_seq TO {centre}"))
+
+
+def _public_tables(conn: Connection) -> None:
+    """A site writes its own live tickets and reads and answers its own leave requests; the
+    public listener's role reads the live tickets and may ask to cancel only a ticket that
+    is waiting there: it reads no other table, and a leave request it makes holds no more
+    than the ticket's hash."""
+    group, public = _ident(conn, GROUP_ROLE), _ident(conn, PUBLIC_ROLE)
+    names = ", ".join(_ident(conn, t.name) for t in PUBLIC_TABLES)
+    conn.execute(text(f"REVOKE ALL ON {names} FROM PUBLIC, {group}, {public}"))
+    conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON public_tickets TO {group}"))
+    conn.execute(text(f"GRANT SELECT, INSERT, UPDATE ON public_feeds TO {group}"))
+    conn.execute(
+        text(f"GRANT SELECT, UPDATE (done_at, outcome), DELETE ON public_leave_requests TO {group}")
+    )
+    for table in PUBLIC_TABLES:
+        _own_site_policy(conn, table)
+    # the listener checks the schema's version as its own login at start
+    conn.execute(text(f"GRANT SELECT ON public_tickets, public_feeds, central_schema TO {public}"))
+    conn.execute(
+        text(
+            f"GRANT SELECT (site_id, token_hash, done_at), INSERT (site_id, token_hash) "
+            f"ON public_leave_requests TO {public}"
+        )
+    )
+    for name in ("public_tickets", "public_feeds", "public_leave_requests"):
+        conn.execute(text(f"DROP POLICY IF EXISTS public_reads ON {name}"))
+        conn.execute(
+            text(f"CREATE POLICY public_reads ON {name} FOR SELECT TO {public} USING (true)")
+        )
+    conn.execute(text("DROP POLICY IF EXISTS public_asks ON public_leave_requests"))
+    conn.execute(
+        text(
+            f"CREATE POLICY public_asks ON public_leave_requests FOR INSERT TO {public} "
+            "WITH CHECK (EXISTS (SELECT 1 FROM public_tickets t "
+            "WHERE t.site_id = public_leave_requests.site_id "
+            "AND t.token_hash = public_leave_requests.token_hash AND t.status = 'waiting'))"
+        )
+    )
 
 
 def _add_new_columns(conn: Connection) -> None:

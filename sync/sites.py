@@ -14,7 +14,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 
 from sync.privileges import enrol
-from sync.schema import CENTRE_ROLE, SITE_ROLE_PREFIX, require_schema, site_role, sites
+from sync.schema import (
+    CENTRE_ROLE,
+    PUBLIC_ROLE,
+    SITE_ROLE_PREFIX,
+    require_schema,
+    site_role,
+    sites,
+)
 
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 
@@ -72,18 +79,31 @@ CENTRE_LOGIN = "centre_web"
 
 
 def add_centre_login(conn: Connection, *, role: str = CENTRE_LOGIN) -> str:
-    """The login of the centre's staff web (a member of `kiosk_centre`); returns its password.
+    """The login of the centre's staff web (a member of `kiosk_centre`); returns its password."""
+    return _member_login(conn, role=role, group=CENTRE_ROLE)
 
-    A name a site's login could have is refused: row security tells sites apart by it."""
+
+PUBLIC_LOGIN = "centre_public"
+
+
+def add_public_login(conn: Connection, *, role: str = PUBLIC_LOGIN) -> str:
+    """The login of the citizens' listener at the centre (a member of `kiosk_public`: it reads
+    the live tickets and asks for cancellations, nothing else); returns its password."""
+    return _member_login(conn, role=role, group=PUBLIC_ROLE)
+
+
+def _member_login(conn: Connection, *, role: str, group: str) -> str:
+    """A login that inherits exactly `group`'s rights. A name a site's login could have is
+    refused: row security tells sites apart by it."""
     if role.startswith(SITE_ROLE_PREFIX) or not SITE_ID.fullmatch(role.replace("_", "-")):
         raise ValueError(
-            "a web login's name is 2–40 lowercase Latin letters, digits or underscores, "
+            "a login's name is 2–40 lowercase Latin letters, digits or underscores, "
             f"not starting with {SITE_ROLE_PREFIX} (the sites' logins)"
         )
     require_schema(conn)
     password = _login_role(conn, role)
     quote = conn.dialect.identifier_preparer.quote_identifier
-    conn.execute(text(f"GRANT {quote(CENTRE_ROLE)} TO {quote(role)}"))
+    conn.execute(text(f"GRANT {quote(group)} TO {quote(role)}"))
     return password
 
 

@@ -64,9 +64,11 @@ class SharedStatus(Generic[T]):
     def changed(self) -> None:
         self._generation = next(self._changes)
 
-    def get(self) -> T:
+    def get(self, version: Hashable | None = None) -> T:
+        """The value as of `version`, which a caller that already read it (a feed's poller)
+        passes, so that a thousand readers of one change do not each read it again."""
         generation = self._generation
-        version = self.version()
+        version = self.version() if version is None else version
         with self._lock:
             held = self._held
             now = self.clock()

@@ -7,10 +7,11 @@
   const detail = document.getElementById("detail");
   const near = document.getElementById("near");
   const stale = document.getElementById("stale");
+  const asOf = document.getElementById("as-of");
   const notify = document.getElementById("notify");
   const heartbeat = parseFloat(box.dataset.heartbeat) * 1000;
   let last = Date.now();
-  let lastAsOf = new Date();
+  let lastTime = null;
   let rang = { near: false, called: false };
 
   function ring() {
@@ -38,30 +39,38 @@
     near.hidden = !words.near;
     if (words.near && !rang.near) { rang.near = true; ring(); tell(box.dataset.near); }
     if (words.status === "called" && !rang.called) { rang.called = true; ring(); tell(words.headline); }
-    if (words.status !== "waiting") {
+    if (words.status !== "waiting" || words.leaving) {
       document.querySelectorAll(".actions").forEach(function (el) { el.hidden = true; });
     }
+  }
+
+  // the time of the data, as the office's clock tells it; the office's own notice (a site
+  // that stopped reporting to the centre) until the connection itself is lost
+  let reported = "";
+  function fresh(clock) {
+    last = Date.now();
+    lastTime = clock.time;
+    asOf.textContent = asOf.dataset.text.replace("{time}", clock.time);
+    stale.textContent = reported;
+    stale.hidden = !reported;
   }
 
   const source = new EventSource(box.dataset.stream);
   source.onmessage = function (event) {
     const words = JSON.parse(event.data);
-    last = Date.now();
-    lastAsOf = new Date(words.as_of);
-    stale.hidden = true;
+    reported = words.stale;
+    fresh(words);
     show(words);
     if (words.final) source.close();
   };
   source.addEventListener("alive", function (event) {
-    last = Date.now();
-    lastAsOf = new Date(JSON.parse(event.data));
-    stale.hidden = true;
+    fresh(JSON.parse(event.data));
   });
   setInterval(function () {
     const quiet = Date.now() - last;
     if (source.readyState === EventSource.CLOSED && box.className.indexOf("waiting") < 0) return;
     if (quiet > 2 * heartbeat + 2000 || source.readyState !== EventSource.OPEN) {
-      const time = lastAsOf.toLocaleTimeString(document.documentElement.lang);
+      const time = lastTime || new Date().toLocaleTimeString(document.documentElement.lang);
       stale.textContent = box.dataset.stale.replace("{time}", time);
       stale.hidden = false;
     }
