@@ -40,7 +40,8 @@ from kiosk.vocabulary import HandledAt
 # who handles each site's messages, the sites' pushed status, who published a catalogue and
 # for which sites, the scanned letters attached to messages staff register, the log of who
 # at the centre viewed what
-SCHEMA_VERSION = 4
+# 5: the sites' names, as the centre's pages show them (`_site_names`)
+SCHEMA_VERSION = 5
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
 #: the group role of the centre's staff web: reads every site, writes only what it handles
@@ -60,6 +61,10 @@ sites = Table(
     Column("site_id", String(40), primary_key=True),
     Column("role_name", String(63), nullable=False, unique=True),
     Column("added_at", UTCDateTime, nullable=False, server_default=func.now()),
+    # added by version 5 (`_site_names`): the place's name, Bulgarian and English; a site not
+    # named yet is shown by its id
+    Column("name", String(120)),
+    Column("name_en", String(120)),
 )
 
 catalog_revisions = Table(
@@ -279,6 +284,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
     _centre_views(conn)
     _one_handler(conn)
     _catalogue_revisions(conn)
+    _site_names(conn)
     conn.execute(text("DELETE FROM central_schema"))
     conn.execute(text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION})
     return before, SCHEMA_VERSION
@@ -544,6 +550,13 @@ def _catalogue_revisions(conn: Connection) -> None:
     conn.execute(text(f"REVOKE ALL ON FUNCTION public.{NEXT_REVISION}(integer) FROM PUBLIC"))
     centre = _ident(conn, CENTRE_ROLE)
     conn.execute(text(f"GRANT EXECUTE ON FUNCTION public.{NEXT_REVISION}(integer) TO {centre}"))
+
+
+def _site_names(conn: Connection) -> None:
+    """The centre's pages name a site as the municipality does, not by its id; the columns
+    are the secretary's (`kiosk central name-site`), the web only reads them."""
+    for column in ("name", "name_en"):
+        conn.execute(text(f"ALTER TABLE sites ADD COLUMN IF NOT EXISTS {column} varchar(120)"))
 
 
 def _key_records_by_site(conn: Connection) -> None:
