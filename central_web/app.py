@@ -31,7 +31,7 @@ CENTRE_STATIC = Path(__file__).parent / "static"
 
 CENTRE_NAV: tuple[NavLink, ...] = (
     NavLink("/sites", "Sites", EVERYONE),
-    NavLink("/register", "Complaint register", (Role.ADMIN, Role.QUALITY)),
+    NavLink("/register", "Complaint register", EVERYONE),
     NavLink(NEW_MESSAGE, "Register a message", (Role.ADMIN, Role.QUALITY)),
     NavLink("/handling", "Who handles", EVERYONE),
     NavLink("/catalogue", "Catalogue", EVERYONE),

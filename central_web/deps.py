@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from kiosk.staff import StaffAccount
+from kiosk.text import Text
 from kiosk.vocabulary import CENTRE_ROLES, Role
 from kiosk.web.deps import OptionalUser, StaffWeb, csrf_protect, current_user
+from sync.overview import site_names
 
 EVERYONE = CENTRE_ROLES
 #: the roles that may change something at the centre: never the auditor
@@ -20,6 +22,9 @@ CHANGERS = (Role.ADMIN, Role.QUALITY)
 @dataclass(kw_only=True)
 class Centre(StaffWeb):
     """The centre's services, as a site's web has its own (kiosk.web.deps.Site)."""
+
+    def site_names(self) -> Mapping[str, Text]:
+        return site_names(self.db)
 
 
 def get_centre(request: Request) -> Centre:

@@ -4,8 +4,10 @@
   the browser's word: a PDF named .jpg is stored as the PDF it is, a program named .pdf
   is refused;
 - the size is limited by `register.attachment_max_mb`;
-- only the roles that may see a complainant's contact open it, and every opening is a
-  `pii_viewed` event; it is erased with the contact data (kiosk.register.erase_expired).
+- only the roles that may see a complainant's contact open it (`require_personal_data_role`,
+  the register's one check), and every opening is a `pii_viewed` event
+  (kiosk.register.Register.open_scan); it is erased with the contact data
+  (kiosk.register.erase_expired).
 """
 
 from __future__ import annotations
@@ -16,14 +18,11 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from kiosk.errors import KioskError
-from kiosk.models import Message, MessageAttachment, MessageEvent
-from kiosk.site import SiteBound
-from kiosk.vocabulary import MessageEventKind
+from kiosk.models import Message, MessageAttachment
 
-#: Roles that may see a complainant's name, contact and letter (kiosk.register uses it too).
+#: Roles that may see a complainant's name, contact and scanned letter: the charter keeps
+#: complainants' data confidential, so the auditor reads the register without them.
 PII_ROLES = frozenset({"admin", "quality"})
 
 #: The types a scan may be, by the bytes a file of each begins with.
@@ -84,6 +83,22 @@ class AttachmentInfo:
     media_type: str
     size: int
 
+    @classmethod
+    def from_row(cls, row: MessageAttachment) -> AttachmentInfo:
+        return cls(uuid=row.uuid, filename=row.filename, media_type=row.media_type, size=row.size)
+
+
+def may_see_personal_data(role: str) -> bool:
+    """Whether the role sees a complainant's name, contact and scanned letter."""
+    return role in PII_ROLES
+
+
+def require_personal_data_role(role: str, refusal: type[KioskError]) -> None:
+    """The one check before any of a complainant's data is shown: the contact, a letter
+    addressed to them, a scan (each caller names its own refusal, worded for what it shows)."""
+    if not may_see_personal_data(role):
+        raise refusal(f"role {role!r} may not see a complainant's personal data")
+
 
 def sniff(data: bytes) -> str | None:
     """The media type the bytes begin with, or None for anything else."""
@@ -128,48 +143,3 @@ def attachment_row(scan: Scan, *, message: Message, seq: int | None = None) -> M
         sha256=scan.sha256,
         content_b64=base64.b64encode(scan.data).decode("ascii"),
     )
-
-
-def _info(row: MessageAttachment) -> AttachmentInfo:
-    return AttachmentInfo(
-        uuid=row.uuid, filename=row.filename, media_type=row.media_type, size=row.size
-    )
-
-
-class Attachments(SiteBound):
-    def listed(self, message_uuid: uuid.UUID) -> list[AttachmentInfo]:
-        """A message's scans, their names and sizes only (no view of personal data)."""
-        with self.db.read() as s:
-            rows = s.scalars(
-                select(MessageAttachment)
-                .where(MessageAttachment.message_uuid == message_uuid)
-                .order_by(MessageAttachment.seq)
-            )
-            return [_info(r) for r in rows]
-
-    def open(
-        self, *, message_uuid: uuid.UUID, attachment_uuid: uuid.UUID, actor: str, role: str
-    ) -> tuple[AttachmentInfo, bytes]:
-        """A scan's bytes, for the roles that may see personal data; the view is recorded."""
-        if role not in PII_ROLES:
-            raise AttachmentNotAllowed(f"role {role!r} may not open a scanned letter")
-        with self.db.write() as s:
-            row = s.scalars(
-                select(MessageAttachment).where(
-                    MessageAttachment.uuid == attachment_uuid,
-                    MessageAttachment.message_uuid == message_uuid,
-                )
-            ).first()
-            if row is None:
-                raise UnknownAttachment(f"no attachment {attachment_uuid}")
-            s.add(
-                MessageEvent(
-                    site_id=self.site_id,
-                    created_at=self.clock(),
-                    message_uuid=message_uuid,
-                    kind=MessageEventKind.PII_VIEWED,
-                    actor=actor,
-                    text=f"attachment:{row.filename}",
-                )
-            )
-            return _info(row), base64.b64decode(row.content_b64)

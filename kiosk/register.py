@@ -9,6 +9,7 @@ nothing a clerk did is ever overwritten.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import uuid
 from collections.abc import Callable
@@ -17,10 +18,27 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Select, String, and_, delete, exists, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session, aliased
 
-from kiosk.attachments import PII_ROLES
+from kiosk.attachments import (
+    AttachmentInfo,
+    AttachmentNotAllowed,
+    UnknownAttachment,
+    require_personal_data_role,
+)
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.errors import KioskError
@@ -320,6 +338,15 @@ class Desk(Protocol):
         """The columns of a new event that say where it was made (origin, site, key)."""
         ...
 
+    def erasable(self) -> ColumnElement[bool]:
+        """The messages whose personal data this desk's retention erases (of those it reads)."""
+        ...
+
+    def erase(self, s: Session, keys: list[tuple[str, uuid.UUID]]) -> None:
+        """Delete the contact and scans of these messages (site, UUID), before the register
+        records their `pii_erased` events."""
+        ...
+
 
 class SiteDesk:
     """The site's own register: its database holds its messages only, and its events are
@@ -341,6 +368,14 @@ class SiteDesk:
 
     def stamp(self, s: Session, site_id: str) -> dict[str, object]:
         return {"site_id": self.site_id, "origin": EventOrigin.SITE}
+
+    def erasable(self) -> ColumnElement[bool]:
+        return true()  # the file holds its own site's messages only
+
+    def erase(self, s: Session, keys: list[tuple[str, uuid.UUID]]) -> None:
+        # the push then carries the pii_erased events, which erase the centre's copies
+        for table in (MessageContact, MessageAttachment):
+            s.execute(delete(table).where(tuple_(table.site_id, table.message_uuid).in_(keys)))
 
 
 class Register(SiteBound):
@@ -472,8 +507,7 @@ class Register(SiteBound):
         self, *, message_uuid: uuid.UUID, actor: str, role: str, purpose: str = "register"
     ) -> PersonalData | None:
         """The complainant's name and contact, for the roles that may see them; the view is recorded."""
-        if role not in PII_ROLES:
-            raise NotAllowed(f"role {role!r} may not see personal data")
+        require_personal_data_role(role, NotAllowed)
         with self.db.write() as s:
             contact = s.scalars(
                 self._read(select(MessageContact), MessageContact.site_id).where(
@@ -484,6 +518,41 @@ class Register(SiteBound):
                 return None
             self._event(s, contact.site_id, message_uuid, PII_VIEWED, actor=actor, text=purpose)
             return PersonalData(name=contact.name, contact=contact.contact, consent=contact.consent)
+
+    def scans(self, message_uuid: uuid.UUID) -> list[AttachmentInfo]:
+        """A message's scanned letters, their names and sizes only (no view of personal data)."""
+        with self.db.read() as s:
+            rows = s.scalars(
+                self._read(select(MessageAttachment), MessageAttachment.site_id)
+                .where(MessageAttachment.message_uuid == message_uuid)
+                .order_by(MessageAttachment.created_at, MessageAttachment.seq)
+            )
+            return [AttachmentInfo.from_row(r) for r in rows]
+
+    def open_scan(
+        self, *, message_uuid: uuid.UUID, attachment_uuid: uuid.UUID, actor: str, role: str
+    ) -> tuple[AttachmentInfo, bytes]:
+        """A scan's bytes, for the roles that may see personal data; the view is recorded as
+        this desk records its events (at the centre: the centre's, under its own keys)."""
+        require_personal_data_role(role, AttachmentNotAllowed)
+        with self.db.write() as s:
+            row = s.scalars(
+                self._read(select(MessageAttachment), MessageAttachment.site_id).where(
+                    MessageAttachment.uuid == attachment_uuid,
+                    MessageAttachment.message_uuid == message_uuid,
+                )
+            ).first()
+            if row is None:
+                raise UnknownAttachment(f"no attachment {attachment_uuid}")
+            self._event(
+                s,
+                row.site_id,
+                message_uuid,
+                PII_VIEWED,
+                actor=actor,
+                text=f"attachment:{row.filename}",
+            )
+            return AttachmentInfo.from_row(row), base64.b64decode(row.content_b64)
 
     def handles(self, site_id: str) -> bool:
         """Whether this register takes the steps on that site's cases, or only reads them."""
@@ -634,9 +703,10 @@ class Register(SiteBound):
 
     def erase_expired(self, *, actor: str = "retention") -> list[str]:
         """Erase personal data (contact, scanned letters) of cases closed longer than the
-        retention period; the record stays."""
+        retention period; the record stays. The desk says whose: a site erases its own, the
+        centre what it registered itself (a site's pii_erased erases the centre's copy)."""
         cutoff = self.clock() - self.retention
-        state = self._read(state_query()).subquery("state")
+        state = self._read(state_query()).where(self.desk.erasable()).subquery("state")
         closed_at = func.coalesce(state.c.status_at, state.c.created_at)
         holds = [
             exists().where(table.message_uuid == state.c.uuid, table.site_id == state.c.site_id)
@@ -650,11 +720,7 @@ class Register(SiteBound):
             ).all()
             if rows:
                 # a message is the site's and its UUID: the centre erases for every site at once
-                keys = [(r.site_id, r.uuid) for r in rows]
-                for table in (MessageContact, MessageAttachment):
-                    s.execute(
-                        delete(table).where(tuple_(table.site_id, table.message_uuid).in_(keys))
-                    )
+                self.desk.erase(s, [(r.site_id, r.uuid) for r in rows])
                 for r in rows:
                     self._event(s, r.site_id, r.uuid, PII_ERASED, actor=actor)
             return [r.reg_number for r in rows]

@@ -259,16 +259,21 @@ def _central_init(ctx: Context, args: Args) -> int:
 @click.argument("site")
 @central_options
 @click.option("--public-url", help="the central URL as the site reaches it (default: --url's host)")
+@click.option("--name", help="the site's name as the centre's pages show it, in Bulgarian")
+@click.option("--name-en", help="the site's name in English (default: the Bulgarian)")
 @pass_args
 def _central_add_site(ctx: Context, args: Args) -> int:
+    from kiosk.text import Text
     from sync.schema import CentralSchemaError
-    from sync.sites import add_site, site_config_block
+    from sync.sites import add_site, name_site, site_config_block
 
     target = central_target(args)
     engine = target.engine()
     try:
         with engine.begin() as conn:
             login = add_site(conn, site_id=args.site)
+            if args.name is not None:
+                name_site(conn, site_id=args.site, name=Text(args.name, args.name_en or ""))
     except (ValueError, CentralSchemaError) as exc:
         print(f"kiosk central add-site: {exc}", file=sys.stderr)
         return 1
@@ -276,6 +281,68 @@ def _central_add_site(ctx: Context, args: Args) -> int:
         engine.dispose()
     block = site_config_block(login, central_url=args.public_url or args.url, sslmode=args.sslmode)
     ctx.out(block, {"site": login.site_id, "role": login.role, "config": block})
+    return 0
+
+
+@central_group.command(
+    "name-site",
+    help="give a site the name the centre's pages show (its login stays as it is)\n\n"
+    "SITE: the site's id; NAME: its name in Bulgarian, e.g. Шивачево",
+)
+@click.argument("site")
+@click.argument("name")
+@central_options
+@click.option("--en", "name_en", help="the name in English (default: the Bulgarian)")
+@pass_args
+def _central_name_site(ctx: Context, args: Args) -> int:
+    from kiosk.text import Text
+    from sync.schema import CentralSchemaError
+    from sync.sites import name_site
+
+    engine = central_target(args).engine()
+    try:
+        with engine.begin() as conn:
+            name_site(conn, site_id=args.site, name=Text(args.name, args.name_en or ""))
+    except (ValueError, CentralSchemaError) as exc:
+        print(f"kiosk central name-site: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    ctx.out(
+        f"{args.site} is shown as {args.name}",
+        {"site": args.site, "name": args.name, "name_en": args.name_en},
+    )
+    return 0
+
+
+@central_group.command(
+    "erase-expired",
+    help="erase the personal data of messages the centre registered itself, closed longer "
+    "than register.retention_days (the sites erase their own; run daily by the centre's "
+    "kiosk-central-retention.timer, as the web's login)",
+)
+@central_options
+@pass_args
+def _central_erase_expired(ctx: Context, args: Args) -> int:
+    from kiosk.register import Register
+    from sync.handling import CentreDesk
+    from sync.schema import CentralSchemaError, require_schema
+
+    db = central_target(args).database()
+    try:
+        with db.engine.connect() as conn:
+            require_schema(conn)
+        erased = Register(db, ctx.config, desk=CentreDesk()).erase_expired()
+    except CentralSchemaError as exc:
+        print(f"kiosk central erase-expired: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    ctx.out(
+        f"personal data erased from {len(erased)} closed case(s) the centre registered"
+        + "".join(f"\n  {number}" for number in erased),
+        {"erased": erased},
+    )
     return 0
 
 

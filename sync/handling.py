@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 import psycopg
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -67,6 +67,17 @@ class CentreDesk:
     def stamp(self, s: Session, site_id: str) -> dict[str, object]:
         seq = s.execute(text(f"SELECT nextval('{CENTRE_EVENT_SEQ}')")).scalar_one()
         return {"site_id": site_id, "origin": EventOrigin.CENTRE, "seq": seq}
+
+    def erasable(self) -> ColumnElement[bool]:
+        # what the centre registered itself (negative keys): no site holds it, so no site's
+        # retention reaches it; a site's own messages are erased there, and its pii_erased
+        # event erases the centre's copy when it is pushed
+        return Message.seq < 0
+
+    def erase(self, s: Session, keys: list[tuple[str, uuid.UUID]]) -> None:
+        # the web's login may not DELETE: the central trigger on each pii_erased event the
+        # register records next deletes that message's contact and scans (sync/schema.py)
+        return None
 
 
 @dataclass(frozen=True)

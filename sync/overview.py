@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from kiosk.checks import Finding
 from kiosk.db import Database
 from kiosk.errors import KioskError
+from kiosk.text import Text
 from kiosk.vocabulary import HandledAt
 from sync.schema import site_settings, site_status, sites, sync_log
 from sync.status import findings_from
@@ -106,6 +107,16 @@ class SiteRow:
     every_min: int | None  #: the daytime interval the centre set (None: nightly)
     status: SiteStatus | None
     alerts: tuple[SiteAlert, ...] = ()
+
+
+def site_names(db: Database) -> dict[str, Text]:
+    """The names the secretary gave the sites (`kiosk central name-site`), by id; a site not
+    named yet is absent, and its pages show its id."""
+    with db.read() as s:
+        rows = s.execute(
+            select(sites.c.site_id, sites.c.name, sites.c.name_en).where(sites.c.name.is_not(None))
+        )
+        return {r.site_id: Text(r.name, r.name_en or "") for r in rows}
 
 
 def site_rows(

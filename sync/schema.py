@@ -45,7 +45,8 @@ from kiosk.vocabulary import HandledAt
 # at the centre viewed what
 # 5: the citizens' pages at the centre (issue #17): their own role; what each site reports
 # of its live tickets and the visitors' "I'm leaving" waiting for the site; appointments:
-# the secretary's slot rules and the citizens' bookings
+# the secretary's slot rules and the citizens' bookings; the sites' names, as the centre's
+# pages show them (`_site_names`)
 SCHEMA_VERSION = 5
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
@@ -68,6 +69,10 @@ sites = Table(
     Column("site_id", String(40), primary_key=True),
     Column("role_name", String(63), nullable=False, unique=True),
     Column("added_at", UTCDateTime, nullable=False, server_default=func.now()),
+    # added by version 5 (`_site_names`): the place's name, Bulgarian and English; a site not
+    # named yet is shown by its id
+    Column("name", String(120)),
+    Column("name_en", String(120)),
 )
 
 catalog_revisions = Table(
@@ -393,6 +398,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
     _centre_views(conn)
     _one_handler(conn)
     _catalogue_revisions(conn)
+    _site_names(conn)
     _public_role(conn)
     _appointments(conn)
     _public_tables(conn)
@@ -773,6 +779,13 @@ def _catalogue_revisions(conn: Connection) -> None:
     conn.execute(text(f"REVOKE ALL ON FUNCTION public.{NEXT_REVISION}(integer) FROM PUBLIC"))
     centre = _ident(conn, CENTRE_ROLE)
     conn.execute(text(f"GRANT EXECUTE ON FUNCTION public.{NEXT_REVISION}(integer) TO {centre}"))
+
+
+def _site_names(conn: Connection) -> None:
+    """The centre's pages name a site as the municipality does, not by its id; the columns
+    are the secretary's (`kiosk central name-site`), the web only reads them."""
+    for column in ("name", "name_en"):
+        conn.execute(text(f"ALTER TABLE sites ADD COLUMN IF NOT EXISTS {column} varchar(120)"))
 
 
 def _key_records_by_site(conn: Connection) -> None:

@@ -9,10 +9,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 
+from kiosk.text import Text
 from sync.privileges import enrol
 from sync.schema import (
     CENTRE_ROLE,
@@ -24,6 +25,8 @@ from sync.schema import (
 )
 
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
+#: the longest name the centre keeps for a site (sync/schema.py `sites.name`)
+MAX_SITE_NAME = 120
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,23 @@ def add_site(conn: Connection, *, site_id: str) -> SiteLogin:
     enrol(conn, role)
     conn.execute(pg_insert(sites).values(site_id=site_id, role_name=role).on_conflict_do_nothing())
     return SiteLogin(site_id=site_id, role=role, password=password)
+
+
+def name_site(conn: Connection, *, site_id: str, name: Text) -> None:
+    """Give a registered site the name the centre's pages show (Bulgarian, English beside)."""
+    for words in (name.bg, name.en):
+        if len(words) > MAX_SITE_NAME or not words.isprintable():
+            raise ValueError(f"a site's name is one line of at most {MAX_SITE_NAME} characters")
+    if not name.bg.strip():
+        raise ValueError("give the site's name in Bulgarian")
+    require_schema(conn)
+    named = conn.execute(
+        update(sites)
+        .where(sites.c.site_id == site_id)
+        .values(name=name.bg.strip(), name_en=name.en.strip() or None)
+    )
+    if named.rowcount == 0:
+        raise ValueError(f"no site {site_id!r}: add it first (kiosk central add-site)")
 
 
 CENTRE_LOGIN = "centre_web"

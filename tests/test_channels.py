@@ -17,7 +17,6 @@ from sqlalchemy import create_engine, func, select, text
 from kiosk.attachments import (
     AttachmentEmpty,
     AttachmentNotAllowed,
-    Attachments,
     AttachmentTooLarge,
     AttachmentType,
     check_scan,
@@ -156,17 +155,17 @@ def test_only_pii_roles_open_the_scan_and_each_view_is_recorded(
     box: Messages, sqlite_db: Database
 ) -> None:
     reg = box.submit(letter(), scan=check_scan("писмо.pdf", PDF, max_bytes=MB))
-    attachments = Attachments(box.db, box.config, clock=box.clock)
-    (info,) = attachments.listed(reg.uuid)
+    register = Register(box.db, box.config, clock=box.clock)
+    (info,) = register.scans(reg.uuid)
     with pytest.raises(AttachmentNotAllowed):
-        attachments.open(
+        register.open_scan(
             message_uuid=reg.uuid, attachment_uuid=info.uuid, actor="maria", role="clerk"
         )
     with pytest.raises(AttachmentNotAllowed):
-        attachments.open(
+        register.open_scan(
             message_uuid=reg.uuid, attachment_uuid=info.uuid, actor="one", role="auditor"
         )
-    opened, data = attachments.open(
+    opened, data = register.open_scan(
         message_uuid=reg.uuid, attachment_uuid=info.uuid, actor="quality", role="quality"
     )
     assert data == PDF and opened.media_type == "application/pdf"

@@ -16,7 +16,7 @@ from kiosk.i18n import translations
 from kiosk.labels import PRINTER_STATES, label
 from kiosk.staff import StaffAccount
 from kiosk.vocabulary import Role
-from kiosk.web.deps import csrf_protect, language, render, require_role
+from kiosk.web.deps import csrf_protect, language, render, require_role, site_labeller
 from kiosk.web.errors import TEXTS as REFUSALS
 from sync.job import HELD
 from sync.overview import SYNC_INTERVALS, SiteAlert, SiteRow, SiteStatus, set_sync_every, site_rows
@@ -56,6 +56,7 @@ class Words:
     def __init__(self, centre: Centre, lang: str) -> None:
         self.lang, self.tz = lang, centre.config.tz
         self.gettext = translations(lang, "central_web", "kiosk.web").gettext
+        self.site = site_labeller(centre, lang)
 
     def local(self, at: dt.datetime | None) -> str:
         return self.gettext("never") if at is None else f"{at.astimezone(self.tz):%d.%m.%Y %H:%M}"
@@ -87,15 +88,17 @@ class Words:
             since = site.last_sync_at or site.added_at
             age = duration_text((now - since).total_seconds(), self.lang)
             if site.last_sync_at is None:
-                return self.gettext(_NEVER_SYNCED).format(site=site.site_id, age=age)
+                return self.gettext(_NEVER_SYNCED).format(site=self.site(site.site_id), age=age)
             params = {"when": self.local(site.last_sync_at), "age": age}
         else:
             assert status is not None
             reported = self.local(status.reported_at)
             if status.heartbeat_at is None:
-                return self.gettext(_NO_HEARTBEAT).format(site=site.site_id, reported=reported)
+                return self.gettext(_NO_HEARTBEAT).format(
+                    site=self.site(site.site_id), reported=reported
+                )
             params = {"when": self.local(status.heartbeat_at), "reported": reported}
-        return self.gettext(_ALERTS[alert]).format(site=site.site_id, **params)
+        return self.gettext(_ALERTS[alert]).format(site=self.site(site.site_id), **params)
 
 
 def _overview(centre: Centre) -> tuple[dt.datetime, list[SiteRow]]:

@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -31,6 +31,7 @@ from kiosk.queue import Queue, QueueStatus
 from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Role, Staff, StaffAccount
 from kiosk.staff_sessions import StaffSessions
+from kiosk.text import Text
 from kiosk.web.announcements import Announcements
 from kiosk.web.events import EventFeed, SharedStatus
 from kiosk.web.security import csrf_token, csrf_valid
@@ -133,6 +134,26 @@ class StaffWeb:
 
     async def close(self) -> None:
         """End what the server holds open (live streams) before it stops."""
+
+    def site_names(self) -> Mapping[str, Text]:
+        """The names of the sites its pages show, by id: a site's web shows only its own
+        records, so none (the centre's reads its `sites` table)."""
+        return {}
+
+
+def site_labeller(web: StaffWeb, language: str) -> Callable[[str], str]:
+    """How one page names a site: its name in the page's language, its id while the centre
+    has not named it. The names are read once, when the page first names a site."""
+    names: Mapping[str, Text] | None = None
+
+    def label(site_id: str) -> str:
+        nonlocal names
+        if names is None:
+            names = web.site_names()
+        name = names.get(site_id)
+        return name.get(language) if name else site_id
+
+    return label
 
 
 @dataclass(kw_only=True)
@@ -242,6 +263,7 @@ def render(
             # the site's own names from kiosk.toml, in the page's language
             "site_name": web.config.site.name.get(lang),
             "unit_name": web.config.site.unit.get(lang),
+            "site_label": site_labeller(web, lang),
             "user": user,
             "csrf": csrf_token(request.session),
             "nav": [link for link in web.nav if user is not None and user.role in link.roles],

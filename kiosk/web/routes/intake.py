@@ -9,19 +9,16 @@ back: the message says to choose it again) and why, in the reader's language.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from kiosk.attachments import AttachmentError, AttachmentInfo, Attachments, Scan, check_scan
+from kiosk.attachments import AttachmentError, Scan, check_scan
 from kiosk.labels import CHANNELS, MESSAGE_KINDS, label
 from kiosk.messages import RECEIVED_WITHIN, Draft, MessageInvalid, Messages
-from kiosk.register import Register
 from kiosk.staff import Role, StaffAccount
 from kiosk.vocabulary import Channel, MessageKind
 from kiosk.web.deps import (
@@ -200,19 +197,6 @@ async def register_from_form(
     return RedirectResponse(done(registration.reg_number), status_code=303)
 
 
-def attachment_response(opened: tuple[AttachmentInfo, bytes]) -> Response:
-    """The scan as a download under its stored name (RFC 6266, so Cyrillic names survive)."""
-    info, data = opened
-    return Response(
-        data,
-        media_type=info.media_type,
-        headers={
-            "content-disposition": f"attachment; filename*=UTF-8''{quote(info.filename)}",
-            "cache-control": "no-store",  # personal data: no copy left in a shared PC's cache
-        },
-    )
-
-
 def _messages(site: SiteDep) -> Messages:
     return Messages(site.db, site.config, clock=site.clock)
 
@@ -263,20 +247,3 @@ async def new_message_post(
     scan: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     return await register_from_form(request, account, site, _messages(site), typed, scan)
-
-
-@router.get("/register/{reg_number}/attachments/{attachment_uuid}", include_in_schema=False)
-def download_attachment(
-    account: Officer, site: SiteDep, reg_number: str, attachment_uuid: uuid.UUID
-) -> Response:
-    """The scanned letter: opening it is a recorded view of personal data."""
-    entry = Register(site.db, site.config, clock=site.clock).find(reg_number)
-    attachments = Attachments(site.db, site.config, clock=site.clock)
-    return attachment_response(
-        attachments.open(
-            message_uuid=entry.uuid,
-            attachment_uuid=attachment_uuid,
-            actor=account.username,
-            role=account.role.value,
-        )
-    )

@@ -2,20 +2,24 @@
 
 The centre's web serves the same pages over every site's messages: it replaces
 `register_view` (central_web/routes/register.py), and an entry's pages then carry its site
-as `?site=`, since two sites may number alike.
+as `?site=`, since two sites may number alike. The centre's auditor reads the list and an
+entry's state, due dates and history, without the complainant's data and without a button
+(only a site's web has no auditor: its accounts cannot take the role).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiosk.alerts import current_alerts
-from kiosk.attachments import Attachments
+from kiosk.attachments import AttachmentInfo, may_see_personal_data
 from kiosk.labels import review_note_text
 from kiosk.messages import Kind
 from kiosk.register import Entry, Filter, Register, RegisterError, Status
@@ -28,6 +32,10 @@ from kiosk.web.errors import error_text
 
 router = APIRouter(tags=["register"])
 Officer = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY))]
+#: who reads the register: the officers, and at the centre the auditor
+Reader = Annotated[StaffAccount, Depends(require_role(Role.ADMIN, Role.QUALITY, Role.AUDITOR))]
+#: the roles that take a step; the auditor changes nothing
+OFFICERS = (Role.ADMIN, Role.QUALITY)
 LETTERS = {"answer": Status.ANSWERED, "extension": Status.EXTENDED}
 
 
@@ -63,7 +71,7 @@ View = Annotated[RegisterView, Depends(register_view)]
 @router.get("/register", response_class=HTMLResponse, include_in_schema=False)
 def register_list(
     request: Request,
-    account: Officer,
+    account: Reader,
     web: WebDep,
     view: View,
     filter: Filter = Filter.OPEN,
@@ -86,6 +94,7 @@ def register_list(
         today=register.today(),
         local=lambda at: at.astimezone(web.config.tz),
         alerts=view.alerts(),
+        may_change=account.role in OFFICERS,
     )
 
 
@@ -94,7 +103,7 @@ REGISTER_CSS = "tr.overdue td, .overdue { background: #fde2e1; } .flagged { back
 
 
 @router.get("/register/{name}.css", include_in_schema=False)
-def register_css(account: Officer, name: str) -> Response:
+def register_css(account: Reader, name: str) -> Response:
     if name == "letter":
         return Response(stylesheet("letter.css"), media_type="text/css")
     if name == "register":
@@ -114,7 +123,8 @@ def _entry_page(
     """One message's page: its handling steps, its personal data when just asked for, and a
     refused step's message with what was typed (the refusal redirected here).
 
-    Where another desk handles the message's site, the page reads it and says who acts.
+    Where another desk handles the message's site, the page reads it and says who acts; to
+    the auditor it shows no step, no letter and none of the complainant's data.
     """
     lang = language(request)
     register = view.register
@@ -130,15 +140,15 @@ def _entry_page(
         note_text=lambda n: review_note_text(n, lang),
         entry=entry,
         view=view,
+        may_change=account.role in OFFICERS,
+        may_see_personal=may_see_personal_data(account.role),
         handled_here=handled_here,
         handled_elsewhere=None if handled_here else error_text(register.desk.elsewhere(), lang),
         history=register.history(entry.uuid),
         today=register.today(),
         local=lambda at: at.astimezone(web.config.tz),
         personal=personal,
-        attachments=Attachments(register.db, register.config, clock=register.clock).listed(
-            entry.uuid
-        ),
+        attachments=register.scans(entry.uuid),
         error=error_text(refused["error"], lang) if refused else None,
         typed=refused["typed"] if refused else {},
         names=_display_names(web),
@@ -152,7 +162,7 @@ def _display_names(web: WebDep) -> dict[str, str]:
 
 @router.get("/register/{reg_number}", response_class=HTMLResponse, include_in_schema=False)
 def register_entry(
-    request: Request, account: Officer, web: WebDep, view: View, reg_number: str
+    request: Request, account: Reader, web: WebDep, view: View, reg_number: str
 ) -> Response:
     entry = view.register.find(reg_number)
     return _entry_page(request, account, web, view, entry, personal=None)
@@ -243,5 +253,39 @@ def register_letter(
             config=web.config,
             language=language(request),
             stylesheet="/register/letter.css",  # the web's CSP allows no inline styles
+        )
+    )
+
+
+def attachment_response(opened: tuple[AttachmentInfo, bytes]) -> Response:
+    """The scan as a download under its stored name (RFC 6266, so Cyrillic names survive),
+    never rendered in the web's origin: a PDF may carry script, so it is an attachment and
+    sandboxed should a browser open it anyway."""
+    info, data = opened
+    return Response(
+        data,
+        media_type=info.media_type,
+        headers={
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(info.filename)}",
+            "content-security-policy": "sandbox",
+            "cache-control": "no-store",  # personal data: no copy left in a shared PC's cache
+        },
+    )
+
+
+@router.get("/register/{reg_number}/attachments/{attachment_uuid}", include_in_schema=False)
+def download_attachment(
+    account: Reader, view: View, reg_number: str, attachment_uuid: uuid.UUID
+) -> Response:
+    """The scanned letter, at a site's web and the centre's alike: opening it is a recorded
+    view of personal data, refused to a role without the right (the auditor's is a 403)."""
+    register = view.register
+    entry = register.find(reg_number)
+    return attachment_response(
+        register.open_scan(
+            message_uuid=entry.uuid,
+            attachment_uuid=attachment_uuid,
+            actor=account.username,
+            role=account.role.value,
         )
     )
