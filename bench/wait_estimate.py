@@ -11,7 +11,7 @@ Prints, for both side by side, the mean absolute error, the bias (estimate minus
 negative is "told too little") and the share within ±5 minutes, and the ratio of the
 errors.
 
-    python bench/wait_estimate.py [--days 5] [--seed 11]
+    python bench/wait_estimate.py [--days 5] [--seed 11] [--breakdown]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import math
 import random
 import statistics
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,7 @@ class Told:
     high: int
     issued: dt.datetime
     category: str
+    ahead: int  # of the same category, waiting when it was issued
     waited: float | None = None
     situation: str = ""
 
@@ -169,7 +171,13 @@ def simulate_day(
                 old = baseline._estimate(s, issued.category_code, issued.people_ahead, event.at)
             low, high = issued.wait_range or (issued.estimated_wait_minutes,) * 2
             pending[issued.uuid] = told_one = Told(
-                old, issued.estimated_wait_minutes, low, high, event.at, issued.category_code
+                old,
+                issued.estimated_wait_minutes,
+                low,
+                high,
+                event.at,
+                issued.category_code,
+                issued.people_ahead,
             )
             told.append(told_one)
         elif event.kind == "free":
@@ -213,9 +221,16 @@ def main() -> None:
         "--history", type=int, default=2, help="days replayed first, not measured: a site's past"
     )
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="the error also by category, hour of issue, tickets ahead and day",
+    )
     args = parser.parse_args()
     called = replay(days=args.days, history=args.history, seed=args.seed)
     report(called, days=args.days, history=args.history)
+    if args.breakdown:
+        breakdown(called)
 
 
 def replay(*, days: int, history: int, seed: int) -> list[Told]:
@@ -260,22 +275,58 @@ def report(called: list[Told], *, days: int, history: int) -> None:
         print(f"{name:<22} {mae:>8.2f} {bias:>+9.2f} {within:>9.0%}")
     (old_mae, _, _), (new_mae, _, _) = results.values()
     print(f"{'ratio MAE current/base':<22} {new_mae / old_mae:>7.2f}x")
-    print(f"{'by situation':<22} {'tickets':>8}   MAE, bias, within ±5: baseline | current")
-    for name in (ALL_IN, LUNCH_AWAY, LATE):
-        some = [t for t in called if t.situation == name]
+    _by("situation", called, lambda t: t.situation, (ALL_IN, LUNCH_AWAY, LATE))
+    ranged = [t for t in called if t.high > t.low]
+    if ranged:
+        inside = sum(t.low <= t.waited <= t.high for t in ranged) / len(ranged)
+        print(f"current says a range for {len(ranged) / len(called):.0%}; {inside:.0%} fall in it")
+
+
+def _by(title: str, called: list[Told], key: Callable[[Told], str], order: Iterable[str]) -> None:
+    """Both estimators' figures for each group of tickets, one line each; the share of
+    the total bias a group carries says where a bias comes from."""
+    print(
+        f"{'by ' + title:<22} {'tickets':>8}   MAE, bias, within ±5: baseline | current"
+        "  (share of the bias)"
+    )
+    total = sum(t.current - t.waited for t in called)
+    for name in order:
+        some = [t for t in called if key(t) == name]
         if some:
             old, new = (
                 figures([pick(t) - t.waited for t in some])
                 for pick in (lambda t: t.baseline, lambda t: t.current)
             )
+            share = new[1] * len(some) / total if total else 0.0
             print(
                 f"{name:<22} {len(some):>8}   {old[0]:.2f} {old[1]:+.2f} {old[2]:.0%}"
-                f" | {new[0]:.2f} {new[1]:+.2f} {new[2]:.0%}"
+                f" | {new[0]:.2f} {new[1]:+.2f} {new[2]:.0%}  ({share:.0%})"
             )
-    ranged = [t for t in called if t.high > t.low]
-    if ranged:
-        inside = sum(t.low <= t.waited <= t.high for t in ranged) / len(ranged)
-        print(f"current says a range for {len(ranged) / len(called):.0%}; {inside:.0%} fall in it")
+
+
+AHEAD = ((0, 0), (1, 2), (3, 5), (6, 10), (11, 20), (21, None))  # tickets ahead at issue
+
+
+def _span(low: int, high: int | None) -> str:
+    return f"{low}+" if high is None else str(low) if low == high else f"{low}–{high}"
+
+
+def breakdown(called: list[Told]) -> None:
+    """Where the error is: by category, hour of issue, tickets ahead at issue, day."""
+
+    def hour(t: Told) -> str:
+        return f"{t.issued.astimezone(SOFIA).hour:02}h"
+
+    def ahead(t: Told) -> str:
+        return next(_span(a, b) for a, b in AHEAD if b is None or t.ahead <= b)
+
+    def day(t: Told) -> str:
+        return t.issued.astimezone(SOFIA).date().isoformat()
+
+    _by("category", called, lambda t: t.category, list(MIX))
+    _by("hour of issue", called, hour, sorted({hour(t) for t in called}))
+    _by("ahead at issue", called, ahead, [_span(a, b) for a, b in AHEAD])
+    _by("day", called, day, sorted({day(t) for t in called}))
 
 
 if __name__ == "__main__":
