@@ -410,17 +410,24 @@ def init_central(conn: Connection) -> tuple[int, int]:
 def _public_role(conn: Connection) -> None:
     """The group role of the citizens' pages served from the centre: granted only what those
     pages show and write, table by table (`_appointments`), nothing of the staff's."""
-    public = _ident(conn, PUBLIC_ROLE)
+    public = _group_role(conn, PUBLIC_ROLE)
+    conn.execute(text(f"GRANT SELECT ON central_schema TO {public}"))
+
+
+def _group_role(conn: Connection, role: str) -> str:
+    """Create a group role for logins made later (NOINHERIT: a login holds only what the group
+    is granted) that may connect and see the schema; returns its quoted name."""
+    quoted = _ident(conn, role)
     conn.execute(
         text(
-            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{PUBLIC_ROLE}') "
-            f"THEN CREATE ROLE {public} NOLOGIN NOINHERIT; END IF; END $$"
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') "
+            f"THEN CREATE ROLE {quoted} NOLOGIN NOINHERIT; END IF; END $$"
         )
     )
     database = _ident(conn, conn.execute(text("SELECT current_database()")).scalar_one())
-    conn.execute(text(f"GRANT CONNECT ON DATABASE {database} TO {public}"))
-    conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {public}"))
-    conn.execute(text(f"GRANT SELECT ON central_schema TO {public}"))
+    conn.execute(text(f"GRANT CONNECT ON DATABASE {database} TO {quoted}"))
+    conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
+    return quoted
 
 
 #: what of a booking the citizens' pages may read back: never the name or the contact
@@ -532,16 +539,7 @@ def _centre_role(conn: Connection) -> None:
     """The group role of the centre's staff web: it reads every site's records, keeps its own
     accounts and sessions, sets who handles each site; it is neither a superuser nor a site,
     and its logins (`kiosk central add-web-login`) inherit exactly this."""
-    centre = _ident(conn, CENTRE_ROLE)
-    conn.execute(
-        text(
-            f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{CENTRE_ROLE}') "
-            f"THEN CREATE ROLE {centre} NOLOGIN NOINHERIT; END IF; END $$"
-        )
-    )
-    database = _ident(conn, conn.execute(text("SELECT current_database()")).scalar_one())
-    conn.execute(text(f"GRANT CONNECT ON DATABASE {database} TO {centre}"))
-    conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {centre}"))
+    centre = _group_role(conn, CENTRE_ROLE)
     # central_schema too: `kiosk central serve` checks the version as the web's login
     read = (
         *RECORDS,
