@@ -376,8 +376,12 @@ class Queue(SiteBound):
         service_id: str | None = None,
         language: str = "bg",
         terminal_id: str | None = None,
+        due_at: dt.datetime | None = None,
     ) -> IssuedTicket:
-        """Issue the next ticket of a category; raises QueueClosed outside issuing hours."""
+        """Issue the next ticket of a category; raises QueueClosed outside issuing hours.
+
+        `due_at` is an appointment's slot: the ticket is called at that time, not in turn.
+        """
         now = self.clock()
         state = self.hours.state(now)
         if not state.can_issue:
@@ -418,6 +422,7 @@ class Queue(SiteBound):
                     priority=cat.priority,
                     issued_at=now,
                     service_id=service_id,
+                    due_at=due_at,
                 )
             )
             self._event(s, ticket.uuid, EventKind.ISSUED, now, category_code=cat.code)
