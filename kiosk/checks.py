@@ -358,6 +358,23 @@ class Seconds(float):
     """A duration among a finding's parameters: shown as "7 min" in the reader's language."""
 
 
+class OsReason(str):
+    """An operating system's reason among a finding's parameters ("Connection refused", from
+    os.strerror, always English): shown in the reader's language where the catalogue has it."""
+
+
+#: the reasons a check of a port or a host meets, named here for the catalogue; others are
+#: shown as the OS words them
+OS_REASONS = (
+    N_("Connection refused"),
+    N_("Connection timed out"),
+    N_("No route to host"),
+    N_("Network is unreachable"),
+    N_("Connection reset by peer"),
+    N_("Cannot assign requested address"),
+)
+
+
 class When(dt.datetime):
     """A moment among a finding's parameters: shown in local time, "02.12.2026 10:42"."""
 
@@ -386,6 +403,8 @@ def _shown(value: Any, language: str) -> Any:
         return duration_text(value, language)
     if isinstance(value, When):
         return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, OsReason):
+        return gettext_for(language)(value)
     return value
 
 

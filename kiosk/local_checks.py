@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from kiosk.backup import last_backup
-from kiosk.checks import CheckName, Finding, Seconds, Status, When
+from kiosk.checks import CheckName, Finding, OsReason, Seconds, Status, When
 from kiosk.clock_skew import last_measurement, latest_off_period
 from kiosk.config import Config
 from kiosk.db import Database, DatabaseDamaged, SchemaError
@@ -327,6 +327,6 @@ def web_check(config: Config, *, timeout_s: float) -> Finding:
         with socket.create_connection((host, port), timeout=timeout_s):
             pass
     except OSError as exc:
-        error = os.strerror(exc.errno) if exc.errno else str(exc)
+        error = OsReason(os.strerror(exc.errno)) if exc.errno else str(exc)
         return _f(CheckName.WEB, Status.FAILURE, "web_down", host=host, port=port, error=error)
     return _f(CheckName.WEB, Status.OK, "web_ok", host=host, port=port)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kiosk.checks import CheckName, Finding, Seconds, Status, When
+from kiosk.checks import CheckName, Finding, OsReason, Seconds, Status, When
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.health import Health
@@ -45,6 +45,8 @@ def _param(value: Any) -> Any:
         return {"seconds": float(value)}
     if isinstance(value, dt.datetime):
         return {"when": value.isoformat()}
+    if isinstance(value, OsReason):
+        return {"os": str(value)}
     return value
 
 
@@ -53,6 +55,8 @@ def _unparam(value: Any) -> Any:
         return Seconds(value["seconds"])
     if isinstance(value, dict) and value.keys() == {"when"}:
         return When.fromisoformat(value["when"])
+    if isinstance(value, dict) and value.keys() == {"os"}:
+        return OsReason(value["os"])
     return value
 
 

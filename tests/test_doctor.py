@@ -410,3 +410,28 @@ def test_the_database_checks_on_both_databases(db: Database, config: Config) -> 
     backup = backup_check(db, config, now=utcnow())
     assert backup.code == ("backup_none" if db.dialect == "sqlite" else "backup_postgresql")
     assert sync_check(db, config, now=utcnow()).code == "sync_none"  # no central configured
+
+
+def test_a_port_nobody_listens_on_is_told_in_the_readers_language_also_at_the_centre(
+    tmp_path: Path,
+) -> None:
+    """The OS words its reason in English; a secretary reading the site's check at the centre
+    reads it in Bulgarian, after the finding went through the sync's JSON."""
+    from kiosk.checks import OS_REASONS
+    from kiosk.config import load_config
+    from kiosk.i18n import gettext_for
+    from kiosk.local_checks import web_check
+    from sync.status import finding_json, findings_from
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[web]\nhost = "127.0.0.1"\nport = {port}\n', encoding="utf-8")
+    finding = web_check(load_config(path), timeout_s=2)
+    pushed = findings_from(json.loads(json.dumps([finding_json(finding)])))[0]
+    for shown in (finding, pushed):
+        assert shown.found("bg") == f"Нищо не отговаря на 127.0.0.1:{port}: връзката е отказана"
+        assert shown.found("en").endswith(": Connection refused")
+    bg = gettext_for("bg")
+    assert all(bg(reason) != reason for reason in OS_REASONS)
