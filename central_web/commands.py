@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import click
@@ -15,6 +12,8 @@ from kiosk.web.commands import staff_commands
 from sync.commands import central_options, central_target
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from kiosk.cli import Context
     from kiosk.db import Database
 
@@ -37,22 +36,16 @@ def serve(ctx: Context, args: Args) -> int:
     from central_web.app import create_central_app
     from kiosk.web.security import session_secret
     from kiosk.web.server import StaffWebServer
-    from sync.schema import CentralSchemaError, require_schema
 
-    db = central_target(args).database()
-    try:
-        with db.engine.connect() as conn:
-            require_schema(conn)
-    except CentralSchemaError as exc:
-        print(f"kiosk central serve: {exc}", file=sys.stderr)
-        return 1
-    _, generated = session_secret(ctx.config)
-    if generated is not None:
-        print(f"generated a session key into {generated} (mode 0600); keep it private")
-    host = args.host or ctx.config.web.host
-    port = args.port or ctx.config.web.port
-    print(f"the centre's staff web on http://{host}:{port}/")
-    StaffWebServer(create_central_app(ctx.config, db), host=host, port=port, proxy=args.proxy).run()
+    with central_target(args).checked_database() as db:
+        _, generated = session_secret(ctx.config)
+        if generated is not None:
+            print(f"generated a session key into {generated} (mode 0600); keep it private")
+        host = args.host or ctx.config.web.host
+        port = args.port or ctx.config.web.port
+        print(f"the centre's staff web on http://{host}:{port}/")
+        app = create_central_app(ctx.config, db)
+        StaffWebServer(app, host=host, port=port, proxy=args.proxy).run()
     return 0
 
 
@@ -62,19 +55,8 @@ def serve(ctx: Context, args: Args) -> int:
 def staff_group() -> None: ...
 
 
-@contextlib.contextmanager
-def _centre_accounts(ctx: Context, args: Args) -> Iterator[Database]:
-    from sync.schema import CentralSchemaError, require_schema
-
-    db = central_target(args).database()
-    try:
-        with db.engine.connect() as conn:
-            require_schema(conn)
-        yield db
-    except CentralSchemaError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        db.dispose()
+def _centre_accounts(ctx: Context, args: Args) -> AbstractContextManager[Database]:
+    return central_target(args).checked_database()
 
 
 staff_commands(

@@ -28,6 +28,7 @@ from kiosk import doctor_commands
 from kiosk.command_args import Group
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.db import Database, DatabaseDamaged, SchemaError, StorageFailed, is_damage
+from kiosk.errors import KioskError
 from kiosk.reports import commands as reports
 from kiosk.web import commands as web
 from public_web import commands as public
@@ -149,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         url = ctx.db.safe_url if ctx._db is not None else "the database"
         print(f"kiosk: cannot use {url}: {exc}", file=sys.stderr)
         return EXIT_DATABASE
+    except KioskError as exc:  # any other refusal a command did not word itself
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
     except DatabaseError as exc:
         url = ctx.db.safe_url if ctx._db is not None else "the database"
         if is_damage(exc):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -66,6 +68,21 @@ class CentralTarget:
         """The centre as a `Database`, for what reads it the way it reads a site (reports)."""
         url = make_url(self.url).set(drivername="postgresql+psycopg").update_query_dict(self._ssl)
         return Database(url.render_as_string(hide_password=False))
+
+    @contextmanager
+    def checked_database(self) -> Iterator[Database]:
+        """The centre as a `Database` once its schema is the one this code knows (else
+        sync.schema.CentralSchemaError), disposed of afterwards: what every long-running or
+        account command at the centre opens first."""
+        from sync.schema import require_schema
+
+        db = self.database()
+        try:
+            with db.engine.connect() as conn:
+                require_schema(conn)
+            yield db
+        finally:
+            db.dispose()
 
     def engine(self, *, timeout_s: int | None = None) -> Engine:
         """`timeout_s`: give up connecting after so long (a loop that retries on its own)."""

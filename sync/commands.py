@@ -326,18 +326,9 @@ def _central_name_site(ctx: Context, args: Args) -> int:
 def _central_erase_expired(ctx: Context, args: Args) -> int:
     from kiosk.register import Register
     from sync.handling import CentreDesk
-    from sync.schema import CentralSchemaError, require_schema
 
-    db = central_target(args).database()
-    try:
-        with db.engine.connect() as conn:
-            require_schema(conn)
+    with central_target(args).checked_database() as db:
         erased = Register(db, ctx.config, desk=CentreDesk()).erase_expired()
-    except CentralSchemaError as exc:
-        print(f"kiosk central erase-expired: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
     ctx.out(
         f"personal data erased from {len(erased)} closed case(s) the centre registered"
         + "".join(f"\n  {number}" for number in erased),

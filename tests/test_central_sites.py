@@ -228,3 +228,32 @@ def test_the_webs_login_may_read_the_schema_version_serve_checks(centre: Centre)
 
     with centre.db.engine.connect() as conn:
         require_schema(conn)
+
+
+def test_every_command_at_the_centre_refuses_a_schema_it_does_not_know(
+    centre: Centre, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The web, its accounts and the retention all open the centre through one check, and the
+    refusal names the command that mends it, never a traceback."""
+    from sqlalchemy import create_engine, text
+
+    from kiosk.cli import main
+    from sync.schema import SCHEMA_VERSION
+
+    owner = create_engine(centre.admin_url)
+    with owner.begin() as conn:  # as if a newer program had migrated it
+        conn.execute(
+            text("INSERT INTO central_schema (version) VALUES (:v)"), {"v": SCHEMA_VERSION + 1}
+        )
+    owner.dispose()
+    url = ["--url", centre.web_url, "--sslmode", "disable"]
+    for argv in (
+        ["central", "serve", *url],
+        ["central", "staff", "list", *url],
+        ["central", "erase-expired", *url],
+    ):
+        capsys.readouterr()
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert f"schema version {SCHEMA_VERSION + 1}" in err and "kiosk central init" in err, argv
+        assert "Traceback" not in err
