@@ -10,7 +10,7 @@ counter's panel would. Each call moves every page (one fewer ahead). Printed: th
 listener's resident memory before and with the pages open, and per call the delay until
 the board's stream and until each page heard of it (p50, max), with the ratio.
 
-    python bench/public_fanout.py [--pages 1000] [--tickets 500] [--calls 5]
+    PYTHONPATH=. python bench/public_fanout.py [--pages 1000] [--tickets 500] [--calls 5]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import httpx
 
 from kiosk.config import load_config
 from kiosk.db import Database
-from kiosk.queue import Queue
+from kiosk.queue import Arrival, Queue, apply_queue_config
 from tests.web_fixtures import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +107,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
     subprocess.run([*kiosk, "db", "upgrade"], env=env, check=True, capture_output=True)
     config = load_config(config_file)
     db = Database(config.database_url)
+    apply_queue_config(db, config)  # the categories and counters, as `kiosk serve` does
     queue = Queue(db, config)
     tokens = [queue.issue(category="А").live_token for _ in range(args.tickets)]
     public_port, web_port = free_port(), free_port()
@@ -130,6 +131,7 @@ async def run(args: argparse.Namespace, work: Path) -> None:
         before = rss_kib(servers[0].pid)
         per_ticket = max(1, args.pages // args.tickets)
         pages: list[list[float]] = []
+        ticket_of: list[int] = []  # each page's ticket, by its place in the queue
         opened: list[asyncio.Event] = []
         tasks = []
         for i in range(args.pages):
@@ -137,7 +139,8 @@ async def run(args: argparse.Namespace, work: Path) -> None:
             event = asyncio.Event()
             pages.append(heard)
             opened.append(event)
-            token = tokens[(i // per_ticket) % len(tokens)]
+            ticket_of.append((i // per_ticket) % len(tokens))
+            token = tokens[ticket_of[-1]]
             tasks.append(asyncio.create_task(sse(public_port, f"/t/{token}/events", heard, event)))
         board: list[float] = []
         board_open = asyncio.Event()
@@ -155,18 +158,20 @@ async def run(args: argparse.Namespace, work: Path) -> None:
         )
         page_p50, page_max, board_delays = [], [], []
         for call in range(args.calls):
-            marks = [len(h) for h in pages]
+            # the tickets called before this call (in turn, А001 first) have no news to hear
+            live = [h for h, t in zip(pages, ticket_of, strict=True) if t >= call]
+            marks = [len(h) for h in live]
             board_mark = len(board)
             at = time.monotonic()
-            await asyncio.to_thread(queue.call_next, counter=1 + call % 2)
+            await asyncio.to_thread(queue.call_next, counter=1 + call % 2, previous=Arrival.ARRIVED)
             deadline = at + 30
             while time.monotonic() < deadline and (
                 len(board) == board_mark
-                or any(len(h) == m for h, m in zip(pages, marks, strict=True))
+                or any(len(h) == m for h, m in zip(live, marks, strict=True))
             ):
                 await asyncio.sleep(0.02)
-            missed = sum(len(h) == m for h, m in zip(pages, marks, strict=True))
-            delays = sorted(h[m] - at for h, m in zip(pages, marks, strict=True) if len(h) > m)
+            missed = sum(len(h) == m for h, m in zip(live, marks, strict=True))
+            delays = sorted(h[m] - at for h, m in zip(live, marks, strict=True) if len(h) > m)
             board_delay = board[board_mark] - at if len(board) > board_mark else float("nan")
             page_p50.append(statistics.median(delays))
             page_max.append(delays[-1])
