@@ -469,6 +469,11 @@ class PublicConfig(_Table):
         le=60,
         description="`kiosk public feed`: seconds between the site's reports to the centre when the queue does not move (a change is sent at once); the centre's pages say so when reports stop.",
     )
+    booking_url: str = Field(
+        "",
+        pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$",
+        description="Where citizens book appointments (the centre's citizens' pages, e.g. https://opashka.tvarditsa.bg/book): the lobby's listener, which cannot book, points there from /book.",
+    )
     stale_after_s: float = Field(
         10.0,
         ge=1,

@@ -186,7 +186,8 @@ def _booking(row: object) -> Booking:
 
 
 class Catalogues:
-    """The newest published catalogue meant for a site, parsed once per revision."""
+    """The newest published catalogue meant for a site, parsed once per revision (a few a
+    year: every one parsed is kept)."""
 
     def __init__(self) -> None:
         self._parsed: dict[int, CatalogDocument] = {}
@@ -194,21 +195,28 @@ class Catalogues:
     def for_site(self, conn: Connection, site_id: str) -> CatalogDocument:
         from kiosk.catalog import parse_yaml, shipped_catalog
 
-        row = conn.execute(
-            text(
-                "SELECT revision, document FROM catalog_revisions WHERE NOT draft "
-                "AND (sites IS NULL OR sites @> jsonb_build_array(CAST(:site AS text))) "
-                "ORDER BY revision DESC LIMIT 1"
-            ),
-            {"site": site_id},
-        ).first()
-        if row is None:
-            return shipped_catalog()
-        if row.revision not in self._parsed:
-            self._parsed = {
-                row.revision: parse_yaml(row.document.encode("utf-8"), f"revision {row.revision}")
-            }
-        return self._parsed[row.revision]
+        # the newest revision's number is read each time, its text only when it is new
+        revision = (
+            conn.execute(
+                text(
+                    "SELECT revision FROM catalog_revisions WHERE NOT draft "
+                    "AND (sites IS NULL OR sites @> jsonb_build_array(CAST(:site AS text))) "
+                    "ORDER BY revision DESC LIMIT 1"
+                ),
+                {"site": site_id},
+            ).scalar()
+            or 0
+        )  # 0: none published yet, the shipped catalogue
+        if revision not in self._parsed:
+            document = conn.execute(
+                text("SELECT document FROM catalog_revisions WHERE revision = :r"), {"r": revision}
+            ).scalar()
+            self._parsed[revision] = (
+                parse_yaml(document.encode("utf-8"), f"revision {revision}")
+                if document
+                else shipped_catalog()
+            )
+        return self._parsed[revision]
 
 
 def offers(config: Config, doc: CatalogDocument, rules: Iterable[SlotRule]) -> list[Offer]:

@@ -70,7 +70,9 @@ def test_two_citizens_for_the_last_place_one_gets_it(bookable: Bookable, clock: 
     def attempt(n: int) -> str:
         start.wait()
         try:
-            bookable.bookings.book(new(bookable, THURSDAY_9, f"+359 88 800 00{n:02d}", f"10.0.0.{n}"))
+            bookable.bookings.book(
+                new(bookable, THURSDAY_9, f"+359 88 800 00{n:02d}", f"10.0.0.{n}")
+            )
         except SlotTaken:
             return "taken"
         return "booked"
