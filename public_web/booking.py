@@ -293,6 +293,7 @@ def move_page(request: Request, token: str) -> Response:
         booking=booking,
         when=when(bookings.config, booking.starts_at, lang),
         days=_day_groups(free, bookings.config, lang),
+        typed={},
     )
 
 
