@@ -44,7 +44,7 @@ class Inbox:
     #: while set, the server answers every message with a 451 (a server in trouble)
     refuse: bool = False
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
             return "451 try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
