@@ -4,9 +4,13 @@ loopback. The lobby's listener, with no central database, only says where to boo
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -102,6 +106,52 @@ def test_site_service_slot_contact_then_the_code_and_the_e_mail(
     assert "Кога: 25.11.2026 в 11:00 ч." in body
 
 
+def service_path(client: httpx.Client) -> str:
+    services = client.get("/book/tvarditsa")
+    return re.search(r'href="(/book/tvarditsa/[^"?]+)\?lang=bg"', services.text).group(1)
+
+
+def test_six_phones_sending_the_last_place_at_once_one_books_it(pages: LiveServer) -> None:
+    with httpx.Client(base_url=pages.url) as client:
+        path = service_path(client)
+        slot = first_slot(client.get(path).text)
+    start = threading.Barrier(6)
+
+    def send(n: int) -> int:
+        with httpx.Client(base_url=pages.url, timeout=30) as client:
+            start.wait()
+            return client.post(
+                path,
+                data={
+                    "slot": slot,
+                    "name": f"Гражданин {n}",
+                    "contact": f"0888 000 00{n}",
+                    "consent": "true",
+                },
+            ).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        codes = sorted(pool.map(send, range(6)))
+    assert codes == [303] + [409] * 5
+
+
+def test_the_link_moves_the_booking_to_another_free_time(pages: LiveServer) -> None:
+    with httpx.Client(base_url=pages.url) as client:
+        path = service_path(client)
+        slot = first_slot(client.get(path).text)
+        made = client.post(
+            path, data={"slot": slot, "name": "Иван", "contact": "0888 123 456", "consent": "1"}
+        )
+        link = made.headers["location"].split("?")[0]
+        assert "Изпратихме" not in client.get(made.headers["location"]).text  # a phone: no e-mail
+        offered = re.findall(r'name="slot" value="([^"]+)"', client.get(f"{link}/move").text)
+        assert slot not in offered  # its own place is taken, by itself
+        moved = client.post(f"{link}/move", data={"slot": offered[-1]}, follow_redirects=True)
+    assert "Часът ви е преместен." in moved.text
+    later = dt.datetime.fromisoformat(offered[-1]).astimezone(ZoneInfo("Europe/Sofia"))
+    assert later.strftime("%d.%m.%Y в %H:%M") in moved.text
+
+
 def test_a_failed_smtp_keeps_the_booking_and_says_so(pages: LiveServer, inbox: Inbox) -> None:
     inbox.refuse = True
     with httpx.Client(base_url=pages.url, follow_redirects=True) as client:
@@ -193,7 +243,10 @@ def test_a_phone_books_gets_the_e_mail_cancels_and_a_second_is_refused(
             "С този телефон или имейл вече са запазени толкова часове"
         )
         page.screenshot(path=str(DOCS / "booking-limit-bg.png"))
-        # the e-mail's link, on the phone: cancel
+        # the e-mail's link, on the phone, in English too: cancel
+        page.goto(f"{server.url}/b/{link.group(1)}?lang=en")
+        expect(page.locator("h1")).to_have_text("Your appointment")
+        page.screenshot(path=str(DOCS / "booking-link-en.png"))
         page.goto(f"{server.url}/b/{link.group(1)}")
         page.get_by_text("Отмяна на часа").click()
         page.get_by_role("button", name="Да, отменете часа ми").click()

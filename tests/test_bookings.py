@@ -6,13 +6,16 @@ login against a real SMTP server on loopback."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import ProgrammingError
 
+from kiosk.cli import main
 from kiosk.vocabulary import BookingStatus
 from sync.bookings import (
     AddressLimit,
@@ -209,3 +212,31 @@ def test_a_booking_made_before_gets_its_reminder_the_day_before(
         assert messages[2]["Subject"] == "Часът ви на 26.11.2026 в 11:00 е отменен"
     finally:
         centre.dispose()
+
+
+def test_kiosk_central_remind_sends_once_and_says_how_many(
+    bookable: Bookable,
+    inbox: Inbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the command runs on the real clock: a booking of the first slot free from now
+    pages = CentralBookings(bookable.public_db, bookable.config)
+    slot = pages.free("tvarditsa", "А")[0]
+    made = pages.book(new(bookable, slot.starts_at, "maria@example.bg"))
+    toml = tmp_path / "kiosk.toml"
+    toml.write_text(
+        f'[paths]\ndata_dir = "{tmp_path / "var"}"\n'
+        f'[mail]\nhost = "127.0.0.1"\nport = {inbox.port}\nsecurity = "none"\n'
+        'from_address = "noreply@tvarditsa.bg"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KIOSK_CONFIG", str(toml))
+    argv = ["--json", "central", "remind", "--url", bookable.centre_url, "--sslmode", "disable"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out) == {"sent": 1, "failed": 0}
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out) == {"sent": 0, "failed": 0}
+    (message,) = inbox.wait(1)
+    assert made.booking.code in message.get_content()
