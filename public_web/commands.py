@@ -30,7 +30,7 @@ def public_group() -> None: ...
     "--central-url",
     callback=url_reference,
     help="serve every site's live tickets from the central database, as the sites' "
-    "`kiosk public feed` reports them: the URL of the login `kiosk central add-public-login` "
+    "`kiosk public feed` reports them, and the booking pages (/book): the URL of the login `kiosk central add-public-login` "
     "made, or where to read it (file:/path, mode 0600, or env:VARIABLE); TLS as sync.sslmode",
 )
 @pass_args

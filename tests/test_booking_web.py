@@ -64,7 +64,7 @@ def first_slot(form: str) -> str:
 def test_site_service_slot_contact_then_the_code_and_the_e_mail(
     pages: LiveServer, inbox: Inbox
 ) -> None:
-    with httpx.Client(base_url=pages.url) as client:
+    with httpx.Client(base_url=pages.url, timeout=30) as client:
         start = client.get("/book")
         assert start.status_code == 303 and start.headers["location"].startswith("/book/tvarditsa")
         services = client.get("/book/tvarditsa")
@@ -112,7 +112,7 @@ def service_path(client: httpx.Client) -> str:
 
 
 def test_six_phones_sending_the_last_place_at_once_one_books_it(pages: LiveServer) -> None:
-    with httpx.Client(base_url=pages.url) as client:
+    with httpx.Client(base_url=pages.url, timeout=30) as client:
         path = service_path(client)
         slot = first_slot(client.get(path).text)
     start = threading.Barrier(6)
@@ -136,7 +136,7 @@ def test_six_phones_sending_the_last_place_at_once_one_books_it(pages: LiveServe
 
 
 def test_the_link_moves_the_booking_to_another_free_time(pages: LiveServer) -> None:
-    with httpx.Client(base_url=pages.url) as client:
+    with httpx.Client(base_url=pages.url, timeout=30) as client:
         path = service_path(client)
         slot = first_slot(client.get(path).text)
         made = client.post(
@@ -154,7 +154,7 @@ def test_the_link_moves_the_booking_to_another_free_time(pages: LiveServer) -> N
 
 def test_a_failed_smtp_keeps_the_booking_and_says_so(pages: LiveServer, inbox: Inbox) -> None:
     inbox.refuse = True
-    with httpx.Client(base_url=pages.url, follow_redirects=True) as client:
+    with httpx.Client(base_url=pages.url, follow_redirects=True, timeout=30) as client:
         form = client.get("/book/tvarditsa")
         path = re.search(r'href="(/book/tvarditsa/[^"?]+)\?lang=bg"', form.text).group(1)
         slot = first_slot(client.get(path).text)
@@ -167,7 +167,7 @@ def test_a_failed_smtp_keeps_the_booking_and_says_so(pages: LiveServer, inbox: I
 
 
 def test_a_cross_site_form_is_refused(pages: LiveServer) -> None:
-    with httpx.Client(base_url=pages.url) as client:
+    with httpx.Client(base_url=pages.url, timeout=30) as client:
         refused = client.post(
             "/b/AAAAAAAAAAAAAAAAAAAAAA/cancel", headers={"sec-fetch-site": "cross-site"}
         )
@@ -182,7 +182,7 @@ def test_the_lobbys_listener_says_where_to_book(tmp_path: Path, sqlite_db: Datab
     config = make_config(tmp_path, public__booking_url="https://opashka.tvarditsa.bg/book")
     server = serve(create_public_app(config, sqlite_db))
     try:
-        with httpx.Client(base_url=server.url) as client:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
             page = client.get("/book")
             elsewhere = client.get("/book/tvarditsa")
     finally:
