@@ -22,8 +22,9 @@ from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.mail import MailFailed, compose, send
 from kiosk.messages import clean_text
+from kiosk.vocabulary import ContactKind
 from public_web.routes import language, refusal_text, render, texts
-from sync.bookings import Booking, CentralBookings, Made, NewBooking, Offer, contact_kind
+from sync.bookings import CentralBookings, Made, NewBooking, Offer, contact_kind
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -215,7 +216,7 @@ def _confirm(
     """E-mail the confirmation if the contact is an address and mail is set up: "sent",
     "failed" (the reminder job retries) or "none"."""
     config = bookings.config
-    if made.contact_kind.value != "email" or not config.mail.enabled:
+    if made.contact_kind is not ContactKind.EMAIL or not config.mail.enabled:
         return "none"
     letter = bookings.mail(
         made.booking, offer, to=contact, manage_url=manage_url(request, made.token)
@@ -236,12 +237,15 @@ def _required(request: Request) -> CentralBookings:
     return bookings
 
 
-def _booking_page(request: Request, token: str, booking: Booking, **context: Any) -> Response:
+@router.get("/b/{token}")
+def booking_page(request: Request, token: str) -> Response:
     bookings = _required(request)
+    booking = bookings.get(token)
     lang = language(request)
     offer = next(
         (o for o in bookings.offers(booking.site_id) if o.service.id == booking.service_id), None
     )
+    made = request.query_params.get("made")
     return render(
         request,
         "booking.html",
@@ -253,18 +257,7 @@ def _booking_page(request: Request, token: str, booking: Booking, **context: Any
         changeable=bookings.changeable(booking),
         link=manage_url(request, token),
         late_minutes=bookings.config.appointments.late_minutes,
-        **context,
-    )
-
-
-@router.get("/b/{token}")
-def booking_page(request: Request, token: str) -> Response:
-    booking = _required(request).get(token)
-    made = request.query_params.get("made")
-    return _booking_page(
-        request,
-        token,
-        booking,
+        # what the redirect from the booking or the move says happened
         made=made if made in ("sent", "failed", "none") else None,
         moved=request.query_params.get("moved") == "1",
     )

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, and_, func, insert, select, text, update
+from sqlalchemy import Connection, Row, and_, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from kiosk.appointments import Slot, SlotRule, free_slots, new_code
@@ -172,16 +172,16 @@ _PUBLIC = (
 )
 
 
-def _booking(row: object) -> Booking:
+def _booking(row: Row) -> Booking:
     return Booking(
-        code=row.code,  # type: ignore[attr-defined]
-        site_id=row.site_id,  # type: ignore[attr-defined]
-        category_code=row.category_code,  # type: ignore[attr-defined]
-        service_id=row.service_id,  # type: ignore[attr-defined]
-        starts_at=row.starts_at,  # type: ignore[attr-defined]
-        slot_minutes=row.slot_minutes,  # type: ignore[attr-defined]
-        status=BookingStatus(row.status),  # type: ignore[attr-defined]
-        language=row.language,  # type: ignore[attr-defined]
+        code=row.code,
+        site_id=row.site_id,
+        category_code=row.category_code,
+        service_id=row.service_id,
+        starts_at=row.starts_at,
+        slot_minutes=row.slot_minutes,
+        status=BookingStatus(row.status),
+        language=row.language,
     )
 
 
