@@ -469,6 +469,11 @@ class PublicConfig(_Table):
         le=60,
         description="`kiosk public feed`: seconds between the site's reports to the centre when the queue does not move (a change is sent at once); the centre's pages say so when reports stop.",
     )
+    booking_url: str = Field(
+        "",
+        pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$",
+        description="Where citizens book appointments (the centre's citizens' pages, e.g. https://opashka.tvarditsa.bg/book): the lobby's listener, which cannot book, points there from /book.",
+    )
     stale_after_s: float = Field(
         10.0,
         ge=1,
@@ -505,6 +510,65 @@ class AppointmentsConfig(_Table):
         le=2880,
         description="Shortest time between booking and the slot: later bookings wait for the next free slot after it (the site must have pulled the booking).",
     )
+    active_per_contact: int = Field(
+        3,
+        ge=1,
+        le=50,
+        description="Bookings still to come that one phone number or e-mail address may hold; one more is refused until one is kept or cancelled.",
+    )
+    per_address_day: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        description="Bookings one network address may make in a day (a family or an office behind one router counts once).",
+    )
+    per_day: int = Field(
+        500,
+        ge=1,
+        le=100000,
+        description="Bookings the citizens' pages take in one day in all, every site together: a flood is stopped before it fills the slots.",
+    )
+    hash_key: SecretRef = Field(
+        "env:KIOSK_BOOKING_HASH_KEY",
+        description="Reference to the key of the hashes by which the limits recognise a contact or an address (HMAC-SHA-256): without it a stolen table could be matched against every phone number.",
+    )
+
+
+class MailConfig(_Table):
+    """The municipality's SMTP server: booking confirmations and reminders (issue #17)."""
+
+    host: str = Field(
+        "",
+        description="SMTP server that sends booking confirmations and reminders; empty: no e-mail is sent.",
+    )
+    port: int = Field(
+        587, ge=1, le=65535, description="Its port (587 with STARTTLS, 465 with SSL)."
+    )
+    security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls",
+        description="TLS to the SMTP server: STARTTLS on a plain connection, SSL from the first byte, or none (a relay on the same machine only).",
+    )
+    username: str = Field("", description="Login at the SMTP server; empty: no login.")
+    password: SecretRef = Field("", description="Reference to the SMTP login's password.")
+    from_address: str = Field(
+        "",
+        pattern=r"^$|^[^@\s]+@[^@\s]+$",
+        description="The sender citizens see, e.g. noreply@tvarditsa.bg; e-mail is sent only with both a host and this.",
+    )
+    timeout_s: float = Field(
+        10.0,
+        ge=1,
+        le=120,
+        description="Seconds to wait for the SMTP server before giving up (the booking stays; the reminder job retries).",
+    )
+    remind_from: ClockTime = Field(
+        dt.time(9, 0),
+        description="`kiosk central remind`: local time from which the day-before reminders go out (none at night).",
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host and self.from_address)
 
 
 class SyncConfig(_Table):
@@ -784,6 +848,7 @@ class Config(_Table):
     web: WebConfig = WebConfig()
     public: PublicConfig = PublicConfig()
     appointments: AppointmentsConfig = AppointmentsConfig()
+    mail: MailConfig = MailConfig()
     sync: SyncConfig = SyncConfig()
     register: RegisterConfig = RegisterConfig()
     reports: ReportsConfig = ReportsConfig()

@@ -22,8 +22,9 @@ from kiosk.models import utcnow
 from kiosk.web.app import LimitsMiddleware
 from kiosk.web.app_info import version
 from kiosk.web.events import EventFeed, SharedStatus
-from public_web import routes
+from public_web import booking, routes
 from public_web.limits import AddressLimits
+from sync.bookings import CentralBookings
 
 HERE = Path(__file__).parent
 # a citizen's page sends a few small forms: nothing larger is read
@@ -45,6 +46,8 @@ class Public:
     #: twice this stale
     heartbeat_s: float
     clock: Callable[[], dt.datetime]
+    #: the booking pages' source: the centre's listener has one, the lobby's none
+    bookings: CentralBookings | None = None
 
     def state(self, token: str, *, version: int | None = None) -> LiveTicket:
         """The ticket as of the board of `version` (a stream passes the feed's), else read
@@ -59,6 +62,24 @@ class Public:
 
     async def close(self) -> None:
         await self.feed.close()
+
+
+class CrossSiteMiddleware:
+    """Refuses a POST another site's page makes the browser send (403). There are no cookies
+    to protect, but a form elsewhere could otherwise cancel a booking or use up a visitor's
+    address's allowance; browsers say where a request comes from in Sec-Fetch-Site."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            site = dict(scope["headers"]).get(b"sec-fetch-site", b"same-origin")
+            if site not in (b"same-origin", b"none"):
+                response = Response("cross-site request refused", status_code=403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class RateLimitMiddleware:
@@ -88,11 +109,13 @@ def create_public_app(
     db: Database,
     *,
     live: LiveSource | None = None,
+    bookings: CentralBookings | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     poll_seconds: float = 0.5,
     heartbeat_s: float = 15.0,
 ) -> FastAPI:
-    """The pages of `live`; without it, of the site whose database `db` is."""
+    """The pages of `live`; without it, of the site whose database `db` is; with `bookings`
+    (the centre's), the booking pages too."""
     source = live or LiveTickets(db, config, clock=clock)
     limits = AddressLimits(
         per_minute=config.public.requests_per_minute, streams=config.public.streams_per_address
@@ -111,6 +134,7 @@ def create_public_app(
         limits=limits,
         heartbeat_s=heartbeat_s,
         clock=clock,
+        bookings=bookings,
     )
     app = FastAPI(
         title="Obshtina kiosk — citizens' pages",
@@ -122,9 +146,11 @@ def create_public_app(
     )
     app.state.site = public
     app.add_middleware(LimitsMiddleware, max_body=MAX_BODY_BYTES)
+    app.add_middleware(CrossSiteMiddleware)
     app.add_middleware(RateLimitMiddleware, limits=limits)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(routes.router)
+    app.include_router(booking.router)
 
     @app.exception_handler(KioskError)
     async def _refused(request: Request, exc: KioskError) -> Response:

@@ -30,7 +30,7 @@ def public_group() -> None: ...
     "--central-url",
     callback=url_reference,
     help="serve every site's live tickets from the central database, as the sites' "
-    "`kiosk public feed` reports them: the URL of the login `kiosk central add-public-login` "
+    "`kiosk public feed` reports them, and the booking pages (/book): the URL of the login `kiosk central add-public-login` "
     "made, or where to read it (file:/path, mode 0600, or env:VARIABLE); TLS as sync.sslmode",
 )
 @pass_args
@@ -41,6 +41,7 @@ def serve(ctx: Context, args: Args) -> int:
     host = args.host or ctx.config.public.host
     port = args.port or ctx.config.public.port
     if args.central_url:
+        from sync.bookings import CentralBookings
         from sync.central import CentralTarget
         from sync.public_centre import CentralLiveTickets
         from sync.schema import CentralSchemaError, require_schema
@@ -56,8 +57,16 @@ def serve(ctx: Context, args: Args) -> int:
         except CentralSchemaError as exc:
             print(f"kiosk public serve: {exc}", file=sys.stderr)
             return 1
-        app = create_public_app(ctx.config, db, live=CentralLiveTickets(db))
+        bookings = CentralBookings(db, ctx.config)
+        if not bookings.keyed:
+            print(
+                "appointments.hash_key gives no key: the limits' hashes of phones and "
+                "addresses are plain SHA-256",
+                file=sys.stderr,
+            )
+        app = create_public_app(ctx.config, db, live=CentralLiveTickets(db), bookings=bookings)
         print(f"every site's live tickets, from the centre, on http://{host}:{port}/t/<token>")
+        print(f"booking from home on http://{host}:{port}/book")
     else:
         app = create_public_app(ctx.config, ctx.ready_db())
         if not ctx.config.public.base_url:

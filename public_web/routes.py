@@ -115,7 +115,7 @@ def words_of(request: Request, state: LiveTicket, lang: str) -> dict[str, Any]:
     return wording(state, lang, tz=public.config.tz, stale=public.stale(state))
 
 
-def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     public = request.app.state.site
     lang = language(request)
     return public.templates.TemplateResponse(
@@ -132,15 +132,41 @@ def _render(request: Request, template: str, status_code: int = 200, **context: 
     )
 
 
+def N_(message: str) -> str:
+    return message
+
+
+#: a refusal's words by its code (kiosk.errors: a citizen never reads an English exception)
+REFUSALS = {
+    "unknown_ticket": N_("This link names no ticket. Check the address on your ticket."),
+    "ticket_not_waiting": N_("Your number is no longer waiting, so it cannot be cancelled."),
+    "unknown_booking": N_("This link names no booking. Check the address you were given."),
+    "not_bookable": N_("This is not offered for booking. Start again from the list of services."),
+    "no_booking_here": N_("Appointments are booked on the municipality's page, not here."),
+    "slot_taken": N_("Someone else has just taken this time. Please choose another one."),
+    "booking_closed": N_("This booking is cancelled or its time has passed: it cannot be changed."),
+    "contact_limit": N_(
+        "This phone number or e-mail address already holds as many bookings as one person "
+        "may. Cancel one you no longer need, or come without booking."
+    ),
+    "address_limit": N_(
+        "Too many bookings were made from this connection today. Please try again tomorrow "
+        "or call the municipality."
+    ),
+    "day_limit": N_(
+        "The citizens' pages take no more bookings today. Please try again tomorrow or call "
+        "the municipality."
+    ),
+}
+
+
+def refusal_text(exc: KioskError, lang: str) -> str:
+    return texts(lang).gettext(REFUSALS.get(exc.code, N_("This cannot be done now.")))
+
+
 def refusal_page(request: Request, exc: KioskError) -> Response:
-    gettext = texts(language(request)).gettext
-    if exc.code == "unknown_ticket":
-        message = gettext("This link names no ticket. Check the address on your ticket.")
-    elif exc.code == "ticket_not_waiting":
-        message = gettext("Your number is no longer waiting, so it cannot be cancelled.")
-    else:
-        message = gettext("This cannot be done now.")
-    return _render(request, "refused.html", status_code=exc.status, message=message)
+    message = refusal_text(exc, language(request))
+    return render(request, "refused.html", status_code=exc.status, message=message)
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
@@ -148,7 +174,7 @@ def ticket_page(request: Request, token: str) -> Response:
     public = request.app.state.site
     state = public.state(token)
     lang = language(request)
-    return _render(
+    return render(
         request,
         "ticket.html",
         token=token,

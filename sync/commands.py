@@ -338,6 +338,39 @@ def _central_erase_expired(ctx: Context, args: Args) -> int:
 
 
 @central_group.command(
+    "remind",
+    help="e-mail citizens what is owed of their bookings: confirmations that failed, moves "
+    "and cancellations, and from mail.remind_from the reminders of tomorrow's (as the web's "
+    "login, which reads contacts; run every few minutes by kiosk-central-remind.timer)",
+)
+@central_options
+@pass_args
+def _central_remind(ctx: Context, args: Args) -> int:
+    from sync.bookings import remind
+    from sync.schema import CentralSchemaError, require_schema
+
+    if not ctx.config.mail.enabled:
+        print("kiosk central remind: mail.host or mail.from_address is empty: nothing is sent")
+        return 0
+    db = central_target(args).database()
+    try:
+        with db.engine.connect() as conn:
+            require_schema(conn)
+        done = remind(db, ctx.config)
+    except CentralSchemaError as exc:
+        print(f"kiosk central remind: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    ctx.out(
+        f"{done.sent} e-mail(s) sent, {done.failed} failed (tried again next run)",
+        {"sent": done.sent, "failed": done.failed},
+    )
+    # a failure is retried by the next run; 1 lets the journal and the timer's status show it
+    return 1 if done.failed else 0
+
+
+@central_group.command(
     "add-web-login",
     help="create the login of the centre's staff web (`kiosk central serve`) and print its URL",
 )

@@ -465,7 +465,8 @@ def _appointments(conn: Connection) -> None:
     written = ", ".join(
         _ident(conn, c.name)
         for c in bookings.columns
-        if c.name not in ("booking_id", "created_at", "erased_at", "confirmed_at", "reminded_at")
+        # created_at too: the limits per address and day count by the listener's clock
+        if c.name not in ("booking_id", "erased_at", "confirmed_at", "reminded_at")
     )
     conn.execute(text(f"GRANT SELECT ({readable}) ON {booked} TO {public}"))
     conn.execute(text(f"GRANT INSERT ({written}) ON {booked} TO {public}"))
@@ -477,6 +478,11 @@ def _appointments(conn: Connection) -> None:
     )
     conn.execute(text(f"GRANT SELECT ON {booked} TO {group}"))
     _own_site_policy(conn, bookings, commands="SELECT")
+    # the booking pages name the sites and show the published catalogue's documents
+    conn.execute(text(f"GRANT SELECT (site_id, name, name_en) ON sites TO {public}"))
+    conn.execute(
+        text(f"GRANT SELECT (revision, document, sites, draft) ON catalog_revisions TO {public}")
+    )
     for role, policy in ((centre, "centre_all"), (public, "public_all")):
         conn.execute(text(f"DROP POLICY IF EXISTS {policy} ON {booked}"))
         conn.execute(

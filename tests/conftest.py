@@ -25,6 +25,7 @@ pytest_plugins = (
     "tests.web_fixtures",
     "tests.central_web_fixtures",
     "tests.browser_fixtures",
+    "tests.booking_fixtures",
 )
 
 # pgserver's platformdirs wants a runtime dir; CI's environment has none.
