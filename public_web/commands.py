@@ -44,34 +44,30 @@ def serve(ctx: Context, args: Args) -> int:
         from sync.bookings import CentralBookings
         from sync.central import CentralTarget
         from sync.public_centre import CentralLiveTickets
-        from sync.schema import CentralSchemaError, require_schema
 
-        db = CentralTarget(
+        centre = CentralTarget(
             url=args.central_url,
             sslmode=ctx.config.sync.sslmode,
             sslrootcert=ctx.config.sync.sslrootcert,
-        ).database()
-        try:
-            with db.engine.connect() as conn:
-                require_schema(conn)
-        except CentralSchemaError as exc:
-            print(f"kiosk public serve: {exc}", file=sys.stderr)
-            return 1
-        bookings = CentralBookings(db, ctx.config)
-        if not bookings.keyed:
-            print(
-                "appointments.hash_key gives no key: the limits' hashes of phones and "
-                "addresses are plain SHA-256",
-                file=sys.stderr,
-            )
-        app = create_public_app(ctx.config, db, live=CentralLiveTickets(db), bookings=bookings)
-        print(f"every site's live tickets, from the centre, on http://{host}:{port}/t/<token>")
-        print(f"booking from home on http://{host}:{port}/book")
-    else:
-        app = create_public_app(ctx.config, ctx.ready_db())
-        if not ctx.config.public.base_url:
-            print("public.base_url is empty: tickets keep the feedback link in their QR code")
-        print(f"citizens' pages on http://{host}:{port}/t/<token>")
+        )
+        with centre.checked_database() as db:
+            bookings = CentralBookings(db, ctx.config)
+            if not bookings.keyed:
+                print(
+                    "appointments.hash_key gives no key: the limits' hashes of phones and "
+                    "addresses are plain SHA-256",
+                    file=sys.stderr,
+                )
+            live = CentralLiveTickets(db)
+            app = create_public_app(ctx.config, db, live=live, bookings=bookings)
+            print(f"every site's live tickets, from the centre, on http://{host}:{port}/t/<token>")
+            print(f"booking from home on http://{host}:{port}/book")
+            StaffWebServer(app, host=host, port=port).run()
+        return 0
+    app = create_public_app(ctx.config, ctx.ready_db())
+    if not ctx.config.public.base_url:
+        print("public.base_url is empty: tickets keep the feedback link in their QR code")
+    print(f"citizens' pages on http://{host}:{port}/t/<token>")
     StaffWebServer(app, host=host, port=port).run()
     return 0
 

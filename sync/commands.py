@@ -347,21 +347,12 @@ def _central_erase_expired(ctx: Context, args: Args) -> int:
 @pass_args
 def _central_remind(ctx: Context, args: Args) -> int:
     from sync.bookings import remind
-    from sync.schema import CentralSchemaError, require_schema
 
     if not ctx.config.mail.enabled:
         print("kiosk central remind: mail.host or mail.from_address is empty: nothing is sent")
         return 0
-    db = central_target(args).database()
-    try:
-        with db.engine.connect() as conn:
-            require_schema(conn)
+    with central_target(args).checked_database() as db:
         done = remind(db, ctx.config)
-    except CentralSchemaError as exc:
-        print(f"kiosk central remind: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
     ctx.out(
         f"{done.sent} e-mail(s) sent, {done.failed} failed (tried again next run)",
         {"sent": done.sent, "failed": done.failed},
@@ -481,16 +472,8 @@ def _central_publish(ctx: Context, args: Args) -> int:
 def _central_report(ctx: Context, args: Args) -> int:
     from kiosk.reports.commands import run_report
     from sync.catalog import central_categories
-    from sync.schema import CentralSchemaError, require_schema
 
-    db = central_target(args).database()
-    try:
+    with central_target(args).checked_database() as db:
         with db.engine.connect() as conn:
-            require_schema(conn)
             categories = central_categories(conn)
         return run_report(ctx, db, args, categories=categories)
-    except CentralSchemaError as exc:
-        print(f"kiosk central report: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
