@@ -161,6 +161,8 @@ def figure_rows(figures: AppointmentFigures, language: str) -> list[tuple[str, s
     _ = translator(language)
 
     def waited(w: Waiting) -> str:
+        if not w.tickets:
+            return _("no ticket called")
         return _("{mean} min on average, median {median} min (tickets: {n})").format(
             mean=number(w.mean_min, language),
             median=number(w.median_min, language),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from sync.job import run_sync
 from sync.schema import bookings, centre_views
 from tests.central_web_fixtures import Centre, sign_in_centre
 from tests.support import make_config, upgraded
+from tests.test_catalogue_web import _bulgarian
 from tests.web_fixtures import LiveServer, serve
 
 #: a Wednesday morning in Sofia; next week runs Monday 7 to Sunday 13 December
@@ -393,3 +395,33 @@ def test_the_report_counts_bookings_their_fate_the_waits_and_the_capacity_booked
     said = json.loads(capsys.readouterr().out)
     assert said["booked"] == 6 and said["on_time"] == 2 and said["capacity"] == 20
     assert "Иван" not in json.dumps(said, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("packages", "files"),
+    [
+        (
+            ("central_web", "kiosk.web", "kiosk"),
+            (
+                "central_web/templates/appointments_base.html",
+                "central_web/templates/appointments.html",
+                "central_web/templates/appointment_bookings.html",
+                "central_web/templates/appointment_report.html",
+                "central_web/routes/appointments.py",
+                "sync/appointment_rules.py",
+            ),
+        ),
+        (("kiosk.reports",), ("sync/appointment_report.py",)),
+    ],
+)
+def test_every_appointment_text_has_its_bulgarian_with_the_same_places(
+    packages: tuple[str, ...], files: tuple[str, ...]
+) -> None:
+    root = Path(__file__).resolve().parent.parent
+    bulgarian = {k: v for package in reversed(packages) for k, v in _bulgarian(package).items()}
+    mark = re.compile(r"""\b(?:_|N_|ngettext)\(\s*(["'])((?:(?!\1).)+)\1""")
+    sources = {m[2] for f in files for m in mark.finditer((root / f).read_text(encoding="utf-8"))}
+    assert len(sources) > 10
+    assert not sorted(s for s in sources if not bulgarian.get(s))
+    for source in sources:
+        assert set(re.findall(r"{\w+}", source)) == set(re.findall(r"{\w+}", bulgarian[source]))

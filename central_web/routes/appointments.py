@@ -23,7 +23,7 @@ from central_web.deps import EVERYONE, CentreDep
 from kiosk.attachments import may_see_personal_data
 from kiosk.hours import WorkingHours
 from kiosk.reports.compute import BadPeriod, Period
-from kiosk.reports.wording import weekday_text
+from kiosk.reports.wording import period_text, weekday_text
 from kiosk.staff import StaffAccount
 from kiosk.vocabulary import Role
 from kiosk.web.deps import csrf_protect, language, render, require_role, translator
@@ -264,6 +264,7 @@ def report_page(
         sites=sites,
         site=site,
         period=chosen.code,
+        period_name=period_text(chosen, language(request)),
         bad_period=bad,
         status_code=422 if bad else 200,
     )
