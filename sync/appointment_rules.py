@@ -64,12 +64,19 @@ class StoredRule:
 
 
 def load_rules(
-    conn: Connection, *, site_id: str | None = None, category_code: str | None = None
+    conn: Connection,
+    *,
+    site_id: str | None = None,
+    category_code: str | None = None,
+    rule_id: int | None = None,
 ) -> list[StoredRule]:
-    """The rules, by site, category and first slot; narrowed to a site or a category if given."""
+    """The rules, by site, category and first slot; narrowed to a site, a category or one
+    rule if given."""
     query = select(appointment_rules).order_by(
         appointment_rules.c.site_id, appointment_rules.c.category_code, appointment_rules.c.starts
     )
+    if rule_id is not None:
+        query = query.where(appointment_rules.c.id == rule_id)
     if site_id is not None:
         query = query.where(appointment_rules.c.site_id == site_id)
     if category_code is not None:
@@ -310,14 +317,11 @@ def _values(rule: SlotRule, *, by: str, now: dt.datetime) -> dict[str, object]:
     }
 
 
-def _lock(conn: Connection, rule: SlotRule) -> None:
+def _lock(conn: Connection, form: RuleForm) -> None:
     # two secretaries saving rules of one site and category at once would each miss the
     # other's in the overlap check: a transaction-long lock on the pair serialises them
-    conn.execute(
-        select(
-            func.pg_advisory_xact_lock(func.hashtext(f"rules {rule.site_id} {rule.category_code}"))
-        )
-    )
+    key = f"rules {form.site_id} {form.category_code.strip().upper()}"
+    conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
 
 
 def save_rule(
@@ -331,9 +335,8 @@ def save_rule(
     rule_id: int | None = None,
 ) -> int:
     """Check the form's rule and store it, as a new rule or over `rule_id`; its id."""
+    _lock(conn, form)
     rule = check_rule(conn, form, hours=hours, site_ids=site_ids, rule_id=rule_id)
-    _lock(conn, rule)
-    check_rule(conn, form, hours=hours, site_ids=site_ids, rule_id=rule_id)
     values = _values(rule, by=by, now=now)
     if rule_id is None:
         return conn.execute(
@@ -349,7 +352,7 @@ def save_rule(
 
 def delete_rule(conn: Connection, rule_id: int) -> StoredRule:
     """Remove a rule; bookings already made keep their slots (the citizens were told)."""
-    found = [r for r in load_rules(conn) if r.id == rule_id]
+    found = load_rules(conn, rule_id=rule_id)
     if not found:
         raise NoSuchRule(f"no rule {rule_id}", rule=rule_id)
     conn.execute(delete(appointment_rules).where(appointment_rules.c.id == rule_id))

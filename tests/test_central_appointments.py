@@ -3,6 +3,7 @@ on a real central database (the web's own login over TCP) and a real site's push
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -320,7 +321,7 @@ def _visit(
 
 
 def test_the_report_counts_bookings_their_fate_the_waits_and_the_capacity_booked(
-    centre: Centre, tmp_path: Path, capsys
+    centre: Centre, live: LiveServer, tmp_path: Path, capsys
 ) -> None:
     """November 2026 at the site "centre": rules, bookings at the centre, and what the site's
     kiosk recorded of them pushed by a real sync."""
@@ -391,10 +392,26 @@ def test_the_report_counts_bookings_their_fate_the_waits_and_the_capacity_booked
 
     command = ["--json", "central", "report", "--url", centre.admin_url.replace("+psycopg", "")]
     command += ["--sslmode", "disable", "--period", "2026-11", "--appointments", "--site", "centre"]
-    assert main([*command, "--out", str(tmp_path / "out")]) == 0
+    assert main([*command, "--lang", "en", "--out", str(tmp_path / "out")]) == 0
     said = json.loads(capsys.readouterr().out)
     assert said["booked"] == 6 and said["on_time"] == 2 and said["capacity"] == 20
     assert "Иван" not in json.dumps(said, ensure_ascii=False)
+    with (tmp_path / "out" / "appointments-2026-11.csv").open(encoding="utf-8-sig") as fp:
+        lines = dict(csv.reader(fp))
+    assert lines["Booked"] == "6" and lines["No-show"] == "1"
+    assert lines["Share of capacity booked"] == "25.0% (5 of 20 bookable places)"
+    assert lines["Waiting of booked visitors"] == "3.0 min on average, median 3.0 min (tickets: 2)"
+
+    # the centre's page: the same figures in Bulgarian, and no name or contact
+    with signed_in(live, "auditor") as (client, _csrf):
+        page = client.get("/reports/appointments", params={"period": "2026-11", "site": "centre"})
+        wrong = client.get("/reports/appointments", params={"period": "ноември"})
+    assert page.status_code == 200
+    rows = dict(re.findall(r"<tr><th>([^<]+)</th><td>([^<]+)</td></tr>", page.text))
+    assert rows["Записани"] == "6" and rows["Не се явили"] == "1"
+    assert rows["Дял на записания капацитет"] == "25,0% (5 от 20 места за записване)"
+    assert "Иван" not in page.text and "+359" not in page.text
+    assert wrong.status_code == 422 and "2026-Q3" in wrong.text
 
 
 @pytest.mark.parametrize(

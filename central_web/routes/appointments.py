@@ -123,7 +123,7 @@ def rules_page(
 
 def _stored(centre: CentreDep, rule_id: int) -> StoredRule:
     with _central(centre) as conn:
-        found = [r for r in load_rules(conn) if r.id == rule_id]
+        found = load_rules(conn, rule_id=rule_id)
     if not found:
         raise HTTPException(status_code=404, detail="no such rule")
     return found[0]
