@@ -69,7 +69,7 @@ def _today(centre: CentreDep) -> dt.date:
 async def _form(request: Request) -> RuleForm:
     data = await request.form()
     values = {k: str(data.get(k, ""))[:MAX_TEXT] for k in FIELDS}
-    days = tuple(str(d)[:1] for d in data.getlist("weekdays"))[:7]
+    days = tuple(str(d)[:2] for d in data.getlist("weekdays"))[:7]
     return RuleForm(weekdays=days, **values)
 
 
