@@ -12,7 +12,16 @@ from fastapi.templating import Jinja2Templates
 
 from central_web.audit import AuditMiddleware
 from central_web.deps import EVERYONE, Centre, auditor_reads_only
-from central_web.routes import audit, catalogue, intake, register, reports, sites, staff
+from central_web.routes import (
+    appointments,
+    audit,
+    catalogue,
+    intake,
+    register,
+    reports,
+    sites,
+    staff,
+)
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import utcnow
@@ -35,6 +44,7 @@ CENTRE_NAV: tuple[NavLink, ...] = (
     NavLink(NEW_MESSAGE, "Register a message", (Role.ADMIN, Role.QUALITY)),
     NavLink("/handling", "Who handles", EVERYONE),
     NavLink("/catalogue", "Catalogue", EVERYONE),
+    NavLink("/appointments", "Appointments", EVERYONE),
     NavLink("/reports/yearly", "Yearly report", EVERYONE),
     NavLink("/staff", "Staff accounts", (Role.ADMIN,)),
     NavLink("/audit", "Log of views", (Role.ADMIN, Role.AUDITOR)),
@@ -74,6 +84,7 @@ def create_central_app(
             register.router,
             site_register.router,
             catalogue.router,
+            appointments.router,
             reports.router,
             staff.router,
             audit.router,

@@ -13,6 +13,8 @@ from kiosk.command_args import Args, Group, pass_args
 from kiosk.reports.commands import report_options
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from kiosk.cli import Context
     from sync.central import CentralTarget
     from sync.push import PushPlan
@@ -467,6 +469,12 @@ def _central_publish(ctx: Context, args: Args) -> int:
     "row-level security: the owner with BYPASSRLS, or a superuser)",
 )
 @report_options
+@click.option(
+    "--appointments",
+    is_flag=True,
+    help="the appointments' figures of --period instead (issue #17): booked, kept, cancelled, "
+    "no-show, on time, waiting against walk-ins, capacity booked; into appointments-PERIOD.csv",
+)
 @central_options
 @pass_args
 def _central_report(ctx: Context, args: Args) -> int:
@@ -475,5 +483,35 @@ def _central_report(ctx: Context, args: Args) -> int:
 
     with central_target(args).checked_database() as db:
         with db.engine.connect() as conn:
+            if args.appointments:
+                return _appointment_report(ctx, conn, args)
             categories = central_categories(conn)
         return run_report(ctx, db, args, categories=categories)
+
+
+def _appointment_report(ctx: Context, conn: Connection, args: Args) -> int:
+    import csv
+    import dataclasses
+
+    from kiosk.hours import WorkingHours
+    from sync.appointment_report import appointment_figures, figure_rows
+
+    if args.period is None or args.yearly is not None:
+        raise click.UsageError("--appointments takes --period, not --yearly")
+    figures = appointment_figures(
+        conn,
+        period=args.period,
+        hours=WorkingHours.from_config(ctx.config),
+        sites=list(args.site) or None,
+    )
+    rows = figure_rows(figures, args.lang)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"appointments-{args.period.code}.csv"
+    with path.open("w", newline="", encoding="utf-8-sig") as fp:  # the BOM: Excel reads UTF-8
+        csv.writer(fp).writerows(rows)
+    facts = dataclasses.asdict(figures)
+    facts["period"] = args.period.code
+    facts["capacity_share"] = figures.capacity_share
+    facts["file"] = str(path)
+    ctx.out("\n".join([*(f"{name}: {value}" for name, value in rows), str(path)]), facts)
+    return 0
