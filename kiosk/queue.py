@@ -192,6 +192,8 @@ class Call:
     at: dt.datetime
     kind: EventKind
     event_seq: int
+    #: a booked visitor's ticket: the board marks it with a clock
+    booked: bool = False
 
 
 @dataclass(frozen=True)
@@ -926,8 +928,10 @@ class Queue(SiteBound):
                     TicketEvent.created_at,
                     TicketEvent.kind,
                     TicketEvent.seq,
+                    QueueState.due_at.isnot(None),
                 )
                 .join(Ticket, Ticket.uuid == TicketEvent.ticket_uuid)
+                .outerjoin(QueueState, QueueState.ticket_uuid == Ticket.uuid)
                 .where(
                     TicketEvent.kind.in_([EventKind.CALLED, EventKind.RECALLED]),
                     TicketEvent.created_at >= start_utc,
@@ -941,7 +945,14 @@ class Queue(SiteBound):
                 categories=tuple(categories),
                 counters=self._counter_states(s, start_utc) if counters else (),
                 recent_calls=tuple(
-                    Call(label=label, counter_number=n, at=at, kind=kind, event_seq=seq)
-                    for label, n, at, kind, seq in calls
+                    Call(
+                        label=label,
+                        counter_number=n,
+                        at=at,
+                        kind=kind,
+                        event_seq=seq,
+                        booked=bool(booked),
+                    )
+                    for label, n, at, kind, seq, booked in calls
                 ),
             )
