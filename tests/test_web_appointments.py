@@ -196,4 +196,18 @@ def test_the_clerk_sees_todays_bookings_in_chromium(
     page.screenshot(path=str(tmp_path / name), full_page=True)
     if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
         shutil.copy(tmp_path / name, DOCS / name)
+    # the booked 10:15 ticket called at its time: on the board with its clock
+    queue = Queue(sqlite_db, config, clock=clock)
+    queue.call_next(counter=1, previous=Arrival.ARRIVED)
+    clock.set(_at(10, 15))
+    queue.call_next(counter=1, previous=Arrival.ARRIVED)
+    board = context.new_page()
+    board.goto(f"{live.url}/board")
+    expect(board.locator("#calls li.newest .num")).to_have_text(labels["waiting"])
+    expect(board.locator("#calls li.newest .booked-mark")).to_be_visible()
+    expect(board.locator("#calls li .booked-mark")).to_have_count(2)
+    name = "web-board-booked.png"
+    board.screenshot(path=str(tmp_path / name))
+    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+        shutil.copy(tmp_path / name, DOCS / name)
     context.close()
