@@ -480,8 +480,12 @@ class Queue(SiteBound):
         # the forecast reads the queue once the ticket is committed, not under the write lock
         with self.db.read() as s:
             wait = self._estimate(s, self._category(s, issued.category_code), now, issued.uuid)
+        ahead = issued.people_ahead
+        if due_at is not None:  # a booked visitor passes the walk-ins: only those before it
+            ahead = self.ahead_of(issued.uuid) or 0
         return replace(
             issued,
+            people_ahead=ahead,
             estimated_wait_minutes=wait.minutes,
             wait_range=(wait.low, wait.high) if wait.is_range else None,
         )

@@ -129,3 +129,18 @@ def test_an_early_booked_visitor_does_not_make_the_counter_look_away(
     ours = queue.issue(category="В")
     # THEN it is told the counter calls it now, not "the clerk is away, back in a while"
     assert ours.estimated_wait_minutes == 0
+
+
+def test_a_booked_visitor_is_told_who_is_really_ahead_and_the_wait_until_the_slot(
+    queue: Queue, clock: Clock
+) -> None:
+    # GIVEN two walk-ins waiting for В and a booked visitor of 10:25 already checked in
+    for _ in range(2):
+        queue.issue(category="В")
+    queue.issue(category="В", due_at=_in(clock, 25))
+    # WHEN a booked visitor of 10:20 checks in at 10:00
+    ticket = queue.issue(category="В", due_at=_in(clock, 20))
+    # THEN nobody is ahead (the walk-ins are called before the slot, the 10:25 one after),
+    # and the wait is the 20 minutes to the slot
+    assert ticket.people_ahead == 0
+    assert ticket.estimated_wait_minutes == 20
