@@ -20,6 +20,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import Appointment, AppointmentEvent
 from kiosk.queue import Arrival, Queue
+from kiosk.staff import Role
 from kiosk.vocabulary import AppointmentEventKind, BookingStatus
 from tests.browser_fixtures import needs_chromium
 from tests.support import SOFIA, Clock
@@ -135,8 +136,6 @@ def test_the_panel_lists_todays_bookings_of_the_counters_categories_with_their_s
 
 
 def _add_clerk(live: LiveServer, username: str, *, counter: int) -> None:
-    from kiosk.staff import Role
-
     site = live.app.state.site
     site.staff.add(
         username=username, password=PASSWORD, role=Role.CLERK, counter=counter, display_name="Петя"
