@@ -3,9 +3,9 @@
 Numbers are gap-free per category and local day (А001…А999), allocated in the same
 transaction as the ticket. Calling picks a ticket sent to the counter first, then priority,
 then a booked visitor's ticket whose slot has come (never one before its slot), then the
-oldest ticket (`calling_order`); on
-SQLite the write transaction holds the database lock (BEGIN IMMEDIATE), on PostgreSQL
-the chosen row is locked with FOR UPDATE SKIP LOCKED, so no ticket reaches two counters.
+oldest ticket (`calling_order`); on SQLite the write transaction holds the database lock
+(BEGIN IMMEDIATE), on PostgreSQL the chosen row is locked with FOR UPDATE SKIP LOCKED, so
+no ticket reaches two counters.
 """
 
 from __future__ import annotations
