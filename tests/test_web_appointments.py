@@ -114,7 +114,7 @@ def test_the_panel_lists_todays_bookings_of_the_counters_categories_with_their_s
     live: LiveServer, sqlite_db: Database, config: Config, clock: Clock
 ) -> None:
     labels = a_morning_of_bookings(sqlite_db, config, clock)
-    client = httpx.Client(base_url=live.url)
+    client = httpx.Client(base_url=live.url, timeout=30)
     sign_in_http(client, "maria")  # counter 1: А and П
     rows = [
         (a["time"], a["code"], a["name"], a["status"], a["ticket"])
@@ -129,7 +129,7 @@ def test_the_panel_lists_todays_bookings_of_the_counters_categories_with_their_s
         ("11:00", "118840", "Николай Стефанов", "booked", None),
     ]
     # counter 3 serves Б: the tax office's booking alone
-    with httpx.Client(base_url=live.url) as other:
+    with httpx.Client(base_url=live.url, timeout=30) as other:
         _add_clerk(live, "petya", counter=3)
         sign_in_http(other, "petya")
         assert [a["code"] for a in other.get("/api/panel").json()["appointments"]] == ["640271"]
@@ -146,7 +146,7 @@ def test_the_board_marks_a_booked_visitors_ticket_with_a_clock(
     live: LiveServer, sqlite_db: Database, config: Config, clock: Clock
 ) -> None:
     labels = a_morning_of_bookings(sqlite_db, config, clock)
-    client = httpx.Client(base_url=live.url)
+    client = httpx.Client(base_url=live.url, timeout=30)
     token = {"X-CSRF-Token": sign_in_http(client, "maria")}
     # 10:00: the booked 10:15 ticket waits for its slot, so the walk-in is called
     response = client.post("/api/panel/call", headers=token, json={"previous": Arrival.ARRIVED})
