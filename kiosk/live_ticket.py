@@ -27,7 +27,7 @@ from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.errors import KioskError
 from kiosk.models import QueueState, TicketLink, utcnow
-from kiosk.queue import Queue, TicketNotWaiting, TicketView
+from kiosk.queue import Queue, TicketNotWaiting, TicketView, calling_key
 from kiosk.text import Text
 from kiosk.ticket_links import TOKEN, ticket_of, token_hash
 from kiosk.vocabulary import TicketStatus
@@ -149,8 +149,8 @@ class LiveTickets:
         told = waits.estimates(snap)
         ahead: dict[uuid.UUID, int] = {}
         places: dict[str, int] = {}
-        # the order Queue.ahead_of counts in: priority first, then the oldest
-        for row in sorted(snap.waiting, key=lambda r: (-r.priority, r.issued_at, r.ticket_seq)):
+        # the order Queue.ahead_of counts in
+        for row in sorted(snap.waiting, key=calling_key):
             ahead[row.ticket_uuid] = places.get(row.category_code, 0)
             places[row.category_code] = ahead[row.ticket_uuid] + 1
         return LiveBoard(

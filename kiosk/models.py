@@ -534,6 +534,19 @@ class SyncMark(Base):
     high_water: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PullMark(Base):
+    """How far the site has pulled a changing table of the centre's (its bookings): the next
+    pull asks only for rows changed since `at`, or starting from `until` on."""
+
+    __tablename__ = "pull_marks"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    #: the centre's clock when the pull read
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: the end of the days the pull covered
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class SyncRun(Base):
     __tablename__ = "sync_runs"
 

@@ -1,9 +1,11 @@
 """The queue: tickets per category and day, counters that call them, and every step as an event.
 
 Numbers are gap-free per category and local day (А001…А999), allocated in the same
-transaction as the ticket. Calling picks priority first, then the oldest ticket; on
-SQLite the write transaction holds the database lock (BEGIN IMMEDIATE), on PostgreSQL
-the chosen row is locked with FOR UPDATE SKIP LOCKED, so no ticket reaches two counters.
+transaction as the ticket. Calling picks a ticket sent to the counter first, then priority,
+then a booked visitor's ticket whose slot has come (never one before its slot), then the
+oldest ticket (`calling_order`); on SQLite the write transaction holds the database lock
+(BEGIN IMMEDIATE), on PostgreSQL the chosen row is locked with FOR UPDATE SKIP LOCKED, so
+no ticket reaches two counters.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk import waits
@@ -141,6 +144,8 @@ class TicketView:
     issued_at: dt.datetime
     called_at: dt.datetime | None
     serving_at: dt.datetime | None
+    #: a booked visitor's slot: not called before it (None: a walk-in)
+    due_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, row: QueueState) -> TicketView:
@@ -155,6 +160,7 @@ class TicketView:
             issued_at=row.issued_at,
             called_at=row.called_at,
             serving_at=row.serving_at,
+            due_at=row.due_at,
         )
 
 
@@ -186,6 +192,8 @@ class Call:
     at: dt.datetime
     kind: EventKind
     event_seq: int
+    #: a booked visitor's ticket: the board marks it with a clock
+    booked: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,6 +203,29 @@ class QueueStatus:
     categories: tuple[CategoryStatus, ...]
     counters: tuple[CounterStatus, ...]
     recent_calls: tuple[Call, ...]
+
+
+def calling_order() -> tuple[ColumnElement[Any], ...]:
+    """The order tickets are called in, after one sent to the counter: priority first (the
+    law's precedence outranks a booked time), then booked visitors by their slot, then the
+    oldest. `callable_at` keeps a booked ticket out until its slot."""
+    return (
+        QueueState.priority.desc(),
+        case((QueueState.due_at.is_(None), 1), else_=0),
+        func.coalesce(QueueState.due_at, QueueState.issued_at),
+        QueueState.ticket_seq,
+    )
+
+
+def calling_key(row: QueueState) -> tuple[int, int, dt.datetime, int]:
+    """`calling_order` for rows already read."""
+    booked = row.due_at is not None
+    return (-row.priority, 0 if booked else 1, row.due_at or row.issued_at, row.ticket_seq)
+
+
+def callable_at(now: dt.datetime) -> ColumnElement[bool]:
+    """A waiting ticket a counter may call now: an early booked visitor waits for the slot."""
+    return or_(QueueState.due_at.is_(None), QueueState.due_at <= now)
 
 
 def _seconds(end: dt.datetime, start: dt.datetime) -> int:
@@ -337,7 +368,11 @@ class Queue(SiteBound):
             return self._estimate(s, self._category(s, row.category_code), now, ticket_uuid)
 
     def ahead_of(self, ticket_uuid: uuid.UUID) -> int | None:
-        """How many of the same category's waiting tickets will be called before this one."""
+        """How many of the same category's waiting tickets will be called before this one.
+
+        A booked visitor who came early counts as ahead of a walk-in already: told one more
+        ahead rather than passed unannounced when the slot comes.
+        """
         with self.db.read() as s:
             row = s.get(QueueState, ticket_uuid)
             if row is None or row.status is not Status.WAITING:
@@ -349,7 +384,7 @@ class Queue(SiteBound):
                     QueueState.status == Status.WAITING,
                     QueueState.category_code == row.category_code,
                 )
-                .order_by(QueueState.priority.desc(), QueueState.issued_at, QueueState.ticket_seq)
+                .order_by(*calling_order())
             ).all()
             return order.index(ticket_uuid)
 
@@ -445,8 +480,12 @@ class Queue(SiteBound):
         # the forecast reads the queue once the ticket is committed, not under the write lock
         with self.db.read() as s:
             wait = self._estimate(s, self._category(s, issued.category_code), now, issued.uuid)
+        ahead = issued.people_ahead
+        if due_at is not None:  # a booked visitor passes the walk-ins: only those before it
+            ahead = self.ahead_of(issued.uuid) or 0
         return replace(
             issued,
+            people_ahead=ahead,
             estimated_wait_minutes=wait.minutes,
             wait_range=(wait.low, wait.high) if wait.is_range else None,
         )
@@ -606,16 +645,14 @@ class Queue(SiteBound):
                 .where(
                     QueueState.service_day == day,
                     QueueState.status == Status.WAITING,
+                    callable_at(now),
                     or_(
                         QueueState.target_counter == counter,
                         QueueState.target_counter.is_(None) & QueueState.category_code.in_(served),
                     ),
                 )
                 .order_by(
-                    case((QueueState.target_counter == counter, 0), else_=1),
-                    QueueState.priority.desc(),
-                    QueueState.issued_at,
-                    QueueState.ticket_seq,
+                    case((QueueState.target_counter == counter, 0), else_=1), *calling_order()
                 )
                 .limit(1)
             )
@@ -778,9 +815,7 @@ class Queue(SiteBound):
             )
             if categories is not None:
                 query = query.where(QueueState.category_code.in_(categories))
-            query = query.order_by(
-                QueueState.priority.desc(), QueueState.issued_at, QueueState.ticket_seq
-            )
+            query = query.order_by(*calling_order())
             return [TicketView.of(r) for r in s.scalars(query)]
 
     def call(self, *, event_seq: int) -> Call | None:
@@ -897,8 +932,10 @@ class Queue(SiteBound):
                     TicketEvent.created_at,
                     TicketEvent.kind,
                     TicketEvent.seq,
+                    QueueState.due_at.isnot(None),
                 )
                 .join(Ticket, Ticket.uuid == TicketEvent.ticket_uuid)
+                .outerjoin(QueueState, QueueState.ticket_uuid == Ticket.uuid)
                 .where(
                     TicketEvent.kind.in_([EventKind.CALLED, EventKind.RECALLED]),
                     TicketEvent.created_at >= start_utc,
@@ -912,7 +949,14 @@ class Queue(SiteBound):
                 categories=tuple(categories),
                 counters=self._counter_states(s, start_utc) if counters else (),
                 recent_calls=tuple(
-                    Call(label=label, counter_number=n, at=at, kind=kind, event_seq=seq)
-                    for label, n, at, kind, seq in calls
+                    Call(
+                        label=label,
+                        counter_number=n,
+                        at=at,
+                        kind=kind,
+                        event_seq=seq,
+                        booked=bool(booked),
+                    )
+                    for label, n, at, kind, seq, booked in calls
                 ),
             )

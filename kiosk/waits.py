@@ -5,8 +5,8 @@ too little: the counters also serve other categories, priority tickets go first 
 including those that arrive while one waits —, a counter being served at is not free,
 and a counter whose clerk is away calls nobody. So the estimate replays what the
 counters will do. Each counter that is open calls, when it is free, the ticket
-`Queue.call_next` would give it (one sent to it first, then priority, then the oldest of
-its categories); each service takes the category's mean recent duration at this hour;
+`Queue.call_next` would give it (one sent to it first, then priority, then a booked
+visitor's once the slot has come, then the oldest of its categories); each service takes the category's mean recent duration at this hour;
 priority tickets are expected at today's recent rate. The ticket's wait is when a
 counter calls it. How sure that is depends on how many services lie before it, so a
 range comes with it.
@@ -61,9 +61,13 @@ class Estimate:
 
 @dataclass(frozen=True)
 class Waiting:
-    key: tuple[int, float, int]  # call order: priority first, then the oldest
+    #: call order: priority first, then booked (0) before walk-ins (1), each by its minute
+    #: (the slot's or the issue's), then the ticket's key
+    key: tuple[int, int, float, int]
     category: str
-    arrives: float  # minutes from now; > 0 for an expected priority ticket
+    #: minutes from now it may be called: > 0 for an expected priority ticket, or a booked
+    #: visitor's slot still to come
+    arrives: float
     target_counter: int | None = None
 
 
@@ -367,13 +371,19 @@ def _left_waiting(
     """Since when the oldest of the counter's tickets has waited, if longer than it should."""
     oldest = min(
         (
-            w.issued_at
+            _waits_since(w.issued_at, w.due_at)
             for w in waiting
             if w.category_code in categories and w.target_counter is None
         ),
         default=None,
     )
     return oldest if oldest is not None and now - oldest > LEFT_WAITING else None
+
+
+def _waits_since(issued_at: dt.datetime, due_at: dt.datetime | None) -> dt.datetime:
+    """When a counter could first call the ticket: a booked visitor who came early is not
+    left waiting before the slot."""
+    return max(issued_at, due_at) if due_at is not None else issued_at
 
 
 def _expected_priority(s: Session, *, now: dt.datetime, day: dt.date) -> list[Waiting]:
@@ -393,7 +403,7 @@ def _expected_priority(s: Session, *, now: dt.datetime, day: dt.date) -> list[Wa
     code = statistics.mode(recent)
     every = RECENT_PRIORITY.total_seconds() / 60 / len(recent)
     arrivals = (every * (k + 0.5) for k in range(int(PRIORITY_HORIZON_MINUTES / every)))
-    return [Waiting((-1, at, EXPECTED_SEQ + k), code, at) for k, at in enumerate(arrivals)]
+    return [Waiting((-1, 1, at, EXPECTED_SEQ + k), code, at) for k, at in enumerate(arrivals)]
 
 
 Span = tuple[dt.datetime, dt.datetime]
@@ -417,6 +427,7 @@ def learn_past(s: Session, *, day: dt.date, tz: dt.tzinfo) -> Past:
             QueueState.counter_number,
             QueueState.target_counter,
             QueueState.issued_at,
+            QueueState.due_at,
             QueueState.called_at,
             QueueState.finished_at,
         ).where(
@@ -452,7 +463,8 @@ def past_from(
             mine = [r for r in rows_of_day if r.counter_number == counter and r.called_at]
             away = _minus(
                 _union(
-                    (r.issued_at, r.called_at or r.finished_at or end)  # or it left
+                    # or it left; a booked visitor waited for the slot, not the clerk
+                    (_waits_since(r.issued_at, r.due_at), r.called_at or r.finished_at or end)
                     for r in rows_of_day
                     if r.category_code in categories and r.target_counter in (None, counter)
                 ),
@@ -563,9 +575,13 @@ class WaitEstimator:
 
 
 def _entry(row: QueueState, now: dt.datetime) -> Waiting:
+    if row.due_at is not None:
+        due = (row.due_at - now).total_seconds() / 60
+        key = (-row.priority, 0, due, row.ticket_seq)
+        return Waiting(key, row.category_code, max(0.0, due), row.target_counter)
     issued = (row.issued_at - now).total_seconds() / 60
     return Waiting(
-        (-row.priority, issued, row.ticket_seq), row.category_code, 0.0, row.target_counter
+        (-row.priority, 1, issued, row.ticket_seq), row.category_code, 0.0, row.target_counter
     )
 
 
@@ -614,7 +630,7 @@ def estimate(
     ticket = (
         _entry(ours, snap.now)
         if ours
-        else Waiting((-priority, 0.0, EXPECTED_SEQ - 1), category, 0.0)
+        else Waiting((-priority, 1, 0.0, EXPECTED_SEQ - 1), category, 0.0)
     )
     others = [_entry(w, snap.now) for w in snap.waiting if w is not ours]
     counters = _counters(snap, paces)

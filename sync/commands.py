@@ -90,7 +90,9 @@ def _sync_repair(ctx: Context, args: Args) -> int:
 def sync(ctx: Context, args: Args) -> int:
     if args.action == "repair":
         return _sync_repair(ctx, args)
+    from kiosk.booked import Booked
     from kiosk.models import utcnow
+    from sync.booking_pull import BookingWindow
     from sync.central import CentralNotConfigured, CentralTarget
     from sync.job import HELD, SyncBusy, run_lock, run_sync
     from sync.status import save_schedule, site_facts
@@ -130,6 +132,8 @@ def sync(ctx: Context, args: Args) -> int:
                 def progress(table: str, n: int) -> None:
                     bar.update(task, advance=n, table=table)
 
+            # before the push, so the no-shows of the day that closed go with it
+            day_end = Booked(db, cfg).end_days()
             outcome = run_sync(
                 db,
                 target,
@@ -141,6 +145,7 @@ def sync(ctx: Context, args: Args) -> int:
                 site_id=cfg.site_id,
                 clock_tolerance_s=cfg.sync.clock_tolerance_s,
                 report=lambda: site_facts(cfg, db),
+                bookings=BookingWindow(cfg.tz, cfg.appointments.horizon_days),
             )
             if outcome.ok or outcome.code == HELD:  # the run read the centre's setting
                 save_schedule(cfg.data_dir, outcome.every_min, at=utcnow())
@@ -156,6 +161,10 @@ def sync(ctx: Context, args: Args) -> int:
     )
     if outcome.pulled_events:
         pulled += f", {outcome.pulled_events} handling event(s) from the centre pulled"
+    if outcome.pulled_bookings:
+        pulled += f", {outcome.pulled_bookings} booking(s) new or changed pulled"
+    if day_end.no_shows:
+        pulled += f", {day_end.no_shows} booking(s) recorded as no-shows"
     human = (
         f"sync to {target.safe_url}: {'ok' if outcome.ok else 'FAILED'}, {total} records pushed"
         f"{pulled} in {outcome.seconds:.1f} s, {outcome.attempts} attempt(s)"
@@ -167,6 +176,8 @@ def sync(ctx: Context, args: Args) -> int:
         "pushed": outcome.pushed,
         "pulled_revision": outcome.pulled_revision,
         "pulled_events": outcome.pulled_events,
+        "pulled_bookings": outcome.pulled_bookings,
+        "no_shows": day_end.no_shows,
         "attempts": outcome.attempts,
         "error": outcome.error,
         "held": outcome.held,

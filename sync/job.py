@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 from kiosk.db import Database
 from kiosk.errors import KioskError
 from kiosk.models import SyncRun, utcnow
+from sync.booking_pull import BookingWindow, pull_bookings
 from sync.catalog import SnapshotRejected, pull
 from sync.central import CentralTarget
 from sync.handling import pull_handling
@@ -47,6 +48,8 @@ class SyncOutcome:
     pulled_revision: int | None = None
     #: handling events the centre made for the site's messages, new to the site
     pulled_events: int = 0
+    #: the site's bookings new or changed at the centre
+    pulled_bookings: int = 0
     attempts: int = 0
     error: str | None = None
     seconds: float = 0.0
@@ -219,6 +222,7 @@ def run_sync(
     clock_tolerance_s: float | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     report: Callable[[], dict[str, Any]] | None = None,
+    bookings: BookingWindow | None = None,
 ) -> SyncOutcome:
     """Push then pull, retrying failures that may pass with exponential backoff and jitter.
 
@@ -228,6 +232,7 @@ def run_sync(
     dated beyond the centre's clock plus it are held back. With `site_id` and `report` (the
     site's facts, sync/status.py), the run also appends the site's status, with its own
     result, even when there was nothing to push or the run failed, if the centre answers.
+    With `bookings`, the run also pulls the site's bookings of those days (sync/booking_pull.py).
     """
     started = time.monotonic()
     started_at = clock()
@@ -283,6 +288,8 @@ def run_sync(
             with target.connect() as central:
                 outcome.pulled_revision = pull(db, central)
                 outcome.pulled_events = pull_handling(db, central).events
+                if bookings is not None:
+                    outcome.pulled_bookings = pull_bookings(db, central, bookings, now=clock())
                 if site_id:
                     _log(central, site_id, started_at, outcome, outcome.held, clock())
                     _report(central, site_id, facts, outcome, clock)

@@ -103,9 +103,9 @@ def test_a_counters_usual_lunch_break_is_learnt_and_waited_for(
 def test_forecast_follows_call_next_order() -> None:
     # GIVEN one counter for А and П, an А waiting since 10 minutes, ours an А, a П expected in 2
     counter = OpenCounter(1, frozenset({"А", "П"}), free_in=0.0)
-    older = Waiting((0, -10.0, 1), "А", 0.0)
-    ours = Waiting((0, 0.0, 2), "А", 0.0)
-    expected_priority = Waiting((-1, 2.0, 3), "П", 2.0)
+    older = Waiting((0, 1, -10.0, 1), "А", 0.0)
+    ours = Waiting((0, 1, 0.0, 2), "А", 0.0)
+    expected_priority = Waiting((-1, 1, 2.0, 3), "П", 2.0)
     # WHEN the counter serves 6-minute А and 4-minute П tickets
     minutes, before = forecast(
         ticket=ours,
@@ -119,10 +119,10 @@ def test_forecast_follows_call_next_order() -> None:
 
 def test_forecast_skips_a_counters_break() -> None:
     counter = OpenCounter(1, frozenset({"А"}), free_in=3.0, away=((2.0, 30.0),))
-    ours = Waiting((0, 0.0, 1), "А", 0.0)
+    ours = Waiting((0, 1, 0.0, 1), "А", 0.0)
     assert forecast(ticket=ours, queue=[], counters=[counter], service_minutes={}) == (30.0, 0)
     # a ticket no open counter serves is never called
-    assert forecast(ticket=Waiting((0, 0.0, 1), "Б", 0.0), queue=[], counters=[counter],
+    assert forecast(ticket=Waiting((0, 1, 0.0, 1), "Б", 0.0), queue=[], counters=[counter],
                     service_minutes={}) is None  # fmt: skip
 
 

@@ -81,6 +81,7 @@ def test_a_call_reaches_every_board_at_once_and_the_panels_share_its_status(
         "at": json.loads(seen[0])["calls"][0]["at"],
         "kind": "called",
         "seq": json.loads(seen[0])["calls"][0]["seq"],
+        "booked": False,
     }
     assert called["label"] in labels
     # AND the panels refetching after the event read that status: computed once for the change

@@ -19,6 +19,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kiosk.booked import Booked
 from kiosk.config import Config
 from kiosk.counters import Counters
 from kiosk.db import Database
@@ -119,6 +120,7 @@ def create_app(
         queue=queue,
         staff=Staff(db, config, clock=clock),
         counters=counters,
+        booked=Booked(db, config, clock=clock),
         health=Health(db, config, clock=clock),
         templates=templates,
         feed=EventFeed(

@@ -30,6 +30,7 @@ def board_payload(status: QueueStatus) -> dict[str, Any]:
                 "at": call.at.isoformat(),
                 "kind": call.kind,
                 "seq": call.event_seq,
+                "booked": call.booked,
             }
         )
     return {

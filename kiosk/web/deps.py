@@ -22,6 +22,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from kiosk.booked import Booked
 from kiosk.config import Config
 from kiosk.counters import Counters
 from kiosk.db import Database
@@ -162,6 +163,7 @@ class Site(StaffWeb):
 
     queue: Queue
     counters: Counters
+    booked: Booked  # today's booked visitors, for the clerk's panel
     health: Health
     feed: EventFeed
     status: SharedStatus[QueueStatus]  # the queue's status, once per change, for every reader

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from kiosk.booked import VisitStatus
 from kiosk.queue import Arrival, CounterClosed, TicketView
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.alert_texts import site_alert_texts
@@ -43,6 +44,19 @@ class WaitingCategory:
 
 
 @dataclass(frozen=True)
+class PanelBooking:
+    """One of today's booked visitors of the counter's categories."""
+
+    time: str  # the slot's local start, HH:MM
+    code: str
+    name: str | None  # the clerk greets the visitor by it; erased after the day
+    category: str
+    status: VisitStatus
+    #: the ticket taken at check-in (on time, or a walk-in one when late)
+    ticket: str | None
+
+
+@dataclass(frozen=True)
 class PanelView:
     counter: int
     clerk: str
@@ -54,6 +68,7 @@ class PanelView:
     transfer_categories: list[str]
     transfer_counters: list[int]
     alerts: list[str]  # what is wrong with the kiosk, in the clerk's language
+    appointments: list[PanelBooking]
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,17 @@ def panel_data(request: Request, account: Clerk, site: SiteDep) -> PanelView:
         transfer_categories=[c.code for c in status.categories],
         transfer_counters=[c.number for c in status.counters if c.number != number],
         alerts=site_alert_texts(site, language(request)),
+        appointments=[
+            PanelBooking(
+                time=v.starts_at.astimezone(site.config.tz).strftime("%H:%M"),
+                code=v.code,
+                name=v.name,
+                category=v.category_code,
+                status=v.status,
+                ticket=v.ticket_label,
+            )
+            for v in site.booked.today(categories=served)
+        ],
     )
 
 

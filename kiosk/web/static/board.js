@@ -33,12 +33,19 @@
     parent.appendChild(span);
   }
 
+  // a booked visitor's ticket: a small clock after the number, named for screen readers
+  const bookedTemplate = document.getElementById("booked-mark");
+  function bookedMark(num) {
+    num.appendChild(bookedTemplate.content.cloneNode(true));
+  }
+
   function render(data) {
     callsEl.replaceChildren();
     data.calls.forEach((call, i) => {
       const li = document.createElement("li");
       if (i === 0) li.className = "newest";
       item(li, "num", call.label);
+      if (call.booked) bookedMark(li.firstChild);
       item(li, "ctr", String(call.counter));
       callsEl.appendChild(li);
     });

@@ -48,7 +48,31 @@
     ]);
     fillSelect($("waiting-labels"), view.waiting.map((l) => [l, l]));
     showHealthAlerts($("health-alerts"), view.alerts);
+    showAppointments(view.appointments);
     tickTimer();
+  }
+
+  // data-booked-checked_in → dataset["bookedChecked_in"]: only the first letter is raised
+  const bookedText = (status) => root.dataset["booked" + status[0].toUpperCase() + status.slice(1)];
+
+  function showAppointments(appointments) {
+    const body = $("appointment-rows");
+    body.replaceChildren();
+    appointments.forEach((a) => {
+      const tr = document.createElement("tr");
+      tr.className = a.status;
+      [
+        ["time", a.time], ["code", a.code], ["name", a.name || "—"], ["category", a.category],
+        ["visit", bookedText(a.status)], ["booked-ticket", a.ticket || ""],
+      ].forEach(([cls, text]) => {
+        const td = document.createElement("td");
+        td.className = cls;
+        td.textContent = text;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    $("no-appointments").hidden = appointments.length > 0;
   }
 
   function tickTimer() {
