@@ -66,6 +66,14 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
     row.get_by_role("button", name="Разглеждай в центъра").click()
     expect(row).to_contain_text("в центъра")
     expect(row).to_contain_text("secretary")
+    # until the village syncs it may still take a step itself: the centre waits for it
+    expect(row.locator(".pending")).to_have_text("чака синхронизацията на обекта")
+    expect(row.get_by_role("button", name="Върни на обекта")).to_have_count(0)
+    shoot(secretary, tmp_path, "handling-pending.png")
+    assert shivachevo.sync() == 0
+    secretary.reload()
+    expect(row.locator(".pending")).to_have_count(0)
+    expect(row.get_by_role("button", name="Върни на обекта")).to_have_count(1)
     shoot(secretary, tmp_path, "handling.png")
     secretary.close()
 
