@@ -845,7 +845,8 @@ def _one_handler(conn: Connection) -> None:
     )
     # a run that pulled the handover's version logs itself after its push, so every step the
     # site took before it knew is at the centre by then (HandoverPending until it is, unless
-    # the secretary forced the takeover)
+    # the secretary forced the takeover; version 0: a setting no handover made, as
+    # sync.handling.pending reads it)
     known = (
         "EXISTS (SELECT 1 FROM sync_log l WHERE l.site_id = ss.site_id "
         "AND l.settings_version >= ss.version"
@@ -856,7 +857,8 @@ def _one_handler(conn: Connection) -> None:
             f"CREATE POLICY centre_steps ON message_events FOR INSERT TO {centre} WITH CHECK ("
             "origin = 'centre' AND seq < 0 AND EXISTS (SELECT 1 FROM messages m "
             "WHERE m.site_id = message_events.site_id AND m.uuid = message_events.message_uuid) "
-            f"AND (kind NOT IN ({steps}) OR {centre_handles} AND (ss.forced OR {known})))))"
+            f"AND (kind NOT IN ({steps}) OR {centre_handles} AND (ss.forced OR ss.version = 0 "
+            f"OR {known})))))"
         )
     )
     # restrictive: it narrows the sites' own-site policy, which it does not replace. A site
