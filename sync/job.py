@@ -156,7 +156,8 @@ def _log(
     settings_version: int | None = None,
 ) -> None:
     """Log a run that reached the centre, with the handover version it pulled before its
-    push (None: a run that pushed nothing, or whose steps wait on the site)."""
+    push (None: a run refused before its pull, its clock ahead, or whose steps wait on the
+    site)."""
     central.execute(
         "INSERT INTO sync_log (site_id, started_at, finished_at, pushed, held, clock_skew_s, "
         "settings_version) VALUES (%s, %s, %s, %s, %s, %s, %s)",
