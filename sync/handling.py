@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -141,7 +140,7 @@ class Handling:
     updated_by: str | None
     #: the site has not yet logged a sync that pulled this setting
     pending: bool = False
-    #: the centre took the cases without waiting for that sync (`take_over`)
+    #: the centre took the cases without waiting for that sync (`set_handled_at(force=True)`)
     forced: bool = False
 
 
@@ -224,9 +223,9 @@ class Pulled:
     read: int = 0
 
 
-def _settled(central: psycopg.Connection, *, sleep: Callable[[float], None]) -> bool:
+def _settled(central: psycopg.Connection) -> bool:
     """Wait until every centre transaction open now has ended (False: not within the bound)."""
-    sleep(KEY_TO_WRITE_S)
+    time.sleep(KEY_TO_WRITE_S)
     (xmax,) = central.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())").fetchone()
     central.commit()
     deadline = time.monotonic() + SETTLE_WITHIN_S
@@ -240,12 +239,10 @@ def _settled(central: psycopg.Connection, *, sleep: Callable[[float], None]) -> 
         if time.monotonic() > deadline:
             log.info("a centre transaction stayed open: the pull mark stays where it was")
             return False
-        sleep(0.05)
+        time.sleep(0.05)
 
 
-def pull_handling(
-    db: Database, central: psycopg.Connection, *, sleep: Callable[[float], None] = time.sleep
-) -> Pulled:
+def pull_handling(db: Database, central: psycopg.Connection) -> Pulled:
     """Store the site's setting and the centre's events for its messages; a replay adds nothing.
 
     Only the events below the pull mark are read: a pull with nothing new reads none.
@@ -262,7 +259,7 @@ def pull_handling(
     rows, moved = [], mark
     if lowest is not None:
         # the mark may pass the events seen only once no open transaction can add one above it
-        moved = lowest if _settled(central, sleep=sleep) else mark
+        moved = lowest if _settled(central) else mark
         rows = central.execute(
             f"SELECT {', '.join(PULLED_EVENT_COLUMNS)} {newest}", (mark,)
         ).fetchall()

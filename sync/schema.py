@@ -132,7 +132,8 @@ site_settings = Table(
     # added by version 6 (`_handover`): rises with each change of `handled_at`; a site has
     # learned a handover once it logged a sync that pulled this version (sync.handling)
     Column("version", Integer, nullable=False, server_default=text("0")),
-    # the centre took the cases without waiting for the site to learn it (sync.handling.take_over)
+    # the centre took the cases without waiting for the site to learn it (a forced takeover,
+    # sync.handling.set_handled_at)
     Column("forced", Boolean, nullable=False, server_default=text("false")),
 )
 
