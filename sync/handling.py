@@ -276,7 +276,9 @@ def pull_handling(db: Database, central: psycopg.Connection) -> Pulled:
                     updated_by=updated_by,
                 )
             )
-        have = set(s.scalars(select(MessageEvent.uuid).where(MessageEvent.seq < 0)))
+        # a pull that read nothing new reads none of the site's history of pulled events either
+        pulled = select(MessageEvent.uuid).where(MessageEvent.seq < 0)
+        have = set(s.scalars(pulled)) if rows else set()
         wanted = {row[4] for row in rows}
         messages = set(s.scalars(select(Message.uuid).where(Message.uuid.in_(wanted))))
         new = [
