@@ -330,6 +330,11 @@ class Desk(Protocol):
         """Whether this desk takes the steps on that site's cases (one handler per case)."""
         ...
 
+    def ready(self, s: Session, site_id: str) -> None:
+        """Refuse a step on a site's case while the other desk may still take one (the site
+        has not yet learned that this desk took its cases)."""
+        ...
+
     def lock(self, s: Session, site_id: str, message_uuid: uuid.UUID) -> None:
         """Serialise the steps on one message: the second of two officers finds the first's done."""
         ...
@@ -361,6 +366,10 @@ class SiteDesk:
     def handles(self, s: Session, site_id: str) -> bool:
         setting = s.get(SiteSetting, site_id)
         return setting is None or setting.handled_at != HandledAt.CENTRE
+
+    def ready(self, s: Session, site_id: str) -> None:
+        # the site reads the setting it pulled: it knows of a handover as soon as it holds it
+        return None
 
     def lock(self, s: Session, site_id: str, message_uuid: uuid.UUID) -> None:
         # SQLite's BEGIN IMMEDIATE already serialises writers; a PostgreSQL site locks the row
@@ -602,6 +611,7 @@ class Register(SiteBound):
             current = self._entry(s, message_uuid)
             if not self.desk.handles(s, current.site_id):
                 raise self.desk.elsewhere(f"{current.reg_number}: handled elsewhere")
+            self.desk.ready(s, current.site_id)
             self.desk.lock(s, current.site_id, message_uuid)
             current = self._entry(s, message_uuid)
             if check is not None:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 EXIT_BUSY = 75  # EX_TEMPFAIL: systemd and cron read it as "try again later"
 EXIT_DATA = 65  # EX_DATAERR: records held back, or the centre's copy not the site's
 EXIT_CLOCK = 78  # EX_CONFIG: the site's clock is ahead of the centre's; nothing pushed
+EXIT_USAGE = 2  # as click's own: the command was given what it cannot take (a prefix in use)
 
 
 def _exit_code(code: str | None) -> int:
@@ -274,19 +275,27 @@ def _central_init(ctx: Context, args: Args) -> int:
 @click.option("--public-url", help="the central URL as the site reaches it (default: --url's host)")
 @click.option("--name", help="the site's name as the centre's pages show it, in Bulgarian")
 @click.option("--name-en", help="the site's name in English (default: the Bulgarian)")
+@click.option(
+    "--register-prefix",
+    help="the prefix of the site's registration numbers (its site.register_prefix), refused "
+    "if another site has it",
+)
 @pass_args
 def _central_add_site(ctx: Context, args: Args) -> int:
     from kiosk.text import Text
     from sync.schema import CentralSchemaError
-    from sync.sites import add_site, name_site, site_config_block
+    from sync.sites import RegisterPrefixTaken, add_site, name_site, site_config_block
 
     target = central_target(args)
     engine = target.engine()
     try:
         with engine.begin() as conn:
-            login = add_site(conn, site_id=args.site)
+            login = add_site(conn, site_id=args.site, register_prefix=args.register_prefix)
             if args.name is not None:
                 name_site(conn, site_id=args.site, name=Text(args.name, args.name_en or ""))
+    except RegisterPrefixTaken as exc:
+        print(f"kiosk central add-site: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except (ValueError, CentralSchemaError) as exc:
         print(f"kiosk central add-site: {exc}", file=sys.stderr)
         return 1

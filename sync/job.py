@@ -1,4 +1,5 @@
-"""The nightly job: push then pull, one run at a time, retried within a time budget.
+"""The nightly job: pull, push, pull the catalogue, one run at a time, retried within a time
+budget.
 
 Its outcome goes to the local `sync_runs` table, which the staff and admin screens show.
 """
@@ -155,10 +156,14 @@ def _log(
     outcome: SyncOutcome,
     held: list[str],
     finished_at: dt.datetime,
+    settings_version: int | None = None,
 ) -> None:
+    """Log a run that reached the centre, with the handover version it pulled before its
+    push (None: a run refused before its pull, its clock ahead, or whose steps wait on the
+    site)."""
     central.execute(
-        "INSERT INTO sync_log (site_id, started_at, finished_at, pushed, held, clock_skew_s) "
-        "VALUES (%s, %s, %s, %s, %s, %s)",
+        "INSERT INTO sync_log (site_id, started_at, finished_at, pushed, held, clock_skew_s, "
+        "settings_version) VALUES (%s, %s, %s, %s, %s, %s, %s)",
         (
             site_id,
             started_at,
@@ -166,6 +171,7 @@ def _log(
             Jsonb(outcome.pushed),
             Jsonb(held) if held else None,
             outcome.clock_skew_s,
+            settings_version,
         ),
     )
     central.commit()
@@ -224,7 +230,8 @@ def run_sync(
     report: Callable[[], dict[str, Any]] | None = None,
     bookings: BookingWindow | None = None,
 ) -> SyncOutcome:
-    """Push then pull, retrying failures that may pass with exponential backoff and jitter.
+    """Pull the handling, push, then pull the catalogue, retrying failures that may pass with
+    exponential backoff and jitter.
 
     With `site_id`, each run that reached the centre is also logged in its `sync_log`, with
     the clock skew the centre saw (`clock` is the site's). Given `clock_tolerance_s` (as
@@ -255,8 +262,8 @@ def run_sync(
         outcome.attempts += 1
         try:
             not_after = None
-            if site_id or clock_tolerance_s is not None:  # a skew to log or to check
-                with target.connect() as central:
+            with target.connect() as central:
+                if site_id or clock_tolerance_s is not None:  # a skew to log or to check
                     outcome.clock_skew_s, centre_now = clock_skew(central, clock)
                     if clock_tolerance_s is not None:
                         if outcome.clock_skew_s > clock_tolerance_s:
@@ -265,6 +272,10 @@ def run_sync(
                                 _log(central, site_id, started_at, outcome, [str(error)], clock())
                             raise error
                         not_after = centre_now + dt.timedelta(seconds=clock_tolerance_s)
+                # before the push: a step the site took before it learned of a handover is
+                # then in this push, at the centre before the log says the site knows
+                handover = pull_handling(db, central)
+                outcome.pulled_events = handover.events
             plan = plan_push(db, count=on_plan is not None)
             if on_plan:
                 on_plan(plan)
@@ -285,13 +296,15 @@ def run_sync(
             ]
             # before the connection opens: the doctor's checks must not hold it
             facts = report() if report and site_id else None
+            # a step held back on the site is not at the centre: the site has not yet handed
+            # the case over, whatever it pulled
+            seen = None if "message_events" in hold.stopped else handover.version
             with target.connect() as central:
                 outcome.pulled_revision = pull(db, central)
-                outcome.pulled_events = pull_handling(db, central).events
                 if bookings is not None:
                     outcome.pulled_bookings = pull_bookings(db, central, bookings, now=clock())
                 if site_id:
-                    _log(central, site_id, started_at, outcome, outcome.held, clock())
+                    _log(central, site_id, started_at, outcome, outcome.held, clock(), seen)
                     _report(central, site_id, facts, outcome, clock)
                     reported = True
             break

@@ -47,7 +47,10 @@ from kiosk.vocabulary import HandledAt
 # of its live tickets and the visitors' "I'm leaving" waiting for the site; appointments:
 # the secretary's slot rules and the citizens' bookings; the sites' names, as the centre's
 # pages show them (`_site_names`)
-SCHEMA_VERSION = 5
+# 6: the handover's version (`site_settings.version`, `sync_log.settings_version`), so a
+# handover that commits during a site's run never counts as learned by it; a forced
+# takeover; each site's register prefix; site_status kept to a bounded history (`_handover`)
+SCHEMA_VERSION = 6
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
 #: the group role of the centre's staff web: reads every site, writes only what it handles
@@ -73,6 +76,9 @@ sites = Table(
     # named yet is shown by its id
     Column("name", String(120)),
     Column("name_en", String(120)),
+    # added by version 6: the prefix of the site's registration numbers (site.register_prefix),
+    # unique, so no two sites of the municipality number a message alike
+    Column("register_prefix", String(40), unique=True),
 )
 
 catalog_revisions = Table(
@@ -106,6 +112,10 @@ sync_log = Table(
     Column("held", JSONB),
     # the site's clock minus the centre's as the centre saw it, in seconds
     Column("clock_skew_s", Float),
+    # added by version 6: the handover version (site_settings.version) the run pulled before
+    # its push; None: a site's program older than that
+    Column("settings_version", Integer),
+    Index("ix_sync_log_site_settings_version", "site_id", "settings_version"),
 )
 
 
@@ -119,6 +129,12 @@ site_settings = Table(
     Column("sync_every_min", Integer),
     Column("updated_at", UTCDateTime, nullable=False, server_default=func.now()),
     Column("updated_by", String(60)),
+    # added by version 6 (`_handover`): rises with each change of `handled_at`; a site has
+    # learned a handover once it logged a sync that pulled this version (sync.handling)
+    Column("version", Integer, nullable=False, server_default=text("0")),
+    # the centre took the cases without waiting for the site to learn it (a forced takeover,
+    # sync.handling.set_handled_at)
+    Column("forced", Boolean, nullable=False, server_default=text("false")),
 )
 
 # what a site's kiosk says of itself at each sync (appended; the newest per site is read)
@@ -353,6 +369,8 @@ def init_central(conn: Connection) -> tuple[int, int]:
     central.create_all(conn, checkfirst=True)
     _key_records_by_site(conn)
     _add_new_columns(conn)
+    # before the grants below, which name sync_log's columns
+    _handover(conn, before)
     for table in RECORDS:
         # each push's range check reads one site's rows after a key: without this it would
         # read every site's whole history, every night
@@ -393,6 +411,7 @@ def init_central(conn: Connection) -> tuple[int, int]:
         conn.execute(text(f"ALTER TABLE catalog_revisions ADD COLUMN IF NOT EXISTS {column}"))
     _site_status_tables(conn)
     _status_indexes(conn)
+    _status_history(conn)
     _centre_role(conn)
     _centre_registers(conn)
     _centre_views(conn)
@@ -539,6 +558,113 @@ def _status_indexes(conn: Connection) -> None:
             "ON sync_log (site_id, finished_at DESC)"
         )
     )
+
+
+#: how many of a site's status reports the centre keeps: the sites page reads the newest, the
+#: rest is a week of a site syncing every five minutes in the day, for whoever looks back
+STATUS_HISTORY = 1000
+
+
+def _status_history(conn: Connection) -> None:
+    """Keep each site's newest STATUS_HISTORY reports: a site syncing every few minutes would
+    otherwise grow site_status by a row each time, for good. The pruning runs at each report's
+    arrival, in a trigger with the owner's rights (sites may only INSERT), and reaches only
+    the reporting site's rows, which row security has already tied to its login."""
+    owner = _owner(conn, site_status.name)
+    conn.execute(
+        text(
+            "CREATE OR REPLACE FUNCTION public.prune_site_status() RETURNS trigger "
+            "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ "
+            "BEGIN DELETE FROM public.site_status WHERE site_id = NEW.site_id AND reported_at < "
+            "(SELECT k.reported_at FROM public.site_status k WHERE k.site_id = NEW.site_id "
+            f"ORDER BY k.reported_at DESC OFFSET {STATUS_HISTORY - 1} LIMIT 1); "
+            "RETURN NULL; END $$"
+        )
+    )
+    conn.execute(text(f"ALTER FUNCTION public.prune_site_status() OWNER TO {owner}"))
+    conn.execute(text("REVOKE ALL ON FUNCTION public.prune_site_status() FROM PUBLIC"))
+    conn.execute(
+        text(
+            "CREATE OR REPLACE TRIGGER prune_site_status AFTER INSERT ON site_status "
+            "FOR EACH ROW EXECUTE FUNCTION public.prune_site_status()"
+        )
+    )
+    _owner_policies(conn, site_status.name, owner)
+    # reports that piled up before version 6
+    for site in conn.execute(text("SELECT DISTINCT site_id FROM site_status")).scalars():
+        conn.execute(
+            text(
+                "DELETE FROM site_status WHERE site_id = :site AND reported_at < "
+                "(SELECT k.reported_at FROM site_status k WHERE k.site_id = :site "
+                "ORDER BY k.reported_at DESC OFFSET :keep LIMIT 1)"
+            ),
+            {"site": site, "keep": STATUS_HISTORY - 1},
+        )
+
+
+def _handover(conn: Connection, before: int) -> None:
+    """Version 6: the handover's version, and which version each logged sync pulled.
+
+    A site learns a handover from the run that pulls it; a run logs itself after its push.
+    Told apart by time alone (the log received after the handover), a handover committing
+    between a run's pull and its log counted as learned, and the site's next step, taken
+    rightly, was refused on every push from then on. The version the run pulled says it.
+    """
+    for column in (
+        "version integer NOT NULL DEFAULT 0",
+        "forced boolean NOT NULL DEFAULT false",
+    ):
+        conn.execute(text(f"ALTER TABLE site_settings ADD COLUMN IF NOT EXISTS {column}"))
+    conn.execute(text("ALTER TABLE sync_log ADD COLUMN IF NOT EXISTS settings_version integer"))
+    conn.execute(
+        text(
+            "CREATE INDEX IF NOT EXISTS ix_sync_log_site_settings_version "
+            "ON sync_log (site_id, settings_version)"
+        )
+    )
+    conn.execute(text("ALTER TABLE sites ADD COLUMN IF NOT EXISTS register_prefix varchar(40)"))
+    conn.execute(
+        text(
+            "CREATE UNIQUE INDEX IF NOT EXISTS sites_register_prefix_key ON sites (register_prefix)"
+        )
+    )
+    if 0 < before < 6:
+        # a centre handling a site's cases had one handover; the runs logged since it by the
+        # old rule's reading (received after the setting changed) count as having pulled it
+        conn.execute(
+            text(
+                "UPDATE site_settings SET version = 1 "
+                f"WHERE handled_at = '{HandledAt.CENTRE.value}' AND version = 0"
+            )
+        )
+        conn.execute(
+            text(
+                "UPDATE sync_log l SET settings_version = CASE WHEN l.received_at >= "
+                "ss.updated_at THEN ss.version ELSE 0 END FROM site_settings ss "
+                "WHERE ss.site_id = l.site_id AND l.settings_version IS NULL"
+            )
+        )
+
+
+def _owner(conn: Connection, table: str) -> str:
+    """The quoted name of the table's owner, whose rights a trigger function runs with."""
+    owner = conn.execute(
+        text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = :t"),
+        {"t": table},
+    ).scalar_one()
+    return _ident(conn, owner)
+
+
+def _owner_policies(conn: Connection, table: str, owner: str) -> None:
+    """Forced row security binds the owner too, and an owner who is neither superuser nor
+    BYPASSRLS would see no row for its trigger to delete; it could lift row security anyway,
+    so this widens nothing for the sites."""
+    for command in ("SELECT", "DELETE"):
+        policy = f"owner_{command.lower()}"
+        conn.execute(text(f"DROP POLICY IF EXISTS {policy} ON {table}"))
+        conn.execute(
+            text(f"CREATE POLICY {policy} ON {table} FOR {command} TO {owner} USING (true)")
+        )
 
 
 def _centre_role(conn: Connection) -> None:
@@ -724,23 +850,30 @@ def _one_handler(conn: Connection) -> None:
         "EXISTS (SELECT 1 FROM site_settings ss WHERE ss.site_id = message_events.site_id "
         f"AND ss.handled_at = '{HandledAt.CENTRE.value}'"
     )
+    # a run that pulled the handover's version logs itself after its push, so every step the
+    # site took before it knew is at the centre by then (HandoverPending until it is, unless
+    # the secretary forced the takeover; version 0: a setting no handover made, as
+    # sync.handling.pending reads it)
+    known = (
+        "EXISTS (SELECT 1 FROM sync_log l WHERE l.site_id = ss.site_id "
+        "AND l.settings_version >= ss.version"
+    )
     conn.execute(text("DROP POLICY IF EXISTS centre_steps ON message_events"))
     conn.execute(
         text(
             f"CREATE POLICY centre_steps ON message_events FOR INSERT TO {centre} WITH CHECK ("
             "origin = 'centre' AND seq < 0 AND EXISTS (SELECT 1 FROM messages m "
             "WHERE m.site_id = message_events.site_id AND m.uuid = message_events.message_uuid) "
-            f"AND (kind NOT IN ({steps}) OR {centre_handles})))"
+            f"AND (kind NOT IN ({steps}) OR {centre_handles} AND (ss.forced OR ss.version = 0 "
+            f"OR {known})))))"
         )
     )
     # restrictive: it narrows the sites' own-site policy, which it does not replace. A site
-    # learns of a handover at its next sync, which logs itself after the pull: a step dated
-    # after such a run ended is one its register refused; a step it took before it knew
-    # still goes, or its push would stop there for good. Both clocks are the site's.
-    learned = (
-        f"{centre_handles} AND EXISTS (SELECT 1 FROM sync_log l WHERE l.site_id = ss.site_id "
-        "AND l.received_at >= ss.updated_at AND l.finished_at < message_events.created_at))"
-    )
+    # learns of a handover from the run that pulls its version, and that run logs itself
+    # after its pull: a step dated after such a run ended is one its register refused; a
+    # step it took before it knew still goes, or its push would stop there for good. Both
+    # clocks are the site's.
+    learned = f"{centre_handles} AND {known} AND l.finished_at < message_events.created_at))"
     conn.execute(text("DROP POLICY IF EXISTS site_handles ON message_events"))
     conn.execute(
         text(
@@ -834,11 +967,7 @@ def _erase_on_event(conn: Connection) -> None:
     # module brings the messages' with it (start-up cost, #13)
     from kiosk.register import PII_ERASED
 
-    owner = conn.execute(
-        text("SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = :t"),
-        {"t": "message_contacts"},
-    ).scalar_one()
-    owner_q = _ident(conn, owner)
+    owner_q = _owner(conn, "message_contacts")
     for name in PERSONAL_TABLES:
         # the trigger finds them by their message; the central tables copy no unique keys
         conn.execute(
@@ -869,16 +998,8 @@ def _erase_on_event(conn: Connection) -> None:
             "EXECUTE FUNCTION public.erase_site_contact()"
         )
     )
-    # forced row security binds the owner too, and an owner who is neither superuser nor
-    # BYPASSRLS would see no row to delete; it could lift row security anyway, so this
-    # widens nothing for the sites
     for name in PERSONAL_TABLES:
-        for command in ("SELECT", "DELETE"):
-            policy = f"owner_{command.lower()}"
-            conn.execute(text(f"DROP POLICY IF EXISTS {policy} ON {name}"))
-            conn.execute(
-                text(f"CREATE POLICY {policy} ON {name} FOR {command} TO {owner_q} USING (true)")
-            )
+        _owner_policies(conn, name, owner_q)
     # events that arrived before the trigger existed (schema version 1), read as the owner;
     # init_central forces row security again further on in this transaction
     for name in (*PERSONAL_TABLES, "message_events"):

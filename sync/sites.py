@@ -9,10 +9,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 
+from kiosk.errors import KioskError
 from kiosk.text import Text
 from sync.privileges import enrol
 from sync.schema import (
@@ -27,6 +28,8 @@ from sync.schema import (
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")
 #: the longest name the centre keeps for a site (sync/schema.py `sites.name`)
 MAX_SITE_NAME = 120
+#: the longest register prefix the centre keeps (sync/schema.py `sites.register_prefix`)
+MAX_PREFIX = 40
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class SiteLogin:
     site_id: str
     role: str
     password: str
+    #: the prefix of its registration numbers, when add-site was given one
+    register_prefix: str | None = None
 
 
 def scram_verifier(password: str, *, iterations: int = 4096) -> str:
@@ -66,16 +71,54 @@ def _login_role(conn: Connection, role: str) -> str:
     return password
 
 
-def add_site(conn: Connection, *, site_id: str) -> SiteLogin:
-    """Create the site's login role (or give it a new password), in the caller's transaction."""
+class RegisterPrefixTaken(KioskError):
+    """Another site numbers its messages with this prefix: two messages would share a number."""
+
+    code = "register_prefix_taken"
+    status = 409
+
+
+def add_site(conn: Connection, *, site_id: str, register_prefix: str | None = None) -> SiteLogin:
+    """Create the site's login role (or give it a new password), in the caller's transaction;
+    with `register_prefix`, keep the prefix of its registration numbers, refused if another
+    site has it (in any case of letters: ТВ and тв read alike on a letter)."""
     if not SITE_ID.fullmatch(site_id):
         raise ValueError("a site id is 2–40 lowercase Latin letters, digits or dashes")
     require_schema(conn)
+    if register_prefix is not None:
+        register_prefix = register_prefix.strip()
+        # letters and digits: the number's dashes part it from the year, and it goes into TOML
+        if not register_prefix.isalnum() or len(register_prefix) > MAX_PREFIX:
+            raise ValueError(f"a register prefix is 1–{MAX_PREFIX} letters or digits")
+        # two admins adding sites at once take turns, so neither misses the other's prefix
+        conn.execute(text("LOCK TABLE sites IN SHARE ROW EXCLUSIVE MODE"))
+        other = conn.execute(
+            select(sites.c.site_id).where(
+                func.lower(sites.c.register_prefix) == register_prefix.lower(),
+                sites.c.site_id != site_id,
+            )
+        ).scalar()
+        if other is not None:
+            raise RegisterPrefixTaken(
+                f"the register prefix {register_prefix!r} is site {other}'s: its messages are "
+                "numbered with it; give this site another (e.g. the place's initials)",
+                prefix=register_prefix,
+                site=other,
+            )
     role = site_role(site_id)
     password = _login_role(conn, role)
     enrol(conn, role)
-    conn.execute(pg_insert(sites).values(site_id=site_id, role_name=role).on_conflict_do_nothing())
-    return SiteLogin(site_id=site_id, role=role, password=password)
+    row = {"site_id": site_id, "role_name": role, "register_prefix": register_prefix}
+    statement = pg_insert(sites).values(**row)
+    if register_prefix is None:
+        conn.execute(statement.on_conflict_do_nothing())
+    else:
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["site_id"], set_={"register_prefix": register_prefix}
+            )
+        )
+    return SiteLogin(site_id=site_id, role=role, password=password, register_prefix=register_prefix)
 
 
 def name_site(conn: Connection, *, site_id: str, name: Text) -> None:
@@ -141,10 +184,12 @@ def site_config_block(login: SiteLogin, *, central_url: str, sslmode: str) -> st
             f'# sslmode "{sslmode}": the site does not check that it talks to this server; '
             'production uses "verify-full"\n'
         )
+    prefix = f'register_prefix = "{login.register_prefix}"\n' if login.register_prefix else ""
     return (
         "# kiosk.toml of the site\n"
         "[site]\n"
-        f'id = "{login.site_id}"\n\n'
+        f'id = "{login.site_id}"\n'
+        f"{prefix}\n"
         "[sync]\n"
         'central_url = "file:/etc/kiosk/central-url"\n'
         f"{tls}\n"

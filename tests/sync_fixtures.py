@@ -101,13 +101,15 @@ class CentralServer:
 
 
 class CuttingProxy:
-    """A TCP relay that drops the next connection after `cut_after` bytes (both ways)."""
+    """A TCP relay that drops the next connection after `cut_after` bytes (both ways), once
+    `spare` connections have passed uncut."""
 
     def __init__(self, upstream_port: int) -> None:
         self.upstream = ("127.0.0.1", upstream_port)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.cut_after: int | None = None
+        self.spare = 0
         self.cuts = 0
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -120,7 +122,10 @@ class CuttingProxy:
                 return
             server = socket.create_connection(self.upstream)
             with self._lock:
-                budget, self.cut_after = self.cut_after, None
+                if self.spare and self.cut_after is not None:
+                    budget, self.spare = None, self.spare - 1
+                else:
+                    budget, self.cut_after = self.cut_after, None
             state = {"left": budget}
             for a, b in ((client, server), (server, client)):
                 threading.Thread(

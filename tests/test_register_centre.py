@@ -19,7 +19,7 @@ from kiosk.staff import Role, Staff
 from kiosk.vocabulary import EventOrigin, HandledAt
 from kiosk.web.app import create_app
 from sync.central import CentralTarget
-from sync.handling import set_handled_at
+from sync.handling import HandoverPending, set_handled_at
 from sync.job import run_sync
 from tests.central_web_fixtures import Centre, sign_in_centre
 from tests.register_centre_fixtures import centre_register, village
@@ -38,6 +38,12 @@ def test_the_centre_answers_a_village_case_and_the_site_shows_it_after_its_sync(
         register.start_review(message_uuid=site.complaint, actor="officer")
 
     set_handled_at(centre.db, "shivachevo", HandledAt.CENTRE, by="secretary", now=utcnow())
+    # before its sync the site knows nothing of it, and may still take a step itself: so the
+    # centre takes none until the site has synced
+    with pytest.raises(HandoverPending):
+        register.start_review(message_uuid=site.complaint, actor="officer")
+    assert site.register.handles("shivachevo")
+    assert site.sync() == 0
     register.start_review(message_uuid=site.complaint, actor="officer")
     answered = register.answer(
         message_uuid=site.complaint, actor="officer", text="Рампата ще бъде поставена до май."
@@ -46,7 +52,6 @@ def test_the_centre_answers_a_village_case_and_the_site_shows_it_after_its_sync(
     personal = register.personal_data(message_uuid=site.complaint, actor="officer", role="quality")
     assert personal is not None and personal.name == "Мария Иванова"
 
-    # before its sync the site knows nothing of it, and still handles the case itself
     assert site.register.entry(site.complaint).status is Status.NEW
     assert site.sync() == 3  # in review, answered, the officer's view of the contact
     shown = site.register.entry(site.complaint)
@@ -235,6 +240,7 @@ def test_the_officer_answers_and_prints_the_letter_at_the_centre_and_the_view_is
     site = village(centre, tmp_path)
     reg = site.register.entry(site.complaint).reg_number
     set_handled_at(centre.db, "shivachevo", HandledAt.CENTRE, by="secretary", now=utcnow())
+    site.sync()  # the village learns it
     with httpx.Client(base_url=centre_live.url) as client:
         csrf = sign_in_centre(client, "officer")
         listed = client.get("/register?filter=open&kind=complaint&site=shivachevo")

@@ -66,6 +66,14 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
     row.get_by_role("button", name="Разглеждай в центъра").click()
     expect(row).to_contain_text("в центъра")
     expect(row).to_contain_text("secretary")
+    # until the village syncs it may still take a step itself: the centre waits for it
+    expect(row.locator(".pending")).to_have_text("чака синхронизацията на обекта")
+    expect(row.get_by_role("button", name="Върни на обекта")).to_have_count(0)
+    shoot(secretary, tmp_path, "handling-pending.png")
+    assert shivachevo.sync() == 0
+    secretary.reload()
+    expect(row.locator(".pending")).to_have_count(0)
+    expect(row.get_by_role("button", name="Върни на обекта")).to_have_count(1)
     shoot(secretary, tmp_path, "handling.png")
     secretary.close()
 
@@ -110,3 +118,41 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
         site_ctx.close()
     finally:
         site_live.stop()
+
+
+def test_the_secretary_takes_over_a_village_that_does_not_sync(
+    centre: Centre,
+    centre_live: LiveServer,
+    browser: Browser,
+    context: BrowserContext,
+    tmp_path: Path,
+) -> None:
+    village(centre, tmp_path)
+    secretary = sign_in(context, centre_live.url, "secretary")
+    secretary.goto(f"{centre_live.url}/handling")
+    row = secretary.locator("#site-shivachevo")
+    row.get_by_role("button", name="Разглеждай в центъра").click()
+
+    # the officer's step waits for the village's sync, and the page says why in Bulgarian
+    officer_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
+    officer = sign_in(officer_ctx, centre_live.url, "officer")
+    officer.goto(f"{centre_live.url}/register?site=shivachevo")
+    officer.locator("#register tr:has(td a) a").first.click()
+    officer.get_by_role("button", name="Започни проверка").click()
+    expect(officer.locator("body")).to_contain_text("Обектът не се е синхронизирал")
+    shoot(officer, tmp_path, "register-handover-pending.png")
+
+    # the village's PC is broken: the secretary takes its cases, once she ticks the risk
+    take = row.get_by_role("button", name="Поеми без синхронизацията на обекта")
+    take.click()  # not ticked: the browser asks for the box and sends nothing
+    expect(row.locator(".pending")).to_have_count(1)
+    row.locator("input[name=confirm]").check()
+    take.click()
+    expect(row.locator(".forced")).to_have_text("поето без синхронизацията на обекта")
+    shoot(secretary, tmp_path, "handling-forced.png")
+
+    officer.go_back()
+    officer.reload()
+    officer.get_by_role("button", name="Започни проверка").click()
+    expect(officer.locator("#status")).to_contain_text("в проверка")
+    officer_ctx.close()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from central_web.deps import EVERYONE, CentreDep
+from kiosk.errors import KioskError
 from kiosk.register import Register
 from kiosk.staff import StaffAccount
 from kiosk.vocabulary import HandledAt, Role
@@ -58,3 +59,33 @@ def set_handling(
         raise HTTPException(status_code=404, detail="no such site")
     set_handled_at(centre.db, site_id, handled_at, by=user.username, now=centre.clock())
     return RedirectResponse("/handling", status_code=303)
+
+
+class TakeoverNotConfirmed(KioskError):
+    """A takeover without the site's sync is taken only when the secretary ticks its box."""
+
+    code = "takeover_not_confirmed"
+
+
+@router.post(
+    "/handling/{site_id}/take-over",
+    include_in_schema=False,
+    dependencies=[Depends(csrf_protect)],
+)
+def take_over(
+    centre: CentreDep,
+    user: Annotated[StaffAccount, Depends(require_role(Role.ADMIN))],
+    site_id: str,
+    confirm: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """The centre takes the cases of a site that does not sync, without waiting for it: the
+    secretary confirms the risk (README: who handles a case), and the setting keeps who and
+    when, as the log of views keeps the request."""
+    if site_id not in {row.site_id for row in site_rows(centre.db)}:
+        raise HTTPException(status_code=404, detail="no such site")
+    if confirm != "yes":
+        raise TakeoverNotConfirmed("the takeover was not confirmed")
+    set_handled_at(
+        centre.db, site_id, HandledAt.CENTRE, by=user.username, now=centre.clock(), force=True
+    )
+    return RedirectResponse(f"/handling#site-{site_id}", status_code=303)

@@ -79,6 +79,13 @@ TEXTS: dict[str, str] = {
         "This site handles its own messages: the steps are taken in the site's register; "
         "the centre's register only reads them."
     ),
+    "handover_pending": N_(
+        "The site has not synced since its cases were last handed over, so it may still take a "
+        "step itself. Wait for its sync, or take its cases over on the page Who handles."
+    ),
+    "takeover_not_confirmed": N_(
+        "Tick the box to confirm that the centre takes the site's cases without its sync."
+    ),
     "no_letter": N_(
         "There is no letter to write yet: the message has no such answer or extension."
     ),

@@ -46,6 +46,17 @@ class StaffWebServer(uvicorn.Server):
         self.service_manager = ServiceManager()
         self._pinged = 0.0
 
+    def run(self, sockets: list[socket.socket] | None = None) -> None:
+        """Serve until asked to stop. On Ctrl-C (SIGINT) uvicorn stops gracefully, frees the
+        port, then raises the signal again for its caller, and Python makes it a
+        KeyboardInterrupt with a traceback; the caller is the command line, where a stop the
+        operator asked for is no failure, so it ends here and the command exits 0. SIGTERM
+        still ends the process by its signal, as systemd expects of a stopped service."""
+        try:
+            super().run(sockets)
+        except KeyboardInterrupt:
+            return
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:  # else uvicorn could not bind, and exits
