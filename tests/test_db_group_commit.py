@@ -212,8 +212,9 @@ def test_a_turn_not_reached_in_time_is_write_busy(url: str) -> None:
 
 # A process with writer threads in a tight loop: each prints a mark once its `with` returned
 # (then "ack <who>"), and when stdin closes the largest batch it saw and how many commits.
+# A third argument makes each commit 50 ms slower, as on a slow disk.
 _STREAM = """
-import sys, threading
+import sys, threading, time
 from sqlalchemy import event, text
 from kiosk.db import Database
 
@@ -232,6 +233,8 @@ def commit(_):
 
 event.listen(db.write_engine, "savepoint", savepoint)
 event.listen(db.write_engine, "commit", commit)
+if len(sys.argv) > 3:
+    event.listen(db.write_engine, "commit", lambda _: time.sleep(0.05))
 
 def writer(n):
     i = 0
@@ -254,9 +257,9 @@ print("done", largest[0], commits[0], flush=True)
 """
 
 
-def _stream(url: str, threads: int) -> subprocess.Popen[str]:
+def _stream(url: str, threads: int, *, slow: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", _STREAM, url, str(threads)],
+        [sys.executable, "-c", _STREAM, url, str(threads), *(["slow"] if slow else [])],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -265,12 +268,13 @@ def _stream(url: str, threads: int) -> subprocess.Popen[str]:
 
 
 def test_every_acknowledged_write_is_there_after_sigkill(url: str, db: Database) -> None:
-    # GIVEN a process whose eight threads write in a tight loop, saying when each returned
-    writer = _stream(url, 8)
+    # GIVEN a process whose eight threads write in a tight loop, saying when each returned,
+    # its commits slow: a write said to be done before its commit would be lost
+    writer = _stream(url, 8, slow=True)
     assert writer.stdout is not None
     acknowledged: list[str] = []
     try:
-        while len(acknowledged) < 300:
+        while len(acknowledged) < 100:
             line = writer.stdout.readline()
             assert line.startswith("ack "), line
             acknowledged.append(line.split()[1])
@@ -292,8 +296,9 @@ def test_every_acknowledged_write_is_there_after_sigkill(url: str, db: Database)
 
 
 def test_another_process_gets_its_turn_among_a_stream_of_writers(url: str) -> None:
-    # GIVEN a process (the web server's, say) whose eight threads write without a pause
-    stream = _stream(url, 8)
+    # GIVEN a process (the web server's, say) with more threads writing without a pause
+    # than a batch may hold
+    stream = _stream(url, GROUP_LIMIT + 4)
     assert stream.stdin is not None and stream.stdout is not None
     # another one (the kiosk's) waits for its turn at most two seconds
     kiosk = Database(url, busy_timeout_ms=2000)
