@@ -171,10 +171,10 @@ class _FileTurn:
 
     A waiter looks every millisecond (SQLite's busy handler sleeps up to 100 ms between
     tries, and under a steady stream of writers could find the lock taken at every try
-    until its timeout). While it waits it holds a shared flock on `<database>-writers.wait`:
-    a process whose batch has just ended and sees that lets the waiter in first, or a web
-    server with writers queued at every moment would take the turn again within
-    microseconds and a waiter looking every millisecond would rarely find it free.
+    until its timeout). While it waits it holds a shared flock on `<database>-writers.wait`;
+    a process whose batch has just ended and sees that lets the waiter in first, so the
+    turns alternate between processes instead of going to whichever looks again first (with
+    twenty threads writing in one process and one in another, one side took turn after turn).
     """
 
     def __init__(self, database: str) -> None:
