@@ -448,10 +448,12 @@ class Database:
         except BaseException as exc:
             batch.failure = exc
         finally:
-            batch.connection.close()
-            os.close(batch.turn)
-            batch.durable.set()
-            self._queue.give_back()
+            try:
+                batch.connection.close()
+            finally:  # whatever happened, the batch's writers stop waiting and the turn moves
+                os.close(batch.turn)
+                batch.durable.set()
+                self._queue.give_back()
 
     @contextmanager
     def _turn(self, *, wait: bool) -> Iterator[None]:
