@@ -10,6 +10,11 @@ Nothing may be called twice or skipped. Targets with 10 clerks: HTTP p99 ≤ 100
 call → board max ≤ 1 s.
 
     .venv/bin/python bench/counter_load.py [--tickets 300] [--clerks 10]
+    .venv/bin/python bench/counter_load.py --against COMMIT [--rounds 3] [--only sqlite]
+
+With --against, the server of COMMIT's tree (its whole code, started in that tree) and this
+one take turns in one run, the order alternating by round, each on a fresh database made by
+this code; printed are each run and the ratios of the medians, this tree over COMMIT's.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ from kiosk.staff import Role, Staff
 from tests.support import fresh_pg_url
 from tests.web_fixtures import PASSWORD, free_port, sign_in_http
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def site_config(tmp: Path, clerks: int, url: str) -> tuple[Path, Config]:
     """A config file for the site: one category, `clerks` counters, open day and night."""
@@ -56,8 +63,8 @@ def site_config(tmp: Path, clerks: int, url: str) -> tuple[Path, Config]:
     return path, load_config(path)
 
 
-def start_server(config_path: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`kiosk serve` in its own process, as the service runs it."""
+def start_server(config_path: Path, tree: Path = ROOT) -> tuple[subprocess.Popen[bytes], str]:
+    """`kiosk serve` in its own process, as the service runs it, with the code of `tree`."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "kiosk.cli", "--config", str(config_path)]
@@ -65,6 +72,7 @@ def start_server(config_path: Path) -> tuple[subprocess.Popen[bytes], str]:
         [*command, "serve", "--port", str(port)],
         env={**os.environ, "KIOSK_WEB_SECRET": "bench " * 8},
         stdout=subprocess.DEVNULL,
+        cwd=tree,  # `-m` finds the package of the working directory first
     )
     for _ in range(300):
         try:
@@ -184,6 +192,36 @@ def over_http(url: str, clerks: int) -> dict:
     }
 
 
+def served(name: str, url: str, tickets: int, clerks: int, tmp: Path, tree: Path) -> dict:
+    """The clerks' loop over HTTP against the server of `tree`, on a fresh database."""
+    config_path, config = site_config(tmp, clerks, url)
+    db = fresh_db(config.database_url, config)
+    staff = Staff(db, config)
+    for n in range(1, clerks + 1):
+        staff.add(username=f"c{n}", password=PASSWORD, role=Role.CLERK, counter=n)
+    issued = issue(db, config, tickets)
+    proc, base_url = start_server(config_path, tree)
+    try:
+        result = over_http(base_url, clerks)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        db.dispose()
+    called = result["called"]
+    assert len(called) == len(set(called)), f"{name}: a ticket was called twice"
+    assert set(called) == issued, f"{name}: a ticket was skipped"
+    return result
+
+
+def _http(result: dict) -> str:
+    return (
+        f"HTTP {result['ops_per_s']:7.0f} ops/s  p50 {result['p50_ms']:6.1f} ms  "
+        f"p99 {result['p99_ms']:6.1f} ms | call→board event p50 {result['board_p50_ms']:.0f} ms, "
+        f"max {result['board_max_ms']:.0f} ms ({result['board_seen']}/{len(result['called'])} "
+        "calls seen; the board keeps the last 6)"
+    )
+
+
 def bench(name: str, url_for, tickets: int, clerks: int, tmp: Path) -> None:
     _, config = site_config(tmp / name / "domain", clerks, url_for())
     base_db = fresh_db(config.database_url, config)
@@ -191,30 +229,41 @@ def bench(name: str, url_for, tickets: int, clerks: int, tmp: Path) -> None:
     base_ops, base_called = direct(base_db, config, clerks)
     assert sorted(base_called) == sorted(issued), "domain: a ticket called twice or skipped"
     base_db.dispose()
-
-    config_path, config = site_config(tmp / name / "http", clerks, url_for())
-    db = fresh_db(config.database_url, config)
-    staff = Staff(db, config)
-    for n in range(1, clerks + 1):
-        staff.add(username=f"c{n}", password=PASSWORD, role=Role.CLERK, counter=n)
-    issued = issue(db, config, tickets)
-    proc, url = start_server(config_path)
-    try:
-        result = over_http(url, clerks)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
-        db.dispose()
-    called = result["called"]
-    assert len(called) == len(set(called)), "a ticket was called twice"
-    assert set(called) == issued, "a ticket was skipped"
+    result = served(name, url_for(), tickets, clerks, tmp / name / "http", ROOT)
     print(
-        f"{name:10} HTTP {result['ops_per_s']:7.0f} ops/s  p50 {result['p50_ms']:6.1f} ms  "
-        f"p99 {result['p99_ms']:6.1f} ms | domain {base_ops:7.0f} ops/s | "
-        f"HTTP/domain {result['ops_per_s'] / base_ops:.2f}x | call→board event "
-        f"p50 {result['board_p50_ms']:.0f} ms, max {result['board_max_ms']:.0f} ms "
-        f"({result['board_seen']}/{len(called)} calls seen; the board keeps the last 6) | "
-        f"{len(called)} tickets, none twice, none skipped"
+        f"{name:10} {_http(result)} | domain {base_ops:7.0f} ops/s | "
+        f"HTTP/domain {result['ops_per_s'] / base_ops:.2f}x | "
+        f"{len(result['called'])} tickets, none twice, none skipped"
+    )
+
+
+def against(
+    commit: str, name: str, url_for, tickets: int, clerks: int, rounds: int, tmp: Path
+) -> None:
+    """This tree's server and COMMIT's, taking turns, the order alternating by round."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _at_commit import tree_at
+
+    trees = {commit: tree_at(commit, tmp / name), "now": ROOT}
+    results: dict[str, list[dict]] = {k: [] for k in trees}
+    for i in range(rounds):
+        for who in list(trees) if i % 2 == 0 else list(trees)[::-1]:
+            result = served(name, url_for(), tickets, clerks, tmp / name / f"{who}-{i}", trees[who])
+            results[who].append(result)
+            print(f"{name:10} round {i + 1} {who:>10}: {_http(result)}", flush=True)
+    keys = ("ops_per_s", "p99_ms", "board_max_ms")
+    medians = {
+        w: {k: statistics.median(r[k] for r in rs) for k in keys} for w, rs in results.items()
+    }
+    now, base = medians["now"], medians[commit]
+    print(
+        f"{name:10} medians of {rounds}: now {now['ops_per_s']:.0f} ops/s, p99 {now['p99_ms']:.0f} ms, "
+        f"board max {now['board_max_ms']:.0f} ms; {commit} {base['ops_per_s']:.0f} ops/s, "
+        f"p99 {base['p99_ms']:.0f} ms, board max {base['board_max_ms']:.0f} ms | now/{commit}: "
+        f"throughput {now['ops_per_s'] / base['ops_per_s']:.2f}x, "
+        f"p99 {now['p99_ms'] / base['p99_ms']:.2f}x, "
+        f"board max {now['board_max_ms'] / base['board_max_ms']:.2f}x",
+        flush=True,
     )
 
 
@@ -222,21 +271,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=300)
     parser.add_argument("--clerks", type=int, default=10)
+    parser.add_argument("--against", metavar="COMMIT", help="take turns with COMMIT's server")
+    parser.add_argument("--rounds", type=int, default=3, help="with --against")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
+
+    def run(name: str, url_for, tmp: Path) -> None:
+        if args.only not in (None, name):
+            return
+        if args.against:
+            against(args.against, name, url_for, args.tickets, args.clerks, args.rounds, tmp)
+        else:
+            bench(name, url_for, args.tickets, args.clerks, tmp)
+
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         counter = iter(range(1000))
-        bench(
-            "sqlite",
-            lambda: f"sqlite:///{tmp}/site{next(counter)}.sqlite",
-            args.tickets,
-            args.clerks,
-            tmp,
-        )
+        run("sqlite", lambda: f"sqlite:///{tmp}/site{next(counter)}.sqlite", tmp)
+        if args.only == "sqlite":
+            return
         server = pgserver.get_server(tmp / "pg", cleanup_mode="stop")
         try:
             pg_url = server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
-            bench("postgresql", lambda: fresh_pg_url(pg_url), args.tickets, args.clerks, tmp)
+            run("postgresql", lambda: fresh_pg_url(pg_url), tmp)
         finally:
             server.cleanup()
 

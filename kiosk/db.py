@@ -8,13 +8,15 @@ import functools
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,10 +55,15 @@ def migration_heads() -> frozenset[str]:
 
 
 class WriteBusy(KioskError):
-    """Another writer holds the site database's write lock (from `write_if_free` only)."""
+    """The writers' turn did not come: taken now (`write_if_free`, `hold_writers(wait=False)`)
+    or not reached within the busy timeout."""
 
     code = "write_busy"
     status = 409
+
+
+class NestedWrite(RuntimeError):
+    """A write begun inside this thread's own write: a mistake in the code, not a state."""
 
 
 class SchemaError(KioskError):
@@ -146,24 +153,187 @@ def _sqlite_engine(url: str, *, busy_timeout_ms: int, begin: str) -> Engine:
     return engine
 
 
+GROUP_LIMIT = 16
+"""Writers of one process that share one transaction at most: then the batch commits and
+another process (the kiosk's) may have the next turn."""
+
+# How long a process whose batch just ended lets one that waits take the turn first; a
+# waiter looks every millisecond, so this only covers a loaded machine's scheduling.
+_LET_IN_S = 0.05
+
+
+def _open_lock(path: Path) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT, 0o660)
+
+
+class _FileTurn:
+    """The writers' turn among processes: an exclusive flock on `<database>-writers.lock`.
+
+    A waiter looks every millisecond (SQLite's busy handler sleeps up to 100 ms between
+    tries, and under a steady stream of writers could find the lock taken at every try
+    until its timeout). While it waits it holds a shared flock on `<database>-writers.wait`;
+    a process whose batch has just ended and sees that lets the waiter in first, so the
+    turns alternate between processes instead of going to whichever looks again first (with
+    twenty threads writing in one process and one in another, one side took turn after turn).
+    """
+
+    def __init__(self, database: str) -> None:
+        self._turn = Path(f"{database}-writers.lock")
+        self._waiting = Path(f"{database}-writers.wait")
+
+    def take(self, *, deadline: float | None) -> int:
+        """The turn, as a descriptor that gives it back when closed; `deadline` None: the
+        turn now or WriteBusy."""
+        fd = _open_lock(self._turn)
+        mark: int | None = None
+        letting_in = deadline is not None and self._others_wait()
+        let_in_until = time.monotonic() + _LET_IN_S
+        try:
+            while True:
+                if letting_in:
+                    letting_in = not self._taken(fd) and time.monotonic() < let_in_until
+                if not letting_in:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        return fd
+                    except BlockingIOError:
+                        if deadline is None:
+                            raise WriteBusy("another writer has its turn") from None
+                    if mark is None:
+                        mark = _open_lock(self._waiting)
+                        fcntl.flock(mark, fcntl.LOCK_SH)
+                if deadline is not None and time.monotonic() > deadline:
+                    raise WriteBusy("the writers' turn did not come within the busy timeout")
+                time.sleep(0.001)
+        except BaseException:
+            os.close(fd)
+            raise
+        finally:
+            if mark is not None:
+                os.close(mark)
+
+    def _others_wait(self) -> bool:
+        try:
+            fd = os.open(self._waiting, os.O_RDWR)  # nobody waited yet: no file to make
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _taken(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+
+
+@dataclass(eq=False)
+class _Batch:
+    """One transaction shared by writers of this process, each in a savepoint of its own."""
+
+    connection: Connection
+    transaction: RootTransaction
+    turn: int  # the file turn's descriptor
+    members: int = 0
+    failure: BaseException | None = None  # the commit's, or what took the transaction
+    durable: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the transaction is still open: SQLite rolls it all back itself on some
+        errors (a full disk), and then the batch's earlier writers' rows are gone too."""
+        return bool(getattr(self.connection.connection.dbapi_connection, "in_transaction", False))
+
+
+@dataclass(eq=False)
+class _Waiter:
+    joins: bool  # a writer, who may join the open batch (a hold or a free write does not)
+    ready: threading.Event = field(default_factory=threading.Event)
+    batch: _Batch | None = None
+
+
+class _Queue:
+    """Which of this process's threads has the writers' turn, and who waits, in order.
+
+    Waiters sleep on an event of their own: ten request threads polling the lock file every
+    millisecond took the GIL from the one writing some 10,000 times a second.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: deque[_Waiter] = deque()
+        self._taken = False
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def take(self, *, joins: bool, deadline: float | None) -> _Batch | None:
+        """Wait for this thread's turn: the open batch it joins, or None to begin one."""
+        me = _Waiter(joins)
+        with self._lock:
+            if not self._taken:
+                self._taken = True
+                return None
+            if deadline is None:
+                raise WriteBusy("another writer has its turn")
+            self._waiting.append(me)
+        if not me.ready.wait(max(0.0, deadline - time.monotonic())):
+            with self._lock:
+                if me in self._waiting:
+                    self._waiting.remove(me)
+                    raise WriteBusy("the writers' turn did not come within the busy timeout")
+            # handed the turn as the wait ran out
+        return me.batch
+
+    def hand_on(self, batch: _Batch) -> bool:
+        """Give the open batch to the next in line if it is a writer and the batch has room."""
+        with self._lock:
+            if batch.members < GROUP_LIMIT and self._waiting and self._waiting[0].joins:
+                nxt = self._waiting.popleft()
+                nxt.batch = batch
+                nxt.ready.set()
+                return True
+            return False
+
+    def give_back(self) -> None:
+        """The turn to the next in line, to begin a batch of its own, or free."""
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().ready.set()
+            else:
+                self._taken = False
+
+
 class Database:
     """One site database. `read()` for queries, `write()` for changes (one transaction each).
 
     On SQLite a write transaction starts with BEGIN IMMEDIATE, so two writers never
     interleave and a read-then-write (call next) cannot hand one ticket to two counters.
+    On a SQLite file the writers of one process that queue behind each other share one
+    transaction (group commit, see `write`).
     """
 
     def __init__(self, url: str, *, busy_timeout_ms: int = 10000) -> None:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        self._turns: Path | None = None
-        self._threads_turn = threading.Lock()
+        self._file_turn: _FileTurn | None = None
+        self._queue = _Queue()
+        self._writing = threading.local()
         self._wait_s = busy_timeout_ms / 1000
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-                self._turns = Path(f"{parsed.database}-writers.lock")
+                self._file_turn = _FileTurn(parsed.database)
             self.engine = _sqlite_engine(url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN")
             self.write_engine = _sqlite_engine(
                 url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN IMMEDIATE"
@@ -174,7 +344,10 @@ class Database:
             self.engine = create_engine(url, pool_pre_ping=True)
             self.write_engine = self._free_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(self.write_engine, expire_on_commit=False)
+        # bound to a batch's connection, a writer's session is a savepoint in its transaction
+        self._write = sessionmaker(
+            self.write_engine, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
         self._write_free = sessionmaker(self._free_engine, expire_on_commit=False)
 
     @property
@@ -189,60 +362,121 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with (
-            _storage_refusals(),
-            self._writers_turn(wait=True),
-            self._write() as session,
-            session.begin(),
-        ):
+        """A write transaction; when the `with` returns without an error, it is durable.
+
+        On a SQLite file, writers of this process that queue behind the one writing (the
+        staff web's request threads) join its transaction, each in a SAVEPOINT, and one
+        COMMIT, one fsync, stores them all: each commit's fsync (`synchronous=FULL`) was
+        what the others queued behind. Nobody's `with` returns before that commit; a writer
+        that raises rolls back only its savepoint. A batch ends when nobody waits or at
+        GROUP_LIMIT writers. A write inside this thread's own write raises NestedWrite.
+        """
+        if self._file_turn is None:
+            with _storage_refusals(), self._write() as session, session.begin():
+                yield session
+            return
+        with _storage_refusals(), self._this_thread_writes(), self._grouped() as session:
             yield session
 
     @contextmanager
-    def _writers_turn(self, *, wait: bool) -> Iterator[None]:
-        """On a SQLite file, writers of every process take turns on a lock file first.
-
-        SQLite's own busy handler sleeps up to 100 ms between tries, so under a steady
-        stream of writers one of them can find the lock taken at every try until its
-        timeout; here a waiter looks every millisecond and gets its turn as soon as the
-        lock is free. SQLite's lock still decides (a tool outside this class may hold it).
-        The threads of one process (the web server's) first wait on a lock of their own,
-        asleep: ten of them polling the file every millisecond took the GIL from the one
-        writing some 10,000 times a second.
-        """
-        if self._turns is None:
-            yield
-            return
-        deadline = time.monotonic() + self._wait_s
-        # A nested write (or a thread stuck past the timeout) goes on to SQLite's own error.
-        mine = (
-            self._threads_turn.acquire(timeout=self._wait_s)
-            if wait
-            else self._threads_turn.acquire(blocking=False)
-        )
-        if not mine and not wait:
-            raise WriteBusy("another writer has its turn")
-        fd = os.open(self._turns, os.O_RDWR | os.O_CREAT, 0o660)
+    def _this_thread_writes(self) -> Iterator[None]:
+        # It would wait for its own turn until the timeout.
+        if getattr(self._writing, "now", False):
+            raise NestedWrite("a write (or the writers' turn) inside this thread's own write")
+        self._writing.now = True
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if not wait:
-                        raise WriteBusy("another writer has its turn") from None
-                    if time.monotonic() > deadline:
-                        break  # let SQLite's busy timeout give its usual error
-                    time.sleep(0.001)
             yield
         finally:
-            os.close(fd)  # releases the turn
-            if mine:
-                self._threads_turn.release()
+            self._writing.now = False
+
+    @contextmanager
+    def _grouped(self) -> Iterator[Session]:
+        assert self._file_turn is not None
+        deadline = time.monotonic() + self._wait_s
+        batch = self._queue.take(joins=True, deadline=deadline)
+        if batch is None:
+            try:
+                batch = self._begin_batch(self._file_turn.take(deadline=deadline))
+            except BaseException:
+                self._queue.give_back()
+                raise
+        batch.members += 1
+        failure: BaseException | None = None
+        session = self._write(bind=batch.connection)
+        try:
+            session.begin()
+            yield session
+            session.commit()  # RELEASE SAVEPOINT
+        except BaseException as exc:
+            failure = exc
+        if batch.alive:
+            try:
+                session.close()  # after a failure: ROLLBACK TO SAVEPOINT
+            except BaseException as exc:  # its rows may still be in: nobody's may be stored
+                batch.failure = exc
+        else:
+            with suppress(OperationalError):
+                session.close()  # no savepoint to roll back to
+            batch.failure = failure or RuntimeError("the transaction ended inside a write")
+        if batch.failure is not None or not self._queue.hand_on(batch):
+            self._end_batch(batch)
+        if failure is not None:
+            raise failure
+        batch.durable.wait()  # the last of the batch commits, whatever the outcome
+        if batch.failure is not None:
+            raise batch.failure
+
+    def _begin_batch(self, turn: int) -> _Batch:
+        try:
+            connection = self.write_engine.connect()
+            try:
+                return _Batch(connection, connection.begin(), turn)  # BEGIN IMMEDIATE
+            except BaseException:
+                connection.close()
+                raise
+        except BaseException:
+            os.close(turn)
+            raise
+
+    def _end_batch(self, batch: _Batch) -> None:
+        """Commit the batch (roll it back if it failed), then the turn to the next."""
+        try:
+            if batch.failure is None:
+                batch.transaction.commit()
+            else:
+                batch.transaction.rollback()
+        except BaseException as exc:
+            batch.failure = exc
+        finally:
+            try:
+                batch.connection.close()
+            finally:  # whatever happened, the batch's writers stop waiting and the turn moves
+                os.close(batch.turn)
+                batch.durable.set()
+                self._queue.give_back()
+
+    @contextmanager
+    def _turn(self, *, wait: bool) -> Iterator[None]:
+        """The writers' turn for one thread alone, no batch: a hold or a free write."""
+        if self._file_turn is None:
+            yield
+            return
+        with self._this_thread_writes():
+            deadline = time.monotonic() + self._wait_s if wait else None
+            self._queue.take(joins=False, deadline=deadline)
+            try:
+                fd = self._file_turn.take(deadline=deadline)
+                try:
+                    yield
+                finally:
+                    os.close(fd)
+            finally:
+                self._queue.give_back()
 
     def hold_writers(self, *, wait: bool) -> AbstractContextManager[None]:
         """The writers' turn without a transaction, for work that must not meet a writer (a
         backup's last step, a restore); `wait=False` raises WriteBusy when it is taken."""
-        return self._writers_turn(wait=wait)
+        return self._turn(wait=wait)
 
     def _begin_if_free(self) -> Session:
         session = self._write_free()
@@ -278,7 +512,7 @@ class Database:
         """
         with (
             _storage_refusals(),
-            self._writers_turn(wait=False),
+            self._turn(wait=False),
             self._committing(self._begin_if_free()) as s,
         ):
             yield s
