@@ -4,17 +4,14 @@ in the central web, the village syncs, and its own staff web shows the case answ
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from kiosk.staff import Role, Staff
 from kiosk.web.app import create_app
-from tests.browser_fixtures import CHROMIUM
+from tests.browser_fixtures import CHROMIUM, desk_context, shoot, sign_in
 from tests.central_web_fixtures import Centre
 from tests.register_centre_fixtures import village
 from tests.web_fixtures import PASSWORD, LiveServer, serve
@@ -25,56 +22,33 @@ ANSWER = "Рампата ще бъде поставена до края на м�
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
 
 
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
-    yield ctx
-    ctx.close()
-
-
-def sign_in(ctx: BrowserContext, url: str, username: str) -> Page:
-    page = ctx.new_page()
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    return page
-
-
-def shoot(page: Page, tmp_path: Path, name: str) -> None:
-    page.screenshot(path=str(tmp_path / name), full_page=True)
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / name, DOCS / name)
-
-
 def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answered(
     centre: Centre,
     centre_live: LiveServer,
     browser: Browser,
-    context: BrowserContext,
+    desk: BrowserContext,
     tmp_path: Path,
 ) -> None:
     shivachevo = village(centre, tmp_path)
     village(centre, tmp_path, "centre", "Опашката на гише 2 е твърде дълга сутрин.")
 
     # the secretary hands the village's cases to the centre
-    secretary = sign_in(context, centre_live.url, "secretary")
+    secretary = sign_in(desk, centre_live.url, "secretary")
     secretary.goto(f"{centre_live.url}/handling")
     row = secretary.locator("#site-shivachevo")
     expect(row).to_contain_text("на място")
     row.get_by_role("button", name="Разглеждай в центъра").click()
     expect(row).to_contain_text("в центъра")
     expect(row).to_contain_text("secretary")
-    shoot(secretary, tmp_path, "handling.png")
+    shoot(secretary, tmp_path, "handling.png", DOCS)
     secretary.close()
 
-    officer_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
+    officer_ctx = desk_context(browser)
     officer = sign_in(officer_ctx, centre_live.url, "officer")
     officer.goto(f"{centre_live.url}/register")
     rows = officer.locator("#register tr:has(td a)")
     expect(rows).to_have_count(2)  # both sites' open messages, with their site
-    shoot(officer, tmp_path, "register-list.png")
+    shoot(officer, tmp_path, "register-list.png", DOCS)
     officer.locator("#site-filter").get_by_role("link", name="shivachevo").click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("shivachevo")
@@ -86,7 +60,7 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
     officer.fill("textarea[name=text] >> nth=0", ANSWER)
     officer.get_by_role("button", name="Запиши отговора").click()
     expect(officer.locator("#status")).to_contain_text("отговорено")
-    shoot(officer, tmp_path, "register-entry.png")
+    shoot(officer, tmp_path, "register-entry.png", DOCS)
     officer_ctx.close()
 
     # the village syncs, and its own register shows the centre's answer
@@ -96,7 +70,7 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
     )
     site_live = serve(create_app(shivachevo.config, shivachevo.db))
     try:
-        site_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
+        site_ctx = desk_context(browser)
         page = sign_in(site_ctx, site_live.url, "quality1")
         page.goto(f"{site_live.url}/register?filter=all")
         line = page.locator("#register tr:has(td a)")
@@ -106,7 +80,7 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
         expect(page.locator("#status")).to_contain_text("отговорено")
         expect(page.locator("dd", has_text=f"{ANSWER} — officer")).to_have_count(1)
         expect(page.get_by_role("button", name="Запиши отговора")).to_have_count(0)
-        shoot(page, tmp_path, "site-register-answered.png")
+        shoot(page, tmp_path, "site-register-answered.png", DOCS)
         site_ctx.close()
     finally:
         site_live.stop()
