@@ -7,8 +7,8 @@ so a later start skips Babel (importing it and parsing the .po cost the touchscr
 100 ms before its first frame). The hash names the .po it was made from: an edited .po is
 compiled again, never read stale. The installer compiles every catalogue once
 (`compile_catalogues`), because the running services may not write to the installed code
-(systemd's ProtectSystem=strict); where the directory cannot be written, or the file holds
-no valid catalogue, the .po is compiled in memory as before.
+(systemd's ProtectSystem=strict). A file that does not read as a catalogue is compiled
+again; where the directory cannot be written, the .po is compiled in memory at each start.
 """
 
 from __future__ import annotations
@@ -30,7 +30,15 @@ from pathlib import Path
 LANGUAGES = ("bg", "en")
 DEFAULT_LANGUAGE = "bg"
 #: the packages that have a catalogue, for the installer's `compile_catalogues`
-PACKAGES = ("kiosk", "screens", "devices", "central_web", "public_web")
+PACKAGES = (
+    "kiosk",
+    "kiosk.web",
+    "kiosk.reports",
+    "screens",
+    "devices",
+    "central_web",
+    "public_web",
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +63,17 @@ def translations(
 
 def compile_catalogues(packages: tuple[str, ...] = PACKAGES) -> list[Path]:
     """Compile every language's catalogue of `packages` into its cache (the installer runs
-    this as root, into the release's code); the files that hold them now."""
+    this as root, into the release's code); the files that hold them now (one that could
+    not be written is logged, and missing here)."""
     written = []
     for package in packages:
         for language in LANGUAGES:
             po = _po(package, language)
             if po.is_file():
                 _catalogue(po, language)
-                written.append(_cache_of(po, po.read_bytes(), language))
+                cache = _cache_of(po, po.read_bytes(), language)
+                if cache.is_file():
+                    written.append(cache)
     return written
 
 

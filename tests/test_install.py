@@ -101,10 +101,11 @@ def test_install_upgrade_rollback_uninstall_purge(tmp_path: Path, wheel: Path) -
     # ... with its catalogues compiled from its own .po files, readable by user kiosk: the
     # release's code reads them without Babel (the installer runs in this checkout, whose
     # python would import the checkout's code)
-    release_caches = sorted(
-        (root / APP / "releases" / first).glob("venv/lib/*/site-packages/*/locale/__pycache__/*.mo")
+    (site_packages,) = (root / APP / "releases" / first).glob("venv/lib/*/site-packages")
+    release_caches = sorted(site_packages.glob("**/locale/__pycache__/*.mo"))
+    assert {".".join(p.relative_to(site_packages).parts[:-3]) for p in release_caches} == set(
+        i18n.PACKAGES
     )
-    assert {p.parent.parent.parent.name for p in release_caches} == set(i18n.PACKAGES)
     for mo in release_caches:
         assert mo.stat().st_mode & 0o777 == (mo.parent.parent / "bg.po").stat().st_mode & 0o777
     loaded = subprocess.run(
