@@ -273,7 +273,7 @@ make_release() {
 		# see PY's copy as installed); a venv's --system-site-packages would reach its base
 		# interpreter's, not PY's when PY is itself a venv's python
 		local site
-		site=$("$RELEASE/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+		site=$("$RELEASE/venv/bin/python" -I -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
 		"$python" -c 'import site; print("\n".join(site.getsitepackages()))' >"$site/python-from.pth"
 	else
 		"$python" -m venv "$RELEASE/venv"
@@ -284,6 +284,10 @@ make_release() {
 	cp "$SRC"/deploy/*.service "$SRC"/deploy/*.timer "$SRC"/deploy/*.rules "$SRC"/deploy/*.pam \
 		"$SRC"/kiosk.toml.example "$RELEASE/deploy/"
 	"$RELEASE/venv/bin/kiosk" --help >/dev/null
+	# the compiled catalogues beside the .po files (kiosk/i18n.py): the services may not write
+	# there, and each start would compile them again; -I, or a python started in a checkout
+	# would import and compile the checkout's code instead of the release's
+	"$RELEASE/venv/bin/python" -I -c 'from kiosk.i18n import compile_catalogues; compile_catalogues()'
 	PARTIAL=""
 	say "kiosk $version installed"
 }

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from sqlalchemy import delete, select
 
 from kiosk.db import Database
@@ -26,6 +25,9 @@ from kiosk.models import CatalogRevision, CatalogService, utcnow
 from kiosk.plain_text import TextRefused, check_text
 from kiosk.text import Text
 from kiosk.vocabulary import CounterGroup, ServiceCategory, Speed
+
+if TYPE_CHECKING:
+    import yaml
 
 CATEGORIES = tuple(ServiceCategory)
 COUNTER_GROUPS = tuple(CounterGroup)
@@ -483,6 +485,8 @@ def _key_lines(
     YAML loaders keep the last of two equal keys without a word, so a value the
     secretary wrote would be lost; the composed nodes still show both.
     """
+    import yaml
+
     twice = []
     for key_node, value_node in node.value:
         key, at = f"{prefix}{key_node.value}", key_node.start_mark.line + 1
@@ -496,6 +500,10 @@ def _key_lines(
 
 
 def parse_yaml(data: bytes, source: str = "catalogue") -> CatalogDocument:
+    # PyYAML is imported where a file is read or written: the touchscreen's start reads the
+    # catalogue from the database, and importing PyYAML cost it some 25 ms
+    import yaml
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -681,6 +689,8 @@ def shipped_catalog() -> CatalogDocument:
 
 
 def to_yaml(doc: CatalogDocument) -> str:
+    import yaml
+
     body = {"revision": doc.revision, "services": [_yaml_record(s) for s in doc.services]}
     return yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=100)
 

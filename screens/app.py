@@ -16,6 +16,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,6 @@ from kiosk.db import Database, StorageFailed
 from kiosk.feedback import Feedback
 from kiosk.health import Health
 from kiosk.i18n import gettext_for, ngettext_for
-from kiosk.messages import Messages, Registration
 from kiosk.models import utcnow
 from kiosk.printing import (
     NO_PRINTER,
@@ -84,6 +84,7 @@ DEFAULT_VOLUME = 2
 
 if TYPE_CHECKING:
     from devices.announcer import Announcer
+    from kiosk.messages import Messages, Registration
     from kiosk.search import SearchIndex
 
 
@@ -222,7 +223,6 @@ class KioskApp(App):
         self.clock = clock
         self.queue = Queue(db, kiosk_config, clock=clock)
         self.feedback = Feedback(db, kiosk_config, clock=clock)
-        self.messages = Messages(db, kiosk_config, clock=clock)
         self.printer = printer
         self.printer_state = PrinterState.OK
         self.health = Health(db, kiosk_config, clock=clock)
@@ -244,6 +244,14 @@ class KioskApp(App):
         self._speech_turn = 0  # a WAV made for an older request is not played
         self._sound: Any = None
         self.title = kiosk_config.site.name.bg
+
+    @cached_property
+    def messages(self) -> Messages:
+        """The message box, made when a visitor first leaves a message: importing it cost
+        every start some 20-30 ms of CPU before the first frame, for a screen few open."""
+        from kiosk.messages import Messages
+
+        return Messages(self.db, self.kiosk_config, clock=self.clock)
 
     # --- text ---------------------------------------------------------------------------
 

@@ -1,14 +1,17 @@
-"""Debian's Chromium under playwright, for the browser tests of a site's web and the centre's."""
+"""Debian's Chromium under playwright, for the browser tests of a site's web and the centre's:
+the browser, a clerk's desktop in Bulgarian, signing in, and screenshots for docs/."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.web_fixtures import CHROMIUM_ARGS
+from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 #: for a browser test module: `pytestmark = needs_chromium`
@@ -21,3 +24,37 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def desk_context(browser: Browser) -> BrowserContext:
+    """A browser context as a clerk's desktop shows the staff web: 1366×900, in Bulgarian.
+    Each user of a test signs in in a context of their own, as on their own PC."""
+    return browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
+
+
+@pytest.fixture
+def desk(browser: Browser) -> Iterator[BrowserContext]:
+    """The first user's `desk_context`, closed after the test."""
+    ctx = desk_context(browser)
+    yield ctx
+    ctx.close()
+
+
+def sign_in(ctx: BrowserContext, url: str, username: str) -> Page:
+    """A new page of `ctx`, signed in to the web at `url` (a site's or the centre's, which
+    share the form) as `username`, with the tests' password."""
+    page = ctx.new_page()
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    return page
+
+
+def shoot(page: Page, tmp_path: Path, name: str, docs: Path) -> None:
+    """A full-page screenshot into `tmp_path`; with KIOSK_DOCS_SCREENSHOTS set, also into the
+    `docs` folder the README shows."""
+    page.screenshot(path=str(tmp_path / name), full_page=True)
+    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
+        docs.mkdir(parents=True, exist_ok=True)
+        shutil.copy(tmp_path / name, docs / name)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import i18n
 from tests.test_deploy import _unit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,6 +98,29 @@ def test_install_upgrade_rollback_uninstall_purge(tmp_path: Path, wheel: Path) -
     assert Path(where.strip()).resolve().is_relative_to(root / APP / "releases" / first), (
         "the release runs its own copy of the code"
     )
+    # ... with its catalogues compiled from its own .po files, readable by user kiosk: the
+    # release's code reads them without Babel (the installer runs in this checkout, whose
+    # python would import the checkout's code)
+    (site_packages,) = (root / APP / "releases" / first).glob("venv/lib/*/site-packages")
+    release_caches = sorted(site_packages.glob("**/locale/__pycache__/*.mo"))
+    assert {".".join(p.relative_to(site_packages).parts[:-3]) for p in release_caches} == set(
+        i18n.PACKAGES
+    )
+    for mo in release_caches:
+        assert mo.stat().st_mode & 0o777 == (mo.parent.parent / "bg.po").stat().st_mode & 0o777
+    loaded = subprocess.run(
+        [
+            kiosk.parent / "python",
+            "-I",
+            "-c",
+            "import sys; from kiosk.i18n import PACKAGES, translations\n"
+            "print(all(translations('bg', p).gettext('') for p in PACKAGES), 'babel' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert loaded.split() == ["True", "False"]
     etc = root / "etc" / "kiosk"
     config = (etc / "kiosk.toml").read_text(encoding="utf-8")
     assert 'id = "test-site"' in config

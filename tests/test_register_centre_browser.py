@@ -4,17 +4,14 @@ in the central web, the village syncs, and its own staff web shows the case answ
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from kiosk.staff import Role, Staff
 from kiosk.web.app import create_app
-from tests.browser_fixtures import CHROMIUM
+from tests.browser_fixtures import CHROMIUM, desk_context, shoot, sign_in
 from tests.central_web_fixtures import Centre
 from tests.register_centre_fixtures import village
 from tests.web_fixtures import PASSWORD, LiveServer, serve
@@ -25,41 +22,18 @@ ANSWER = "Рампата ще бъде поставена до края на м�
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
 
 
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
-    yield ctx
-    ctx.close()
-
-
-def sign_in(ctx: BrowserContext, url: str, username: str) -> Page:
-    page = ctx.new_page()
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    return page
-
-
-def shoot(page: Page, tmp_path: Path, name: str) -> None:
-    page.screenshot(path=str(tmp_path / name), full_page=True)
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / name, DOCS / name)
-
-
 def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answered(
     centre: Centre,
     centre_live: LiveServer,
     browser: Browser,
-    context: BrowserContext,
+    desk: BrowserContext,
     tmp_path: Path,
 ) -> None:
     shivachevo = village(centre, tmp_path)
     village(centre, tmp_path, "centre", "Опашката на гише 2 е твърде дълга сутрин.")
 
     # the secretary hands the village's cases to the centre
-    secretary = sign_in(context, centre_live.url, "secretary")
+    secretary = sign_in(desk, centre_live.url, "secretary")
     secretary.goto(f"{centre_live.url}/handling")
     row = secretary.locator("#site-shivachevo")
     expect(row).to_contain_text("на място")
@@ -69,20 +43,20 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
     # until the village syncs it may still take a step itself: the centre waits for it
     expect(row.locator(".pending")).to_have_text("чака синхронизацията на обекта")
     expect(row.get_by_role("button", name="Върни на обекта")).to_have_count(0)
-    shoot(secretary, tmp_path, "handling-pending.png")
+    shoot(secretary, tmp_path, "handling-pending.png", DOCS)
     assert shivachevo.sync() == 0
     secretary.reload()
     expect(row.locator(".pending")).to_have_count(0)
     expect(row.get_by_role("button", name="Върни на обекта")).to_have_count(1)
-    shoot(secretary, tmp_path, "handling.png")
+    shoot(secretary, tmp_path, "handling.png", DOCS)
     secretary.close()
 
-    officer_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
+    officer_ctx = desk_context(browser)
     officer = sign_in(officer_ctx, centre_live.url, "officer")
     officer.goto(f"{centre_live.url}/register")
     rows = officer.locator("#register tr:has(td a)")
     expect(rows).to_have_count(2)  # both sites' open messages, with their site
-    shoot(officer, tmp_path, "register-list.png")
+    shoot(officer, tmp_path, "register-list.png", DOCS)
     officer.locator("#site-filter").get_by_role("link", name="shivachevo").click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("shivachevo")
@@ -94,7 +68,7 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
     officer.fill("textarea[name=text] >> nth=0", ANSWER)
     officer.get_by_role("button", name="Запиши отговора").click()
     expect(officer.locator("#status")).to_contain_text("отговорено")
-    shoot(officer, tmp_path, "register-entry.png")
+    shoot(officer, tmp_path, "register-entry.png", DOCS)
     officer_ctx.close()
 
     # the village syncs, and its own register shows the centre's answer
@@ -104,7 +78,7 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
     )
     site_live = serve(create_app(shivachevo.config, shivachevo.db))
     try:
-        site_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
+        site_ctx = desk_context(browser)
         page = sign_in(site_ctx, site_live.url, "quality1")
         page.goto(f"{site_live.url}/register?filter=all")
         line = page.locator("#register tr:has(td a)")
@@ -114,7 +88,7 @@ def test_the_officer_answers_a_village_complaint_and_the_village_shows_it_answer
         expect(page.locator("#status")).to_contain_text("отговорено")
         expect(page.locator("dd", has_text=f"{ANSWER} — officer")).to_have_count(1)
         expect(page.get_by_role("button", name="Запиши отговора")).to_have_count(0)
-        shoot(page, tmp_path, "site-register-answered.png")
+        shoot(page, tmp_path, "site-register-answered.png", DOCS)
         site_ctx.close()
     finally:
         site_live.stop()
@@ -124,23 +98,23 @@ def test_the_secretary_takes_over_a_village_that_does_not_sync(
     centre: Centre,
     centre_live: LiveServer,
     browser: Browser,
-    context: BrowserContext,
+    desk: BrowserContext,
     tmp_path: Path,
 ) -> None:
     village(centre, tmp_path)
-    secretary = sign_in(context, centre_live.url, "secretary")
+    secretary = sign_in(desk, centre_live.url, "secretary")
     secretary.goto(f"{centre_live.url}/handling")
     row = secretary.locator("#site-shivachevo")
     row.get_by_role("button", name="Разглеждай в центъра").click()
 
     # the officer's step waits for the village's sync, and the page says why in Bulgarian
-    officer_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
+    officer_ctx = desk_context(browser)
     officer = sign_in(officer_ctx, centre_live.url, "officer")
     officer.goto(f"{centre_live.url}/register?site=shivachevo")
     officer.locator("#register tr:has(td a) a").first.click()
     officer.get_by_role("button", name="Започни проверка").click()
     expect(officer.locator("body")).to_contain_text("Обектът не се е синхронизирал")
-    shoot(officer, tmp_path, "register-handover-pending.png")
+    shoot(officer, tmp_path, "register-handover-pending.png", DOCS)
 
     # the village's PC is broken: the secretary takes its cases, once she ticks the risk
     take = row.get_by_role("button", name="Поеми без синхронизацията на обекта")
@@ -149,7 +123,7 @@ def test_the_secretary_takes_over_a_village_that_does_not_sync(
     row.locator("input[name=confirm]").check()
     take.click()
     expect(row.locator(".forced")).to_have_text("поето без синхронизацията на обекта")
-    shoot(secretary, tmp_path, "handling-forced.png")
+    shoot(secretary, tmp_path, "handling-forced.png", DOCS)
 
     officer.go_back()
     officer.reload()

@@ -4,54 +4,27 @@ complainant's data; the officer opens the scanned letter of the same case, a dow
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.browser_fixtures import needs_chromium
+from tests.browser_fixtures import desk_context, needs_chromium, shoot, sign_in
 from tests.central_web_fixtures import Centre
 from tests.register_centre_fixtures import village
 from tests.test_channels import PDF
 from tests.test_register_centre_reading import LETTER_TEXT, name_the_sites, register_letter
-from tests.web_fixtures import PASSWORD, LiveServer
+from tests.web_fixtures import LiveServer
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "centre"
 
 pytestmark = needs_chromium
 
 
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
-    yield ctx
-    ctx.close()
-
-
-def sign_in(ctx: BrowserContext, url: str, username: str) -> Page:
-    page = ctx.new_page()
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    return page
-
-
-def shoot(page: Page, tmp_path: Path, name: str) -> None:
-    page.screenshot(path=str(tmp_path / name), full_page=True)
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / name, DOCS / name)
-
-
 def test_the_auditor_reads_the_register_and_the_officer_opens_the_scanned_letter(
     centre: Centre,
     centre_live: LiveServer,
     browser: Browser,
-    context: BrowserContext,
+    desk: BrowserContext,
     tmp_path: Path,
 ) -> None:
     name_the_sites(centre)
@@ -59,12 +32,12 @@ def test_the_auditor_reads_the_register_and_the_officer_opens_the_scanned_letter
     village(centre, tmp_path, "centre", "Опашката на гише 2 е твърде дълга сутрин.")
     letter = register_letter(centre)
 
-    auditor = sign_in(context, centre_live.url, "auditor")
+    auditor = sign_in(desk, centre_live.url, "auditor")
     auditor.get_by_role("link", name="Регистър на жалбите").click()
     rows = auditor.locator("#register tr:has(td a)")
     expect(rows).to_have_count(3)  # every site's open messages, each with its site's name
     expect(auditor.locator("#new-message")).to_have_count(0)
-    shoot(auditor, tmp_path, "register-auditor-list.png")
+    shoot(auditor, tmp_path, "register-auditor-list.png", DOCS)
     auditor.locator("#site-filter").get_by_role("link", name="Шивачево").click()
     expect(rows).to_have_count(2)
     expect(rows.filter(has_text="Твърдица — ОЦУИГ")).to_have_count(0)
@@ -82,9 +55,9 @@ def test_the_auditor_reads_the_register_and_the_officer_opens_the_scanned_letter
     expect(auditor.locator("main button, .card button")).to_have_count(0)
     expect(auditor.locator("textarea, input[type=date]")).to_have_count(0)
     expect(auditor.get_by_text("Стоян Колев")).to_have_count(0)
-    shoot(auditor, tmp_path, "register-auditor-entry.png")
+    shoot(auditor, tmp_path, "register-auditor-entry.png", DOCS)
 
-    officer_ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="bg-BG")
+    officer_ctx = desk_context(browser)
     try:
         officer = sign_in(officer_ctx, centre_live.url, "officer")
         officer.goto(auditor.url)
@@ -99,6 +72,6 @@ def test_the_auditor_reads_the_register_and_the_officer_opens_the_scanned_letter
         expect(officer.locator("section", has_text="История")).to_contain_text(
             "преглед на лични данни · officer"
         )
-        shoot(officer, tmp_path, "register-officer-scan.png")
+        shoot(officer, tmp_path, "register-officer-scan.png", DOCS)
     finally:
         officer_ctx.close()

@@ -53,10 +53,10 @@ _ALERTS = {
 class Words:
     """The sites page's wording in one language, times in the municipality's zone."""
 
-    def __init__(self, centre: Centre, lang: str) -> None:
-        self.lang, self.tz = lang, centre.config.tz
-        self.gettext = translations(lang, "central_web", "kiosk.web").gettext
-        self.site = site_labeller(centre, lang)
+    def __init__(self, request: Request, centre: Centre) -> None:
+        self.lang, self.tz = language(request), centre.config.tz
+        self.gettext = translations(self.lang, "central_web", "kiosk.web").gettext
+        self.site = site_labeller(request, self.lang)
 
     def local(self, at: dt.datetime | None) -> str:
         return self.gettext("never") if at is None else f"{at.astimezone(self.tz):%d.%m.%Y %H:%M}"
@@ -109,7 +109,7 @@ def _overview(centre: Centre) -> tuple[dt.datetime, list[SiteRow]]:
 @router.get("/sites", response_class=HTMLResponse, include_in_schema=False)
 def sites_page(request: Request, centre: CentreDep, user: Reader) -> HTMLResponse:
     now, sites = _overview(centre)
-    words = Words(centre, language(request))
+    words = Words(request, centre)
     alerts = [words.alert(site, a, now) for site in sites for a in site.alerts]
     return render(
         request,
@@ -151,7 +151,7 @@ def _iso(at: dt.datetime | None) -> str | None:
 def site_alerts(request: Request, centre: CentreDep, user: Reader) -> dict[str, Any]:
     """The sites that need a look, for monitoring: each alert's code and its words."""
     now, sites = _overview(centre)
-    words = Words(centre, language(request))
+    words = Words(request, centre)
     return {
         "checked_at": now.isoformat(),
         "alerts": [

@@ -142,16 +142,22 @@ class StaffWeb:
         return {}
 
 
-def site_labeller(web: StaffWeb, language: str) -> Callable[[str], str]:
+def request_site_names(request: Request) -> Mapping[str, Text]:
+    """The sites' names (`StaffWeb.site_names`), read once per request however many parts
+    of its page name a site: the centre's sites page named them through two labellers,
+    each reading the `sites` table."""
+    state = request.state
+    if not hasattr(state, "site_names"):
+        state.site_names = get_web(request).site_names()
+    return state.site_names
+
+
+def site_labeller(request: Request, language: str) -> Callable[[str], str]:
     """How one page names a site: its name in the page's language, its id while the centre
-    has not named it. The names are read once, when the page first names a site."""
-    names: Mapping[str, Text] | None = None
+    has not named it. The names are read when the request first names a site."""
 
     def label(site_id: str) -> str:
-        nonlocal names
-        if names is None:
-            names = web.site_names()
-        name = names.get(site_id)
+        name = request_site_names(request).get(site_id)
         return name.get(language) if name else site_id
 
     return label
@@ -265,7 +271,7 @@ def render(
             # the site's own names from kiosk.toml, in the page's language
             "site_name": web.config.site.name.get(lang),
             "unit_name": web.config.site.unit.get(lang),
-            "site_label": site_labeller(web, lang),
+            "site_label": site_labeller(request, lang),
             "user": user,
             "csrf": csrf_token(request.session),
             "nav": [link for link in web.nav if user is not None and user.role in link.roles],

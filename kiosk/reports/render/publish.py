@@ -81,6 +81,14 @@ def templates() -> Environment:
     )
 
 
+def _embedded(charts: list[Path]) -> dict[str, str]:
+    """Each chart as a data: URL by its name, so the page is one self-contained file."""
+    return {
+        p.stem: "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii")
+        for p in charts
+    }
+
+
 def render_html(
     report: Report,
     *,
@@ -94,10 +102,6 @@ def render_html(
     """The page; its CSS inline, or linked from `stylesheet` where inline is not allowed."""
     _ = translator(language)
     tables: list[Table] = report_tables(report, language)
-    images = {
-        p.stem: "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii")
-        for p in charts
-    }
     return (
         templates()
         .get_template("report.html")
@@ -111,7 +115,7 @@ def render_html(
             sites=", ".join(report.sites) if report.sites else _("all sites"),
             generated=generated.strftime("%d.%m.%Y"),
             tables=tables,
-            images=images,
+            images=_embedded(charts),
             cell=lambda kind, value: cell_text(kind, value, language),
             overall=report.overall,
             fmt_number=lambda v, d=1: number(v, language, d),
@@ -132,10 +136,6 @@ def render_yearly_html(
 ) -> str:
     """The yearly report's page for the website, self-contained like the period report's."""
     _ = translator(language)
-    images = {
-        p.stem: "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii")
-        for p in charts
-    }
     return (
         templates()
         .get_template("yearly.html")
@@ -149,7 +149,7 @@ def render_yearly_html(
             sites=", ".join(report.sites) if report.sites else _("all sites"),
             generated=generated.strftime("%d.%m.%Y"),
             tables=yearly_tables(report, language),
-            images=images,
+            images=_embedded(charts),
             cell=lambda kind, value: cell_text(kind, value, language),
             this=report.this,
             fmt_number=lambda v, d=1: number(v, language, d),
