@@ -505,6 +505,18 @@ class AppointmentsConfig(_Table):
         le=2880,
         description="Shortest time between booking and the slot: later bookings wait for the next free slot after it (the site must have pulled the booking).",
     )
+    check_in_attempts: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Wrong booking codes one kiosk accepts per window before it pauses the check-in.",
+    )
+    check_in_window_s: int = Field(
+        600,
+        ge=60,
+        le=86400,
+        description="Length in seconds of the window in which a kiosk's wrong booking codes are counted; the pause lasts until it ends.",
+    )
 
 
 class SyncConfig(_Table):
