@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from devices.printer import VirtualPrinter
+from devices.render import decode
 from kiosk.check_in import (
     BookingCancelled,
     CheckedIn,
@@ -23,6 +25,7 @@ from kiosk.check_in import (
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.models import Appointment, AppointmentEvent, QueueState
+from kiosk.printing import ticket_slip
 from kiosk.queue import Queue, QueueClosed
 from kiosk.vocabulary import AppointmentEventKind, BookingStatus, TicketStatus
 from tests.support import SOFIA, WORKING_MORNING, Clock, make_config
@@ -259,3 +262,31 @@ def test_the_result_holds_no_personal_data(
     book(sqlite_db, config, at(10, 30))
     result: CheckedIn = desk.check_in("482917")
     assert "Мария" not in repr(result)
+
+
+@pytest.mark.parametrize("language", ["bg", "en"])
+def test_the_printed_ticket_says_the_appointment_time_or_that_it_was_missed(
+    sqlite_db: Database, config: Config, desk: CheckIns, language: str
+) -> None:
+    printer = VirtualPrinter(config.data_dir / "printer")
+    book(sqlite_db, config, at(10, 30))
+    book(sqlite_db, config, at(9, 0), code="135790")
+    for code in ("482917", "135790"):
+        checked = desk.check_in(code, language=language)
+        slip = ticket_slip(
+            issued=checked.ticket, config=config, service=None, language=language, check_in=checked
+        )
+        assert printer.print_ticket(slip).ok
+    on_time, late = (decode(job).text.splitlines() for job in printer.jobs[-2:])
+    words = {
+        "bg": ("Записан час: 10:30", "Ще ви поканим в 10:30 ч.", "Очаквано чакане"),
+        "en": ("Appointment at 10:30", "You will be called at 10:30.", "Expected wait"),
+    }[language]
+    assert words[0] in on_time and words[1] in on_time
+    assert not any(line.startswith(words[2]) for line in on_time)  # called at its time
+    missed = {
+        "bg": "Записаният час 09:00 е пропуснат: чакате по реда си",
+        "en": "Appointment at 09:00 missed: waiting in turn",
+    }[language]
+    # a long line wraps at the paper's width
+    assert missed in " ".join(late) and any(line.startswith(words[2]) for line in late)
