@@ -1,4 +1,4 @@
-""" "I have an appointment": the booking's six-digit code on the number pad gives its ticket.
+"""I have an appointment ("Имам записан час"): the booking's six-digit code gives its ticket.
 
 The ticket screen shows and prints it as any other, with the appointment's time or, for a
 visitor later than the window, the rule that makes it a walk-in ticket. A code that gives
@@ -69,9 +69,10 @@ class AppointmentScreen(PausingScreen):
         ids.code.bind(on_text_validate=lambda *_a: self.check_in())
         ids.code.bind(text=self._typed)
         self._shown_code = ""
+        self._refused: CheckInRefused | None = None  # told again in a language switched to
 
     def _typed(self, _field: Any, text: str) -> None:
-        self.problem = ""
+        self.problem, self._refused = "", None
         # each digit said as it is typed, for a visitor who cannot see the field
         if self.app.speech_mode and len(text) == len(self._shown_code) + 1:
             self.app.say(text[-1])
@@ -85,6 +86,8 @@ class AppointmentScreen(PausingScreen):
             self.ids.code.focus = True
 
     def language_changed(self) -> None:
+        if self._refused is not None:
+            self.problem = refusal_text(self.app, self._refused)
         if self.paused:
             self.tick()
 
@@ -108,11 +111,11 @@ class AppointmentScreen(PausingScreen):
             self.pause(paused.until)
             return
         except CheckInRefused as refused:
+            self._refused = refused
             self.tell(refusal_text(app, refused))
             return
-        except (
-            QueueError
-        ):  # closed hours, or the day's numbers used up: the closed screen says which
+        # closed hours, or the day's numbers used up: the closed screen says which
+        except QueueError:
             app.go_to("closed")
             return
         except StorageFailed:  # staff see the disk's alert in the web
@@ -129,7 +132,7 @@ class AppointmentScreen(PausingScreen):
         self.stop_ticking()
         self.step = "ask"
         self.problem = self.pause_text = ""
-        self._shown_code = ""
+        self._shown_code, self._refused = "", None
 
 
 SCREEN = AppointmentScreen

@@ -32,11 +32,11 @@ def appointment_lines(app: Any, booked: CheckedIn) -> list[str]:
                 booked.late_minutes,
             ).format(n=booked.late_minutes)
         )
-    elif app.clock() < booked.starts_at:
-        lines.append(app.tr("Your appointment is at {time}.").format(time=time))
+        return lines
+    lines.append(app.tr("Your appointment is at {time}.").format(time=time))
+    if app.clock() < booked.starts_at:
         lines.append(app.tr("You will be called at {time}.").format(time=time))
-    else:
-        lines.append(app.tr("Your appointment is at {time}.").format(time=time))
+    else:  # the slot has begun: the ticket is due now
         lines.append(app.tr("You will be called before visitors without an appointment."))
     return lines
 
@@ -94,7 +94,9 @@ class TicketScreen(KioskScreen):
         if app.current_service is not None:
             lines.append(app.current_service.name.get(lang))
         booked = app.current_check_in
-        if booked is not None and booked.ticket.uuid == ticket.uuid:
+        if booked is not None and booked.ticket.uuid != ticket.uuid:
+            booked = None  # a ticket taken after a check-in in the same visit
+        if booked is not None:
             lines.extend(appointment_lines(app, booked))
         if booked is None or booked.late:  # a ticket called at its slot waits for no one ahead
             lines.append(
