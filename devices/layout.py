@@ -11,6 +11,7 @@ the "?" escpos would put in its place.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import textwrap
 import unicodedata
@@ -176,6 +177,29 @@ def ticket(paper: Paper, slip: TicketSlip) -> None:
     if slip.service_name:
         paper.line(slip.service_name)
     paper.line(slip.issued_at.strftime("%d.%m.%Y %H:%M"))
+    if slip.appointment_at is not None and not slip.appointment_missed:
+        _called_at_the_slot(paper, slip, slip.appointment_at)
+    else:
+        if slip.appointment_at is not None:  # the clerk sees why a booked visitor waits in turn
+            paper.line(
+                _("Appointment at {time} missed: waiting in turn").format(
+                    time=slip.appointment_at.strftime("%H:%M")
+                )
+            )
+        _in_turn(paper, slip)
+    numbers = ", ".join(str(c) for c in slip.counters)
+    paper.line(
+        n_("Counter {numbers}", "Counters {numbers}", len(slip.counters)).format(numbers=numbers)
+    )
+    paper.rule()
+    paper.line(_("We answer every complaint in writing within one month."))
+    paper.line(_("Follow your number on your phone:") if slip.live else _("Rate our service:"))
+    paper.qr(slip.qr_url)
+    paper.cut()
+
+
+def _in_turn(paper: Paper, slip: TicketSlip) -> None:
+    _, n_ = gettext_for(slip.language, "devices"), ngettext_for(slip.language, "devices")
     if slip.people_ahead:
         paper.line(
             n_("{n} person ahead of you", "{n} people ahead of you", slip.people_ahead).format(
@@ -189,15 +213,17 @@ def ticket(paper: Paper, slip: TicketSlip) -> None:
             wait=wait_text(slip.estimated_wait_minutes, slip.language, between=slip.wait_range)
         )
     )
-    numbers = ", ".join(str(c) for c in slip.counters)
-    paper.line(
-        n_("Counter {numbers}", "Counters {numbers}", len(slip.counters)).format(numbers=numbers)
-    )
-    paper.rule()
-    paper.line(_("We answer every complaint in writing within one month."))
-    paper.line(_("Follow your number on your phone:") if slip.live else _("Rate our service:"))
-    paper.qr(slip.qr_url)
-    paper.cut()
+
+
+def _called_at_the_slot(paper: Paper, slip: TicketSlip, slot: dt.datetime) -> None:
+    """A booked visitor's ticket is called at the slot's time: the people ahead say nothing."""
+    _ = gettext_for(slip.language, "devices")
+    time = slot.strftime("%H:%M")
+    paper.line(_("Appointment at {time}").format(time=time), bold=True, size=2)
+    if slip.issued_at < slot:
+        paper.line(_("You will be called at {time}.").format(time=time))
+    else:
+        paper.line(_("You will be called before visitors without an appointment."))
 
 
 def receipt(paper: Paper, slip: ComplaintReceipt) -> None:

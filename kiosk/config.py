@@ -532,6 +532,18 @@ class AppointmentsConfig(_Table):
         "env:KIOSK_BOOKING_HASH_KEY",
         description="Reference to the key of the hashes by which the limits recognise a contact or an address (HMAC-SHA-256): without it a stolen table could be matched against every phone number.",
     )
+    check_in_attempts: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Wrong booking codes one kiosk accepts per window before it pauses the check-in.",
+    )
+    check_in_window_s: int = Field(
+        600,
+        ge=60,
+        le=86400,
+        description="Length in seconds of the window in which a kiosk's wrong booking codes are counted; the pause lasts until it ends.",
+    )
 
 
 class MailConfig(_Table):

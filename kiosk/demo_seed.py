@@ -20,12 +20,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kiosk.appointments import new_code
 from kiosk.catalog import Service, ensure_catalog, load_catalog
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.hours import WorkingHours
 from kiosk.messages import ANSWER_WITHIN, Kind
 from kiosk.models import (
+    Appointment,
     Message,
     MessageContact,
     MessageEvent,
@@ -38,7 +40,7 @@ from kiosk.models import (
     TicketOutcome,
 )
 from kiosk.queue import ticket_label
-from kiosk.vocabulary import Channel, EventOrigin
+from kiosk.vocabulary import BookingStatus, Channel, EventOrigin
 
 DEMO_TERMINAL = "demo"
 DEMO_MARK = "[ДЕМО]"
@@ -508,3 +510,32 @@ def _advance_register_numbers(db: Database, years: dict[int, int]) -> None:
                 s.add(NumberSequence(scope=scope, value=top))
             else:
                 row.value = max(row.value, top)
+
+
+def sample_booking(
+    db: Database,
+    config: Config,
+    *,
+    starts_at: dt.datetime,
+    category: str = "Б",
+    service_id: str | None = None,
+) -> str:
+    """A booking at this site as the sync pull stores it, marked [ДЕМО]: for the screenshots
+    and for trying the check-in at a kiosk without a centre. Returns the code to type."""
+    code = new_code()
+    with db.write() as s:
+        s.add(
+            Appointment(
+                booking_id=uuid.uuid4(),
+                code=code,
+                site_id=config.site_id,
+                category_code=category,
+                service_id=service_id,
+                starts_at=starts_at,
+                slot_minutes=30,
+                status=BookingStatus.BOOKED,
+                name="[ДЕМО]",
+                updated_at=starts_at,
+            )
+        )
+    return code

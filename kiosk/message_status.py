@@ -25,7 +25,7 @@ from kiosk.errors import KioskError
 from kiosk.messages import CHECK_CODE_DIGITS
 from kiosk.models import Message, utcnow
 from kiosk.register import CLOSED, Register, Status
-from kiosk.sign_in_limit import bump, counted, forget_ended, give_back
+from kiosk.sign_in_limit import bump, forget_ended, give_back, paused_until
 from kiosk.site import SiteBound
 
 KEY_PREFIX = "status:"
@@ -89,13 +89,9 @@ class StatusCheck(SiteBound):
     def paused_until(self) -> dt.datetime | None:
         """When this terminal may check again, while its wrong tries are used up; else None."""
         with self.db.read() as s:
-            found = counted(s, self.key)
-        if found is None:
-            return None
-        count, started = found
-        now, until = self.clock(), started + self.window
-        # a window started "later" was counted before the clock was set back: it has ended
-        return until if count >= self.attempts and started <= now < until else None
+            return paused_until(
+                s, self.key, attempts=self.attempts, window=self.window, now=self.clock()
+            )
 
     def check(self, reg_number: str, code: str) -> MessageState:
         """The state of the message with this number and code; WrongPair or ChecksPaused if not.

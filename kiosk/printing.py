@@ -19,6 +19,7 @@ from kiosk.ticket_links import live_url
 from kiosk.vocabulary import MessageKind, PrinterState
 
 if TYPE_CHECKING:
+    from kiosk.check_in import CheckedIn
     from kiosk.messages import Registration
     from kiosk.queue import IssuedTicket, Queue
 
@@ -47,6 +48,10 @@ class TicketSlip:
     wait_range: tuple[int, int] | None = None  # said as a range when the estimate is unsure
     ticket_uuid: uuid.UUID | None = None  # lets a printer fault be tied to its ticket
     live: bool = False  # the QR opens the live ticket, not the feedback form
+    #: a booked visitor's slot (local time): the ticket is called then, not in turn
+    appointment_at: dt.datetime | None = None
+    #: the visitor came after the check-in window: the slot is printed, the ticket waits in turn
+    appointment_missed: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,15 @@ class TicketPrinter(Protocol):
 
 
 def ticket_slip(
-    *, issued: IssuedTicket, config: Config, service: Service | None, language: str
+    *,
+    issued: IssuedTicket,
+    config: Config,
+    service: Service | None,
+    language: str,
+    check_in: CheckedIn | None = None,
 ) -> TicketSlip:
-    """The slip for a just-issued ticket, in the visitor's language."""
+    """The slip for a just-issued ticket, in the visitor's language; a booked visitor's
+    (`check_in`) says the appointment's time."""
     return TicketSlip(
         language=language,
         site_name=config.site.name.get(language),
@@ -94,6 +105,8 @@ def ticket_slip(
         live=issued.live_token is not None,
         ticket_uuid=issued.uuid,
         wait_range=issued.wait_range,
+        appointment_at=check_in.starts_at.astimezone(config.tz) if check_in else None,
+        appointment_missed=check_in is not None and check_in.late,
     )
 
 

@@ -41,7 +41,7 @@ from kiosk.models import (
 from kiosk.numbering import next_number
 from kiosk.site import SiteBound
 from kiosk.text import Text
-from kiosk.ticket_links import add_link
+from kiosk.ticket_links import add_link, renew_link
 from kiosk.vocabulary import TicketEventKind as EventKind
 from kiosk.vocabulary import TicketStatus as Status
 
@@ -477,11 +477,16 @@ class Queue(SiteBound):
                 counters=tuple(self._counters_for(s, cat.code)),
                 live_token=token,
             )
+        return self._with_wait(issued, now, in_calling_order=due_at is not None)
+
+    def _with_wait(
+        self, issued: IssuedTicket, now: dt.datetime, *, in_calling_order: bool
+    ) -> IssuedTicket:
         # the forecast reads the queue once the ticket is committed, not under the write lock
         with self.db.read() as s:
             wait = self._estimate(s, self._category(s, issued.category_code), now, issued.uuid)
         ahead = issued.people_ahead
-        if due_at is not None:  # a booked visitor passes the walk-ins: only those before it
+        if in_calling_order:  # a booked visitor passes the walk-ins: only those before it
             ahead = self.ahead_of(issued.uuid) or 0
         return replace(
             issued,
@@ -489,6 +494,36 @@ class Queue(SiteBound):
             estimated_wait_minutes=wait.minutes,
             wait_range=(wait.low, wait.high) if wait.is_range else None,
         )
+
+    def issued_again(self, ticket_uuid: uuid.UUID) -> IssuedTicket | None:
+        """A waiting ticket as it would be issued now, to print it again (a booked visitor
+        who checks in twice); None once it is called or over. Its place and wait are as of
+        now, and a new live link replaces the lost paper's."""
+        now = self.clock()
+        with self.db.write() as s:
+            row = s.get(QueueState, ticket_uuid)
+            if row is None or row.status is not Status.WAITING:
+                return None
+            cat = self._category(s, row.category_code)
+            number = s.scalar(select(Ticket.number).where(Ticket.uuid == ticket_uuid))
+            token = renew_link(s, ticket_uuid, now) if self.config.public.base_url else None
+            issued = IssuedTicket(
+                uuid=ticket_uuid,
+                label=row.label,
+                number=number,
+                category_code=cat.code,
+                category_name=Text(cat.name_bg, cat.name_en),
+                priority=row.priority,
+                service_id=row.service_id,
+                issued_at=row.issued_at,
+                service_day=row.service_day,
+                people_ahead=0,
+                estimated_wait_minutes=0,
+                counters=tuple(self._counters_for(s, cat.code)),
+                live_token=token,
+            )
+        # its place now, in the calling order, not the count at its first issue
+        return self._with_wait(issued, now, in_calling_order=True)
 
     def category_for(self, *, counter_group: str) -> str | None:
         """The active, non-priority ticket category whose counters serve a catalogue group."""

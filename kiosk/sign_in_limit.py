@@ -2,8 +2,9 @@
 
 The count is one upsert per key, so parallel attempts cannot all slip through between a
 check and a write, and the limit holds across server processes and restarts. The same
-table and functions count the kiosk's wrong check codes (kiosk.message_status) under keys
-of their own: each limit forgets only its own keys' ended windows, for the windows differ.
+table and functions count the kiosk's wrong check codes (kiosk.message_status) and booking
+codes (kiosk.check_in) under keys of their own: each limit forgets only its own keys' ended
+windows, for the windows differ.
 """
 
 from __future__ import annotations
@@ -70,6 +71,19 @@ def counted(s: Session, key: str) -> tuple[int, dt.datetime] | None:
         select(SignInAttempts.count, SignInAttempts.window_start).where(SignInAttempts.key == key)
     ).first()
     return (row.count, row.window_start) if row else None
+
+
+def paused_until(
+    s: Session, key: str, *, attempts: int, window: dt.timedelta, now: dt.datetime
+) -> dt.datetime | None:
+    """When a key may try again, while its attempts in the window are used up; else None."""
+    found = counted(s, key)
+    if found is None:
+        return None
+    count, started = found
+    until = started + window
+    # a window started "later" was counted before the clock was set back: it has ended
+    return until if count >= attempts and started <= now < until else None
 
 
 class SignInLimit(SiteBound):

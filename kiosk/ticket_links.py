@@ -13,7 +13,7 @@ import re
 import secrets
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kiosk.models import TicketLink
@@ -32,6 +32,12 @@ def add_link(s: Session, ticket_uuid: uuid.UUID, now: dt.datetime) -> str:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     s.add(TicketLink(token_hash=token_hash(token), ticket_uuid=ticket_uuid, created_at=now))
     return token
+
+
+def renew_link(s: Session, ticket_uuid: uuid.UUID, now: dt.datetime) -> str:
+    """A new token for a ticket printed again: the lost paper's link stops working."""
+    s.execute(delete(TicketLink).where(TicketLink.ticket_uuid == ticket_uuid))
+    return add_link(s, ticket_uuid, now)
 
 
 def ticket_of(s: Session, token: str) -> uuid.UUID | None:

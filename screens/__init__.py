@@ -12,6 +12,7 @@ SCREENS = (
     "message",
     "thanks",
     "message_status",
+    "appointment",
     "closed",
     "admin",
 )

@@ -84,6 +84,7 @@ DEFAULT_VOLUME = 2
 
 if TYPE_CHECKING:
     from devices.announcer import Announcer
+    from kiosk.check_in import CheckedIn
     from kiosk.messages import Messages, Registration
     from kiosk.search import SearchIndex
 
@@ -197,6 +198,7 @@ class KioskApp(App):
     # what one screen hands to the next
     current_service = ObjectProperty(None, allownone=True)
     current_ticket = ObjectProperty(None, allownone=True)
+    current_check_in = ObjectProperty(None, allownone=True)  # a booked visitor's, with the ticket
     print_result = ObjectProperty(None, allownone=True)
     rating = ObjectProperty(None, allownone=True)
     registration = ObjectProperty(None, allownone=True)
@@ -437,6 +439,7 @@ class KioskApp(App):
             self._idle.cancel()
         self._dismiss_idle_warning()
         self.current_service = self.current_ticket = self.print_result = None
+        self.current_check_in = None
         self.rating = self.registration = self.receipt_result = None
         self.message_kind = "opinion"
         self.language = self.default_language
@@ -484,11 +487,17 @@ class KioskApp(App):
         future.add_done_callback(back_on_ui_thread)
         return future
 
-    def print_ticket(self, ticket: IssuedTicket, service: Service | None) -> None:
+    def print_ticket(
+        self, ticket: IssuedTicket, service: Service | None, *, check_in: CheckedIn | None = None
+    ) -> None:
         """Print the ticket in the background; the result lands in `print_result`."""
         self.print_result = None
         slip = ticket_slip(
-            issued=ticket, config=self.kiosk_config, service=service, language=self.language
+            issued=ticket,
+            config=self.kiosk_config,
+            service=service,
+            language=self.language,
+            check_in=check_in,
         )
         printer = self.printer
 

@@ -3,10 +3,14 @@ ends, and its words read aloud."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Iterator
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import StringProperty
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
@@ -100,3 +104,63 @@ class KioskScreen(Screen):
     def spoken_text(self) -> str:
         """What the screen shows, as one text to read aloud."""
         return as_sentences(shown_texts(self))
+
+
+class PausingScreen(KioskScreen):
+    """A check a kiosk may get wrong only so often (a message's code, a booking's): after
+    the last wrong try it pauses, with a countdown, until the domain's window ends."""
+
+    #: "ask" for what is typed, "result" for the answer, "paused" after too many wrong tries
+    step = StringProperty("ask")
+    problem = StringProperty("")
+    pause_text = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._paused_until: dt.datetime | None = None
+        self._ticking: Any = None
+
+    def now(self) -> dt.datetime:
+        """The clock of the domain that counts the tries."""
+        raise NotImplementedError
+
+    def paused_words(self, left: str) -> str:
+        """The pause in words, with the time left as "m:ss"."""
+        raise NotImplementedError
+
+    def tell(self, problem: str) -> None:
+        self.problem = problem
+        if self.app.speech_mode:  # what stops the check is told without sight too
+            self.app.say(problem)
+
+    def pause(self, until: dt.datetime) -> None:
+        self._paused_until = until
+        self.step = "paused"
+        self.problem = ""
+        self.ids.keyboard.close()
+        if self._ticking is None:
+            self._ticking = Clock.schedule_interval(lambda _dt: self.tick(), 1.0)
+        self.tick()
+
+    def tick(self) -> bool:
+        """The pause's countdown; the fields come back when it ends."""
+        if self._paused_until is None:
+            return False
+        left = math.ceil((self._paused_until - self.now()).total_seconds())
+        if left <= 0:
+            self.stop_ticking()
+            self.step = "ask"
+            self.pause_text = ""
+            return False
+        self.pause_text = self.paused_words(f"{left // 60}:{left % 60:02d}")
+        return True
+
+    def stop_ticking(self) -> None:
+        if self._ticking is not None:
+            self._ticking.cancel()
+            self._ticking = None
+        self._paused_until = None
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_until is not None

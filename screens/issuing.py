@@ -10,8 +10,9 @@ import logging
 from typing import Any
 
 from kiosk.catalog import Service
+from kiosk.check_in import CheckedIn
 from kiosk.db import StorageFailed
-from kiosk.queue import QueueError
+from kiosk.queue import IssuedTicket, QueueError
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,16 @@ def take_ticket(app: Any, *, category: str, service: Service | None) -> None:
         app.storage_failed = True
         app.go_to("closed")
         return
+    show_ticket(app, ticket, service)
+
+
+def show_ticket(
+    app: Any, ticket: IssuedTicket, service: Service | None, check_in: CheckedIn | None = None
+) -> None:
+    """The issued ticket on the ticket screen, and to the printer; a booked visitor's with
+    the appointment (`check_in`)."""
     app.current_ticket = ticket
     app.current_service = service
+    app.current_check_in = check_in
     app.go_to("ticket")
-    app.print_ticket(ticket, service)
+    app.print_ticket(ticket, service, check_in=check_in)

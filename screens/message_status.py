@@ -8,16 +8,14 @@ countdown (kiosk.message_status counts them in the database).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.properties import StringProperty
 
 from kiosk.labels import date_text
 from kiosk.message_status import ChecksPaused, MessageState, StatusCheck, WrongPair
 from kiosk.register import Status
-from screens.base import KioskScreen
+from screens.base import PausingScreen
 
 
 def state_lines(app: Any, state: MessageState, today: dt.date) -> tuple[str, str]:
@@ -52,22 +50,16 @@ def state_lines(app: Any, state: MessageState, today: dt.date) -> tuple[str, str
     return (app.tr("Due by {date}").format(date=due), app.tr("Registered, waiting for review."))
 
 
-class MessageStatusScreen(KioskScreen):
-    #: "ask" for the two fields, "result" for a message's state, "paused" after too many wrong pairs
-    step = StringProperty("ask")
-    problem = StringProperty("")
+class MessageStatusScreen(PausingScreen):
     state_text = StringProperty("")
     state_detail = StringProperty("")
     number_text = StringProperty("")
-    pause_text = StringProperty("")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         app = self.app
         self.checks = StatusCheck(app.db, app.kiosk_config, clock=app.clock)
         self._state: MessageState | None = None
-        self._paused_until: dt.datetime | None = None
-        self._ticking: Any = None
         ids = self.ids
         ids.keyboard.attach(ids.number, ids.code)
         ids.number.bind(on_text_validate=lambda *_a: setattr(ids.code, "focus", True))
@@ -78,7 +70,7 @@ class MessageStatusScreen(KioskScreen):
     def refresh(self) -> None:
         until = self.checks.paused_until()
         if until is not None:
-            self._pause(until)
+            self.pause(until)
         else:
             self._fill()
 
@@ -91,27 +83,27 @@ class MessageStatusScreen(KioskScreen):
             today = self.checks.clock().astimezone(self.app.kiosk_config.tz).date()
             self.state_text, self.state_detail = state_lines(self.app, state, today)
             self.number_text = self.app.tr("Reg. No. {number}").format(number=state.reg_number)
-        if self._paused_until is not None:
-            self._tick()
+        if self.paused:
+            self.tick()
 
     def check(self) -> None:
         app, ids = self.app, self.ids
         if not ids.number.text.strip() or not ids.code.text.strip():
-            self._tell(
+            self.tell(
                 app.tr("Please enter the registration number and the check code from your receipt.")
             )
             return
         try:
             self._state = self.checks.check(ids.number.text, ids.code.text)
         except WrongPair:
-            self._tell(
+            self.tell(
                 app.tr(
                     "No message has this registration number with this check code. Please check both and try again."
                 )
             )
             return
         except ChecksPaused as paused:
-            self._pause(paused.until)
+            self.pause(paused.until)
             return
         ids.keyboard.close()
         self.step = "result"
@@ -119,40 +111,13 @@ class MessageStatusScreen(KioskScreen):
         if app.speech_mode:
             app.speak_screen(self)
 
-    def _tell(self, problem: str) -> None:
-        self.problem = problem
-        if self.app.speech_mode:  # what stops the check is told without sight too
-            self.app.say(problem)
+    def now(self) -> dt.datetime:
+        return self.checks.clock()
 
-    def _pause(self, until: dt.datetime) -> None:
-        self._paused_until = until
-        self.step = "paused"
-        self.problem = ""
-        self.ids.keyboard.close()
-        if self._ticking is None:
-            self._ticking = Clock.schedule_interval(lambda _dt: self._tick(), 1.0)
-        self._tick()
-
-    def _tick(self) -> bool:
-        """The pause's countdown; the fields come back when it ends."""
-        if self._paused_until is None:
-            return False
-        left = math.ceil((self._paused_until - self.checks.clock()).total_seconds())
-        if left <= 0:
-            self._stop_ticking()
-            self.step = "ask"
-            self.pause_text = ""
-            return False
-        self.pause_text = self.app.tr(
+    def paused_words(self, left: str) -> str:
+        return self.app.tr(
             "Too many wrong tries on this kiosk. You can check again in {time}, or ask at the counter."
-        ).format(time=f"{left // 60}:{left % 60:02d}")
-        return True
-
-    def _stop_ticking(self) -> None:
-        if self._ticking is not None:
-            self._ticking.cancel()
-            self._ticking = None
-        self._paused_until = None
+        ).format(time=left)
 
     def check_another(self) -> None:
         self.reset()
@@ -160,7 +125,7 @@ class MessageStatusScreen(KioskScreen):
         self.ids.number.focus = True
 
     def reset(self) -> None:
-        self._stop_ticking()
+        self.stop_ticking()
         self._state = None
         self.step = "ask"
         self.problem = self.state_text = self.state_detail = self.number_text = ""

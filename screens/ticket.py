@@ -7,6 +7,7 @@ from typing import Any
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.check_in import CheckedIn
 from kiosk.labels import wait_text
 from kiosk.spoken import spoken_label
 from screens.base import KioskScreen
@@ -14,6 +15,30 @@ from screens.categories import latin_hint
 
 #: How long an unprinted number stays on screen for its visitor before the next one's turn.
 FAILED_STAYS_MIN = 3
+
+
+def appointment_lines(app: Any, booked: CheckedIn) -> list[str]:
+    """A booked visitor's ticket in words: when it is called, or why it waits in turn."""
+    time = booked.starts_at.astimezone(app.kiosk_config.tz).strftime("%H:%M")
+    lines = (
+        [app.tr("You have checked in already: this is your ticket again.")] if booked.again else []
+    )
+    if booked.late:
+        lines.append(app.tr("Your appointment was at {time}.").format(time=time))
+        lines.append(
+            app.ntr(
+                "Booked visitors can check in up to {n} minute after their time, so this ticket waits in turn.",
+                "Booked visitors can check in up to {n} minutes after their time, so this ticket waits in turn.",
+                booked.late_minutes,
+            ).format(n=booked.late_minutes)
+        )
+        return lines
+    lines.append(app.tr("Your appointment is at {time}.").format(time=time))
+    if app.clock() < booked.starts_at:
+        lines.append(app.tr("You will be called at {time}.").format(time=time))
+    else:  # the slot has begun: the ticket is due now
+        lines.append(app.tr("You will be called before visitors without an appointment."))
+    return lines
 
 
 class TicketScreen(KioskScreen):
@@ -68,18 +93,24 @@ class TicketScreen(KioskScreen):
             )
         if app.current_service is not None:
             lines.append(app.current_service.name.get(lang))
-        lines.append(
-            app.ntr(
-                "{n} person ahead of you", "{n} people ahead of you", ticket.people_ahead
-            ).format(n=ticket.people_ahead)
-            if ticket.people_ahead
-            else app.tr("Nobody is waiting ahead of you")
-        )
-        lines.append(
-            app.tr("Estimated wait: {wait}").format(
-                wait=wait_text(ticket.estimated_wait_minutes, lang)
+        booked = app.current_check_in
+        if booked is not None and booked.ticket.uuid != ticket.uuid:
+            booked = None  # a ticket taken after a check-in in the same visit
+        if booked is not None:
+            lines.extend(appointment_lines(app, booked))
+        if booked is None or booked.late:  # a ticket called at its slot waits for no one ahead
+            lines.append(
+                app.ntr(
+                    "{n} person ahead of you", "{n} people ahead of you", ticket.people_ahead
+                ).format(n=ticket.people_ahead)
+                if ticket.people_ahead
+                else app.tr("Nobody is waiting ahead of you")
             )
-        )
+            lines.append(
+                app.tr("Estimated wait: {wait}").format(
+                    wait=wait_text(ticket.estimated_wait_minutes, lang)
+                )
+            )
         if ticket.counters:
             lines.append(
                 app.tr("Counters: {numbers}").format(numbers=", ".join(map(str, ticket.counters)))
@@ -119,7 +150,7 @@ class TicketScreen(KioskScreen):
         """One more try: a printer that was only out of paper for a moment may print now."""
         self._retried, self.can_retry = True, False
         app = self.app
-        app.print_ticket(app.current_ticket, app.current_service)
+        app.print_ticket(app.current_ticket, app.current_service, check_in=app.current_check_in)
 
     def _time_up(self, _dt: float) -> None:
         self._stay = None

@@ -55,6 +55,9 @@ class SerialSlipPrinter:
                 slip.service_name or "",
                 slip.issued_at.strftime("%d.%m.%Y %H:%M"),
                 f"{slip.people_ahead} / {slip.estimated_wait_minutes} min",
+                f"@ {slip.appointment_at:%H:%M}{' missed' * slip.appointment_missed}"
+                if slip.appointment_at
+                else "",
                 slip.qr_url,
             ]
         )

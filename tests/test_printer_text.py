@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from escpos.capabilities import CAPABILITIES, Profile, get_profile
@@ -113,6 +113,12 @@ def _slips(db: Database, config: Config, clock: Clock) -> list[TicketSlip]:
                 slips.append(
                     ticket_slip(issued=issued, config=config, service=chosen, language=language)
                 )
+    # a booked visitor's ticket: called at the slot, before it or once it has come, or missed
+    slot = slips[0].issued_at.replace(minute=30)
+    for language_slips in (slips[:2], slips[-2:]):
+        for slip in language_slips:
+            for at, missed in ((slot, False), (slip.issued_at, False), (slot, True)):
+                slips.append(replace(slip, appointment_at=at, appointment_missed=missed))
     return slips
 
 

@@ -69,7 +69,23 @@ def _second_steps(app: Any) -> dict[str, Any]:
         app.idle_warning_s = 20
         app.warn_idle()
 
-    return {"rating": reasons, "categories": priority, "message": more_time}
+    def wrong_code() -> None:
+        app.current_screen.ids.code.text = "000000"
+        app.current_screen.check_in()
+
+    def booked_ticket() -> None:
+        from screens import scenes
+
+        scenes.check_in_sample(app, "late")  # the longest words: the late rule and the wait
+        app.current_screen.refresh()
+
+    return {
+        "rating": reasons,
+        "categories": priority,
+        "message": more_time,
+        "appointment": wrong_code,
+        "ticket": booked_ticket,
+    }
 
 
 @pytest.mark.parametrize(

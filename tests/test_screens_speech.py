@@ -86,6 +86,8 @@ MUST_SAY = {
     ("thanks", "en"): "Thank you",
     ("message_status", "bg"): "кода за проверка от талона си",
     ("message_status", "en"): "the check code from your receipt",
+    ("appointment", "bg"): "кода на записания си час",
+    ("appointment", "en"): "the code of your booking",
     ("closed", "bg"): "не се издават номера",
     ("closed", "en"): "ticket",
     ("admin", "bg"): "Само за служители",
@@ -222,3 +224,19 @@ def test_a_listening_visitor_hears_what_stops_the_message(speaking: Any) -> None
     type_keys(form.ids.keyboard, "идиоти")
     tap(form.ids.submit)
     assert "«идиоти»" in app.spoken and "може да не бъде даден отговор" in app.spoken
+
+
+def test_a_listening_visitor_hears_each_digit_of_the_booking_code(speaking: Any) -> None:
+    app = speaking
+    tap(screen(app))
+    tap(screen(app).ids.appointment)
+    form = screen(app)
+    tap(app.root.speech_bar.ids.speak)
+    assert "кода на записания си час" in app.spoken
+    heard = []
+    for digit in "407":
+        type_keys(form.ids.keyboard, digit)
+        heard.append(app.spoken)
+    assert heard == ["4", "0", "7"]  # the visitor who cannot see the field hears what was typed
+    form.ids.code.text = ""  # the clear (×): nothing is said for it
+    assert app.spoken == "7"
