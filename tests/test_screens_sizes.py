@@ -69,7 +69,10 @@ def _second_steps(app: Any) -> dict[str, Any]:
         app.idle_warning_s = 20
         app.warn_idle()
 
-    return {"rating": reasons, "categories": priority, "message": more_time}
+    def topics() -> None:
+        app.current_screen.back_to_topics()
+
+    return {"rating": reasons, "categories": priority, "message": more_time, "services": topics}
 
 
 @pytest.mark.parametrize(
