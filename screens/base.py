@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 from kivy.uix.scrollview import ScrollView
@@ -96,6 +97,13 @@ class KioskScreen(Screen):
     def speaks_on_entry(self) -> bool:
         """Whether the screen is read out as it opens: once the visitor has asked for speech."""
         return bool(self.app.speech_mode)
+
+    def step_shown(self) -> None:
+        """A new step on this screen (the reasons after a face, who priority is for): read
+        to a visitor who listens as a new screen would be, or they must choose unheard."""
+        if self.app.speech_mode:
+            # after this frame: the step's words are in the layout by then
+            Clock.schedule_once(lambda _dt: self.app.speak_screen(self))
 
     def spoken_text(self) -> str:
         """What the screen shows, as one text to read aloud."""
