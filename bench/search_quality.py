@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from types import SimpleNamespace
 
 from _at_commit import module_at
 
@@ -280,10 +281,37 @@ Search = Callable[[str], list[str]]
 
 
 def baseline_search(services: tuple[Service, ...]) -> Search:
-    """The search of BASELINE_COMMIT, loaded from git as a module of its own."""
+    """The search of BASELINE_COMMIT, loaded from git as a module of its own.
+
+    That search read `Service.name_bg`, which the catalogue no longer has: it is given
+    services that still have one.
+    """
     module = module_at(BASELINE_COMMIT, "kiosk/search.py", "search_baseline")
-    index = module.SearchIndex(services)
+    index = module.SearchIndex([_flat(s) for s in services])
     return lambda query: [hit.service.id for hit in index.search(query, limit=20)]
+
+
+def _flat(service: Service) -> SimpleNamespace:
+    """`service` with the flat bilingual fields of BASELINE_COMMIT's catalogue."""
+    return SimpleNamespace(
+        id=service.id,
+        iisda=service.iisda,
+        name_bg=service.name.bg,
+        name_en=service.name.en,
+        description_bg=service.description.bg,
+        description_en=service.description.en,
+        keywords_bg=service.keywords_bg,
+        keywords_en=service.keywords_en,
+        documents_bg=tuple(d.bg for d in service.documents),
+        documents_en=tuple(d.en for d in service.documents),
+    )
+
+
+def search_at(commit: str, services: tuple[Service, ...]) -> Search:
+    """The search of a later commit (one that reads today's catalogue), beside today's."""
+    module = module_at(commit, "kiosk/search.py", f"search_{commit}")
+    index = module.SearchIndex(services)
+    return lambda query: [hit.service.id for hit in index.search(query, limit=20).hits]
 
 
 def current_search(services: tuple[Service, ...]) -> Search:
@@ -308,6 +336,9 @@ def measure(search: Search) -> tuple[float, float, list[tuple[str, list[str]]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list the queries each one missed")
+    parser.add_argument(
+        "--against", metavar="COMMIT", help="also a later commit's search, in the same run"
+    )
     args = parser.parse_args()
     services = shipped_catalog().services
     known = {s.id for s in services}
@@ -316,13 +347,15 @@ def main() -> None:
         sys.exit(f"answers name services not in the catalogue: {sorted(unknown)}")
     results = {
         f"baseline ({BASELINE_COMMIT})": measure(baseline_search(services)),
-        "current": measure(current_search(services)),
     }
+    if args.against:
+        results[f"at {args.against}"] = measure(search_at(args.against, services))
+    results["current"] = measure(current_search(services))
     print(f"{len(QUERIES)} queries, {len(services)} services")
     print(f"{'search':<20} {'success@3':>10} {'MRR':>7} {'missed':>7}")
     for name, (success, mrr, misses) in results.items():
         print(f"{name:<20} {success:>10.3f} {mrr:>7.3f} {len(misses):>7d}")
-    (base_s, base_mrr, _), (cur_s, cur_mrr, _) = results.values()
+    (base_s, base_mrr, _), *_, (cur_s, cur_mrr, _) = results.values()
     print(f"{'ratio current/base':<20} {cur_s / base_s:>9.2f}x {cur_mrr / base_mrr:>6.2f}x")
     if args.misses:
         for name, (_, _, misses) in results.items():

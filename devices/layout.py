@@ -236,7 +236,9 @@ def receipt(paper: Paper, slip: ComplaintReceipt) -> None:
     if slip.check_code is not None:
         paper.line(_("Check code"))
         paper.line(spaced_code(slip.check_code), bold=True, size=2)
-    paper.line(_("Registered on {date}").format(date=slip.registered_at.strftime("%d.%m.%Y %H:%M")))
+    # the date as the due date below it is written: an English receipt had 02.12.2026 over 2027-01-02
+    registered = f"{date_text(slip.registered_at.date(), slip.language)} {slip.registered_at:%H:%M}"
+    paper.line(_("Registered on {date}").format(date=registered))
     if slip.due_date is not None:
         paper.line(
             _("Answer due by {date}").format(date=date_text(slip.due_date, slip.language)),

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 
 # a Latin letter typed for its Cyrillic twin ("kурва") must not hide a word
-_LATIN_LOOKALIKES = str.maketrans("aceopxyktmhb", "асеорхукрмнв")
+_LATIN_LOOKALIKES = str.maketrans("aceopxyktmhb", "асеорхуктмнв")
 _WORD = re.compile(r"[^\W\d_]+")
 
 

@@ -10,8 +10,10 @@ typo to be told from another word, with one typo. The catalogue's keywords ("—Å–
 as much as its name.
 
 Ranking: services matching more of the query's words first; among those, whole and
-prefix matches above typo matches; then by score. A word no service has does not empty
-the results: the best partial matches are returned, and the word is reported.
+prefix matches above typo matches; then by score. When some services have every word,
+only they are returned: "taksa smet" found the waste fee, and then a dozen services
+that merely have a fee, counted as found. A word no service has does not empty the
+results: the best partial matches are returned, and the word is reported.
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ class Results:
     """What a search found: the best hits, how many there are in all, and unknown words."""
 
     hits: tuple[Hit, ...]
-    total: int  # every service that matches at least one word; `hits` may be fewer
+    total: int  # every service with every word, or else with any; `hits` may be fewer
     asked: int = 0  # the query's meaningful words
     unmatched: tuple[str, ...] = ()  # of those, the ones no service has
 
@@ -227,6 +229,8 @@ class SearchIndex:
                 matched[i] += 1
                 typos[i] += typo
         ranked = sorted(scores, key=lambda i: (-matched[i], typos[i], -scores[i], i))
+        if ranked and matched[ranked[0]] == len(meaningful):
+            ranked = [i for i in ranked if matched[i] == len(meaningful)]
         hits = tuple(
             Hit(self.services[i], round(scores[i], 3), matched[i], typos[i]) for i in ranked[:limit]
         )

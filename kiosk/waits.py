@@ -37,7 +37,7 @@ OPEN_WINDOW = dt.timedelta(minutes=45)  # a counter that called within this is o
 LEFT_WAITING = dt.timedelta(minutes=10)  # …and one that leaves its tickets this long is not
 AWAY_RETURN_MINUTES = 15.0
 RECENT_PRIORITY = dt.timedelta(minutes=90)
-REMAINING_FLOOR = 0.3  # without a sample, a service past its mean takes this share more
+MAX_Z = 8.0  # further into the tail the normal's cdf is lost in rounding
 SLOT = dt.timedelta(minutes=15)  # the grain of a counter's usual day, on the quarter-hours
 AWAY_EVIDENCE = dt.timedelta(minutes=2)  # away this long in a slot, calling nobody there
 RANGE_FROM_MINUTES = 5  # a span at least this wide is said as a range
@@ -167,18 +167,26 @@ def _next_for(counter: OpenCounter, pending: list[Waiting], at: float) -> Waitin
 class Pace:
     mean: float  # minutes from call to finish
     variation: float  # std / mean
-    sample: tuple[float, ...] = ()
 
     def remaining(self, elapsed: float) -> float:
         """Expected minutes left of a service already `elapsed` long.
 
-        From the services that lasted longer than that: a long one tends to go on, so
-        "the mean minus what has passed" would say too little.
+        Service times are taken as lognormal with this mean and spread, and the service as
+        one of those lasting longer than `elapsed`: a long one tends to go on, so "the mean
+        minus what has passed" says too little. The recent services that lasted longer
+        said it too, until a service outlasted all but a few of them: a В service at three
+        times its mean was then told to end in three minutes, and six tickets behind it
+        waited half an hour more than they were told.
         """
-        longer = [d - elapsed for d in self.sample if d > elapsed]
-        if len(longer) >= 3:
-            return statistics.fmean(longer)
-        return max(self.mean - elapsed, REMAINING_FLOOR * self.mean)
+        sigma = math.sqrt(math.log1p(self.variation**2))
+        if elapsed <= 0 or sigma == 0:
+            return max(self.mean - elapsed, 0.0)
+        mu = math.log(self.mean) - sigma**2 / 2
+        z = min((math.log(elapsed) - mu) / sigma, MAX_Z)
+        unit = statistics.NormalDist()
+        # E[D | D > t] = mean · Φ(σ − z) / Φ(−z), z the standardised log of t
+        longer = self.mean * unit.cdf(sigma - z) / unit.cdf(-z)
+        return max(longer - elapsed, 0.0)
 
 
 def paces(
@@ -239,7 +247,7 @@ def _pace(
         return Pace(DEFAULT_SERVICE_MINUTES, DEFAULT_VARIATION)
     mean = statistics.fmean(sample)  # the mean, not the median: long services add up
     spread = statistics.pstdev(sample) / mean if len(sample) > 2 else DEFAULT_VARIATION
-    return Pace(mean, spread, tuple(sample))
+    return Pace(mean, spread)
 
 
 def _served_by_counter(s: Session) -> dict[int, frozenset[str]]:

@@ -101,6 +101,13 @@ class KioskScreen(Screen):
         """Whether the screen is read out as it opens: once the visitor has asked for speech."""
         return bool(self.app.speech_mode)
 
+    def step_shown(self) -> None:
+        """A new step on this screen (the reasons after a face, who priority is for): read
+        to a visitor who listens as a new screen would be, or they must choose unheard."""
+        if self.app.speech_mode:
+            # after this frame: the step's words are in the layout by then
+            Clock.schedule_once(lambda _dt: self.app.speak_screen(self))
+
     def spoken_text(self) -> str:
         """What the screen shows, as one text to read aloud."""
         return as_sentences(shown_texts(self))

@@ -68,6 +68,7 @@ class CategoriesScreen(KioskScreen):
     def choose(self, category: str, *, priority: bool) -> None:
         if priority:
             self.confirming = category  # who is entitled, and "is that you?", first
+            self.step_shown()
             return
         self.take(category)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
 
@@ -106,6 +107,7 @@ class MessageScreen(KioskScreen):
                 "These words may be read as offensive: {words}. Under our Client Charter, a message with obscene or offensive wording may be left without an answer. You can change the text, or send it as it is."
             ).format(words=", ".join(f"«{w}»" for w in words))
             self._tell(self.wording_notice)
+            self._bring_into_view(ids.wording)
             return
         try:
             registration = app.messages.submit(draft)
@@ -119,6 +121,20 @@ class MessageScreen(KioskScreen):
         self.reset()
         app.go_to("thanks")
 
+    def _bring_into_view(self, widget: Any) -> None:
+        """The keyboard makes way and the form scrolls to `widget`: the notice's buttons were
+        left under the keyboard, half of them out of reach."""
+        self.ids.keyboard.close()
+        # once laid out, the notice with its height and the form with the keyboard's room;
+        # not for the next visitor, should this one have gone by then
+        Clock.schedule_once(lambda _dt: self._scroll_to(widget))
+
+    def _scroll_to(self, widget: Any) -> None:
+        scroll = self.ids.scroll
+        # a form shorter than its view is all in sight; scrolling it would push it away
+        if self.wording_notice and scroll.children[0].height > scroll.height:
+            scroll.scroll_to(widget, animate=False)
+
     def _tell(self, problem: str) -> None:
         # what stops the message is told without sight too (EN 301 549 5.1.3.15)
         if self.app.speech_mode:
@@ -126,6 +142,7 @@ class MessageScreen(KioskScreen):
 
     def edit_text(self) -> None:
         self.wording_notice = ""
+        self.ids.scroll.scroll_y = 1  # back up to the text, which the keyboard opens for
         self.ids.text.focus = True
 
     def reset(self) -> None:

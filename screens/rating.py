@@ -60,6 +60,7 @@ class RatingScreen(KioskScreen):
         self.face_words = FACES[score]
         self.step = "reasons"
         self._fill_reasons()
+        self.step_shown()
 
     def chosen(self) -> list[str]:
         return [c.value for c in reversed(self.ids.reasons.children) if c.selected]

@@ -90,8 +90,10 @@ class ServicesScreen(KioskScreen):
         for code in CATEGORIES:
             if not grouped[code]:
                 continue
+            # a tile fills its row: at a button's usual height, larger text shrank the
+            # longer topics' words below the size they must keep
             tile = Factory.TapButton(
-                icon=code, text=label(SERVICE_CATEGORIES, code, lang), size_hint_y=None
+                icon=code, text=label(SERVICE_CATEGORIES, code, lang), size_hint_y=1
             )
             tile.category = code
             tile.bind(on_release=lambda b: self.choose_topic(b.category))
@@ -101,7 +103,7 @@ class ServicesScreen(KioskScreen):
         if self.app.queue.category_for(counter_group="general") is None:
             return
         tile = Factory.TapButton(
-            icon="ticket", text=self.app.tr("Ticket for general information"), size_hint_y=None
+            icon="ticket", text=self.app.tr("Ticket for general information"), size_hint_y=1
         )
         tile.bind(on_release=lambda _b: self.general_ticket())
         tiles.add_widget(tile)

@@ -15,6 +15,7 @@ MUST_FLAG = [
     "мамка ти",  # a phrase: two words in a row
     "майната ви",
     "kурва",  # a Latin k among Cyrillic letters
+    "tъпанари",  # a Latin T for its Cyrillic twin (it once stood for "р")
     "хуя",
     "Пичката",
     "тъпанари",

@@ -128,3 +128,24 @@ def test_an_unsure_wait_is_printed_as_a_range(
     printer.print_ticket(ticket_slip(issued=issued, config=config, service=None, language="bg"))
     lines = decode(printer.jobs[-1]).text.splitlines()
     assert f"Очаквано чакане: от {low} до {high} минути" in lines
+
+
+@pytest.mark.parametrize(
+    ("language", "registered", "due"),
+    [
+        ("bg", "Регистрирано на 25.11.2026 10:00", "Срок за отговор: 25.01.2027"),
+        ("en", "Registered on 2026-11-25 10:00", "Answer due by 2027-01-25"),
+    ],
+)
+def test_a_receipt_writes_both_its_dates_alike(
+    sqlite_db: Database, config: Config, clock: Clock, language: str, registered: str, due: str
+) -> None:
+    registration = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.SUGGESTION, text="Пейки в чакалнята.")
+    )
+    printer = VirtualPrinter(config.data_dir / "printer")
+    printer.print_receipt(
+        complaint_receipt(registration=registration, config=config, language=language)
+    )
+    lines = decode(printer.jobs[-1]).text.splitlines()
+    assert registered in lines and due in lines

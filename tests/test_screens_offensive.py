@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kiosk.models import Message
-from tests.screens_touch import tap, texts, type_keys
+from tests.screens_touch import tap, texts, type_keys, wait_for
 
 
 def screen(app: Any) -> Any:
@@ -87,3 +87,23 @@ def test_an_anonymous_complaint_is_told_it_is_not_reviewed(app: Any) -> None:
     tap(form.ids.anonymous)
     tap(form.ids.submit)
     assert "анонимни жалби и сигнали не се разглеждат" in texts(screen(app))
+
+
+def test_the_notice_and_its_buttons_are_in_view_not_under_the_keyboard(app: Any) -> None:
+    # GIVEN a flagged complaint typed up to the phone number: the keyboard is open
+    form = _complaint(app, "служителите са идиоти")
+    assert form.ids.keyboard.shown
+    # WHEN it is sent
+    tap(form.ids.submit)
+    scroll = form.ids.scroll
+
+    def in_view(widget: Any) -> bool:
+        _, top_of_view = scroll.to_window(scroll.x, scroll.top)
+        _, bottom_of_view = scroll.to_window(scroll.x, scroll.y)
+        _, bottom = widget.to_window(widget.x, widget.y)
+        _, top = widget.to_window(widget.x, widget.top)
+        return bottom >= bottom_of_view and top <= top_of_view
+
+    # THEN the keyboard makes way and the notice with both its buttons is on screen
+    wait_for(lambda: not form.ids.keyboard.shown and in_view(form.ids.send_anyway))
+    assert in_view(form.ids.wording_text) and in_view(form.ids.edit_text)

@@ -32,6 +32,16 @@ def test_an_everyday_word_finds_the_service(app: Any) -> None:
     assert services.summary.startswith("Намерен")
 
 
+def test_latin_words_find_only_the_services_that_have_them_all(app: Any) -> None:
+    # GIVEN the Latin keyboard; WHEN the visitor types "taksa smet"
+    services = _services_screen(app, "latin")
+    type_keys(services.ids.keyboard, "taksa smet")
+    # THEN the waste fee alone, counted as one: not it and a dozen services with a fee
+    rows = list(reversed(services.ids.results.children))
+    assert len(rows) == 1 and "битови отпадъци" in rows[0].text
+    assert services.summary == "Намерена е 1 услуга"
+
+
 def test_a_cut_list_says_how_many_there_are(app: Any) -> None:
     services = _services_screen(app, "latin")
     type_keys(services.ids.keyboard, "udostoverenie")

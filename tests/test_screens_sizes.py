@@ -79,12 +79,16 @@ def _second_steps(app: Any) -> dict[str, Any]:
         scenes.check_in_sample(app, "late")  # the longest words: the late rule and the wait
         app.current_screen.refresh()
 
+    def topics() -> None:
+        app.current_screen.back_to_topics()
+
     return {
         "rating": reasons,
         "categories": priority,
         "message": more_time,
         "appointment": wrong_code,
         "ticket": booked_ticket,
+        "services": topics,
     }
 
 

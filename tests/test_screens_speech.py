@@ -240,3 +240,22 @@ def test_a_listening_visitor_hears_each_digit_of_the_booking_code(speaking: Any)
     assert heard == ["4", "0", "7"]  # the visitor who cannot see the field hears what was typed
     form.ids.code.text = ""  # the clear (×): nothing is said for it
     assert app.spoken == "7"
+
+
+def test_a_listening_visitor_hears_the_next_step_of_a_screen(speaking: Any) -> None:
+    # GIVEN speech asked for on the home screen
+    app = speaking
+    tap(screen(app))
+    tap(app.root.speech_bar.ids.speak)
+    # WHEN a face is chosen: the reasons step is on the same screen, not a new one
+    tap(screen(app).ids.rate)
+    faces = list(reversed(screen(app).ids.faces.children))
+    tap(faces[1])
+    # THEN it is read too: the question and the reasons to choose from
+    wait_for(lambda: "За какво се отнася" in app.spoken)
+    assert "Дълго чакане" in app.spoken
+    # AND so is who priority service is for, before the visitor says it is them
+    app.go_to("categories")
+    wait_for(lambda: "Изберете" in app.spoken)
+    tap(next(b for b in screen(app).ids.grid.children if b.priority))
+    wait_for(lambda: "Приоритетното обслужване е за" in app.spoken)

@@ -127,9 +127,9 @@ def test_a_short_word_gets_no_typo_matches(index: SearchIndex) -> None:
 def test_exact_and_prefix_matches_rank_above_typo_matches(index: SearchIndex) -> None:
     # GIVEN a query of a clean word ("скица") and a mistyped one ("удотоверение")
     hits = index.search("скица удотоверение", limit=100).hits
-    # THEN services with more of the words come first, and among them fewer typos
+    # THEN only services with both words, and among them fewer typos first
     keys = [(-h.matched, h.typos) for h in hits]
-    assert keys == sorted(keys) and len(set(keys)) > 1
+    assert keys == sorted(keys) and {h.matched for h in hits} == {2}
     # a typo is tried only for a word nothing matches whole or as a start
     assert index.search("удотоверение").hits[0].typos == 1
     assert all(h.typos == 0 for h in index.search("удостоверение").hits)
@@ -150,3 +150,15 @@ def test_the_count_is_honest_when_the_list_is_cut(index: SearchIndex) -> None:
         index.search("udostoverenie", limit=100).hits
     )
     assert found.total > 15
+
+
+def test_services_with_every_word_are_all_that_is_found(index: SearchIndex) -> None:
+    # "taksa smet": the waste fee has both words; a dozen services with a fee ("такса")
+    # were listed after it and counted as found
+    found = index.search("taksa smet")
+    assert found.hits[0].service.id == "tvr-waste-fee-exemption"
+    assert all(h.matched == 2 for h in found.hits) and found.total == len(found.hits)
+    assert found.total < index.search("taksa").total
+    # with no service that has every word, those with most of them are still found
+    partial = index.search("такса жщщфкъ")
+    assert partial.partial and partial.hits and len(partial.unmatched) == 1

@@ -9,7 +9,7 @@ import pytest
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.queue import Arrival, Queue
-from kiosk.waits import OpenCounter, Waiting, forecast, learn_past
+from kiosk.waits import OpenCounter, Pace, Waiting, forecast, learn_past
 from tests.support import SOFIA, Clock
 
 
@@ -214,3 +214,32 @@ def test_without_such_a_past_an_absent_clerk_is_expected_back_after_as_long_agai
     ticket = queue.issue(category="Б")
     # THEN nothing in the past says when a clerk away half an hour returns: as long again
     assert ticket.estimated_wait_minutes == 30 + 6
+
+
+def test_a_service_running_three_times_its_mean_is_expected_to_go_on(
+    queue: Queue, clock: Clock
+) -> None:
+    # GIVEN counter 3, the only one for Б, serving a Б ticket; services of 6 minutes on
+    # average (spread 0.5) before there is any history
+    queue.issue(category="Б")
+    queue.call_next(counter=3)
+    start = queue.clock()
+
+    def told_at(minutes: int) -> int:
+        clock.set(start + dt.timedelta(minutes=minutes))
+        return next(c for c in queue.status().categories if c.code == "Б").estimated_wait_minutes
+
+    # WHEN the service has run as long as its mean, and then three times as long
+    at_mean, at_three_times = told_at(6), told_at(18)
+    # THEN it is not expected to end any sooner for having run long (a lognormal's tail),
+    # where "the mean minus what passed, at least 30 % of the mean" told 2 minutes either way
+    assert 3 <= at_mean <= at_three_times
+
+
+def test_a_lognormal_service_left_grows_with_what_it_has_run() -> None:
+    # a one-counter category's services, as the bench draws them: 11 minutes, spread 0.59
+    pace = Pace(11.0, 0.59)
+    left = [pace.remaining(m) for m in (0, 5, 11, 33, 60)]
+    assert left[0] == 11.0 and left[1] < 11.0  # at first a service is mostly still to come
+    assert left[2] < left[3] < left[4]  # past its mean, the longer it runs the more is left
+    assert left[3] > 0.5 * 11.0  # at three times the mean: more than half a service more
