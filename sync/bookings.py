@@ -576,3 +576,30 @@ def remind(db: Database, config: Config, *, clock: Callable[[], dt.datetime] = u
             )
         sent += 1
     return Reminded(sent, failed)
+
+
+def erase_expired(
+    db: Database, config: Config, *, clock: Callable[[], dt.datetime] = utcnow
+) -> int:
+    """Erase the name and contact of the bookings whose slot is `register.retention_days`
+    past, as a complainant's are once the case has been closed that long; the hashes go with
+    them, since a phone's hash names the phone to anyone who hashes every number. As the
+    centre's login (the citizens' pages may not erase). Returns how many were erased."""
+    now = clock()
+    with db.write() as s:
+        erased = s.execute(
+            update(bookings)
+            .where(
+                bookings.c.erased_at.is_(None),
+                bookings.c.starts_at < now - dt.timedelta(days=config.register.retention_days),
+            )
+            .values(
+                name=None,
+                contact=None,
+                contact_kind=None,
+                contact_hash=None,
+                address_hash=None,
+                erased_at=now,
+            )
+        )
+        return erased.rowcount

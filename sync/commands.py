@@ -340,21 +340,25 @@ def _central_name_site(ctx: Context, args: Args) -> int:
 @central_group.command(
     "erase-expired",
     help="erase the personal data of messages the centre registered itself, closed longer "
-    "than register.retention_days (the sites erase their own; run daily by the centre's "
-    "kiosk-central-retention.timer, as the web's login)",
+    "than register.retention_days, and of bookings whose day is that long past (the sites "
+    "erase their own; run daily by the centre's kiosk-central-retention.timer, as the web's "
+    "login)",
 )
 @central_options
 @pass_args
 def _central_erase_expired(ctx: Context, args: Args) -> int:
     from kiosk.register import Register
+    from sync.bookings import erase_expired as erase_expired_bookings
     from sync.handling import CentreDesk
 
     with central_target(args).checked_database() as db:
         erased = Register(db, ctx.config, desk=CentreDesk()).erase_expired()
+        booked = erase_expired_bookings(db, ctx.config)
     ctx.out(
         f"personal data erased from {len(erased)} closed case(s) the centre registered"
-        + "".join(f"\n  {number}" for number in erased),
-        {"erased": erased},
+        + "".join(f"\n  {number}" for number in erased)
+        + f"\nand from {booked} booking(s) of days past the retention",
+        {"erased": erased, "bookings": booked},
     )
     return 0
 

@@ -240,3 +240,50 @@ def test_kiosk_central_remind_sends_once_and_says_how_many(
     assert json.loads(capsys.readouterr().out) == {"sent": 0, "failed": 0}
     (message,) = inbox.wait(1)
     assert made.booking.code in message.get_content()
+
+
+def test_a_bookings_name_and_contact_are_erased_once_its_day_is_past_the_retention(
+    bookable: Bookable,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The same retention as a complainant's data (register.retention_days, 365 here),
+    counted from the booking's day; by `kiosk central erase-expired` as the centre's login."""
+    pages = CentralBookings(bookable.public_db, bookable.config)
+    old, kept = (
+        pages.book(new(bookable, slot.starts_at, contact, address)).booking.code
+        for slot, contact, address in zip(
+            pages.free("tvarditsa", "А")[:2],
+            ("maria@example.bg", "+359 88 800 0001"),
+            ("10.0.0.1", "10.0.0.2"),
+            strict=True,
+        )
+    )
+    owner = create_engine(bookable.admin_url)
+    with owner.begin() as conn:  # as if it had been booked for a day 366 days ago
+        conn.execute(
+            text("UPDATE bookings SET starts_at = now() - interval '366 days' WHERE code = :c"),
+            {"c": old},
+        )
+    toml = tmp_path / "kiosk.toml"
+    toml.write_text(f'[paths]\ndata_dir = "{tmp_path / "var"}"\n', encoding="utf-8")
+    monkeypatch.setenv("KIOSK_CONFIG", str(toml))
+    argv = ["--json", "central", "erase-expired", "--url", bookable.centre_url]
+    capsys.readouterr()
+    assert main([*argv, "--sslmode", "disable"]) == 0
+    assert json.loads(capsys.readouterr().out)["bookings"] == 1
+    assert main([*argv, "--sslmode", "disable"]) == 0  # nothing is erased twice
+    assert json.loads(capsys.readouterr().out)["bookings"] == 0
+    with owner.connect() as conn:
+        rows = {
+            r.code: r
+            for r in conn.execute(select(bookings).where(bookings.c.code.in_([old, kept]))).all()
+        }
+    owner.dispose()
+    gone = rows[old]
+    assert (gone.name, gone.contact, gone.contact_kind) == (None, None, None)
+    assert (gone.contact_hash, gone.address_hash) == (None, None)
+    assert gone.erased_at is not None and gone.status == BookingStatus.BOOKED.value
+    assert (rows[kept].name, rows[kept].contact) == ("Мария Петрова", "+359 88 800 0001")
+    assert rows[kept].erased_at is None
