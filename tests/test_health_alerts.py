@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,8 +63,21 @@ def test_the_heartbeat_waits_for_no_writer(
     sqlite_db: Database, config: Config, clock: Clock
 ) -> None:
     health = Health(sqlite_db, config, clock=clock)
-    with sqlite_db.write():  # a visitor's ticket being stored
+    holding, done = threading.Event(), threading.Event()
+
+    def store_a_ticket() -> None:  # a visitor's ticket being stored, by another thread
+        with sqlite_db.write():
+            holding.set()
+            done.wait(30)
+
+    writer = threading.Thread(target=store_a_ticket)
+    writer.start()
+    try:
+        assert holding.wait(30)
         assert health.beat(printer="ok") is False
+    finally:
+        done.set()
+        writer.join(30)
     assert health.beat(printer="ok") is True
 
 
