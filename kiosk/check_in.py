@@ -39,6 +39,7 @@ TICKETED = (AppointmentEventKind.CHECKED_IN, AppointmentEventKind.LATE)
 class CheckInRefused(KioskError):
     """A booking code that gives no ticket; the subclass says why."""
 
+    code = "check_in_refused"
     status = 409
 
 

@@ -31,7 +31,7 @@ class MailFailed(KioskError):
     """The SMTP server could not be reached or refused the message."""
 
     code = "mail_failed"
-    status = 502
+    status = 409
 
 
 class Notice(StrEnum):

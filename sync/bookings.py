@@ -78,17 +78,17 @@ class BookingClosed(KioskError):
 
 class ContactLimit(KioskError):
     code = "contact_limit"
-    status = 429
+    status = 409  # a limit the booking would break; 429 is the per-minute request limit
 
 
 class AddressLimit(KioskError):
     code = "address_limit"
-    status = 429
+    status = 409  # a limit the booking would break; 429 is the per-minute request limit
 
 
 class DayLimit(KioskError):
     code = "day_limit"
-    status = 429
+    status = 409  # a limit the booking would break; 429 is the per-minute request limit
 
 
 def contact_kind(contact: str) -> ContactKind | None:

@@ -179,6 +179,27 @@ TEXTS: dict[str, str] = {
         "This computer's clock is ahead of the central server's: nothing was sent. "
         "Set the clock right and sync again."
     ),
+    # appointments: the secretary's rules, the citizens' bookings, check-in at the kiosk
+    "rule_refused": N_("This appointment rule cannot be saved: see the fields marked."),
+    "no_rule": N_("There is no such appointment rule."),
+    "unknown_booking": N_("This link names no booking. Check the address you were given."),
+    "not_bookable": N_("This is not offered for booking. Start again from the list of services."),
+    "slot_taken": N_("Someone else has just taken this time. Please choose another one."),
+    "booking_closed": N_("This booking is cancelled or its time has passed: it cannot be changed."),
+    "contact_limit": N_(
+        "This phone number or e-mail address already holds as many bookings as one person may."
+    ),
+    "address_limit": N_("Too many bookings were made from this connection today."),
+    "day_limit": N_("No more bookings are taken today."),
+    "mail_failed": N_("The e-mail could not be sent; the booking stands."),
+    "check_in_refused": N_("This booking code gives no ticket now."),
+    "check_in_unknown": N_("No booking has this code."),
+    "check_in_paused": N_("Too many wrong codes on this terminal: check-in is paused for a while."),
+    "check_in_cancelled": N_("This booking was cancelled."),
+    "check_in_other_day": N_("This booking is for another day."),
+    "check_in_too_early": N_("It is too early to check in for this booking."),
+    "check_in_used": N_("The ticket of this booking has already been called."),
+    "register_prefix_taken": N_("Another site numbers its messages with this prefix."),
 }
 
 
