@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -102,3 +103,14 @@ def small_disk(where: Path, size: str = "2m") -> Iterator[Path]:
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def store_booking(db: Database, **fields: Any) -> uuid.UUID:
+    """A booking as the sync's pull stores it at the site (kiosk.models.Appointment), with
+    the fields a test chooses; returns its id."""
+    from kiosk.models import Appointment
+
+    booking_id = uuid.uuid4()
+    with db.write() as s:
+        s.add(Appointment(booking_id=booking_id, **fields))
+    return booking_id

@@ -24,11 +24,11 @@ from kiosk.check_in import (
 )
 from kiosk.config import Config
 from kiosk.db import Database
-from kiosk.models import Appointment, AppointmentEvent, QueueState
+from kiosk.models import AppointmentEvent, QueueState
 from kiosk.printing import ticket_slip
 from kiosk.queue import Queue, QueueClosed
 from kiosk.vocabulary import AppointmentEventKind, BookingStatus, TicketStatus
-from tests.support import SOFIA, WORKING_MORNING, Clock, make_config
+from tests.support import SOFIA, WORKING_MORNING, Clock, make_config, store_booking
 
 TODAY = WORKING_MORNING.date()  # the clock's day: Wednesday, 10:00 in Sofia
 
@@ -47,23 +47,18 @@ def book(
     status: BookingStatus = BookingStatus.BOOKED,
     site_id: str | None = None,
 ) -> uuid.UUID:
-    booking_id = uuid.uuid4()
-    with db.write() as s:
-        s.add(
-            Appointment(
-                booking_id=booking_id,
-                code=code,
-                site_id=site_id or config.site_id,
-                category_code="Б",
-                service_id="2016",
-                starts_at=starts_at,
-                slot_minutes=30,
-                status=status,
-                name="Мария Георгиева",
-                updated_at=starts_at - dt.timedelta(days=3),
-            )
-        )
-    return booking_id
+    return store_booking(
+        db,
+        code=code,
+        site_id=site_id or config.site_id,
+        category_code="Б",
+        service_id="2016",
+        starts_at=starts_at,
+        slot_minutes=30,
+        status=status,
+        name="Мария Георгиева",
+        updated_at=starts_at - dt.timedelta(days=3),
+    )
 
 
 def events(db: Database, booking_id: uuid.UUID) -> list[tuple[AppointmentEventKind, Any]]:

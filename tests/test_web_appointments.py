@@ -18,12 +18,12 @@ from playwright.sync_api import Browser, expect
 
 from kiosk.config import Config
 from kiosk.db import Database
-from kiosk.models import Appointment, AppointmentEvent
+from kiosk.models import AppointmentEvent
 from kiosk.queue import Arrival, Queue
 from kiosk.staff import Role
 from kiosk.vocabulary import AppointmentEventKind, BookingStatus
 from tests.browser_fixtures import needs_chromium
-from tests.support import SOFIA, Clock
+from tests.support import SOFIA, Clock, store_booking
 from tests.web_fixtures import PASSWORD, LiveServer, sign_in_http
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -44,25 +44,20 @@ def _book(
     category: str = "А",
     status: BookingStatus = BookingStatus.BOOKED,
 ) -> uuid.UUID:
-    booking_id = uuid.uuid4()
-    with db.write() as s:
-        s.add(
-            Appointment(
-                booking_id=booking_id,
-                code=code,
-                site_id=SITE,
-                category_code=category,
-                service_id="2134",
-                starts_at=starts_at,
-                slot_minutes=15,
-                status=status,
-                name=name,
-                language="bg",
-                updated_at=starts_at - dt.timedelta(days=2),
-                pulled_at=starts_at - dt.timedelta(days=1),
-            )
-        )
-    return booking_id
+    return store_booking(
+        db,
+        code=code,
+        site_id=SITE,
+        category_code=category,
+        service_id="2134",
+        starts_at=starts_at,
+        slot_minutes=15,
+        status=status,
+        name=name,
+        language="bg",
+        updated_at=starts_at - dt.timedelta(days=2),
+        pulled_at=starts_at - dt.timedelta(days=1),
+    )
 
 
 def _record(
