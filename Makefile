@@ -21,7 +21,9 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/pytest
+	# three workers on two cores: most tests wait on a browser, a server or a port, not the CPU;
+	# a file's tests stay together so they share their module's fixtures
+	$(BIN)/pytest -n 3 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
