@@ -9,6 +9,7 @@ thread and come back with `Clock.schedule_once`.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib
 import logging
 import os
@@ -302,6 +303,10 @@ class KioskApp(App):
         frozen screen stops them, and systemd's watchdog restarts the app.
         """
         Window.unbind(on_flip=self._first_frame)
+        # What the start made stays for the kiosk's life: frozen out of the collector's view,
+        # it is not walked again by every full collection during the visits.
+        gc.freeze()
+        gc.enable()
         manager = self.service_manager
         manager.ready(self._status_text())
         if manager.ping_every_s:

@@ -16,6 +16,13 @@ from tests.screens_touch import tap, texts, type_keys, wait_for
 from tests.support import SOFIA, Clock
 
 
+@pytest.fixture(autouse=True)
+def kiosk_time(app: Any) -> None:
+    """The check-in screen on the kiosk's own clock: `scenes.show`, which other files' tests
+    run in this process, moves that screen's clock hours ahead for its pictures of wrong codes."""
+    app.screen("appointment").desk.clock = app.clock
+
+
 def book(app: Any, hour: int, minute: int = 0, *, days: int = 0, **fields: Any) -> str:
     """A booking of category Б at the app's site, pulled from the centre; returns its code."""
     day = app.clock().astimezone(SOFIA).date() + dt.timedelta(days=days)
