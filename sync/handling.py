@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 
 import psycopg
-from sqlalchemy import ColumnElement, exists, select, text
+from sqlalchemy import ColumnElement, exists, select, text, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -119,13 +119,18 @@ def _learned(site_id: str) -> ColumnElement[bool]:
     )
 
 
-def pending(s: Session, site_id: str) -> bool:
-    """Whether the site's last handover waits for the site to learn it (a forced one does not)."""
+def pending(s: Session, site_id: str, *, forced_too: bool = False) -> bool:
+    """Whether the site's last handover waits for the site to learn it.
+
+    A forced takeover does not hold the centre's steps back, but with `forced_too` it holds
+    the next handover: handed back before the site learned the takeover, the site would
+    never know the centre held its cases, nor that the centre's steps meanwhile were its.
+    """
     return bool(
         s.scalar(
             select(site_settings.c.version > 0).where(
                 site_settings.c.site_id == site_id,
-                ~site_settings.c.forced,
+                true() if forced_too else ~site_settings.c.forced,
                 ~_learned(site_id),
             )
         )
@@ -142,6 +147,8 @@ class Handling:
     pending: bool = False
     #: the centre took the cases without waiting for that sync (`set_handled_at(force=True)`)
     forced: bool = False
+    #: forced, and the site has not yet logged a sync that pulled it: no hand-back yet
+    forced_unseen: bool = False
 
 
 def handling(db: Database, site_ids: list[str]) -> list[Handling]:
@@ -149,6 +156,7 @@ def handling(db: Database, site_ids: list[str]) -> list[Handling]:
     with db.read() as s:
         rows = {r.site_id: r for r in s.execute(select(site_settings))}
         waiting = {site for site in rows if pending(s, site)}
+        unseen = {site for site in rows if pending(s, site, forced_too=True)} - waiting
     return [
         Handling(
             site_id=site,
@@ -157,6 +165,7 @@ def handling(db: Database, site_ids: list[str]) -> list[Handling]:
             updated_by=rows[site].updated_by,
             pending=site in waiting,
             forced=rows[site].forced,
+            forced_unseen=site in unseen,
         )
         if site in rows
         else Handling(site_id=site, handled_at=HandledAt.SITE, updated_at=None, updated_by=None)
@@ -198,7 +207,7 @@ def set_handled_at(
             version += 1
         elif not force:
             return
-        if not force and pending(s, site_id):
+        if not force and pending(s, site_id, forced_too=True):
             raise HandoverPending(f"{site_id} has not yet synced since its last handover")
         if force:
             log.warning("%s took %s's cases without waiting for its sync", by, site_id)

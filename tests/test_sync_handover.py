@@ -139,7 +139,14 @@ def test_the_secretary_takes_the_cases_of_a_site_that_does_not_sync_confirmed_an
             "/handling/shivachevo/take-over", data={"csrf_token": csrf, "confirm": "yes"}
         )
         assert taken.status_code == 303
-        assert "поето без синхронизацията на обекта" in client.get("/handling").text
+        page = client.get("/handling").text
+        assert "поето без синхронизацията на обекта" in page
+        # handed back before the village learned of the takeover, it would never know the
+        # centre held its cases: no hand-back until its sync, and a posted one is refused
+        assert "след като обектът се синхронизира и научи за поемането" in page
+        assert "Върни на обекта" not in page
+        back = client.post("/handling/shivachevo", data={**form, "handled_at": "site"})
+        assert back.status_code == 409 and "Обектът не се е синхронизирал" in back.text
     with httpx.Client(base_url=centre_live.url) as client:
         csrf = sign_in_centre(client, "officer")  # the officer may not take over
         refused = client.post(
@@ -165,6 +172,14 @@ def test_the_secretary_takes_the_cases_of_a_site_that_does_not_sync_confirmed_an
     site.sync()
     kinds = [h.kind for h in centre_register(centre).history(site.complaint)]
     assert "answered" in kinds and "in_review" in kinds
+    # the village has synced since: its cases can go back to it
+    assert handling(centre.db, ["shivachevo"])[0].forced_unseen is False
+    with httpx.Client(base_url=centre_live.url) as client:
+        csrf = sign_in_centre(client, "secretary")
+        assert "Върни на обекта" in client.get("/handling").text
+        form = {"handled_at": "site", "csrf_token": csrf}
+        assert client.post("/handling/shivachevo", data=form).status_code == 303
+    assert handling(centre.db, ["shivachevo"])[0].handled_at is HandledAt.SITE
 
 
 def test_a_second_pull_reads_no_event_and_an_event_committed_late_still_arrives(
