@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
 from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD
 
@@ -51,10 +51,18 @@ def sign_in(ctx: BrowserContext, url: str, username: str) -> Page:
     return page
 
 
-def shoot(page: Page, tmp_path: Path, name: str, docs: Path) -> None:
-    """A full-page screenshot into `tmp_path`; with KIOSK_DOCS_SCREENSHOTS set, also into the
-    `docs` folder the README shows."""
-    page.screenshot(path=str(tmp_path / name), full_page=True)
+def shoot(
+    target: Page | Locator, tmp_path: Path, name: str, docs: Path, *, full_page: bool = True
+) -> Path:
+    """A screenshot of a page (whole, or as the window shows it) or of one element, into
+    `tmp_path`; with KIOSK_DOCS_SCREENSHOTS set, also into the `docs` folder the README shows.
+    A plain test run leaves the tracked pictures alone: only a run meant to renew them does."""
+    path = tmp_path / name
+    if isinstance(target, Page):
+        target.screenshot(path=str(path), full_page=full_page)
+    else:
+        target.screenshot(path=str(path))
     if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
         docs.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / name, docs / name)
+        shutil.copy(path, docs / name)
+    return path

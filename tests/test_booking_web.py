@@ -21,7 +21,7 @@ from public_web.app import create_public_app
 from sync.bookings import CentralBookings
 from sync.public_centre import CentralLiveTickets
 from tests.booking_fixtures import Bookable, Inbox
-from tests.browser_fixtures import browser, needs_chromium  # noqa: F401 (the fixture)
+from tests.browser_fixtures import browser, needs_chromium, shoot  # noqa: F401 (the fixture)
 from tests.support import Clock, make_config
 from tests.web_fixtures import LiveServer, serve
 
@@ -194,13 +194,13 @@ def test_the_lobbys_listener_says_where_to_book(tmp_path: Path, sqlite_db: Datab
 
 @needs_chromium
 def test_a_phone_books_gets_the_e_mail_cancels_and_a_second_is_refused(
+    tmp_path: Path,
     bookable: Bookable,
     clock: Clock,
     inbox: Inbox,
     browser: Browser,  # noqa: F811
 ) -> None:
     server = pages_of(bookable, clock, active_per_contact=1)
-    DOCS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(
         viewport=PHONE, locale="bg-BG", device_scale_factor=2, is_mobile=True
     )
@@ -209,7 +209,7 @@ def test_a_phone_books_gets_the_e_mail_cancels_and_a_second_is_refused(
         page.goto(f"{server.url}/book")
         expect(page.locator("h1")).to_have_text("Твърдица")
         page.locator("details.service summary").first.click()
-        page.screenshot(path=str(DOCS / "booking-services-bg.png"))
+        shoot(page, tmp_path, "booking-services-bg.png", DOCS, full_page=False)
         page.locator("details.service[open] a.choice").click()
         page.locator("label.slot").first.click()
         page.get_by_label("Име", exact=True).fill("Мария Петрова")
@@ -219,14 +219,14 @@ def test_a_phone_books_gets_the_e_mail_cancels_and_a_second_is_refused(
         # refused in Bulgarian, everything typed still there
         expect(page.locator("p.error")).to_contain_text("Моля, напишете телефон")
         expect(page.get_by_label("Име", exact=True)).to_have_value("Мария Петрова")
-        page.screenshot(path=str(DOCS / "booking-form-refused-bg.png"), full_page=True)
+        shoot(page, tmp_path, "booking-form-refused-bg.png", DOCS)
         page.get_by_label("Телефон или имейл").fill("maria@example.bg")
         page.locator("label.slot").first.click()
         page.get_by_role("button", name="Запазване").click()
         expect(page.locator("p.code")).to_have_text(re.compile(r"^\d{6}$"))
         code = page.locator("p.code").inner_text()
         expect(page.locator("p.done").last).to_have_text("Изпратихме ви потвърждение по имейл.")
-        page.screenshot(path=str(DOCS / "booking-made-bg.png"), full_page=True)
+        shoot(page, tmp_path, "booking-made-bg.png", DOCS)
         (message,) = inbox.wait(1)
         link = LINK.search(message.get_content())
         assert code in message.get_content() and link
@@ -242,16 +242,16 @@ def test_a_phone_books_gets_the_e_mail_cancels_and_a_second_is_refused(
         expect(page.locator("p.refusal")).to_contain_text(
             "С този телефон или имейл вече са запазени толкова часове"
         )
-        page.screenshot(path=str(DOCS / "booking-limit-bg.png"))
+        shoot(page, tmp_path, "booking-limit-bg.png", DOCS, full_page=False)
         # the e-mail's link, on the phone, in English too: cancel
         page.goto(f"{server.url}/b/{link.group(1)}?lang=en")
         expect(page.locator("h1")).to_have_text("Your appointment")
-        page.screenshot(path=str(DOCS / "booking-link-en.png"))
+        shoot(page, tmp_path, "booking-link-en.png", DOCS, full_page=False)
         page.goto(f"{server.url}/b/{link.group(1)}")
         page.get_by_text("Отмяна на часа").click()
         page.get_by_role("button", name="Да, отменете часа ми").click()
         expect(page.locator("h1")).to_have_text("Този час е отменен.")
-        page.screenshot(path=str(DOCS / "booking-cancelled-bg.png"))
+        shoot(page, tmp_path, "booking-cancelled-bg.png", DOCS, full_page=False)
         assert bookable.bookings.get(link.group(1)).status.value == "cancelled"
     finally:
         context.close()

@@ -6,8 +6,6 @@ docs/centre/ when KIOSK_DOCS_SCREENSHOTS is set."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from kiosk.catalog import shipped_catalog, store_catalog
 from kiosk.models import SiteSetting, SyncMark, SyncRun
 from sync.job import run_sync
 from tests.browser_fixtures import CHROMIUM
+from tests.browser_fixtures import shoot as browser_shot
 from tests.central_web_fixtures import Centre
 from tests.screens_touch import texts
 from tests.test_catalogue_web import HEIRS, SOURCE
@@ -33,11 +32,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chro
 
 
 def shoot(page: Page, tmp_path: Path, name: str) -> None:
-    page.screenshot(path=str(tmp_path / name), full_page=True)
-    assert (tmp_path / name).stat().st_size > 10_000
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(tmp_path / name, DOCS / name)
+    assert browser_shot(page, tmp_path, name, DOCS).stat().st_size > 10_000
 
 
 def service_screen_text(app: Any, service_id: str) -> str:

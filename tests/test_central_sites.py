@@ -24,6 +24,7 @@ from central_web.routes import sites as sites_route
 from kiosk.health import Health
 from kiosk.models import utcnow
 from kiosk.web.errors import TEXTS
+from tests.browser_fixtures import shoot
 from tests.central_web_fixtures import Centre, sign_in_centre
 from tests.site_status_fixtures import Site, statuses
 from tests.web_fixtures import LiveServer, serve
@@ -198,13 +199,12 @@ def test_every_text_of_the_sites_page_has_its_bulgarian() -> None:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
-def test_the_sites_page_in_chromium(fleet: Fleet) -> None:
+def test_the_sites_page_in_chromium(tmp_path: Path, fleet: Fleet) -> None:
     """The page as the secretary sees it, saved for the docs (docs/centre/sites.png)."""
     from playwright.sync_api import expect, sync_playwright
 
     from tests.web_fixtures import CHROMIUM_ARGS, PASSWORD
 
-    DOCS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 900}, locale="bg-BG")
@@ -218,7 +218,7 @@ def test_the_sites_page_in_chromium(fleet: Fleet) -> None:
         tint = page.locator("#site-bukovo").evaluate("e => getComputedStyle(e).backgroundColor")
         plain = page.locator("#site-centre").evaluate("e => getComputedStyle(e).backgroundColor")
         assert tint != plain
-        page.screenshot(path=str(DOCS / "sites.png"), full_page=True)
+        shoot(page, tmp_path, "sites.png", DOCS)
         browser.close()
 
 

@@ -4,15 +4,13 @@ With KIOSK_DOCS_SCREENSHOTS set, the pages' screenshots are copied into docs/cen
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from kiosk.staff import Role, Staff
-from tests.browser_fixtures import needs_chromium
+from tests.browser_fixtures import needs_chromium, shoot
 from tests.central_web_fixtures import Centre
 from tests.web_fixtures import PASSWORD, LiveServer
 
@@ -35,12 +33,8 @@ def _sign_in(ctx: BrowserContext, live: LiveServer, username: str) -> Page:
 
 
 def _shot(page: Page, name: str, folder: Path) -> None:
-    page.screenshot(path=str(folder / name), full_page=True)
-    with Image.open(folder / name) as image:
+    with Image.open(shoot(page, folder, name, DOCS)) as image:
         assert image.size[0] == 1366
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(folder / name, DOCS / name)
 
 
 def test_the_secretary_and_the_auditor_in_chromium(

@@ -4,8 +4,6 @@ downloads the PDF; a program renamed .pdf is refused first with everything typed
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from kiosk.db import Database
 from kiosk.models import MessageEvent
 from kiosk.staff import Role, Staff
 from kiosk.vocabulary import MessageEventKind
-from tests.browser_fixtures import CHROMIUM
+from tests.browser_fixtures import CHROMIUM, shoot
 from tests.support import Clock
 from tests.test_web_browser import DOCS, sign_in
 from tests.web_fixtures import PASSWORD, LiveServer
@@ -60,12 +58,6 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx.close()
 
 
-def _shot(page, tmp_path: Path, name: str) -> None:
-    page.screenshot(path=str(tmp_path / name), full_page=True)
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        shutil.copy(tmp_path / name, DOCS / name)
-
-
 def test_the_officer_registers_a_letter_with_its_scan_and_downloads_it(
     live: LiveServer,
     context: BrowserContext,
@@ -86,7 +78,7 @@ def test_the_officer_registers_a_letter_with_its_scan_and_downloads_it(
     page.goto(f"{live.url}/register")
     page.click("#new-message")
     expect(page).to_have_url(f"{live.url}/register/new")
-    _shot(page, tmp_path, "web-register-new.png")
+    shoot(page, tmp_path, "web-register-new.png", DOCS)
 
     # the clock's day is Wednesday 25.11.2026: last Monday is the 23rd
     page.select_option("select[name=channel]", "letter")
@@ -105,7 +97,7 @@ def test_the_officer_registers_a_letter_with_its_scan_and_downloads_it(
     expect(page.locator("input[name=received_on]")).to_have_value("2026-11-23")
     expect(page.locator("input[name=contact]")).to_have_value("petar.ivanov@example.bg")
     expect(page.locator("input[name=consent]")).to_be_checked()
-    _shot(page, tmp_path, "web-register-new-refused.png")
+    shoot(page, tmp_path, "web-register-new-refused.png", DOCS)
 
     page.set_input_files("input[name=scan]", str(pdf))
     page.click("#new-message button")
@@ -113,7 +105,7 @@ def test_the_officer_registers_a_letter_with_its_scan_and_downloads_it(
     expect(page.locator("#channel")).to_contain_text("23.11.2026")
     expect(page.locator("dd", has_text="23.12.2026")).to_have_count(1)  # a month from Monday
     reg_number = page.locator("h2").first.inner_text().split()[-1]
-    _shot(page, tmp_path, "web-register-letter-entry.png")
+    shoot(page, tmp_path, "web-register-letter-entry.png", DOCS)
 
     page.goto(f"{live.url}/register?filter=open")
     row = page.locator("#register tr", has_text=reg_number)
@@ -165,7 +157,7 @@ def test_the_centre_officer_registers_a_letter_for_a_village_it_handles(
     page.click("#new-message button")
     expect(page.locator("#registered")).to_contain_text("ОЦУИГ-Ц-")
     expect(page.locator("#registered")).to_contain_text("за shivachevo")
-    _shot(page, tmp_path, "central-register-new.png")
+    shoot(page, tmp_path, "central-register-new.png", DOCS)
     with admin.connect() as conn:
         stored = conn.execute(
             text("SELECT seq, channel FROM messages WHERE site_id = 'shivachevo'")

@@ -32,7 +32,7 @@ from sync.central import CentralTarget
 from sync.public_centre import CentralLiveTickets
 from sync.public_feed import PublicFeeder
 from sync.sites import add_public_login
-from tests.browser_fixtures import browser, needs_chromium  # noqa: F401 (the fixture)
+from tests.browser_fixtures import browser, needs_chromium, shoot  # noqa: F401 (the fixture)
 from tests.support import Clock, make_config, upgraded
 from tests.sync_fixtures import CentralServer
 from tests.web_fixtures import LiveServer, free_port, serve
@@ -341,13 +341,13 @@ def test_the_centre_listener_refuses_staff_routes(centre_pages: LiveServer, path
 
 @needs_chromium
 def test_a_phone_follows_its_number_at_the_centre(
+    tmp_path: Path,
     linked: Linked,
     centre_pages: LiveServer,
     browser: Browser,  # noqa: F811
 ) -> None:
     linked.queue.issue(category="А")  # the one ahead
     mine = linked.queue.issue(category="А")
-    DOCS.mkdir(parents=True, exist_ok=True)
     with feeding(linked.feeder) as stop:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and not linked.centre.board().tickets:
@@ -368,7 +368,7 @@ def test_a_phone_follows_its_number_at_the_centre(
             "Вашият номер А002 е повикан — гише 2", timeout=2000
         )
         assert time.monotonic() - called_at < 2.0
-        page.screenshot(path=str(DOCS / "centre-called-bg.png"))
+        shoot(page, tmp_path, "centre-called-bg.png", DOCS, full_page=False)
 
         # "I'm leaving" at the centre cancels the ticket at the site
         third = linked.queue.issue(category="А")
@@ -401,5 +401,5 @@ def test_a_phone_follows_its_number_at_the_centre(
         stop.set()
     expect(last.locator("#stale")).to_be_visible(timeout=10000)
     expect(last.locator("#stale")).to_contain_text("няма нови данни от приемната")
-    last.screenshot(path=str(DOCS / "centre-stale-bg.png"))
+    shoot(last, tmp_path, "centre-stale-bg.png", DOCS, full_page=False)
     context.close()

@@ -27,6 +27,7 @@ from kiosk.queue import Queue
 from kiosk.ticket_links import TOKEN, token_hash
 from kiosk.vocabulary import TicketStatus
 from public_web.app import create_public_app
+from tests.browser_fixtures import shoot
 from tests.support import Clock, make_config, upgraded
 from tests.web_fixtures import CHROMIUM_ARGS, LiveServer, free_port, serve
 
@@ -233,7 +234,7 @@ def test_the_stream_tells_the_call(
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
 def test_a_phone_follows_its_number_until_called_and_sees_a_stale_page(
-    site: tuple[Config, Database], clock: Clock
+    tmp_path: Path, site: tuple[Config, Database], clock: Clock
 ) -> None:
     config, db = site
     queue = Queue(db, config, clock=clock)
@@ -243,7 +244,6 @@ def test_a_phone_follows_its_number_until_called_and_sees_a_stale_page(
         create_public_app(config, db, clock=clock, poll_seconds=0.1, heartbeat_s=1.0),
         port=free_port(),
     )
-    DOCS.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as p:
             browser: Browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -253,7 +253,7 @@ def test_a_phone_follows_its_number_until_called_and_sees_a_stale_page(
             page.goto(f"{server.url}/t/{mine.live_token}")
             expect(page.locator("#headline")).to_have_text("Вашият номер е А002")
             expect(page.locator("#detail")).to_contain_text("Пред вас има 1 човек")
-            page.screenshot(path=str(DOCS / "ticket-waiting-bg.png"))
+            shoot(page, tmp_path, "ticket-waiting-bg.png", DOCS, full_page=False)
             queue.call_next(counter=1)  # the one ahead: now mine is next, and near
             expect(page.locator("#near")).to_be_visible()
             expect(page.locator("#detail")).to_contain_text("Следващият номер е вашият.")
@@ -264,7 +264,7 @@ def test_a_phone_follows_its_number_until_called_and_sees_a_stale_page(
                 "Вашият номер А002 е повикан — гише 2", timeout=2000
             )
             assert time.monotonic() - called_at < 2.0
-            page.screenshot(path=str(DOCS / "ticket-called-bg.png"))
+            shoot(page, tmp_path, "ticket-called-bg.png", DOCS, full_page=False)
             assert not page.locator(".actions").is_visible()
 
             # another visitor leaves from the phone, in English
@@ -273,7 +273,7 @@ def test_a_phone_follows_its_number_until_called_and_sees_a_stale_page(
             other.goto(f"{server.url}/t/{third.live_token}")
             expect(other.locator("#headline")).to_have_text("Your number is А003")
             other.click("summary")
-            other.screenshot(path=str(DOCS / "ticket-leaving-en.png"))
+            shoot(other, tmp_path, "ticket-leaving-en.png", DOCS, full_page=False)
             other.click("button.leave")
             expect(other.locator("#headline")).to_have_text("Number А003 is cancelled.")
             assert queue.ticket(third.uuid).status is TicketStatus.CANCELLED
@@ -286,7 +286,7 @@ def test_a_phone_follows_its_number_until_called_and_sees_a_stale_page(
             server.stop()
             expect(last.locator("#stale")).to_be_visible(timeout=8000)
             expect(last.locator("#stale")).to_contain_text("данните може да не са актуални")
-            last.screenshot(path=str(DOCS / "ticket-stale-bg.png"))
+            shoot(last, tmp_path, "ticket-stale-bg.png", DOCS, full_page=False)
             browser.close()
     finally:
         server.stop()

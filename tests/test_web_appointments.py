@@ -8,8 +8,6 @@ Debian's Chromium for the panel as the clerk sees it.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import uuid
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from kiosk.models import AppointmentEvent
 from kiosk.queue import Arrival, Queue
 from kiosk.staff import Role
 from kiosk.vocabulary import AppointmentEventKind, BookingStatus
-from tests.browser_fixtures import needs_chromium
+from tests.browser_fixtures import needs_chromium, shoot
 from tests.support import SOFIA, Clock, store_booking
 from tests.web_fixtures import PASSWORD, LiveServer, sign_in_http
 
@@ -187,9 +185,7 @@ def test_the_clerk_sees_todays_bookings_in_chromium(
     expect(page.locator("#appointments h2")).to_have_text("Записани часове за днес")
     expect(page.locator("#no-appointments")).to_be_hidden()
     name = "web-panel-appointments.png"
-    page.screenshot(path=str(tmp_path / name), full_page=True)
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        shutil.copy(tmp_path / name, DOCS / name)
+    shoot(page, tmp_path, name, DOCS)
     # the booked 10:15 ticket called at its time: on the board with its clock
     queue = Queue(sqlite_db, config, clock=clock)
     queue.call_next(counter=1, previous=Arrival.ARRIVED)
@@ -201,7 +197,5 @@ def test_the_clerk_sees_todays_bookings_in_chromium(
     expect(board.locator("#calls li.newest .booked-mark")).to_be_visible()
     expect(board.locator("#calls li .booked-mark")).to_have_count(2)
     name = "web-board-booked.png"
-    board.screenshot(path=str(tmp_path / name))
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        shutil.copy(tmp_path / name, DOCS / name)
+    shoot(board, tmp_path, name, DOCS, full_page=False)
     context.close()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,7 +18,7 @@ from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent, TicketEvent
 from kiosk.queue import Arrival, Queue, Status
-from tests.browser_fixtures import needs_chromium
+from tests.browser_fixtures import needs_chromium, shoot
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, LiveServer, serve
 
@@ -171,11 +169,9 @@ def test_screenshots_at_full_hd(
     expect(board.locator("#calls li.newest .num")).to_have_text("А001")
     shots = {"web-panel.png": panel, "web-board.png": board}
     for name, page in shots.items():
-        page.screenshot(path=str(tmp_path / name))
+        shoot(page, tmp_path, name, DOCS, full_page=False)
         with Image.open(tmp_path / name) as image:
             assert image.size == (1920, 1080)
-        if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-            shutil.copy(tmp_path / name, DOCS / name)
     board.context.close()
 
 
@@ -265,9 +261,7 @@ def test_the_board_shows_all_six_calls_and_nine_categories_on_common_tv_sizes(
     expect(board.locator("#waiting li").first).to_be_visible()
     # (the screenshot first: docs/board-*.png, and what to look at when this fails)
     name = f"board-{width}x{height}.png"
-    board.screenshot(path=str(tmp_path / name))
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        shutil.copy(tmp_path / name, DOCS / name)
+    shoot(board, tmp_path, name, DOCS, full_page=False)
     # THEN every call, its number and its counter, lies whole inside the screen, unclipped,
     # and so does each category's waiting count (measured at one moment: the board redraws)
     shown = board.evaluate(
@@ -346,9 +340,7 @@ def test_an_admin_sets_up_a_category_and_a_counter_in_the_browser(
                ).map((t) => t.closest('.card').id + ':' + Math.round(t.getBoundingClientRect().right) + '>' + Math.round(t.closest('.card').getBoundingClientRect().right))"""
         )
         assert spill == [], f"a table overflows its card on {path}: {spill}"
-        admin.screenshot(path=str(tmp_path / name), full_page=True)
-        if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-            shutil.copy(tmp_path / name, DOCS / name)
+        shoot(admin, tmp_path, name, DOCS)
 
 
 def test_api_docs_render_from_the_package_under_the_strict_csp(
@@ -390,9 +382,7 @@ def test_the_panel_asks_whether_a_called_visitor_came_before_the_next_call(
     expect(panel.locator("#ask-text")).to_contain_text(f"{first.label} е извикан")
     assert queue.ticket(first.uuid).status is Status.CALLED
     name = "web-panel-ask.png"
-    panel.screenshot(path=str(tmp_path / name))
-    if os.environ.get("KIOSK_DOCS_SCREENSHOTS"):
-        shutil.copy(tmp_path / name, DOCS / name)
+    shoot(panel, tmp_path, name, DOCS, full_page=False)
     # WHEN the clerk answers "did not come" THEN it is a no-show and the next one is called
     ask.locator("[data-previous=no_show]").click()
     expect(panel.locator("#current-label")).to_have_text(second.label)
