@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from kiosk.checks import Finding
 from kiosk.db import Database
 from kiosk.errors import KioskError
+from kiosk.models import Message
 from kiosk.text import Text
 from kiosk.vocabulary import HandledAt
 from sync.schema import site_settings, site_status, sites, sync_log
@@ -117,6 +118,37 @@ def site_names(db: Database) -> dict[str, Text]:
             select(sites.c.site_id, sites.c.name, sites.c.name_en).where(sites.c.name.is_not(None))
         )
         return {r.site_id: Text(r.name, r.name_en or "") for r in rows}
+
+
+@dataclass(frozen=True)
+class SharedPrefix:
+    """A registration-number prefix that more than one site's own messages carry."""
+
+    prefix: str
+    site_ids: tuple[str, ...]
+
+
+def shared_prefixes(db: Database) -> list[SharedPrefix]:
+    """The prefixes two or more sites number their own messages with, as pushed.
+
+    `add_site --register-prefix` refuses a prefix another site has, but sites added before
+    that check, or without a prefix, may keep the built-in one: "ТВ-2026-00001" then names
+    two cases, on letters, on the phone and in the officer's register. Read from the pushed
+    messages (the centre's own, under negative keys, carry the centre's mark and are left
+    out), so it shows what citizens were really given, whatever the sites table says.
+    """
+    prefix = func.split_part(Message.reg_number, "-", 1)
+    with db.read() as s:
+        rows = s.execute(
+            select(prefix, Message.site_id)
+            .where(Message.seq > 0)
+            .group_by(prefix, Message.site_id)
+            .order_by(prefix, Message.site_id)
+        ).all()
+    by_prefix: dict[str, list[str]] = {}
+    for value, site_id in rows:
+        by_prefix.setdefault(value, []).append(site_id)
+    return [SharedPrefix(p, tuple(ids)) for p, ids in by_prefix.items() if len(ids) > 1]
 
 
 def site_rows(

@@ -26,6 +26,7 @@ from kiosk.models import utcnow
 from kiosk.web.errors import TEXTS
 from tests.browser_fixtures import shoot
 from tests.central_web_fixtures import Centre, sign_in_centre
+from tests.register_centre_fixtures import village
 from tests.site_status_fixtures import Site, statuses
 from tests.web_fixtures import LiveServer, serve
 
@@ -180,11 +181,33 @@ def test_the_secretary_sets_a_sites_daytime_interval_and_the_others_cannot(
         ).fetchone() == (5, "secretary")
 
 
+def test_two_sites_numbering_their_messages_alike_are_named_on_top(
+    centre: Centre, tmp_path: Path
+) -> None:
+    # GIVEN Шивачево, set up before the centre checked prefixes, numbering with "ТВ"
+    village(centre, tmp_path, "shivachevo")
+    server = serve(create_central_app(centre.config, centre.db))
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            sign_in_centre(client, "officer")
+            alone = client.get("/sites").text
+            # WHEN the town hall's own site pushes its first complaint, also "ТВ-2026-00001"
+            village(centre, tmp_path, "centre", "Опашката на гише 2 е твърде дълга сутрин.")
+            both = client.get("/sites").text
+    finally:
+        server.stop()
+    # THEN the page says, on top and in words, which sites share what, and what to do
+    assert "номерират съобщенията си еднакво" not in alone
+    listed = re.search(r'<ul id="site-alerts".*?</ul>', both, re.S)[0]
+    assert "centre, shivachevo номерират съобщенията си еднакво (ТВ-…)" in listed
+    assert "kiosk central add-site --register-prefix" in listed
+
+
 def test_every_text_of_the_sites_page_has_its_bulgarian() -> None:
     with (CENTRAL_WEB / "locale" / "bg.po").open("rb") as po:
         bulgarian = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in read_po(po)}
     sources = set(sites_route._ALERTS.values()) | set(sites_route._RESULTS.values())
-    sources |= {sites_route._NEVER_SYNCED, sites_route._NO_HEARTBEAT}
+    sources |= {sites_route._NEVER_SYNCED, sites_route._NO_HEARTBEAT, sites_route._SHARED_PREFIX}
     for source in (CENTRAL_WEB / "templates" / "sites.html", Path(sites_route.__file__)):
         text = source.read_text(encoding="utf-8")
         sources |= {m[2] for m in re.finditer(r"""_\((["'])(.+?)\1[,)]""", text)}

@@ -19,7 +19,16 @@ from kiosk.vocabulary import Role
 from kiosk.web.deps import csrf_protect, language, render, require_role, site_labeller
 from kiosk.web.errors import TEXTS as REFUSALS
 from sync.job import HELD
-from sync.overview import SYNC_INTERVALS, SiteAlert, SiteRow, SiteStatus, set_sync_every, site_rows
+from sync.overview import (
+    SYNC_INTERVALS,
+    SharedPrefix,
+    SiteAlert,
+    SiteRow,
+    SiteStatus,
+    set_sync_every,
+    shared_prefixes,
+    site_rows,
+)
 
 router = APIRouter(tags=["sites"])
 Reader = Annotated[StaffAccount, Depends(require_role(*EVERYONE))]
@@ -41,6 +50,11 @@ _RESULTS = {
 _NEVER_SYNCED = _("{site}: no sync since it was added, {age} ago")
 _NO_HEARTBEAT = _(
     "{site}: the kiosk has not run since the PC was set up (its report of {reported})"
+)
+_SHARED_PREFIX = _(
+    "{sites} number their messages alike ({prefix}-…): one number names two cases. Give each "
+    "site its own site.register_prefix in its kiosk.toml, and keep it at the centre with "
+    "kiosk central add-site --register-prefix"
 )
 _ALERTS = {
     SiteAlert.STALE: _("{site}: no sync since {when} ({age} ago)"),
@@ -100,6 +114,10 @@ class Words:
             params = {"when": self.local(status.heartbeat_at), "reported": reported}
         return self.gettext(_ALERTS[alert]).format(site=self.site(site.site_id), **params)
 
+    def shared(self, shared: SharedPrefix) -> str:
+        names = ", ".join(self.site(site_id) for site_id in shared.site_ids)
+        return self.gettext(_SHARED_PREFIX).format(sites=names, prefix=shared.prefix)
+
 
 def _overview(centre: Centre) -> tuple[dt.datetime, list[SiteRow]]:
     now = centre.clock()
@@ -111,6 +129,7 @@ def sites_page(request: Request, centre: CentreDep, user: Reader) -> HTMLRespons
     now, sites = _overview(centre)
     words = Words(request, centre)
     alerts = [words.alert(site, a, now) for site in sites for a in site.alerts]
+    alerts += [words.shared(shared) for shared in shared_prefixes(centre.db)]
     return render(
         request,
         "sites.html",
