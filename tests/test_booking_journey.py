@@ -25,6 +25,7 @@ from kiosk.staff import Role, Staff
 from kiosk.text import Text
 from kiosk.web.app import create_app
 from sync.booking_pull import SOURCE, BookingWindow, pull_bookings
+from sync.central import CentralTarget
 from sync.sites import name_site
 from tests.booking_fixtures import Bookable, Inbox, add_rule
 from tests.browser_fixtures import browser, needs_chromium  # noqa: F401 (the fixture)
@@ -39,7 +40,9 @@ WHEN = re.compile(r"^Кога: (\d\d\.\d\d\.\d{4}) в (\d\d:\d\d) ч\.$", re.MUL
 
 
 @pytest.fixture
-def kiosk_site(app: Any, bookable: Bookable, central_server: CentralServer) -> Iterator[Any]:
+def kiosk_site(
+    app: Any, bookable: Bookable, central_server: CentralServer
+) -> Iterator[CentralTarget]:
     """The kiosk app's own site, registered at the booking centre beside the fixture's: its
     name, a slot rule, and the site's login the pull uses. The app's clock, check-in clock and
     pull mark are given back as they were: the app is every screens file's."""
@@ -69,7 +72,7 @@ def kiosk_site(app: Any, bookable: Bookable, central_server: CentralServer) -> I
 def test_booked_on_the_phone_checked_in_at_the_kiosk_called_before_the_walk_ins(
     app: Any,
     bookable: Bookable,
-    kiosk_site: Any,
+    kiosk_site: CentralTarget,
     clock: Clock,
     inbox: Inbox,
     browser: Browser,  # noqa: F811
