@@ -21,13 +21,18 @@ from sqlalchemy.engine import make_url
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.text import Text
+from public_web.app import create_public_app
 from sync.bookings import CentralBookings
 from sync.central import CentralTarget
+from sync.public_centre import CentralLiveTickets
 from sync.schema import appointment_rules
 from sync.sites import add_centre_login, add_public_login, name_site
 from tests.support import Clock, make_config
 from tests.sync_fixtures import CentralServer
-from tests.web_fixtures import free_port
+from tests.web_fixtures import LiveServer, free_port, serve
+
+#: a phone's viewport, for the citizens' pages in Chromium
+PHONE = {"width": 390, "height": 844}
 
 SITE = "tvarditsa"
 #: the key of the limits' hashes, as `appointments.hash_key` names it
@@ -164,3 +169,22 @@ def bookable(
         bookings=CentralBookings(public_db, config, clock=clock),
     )
     public_db.dispose()
+
+
+def pages_of(bookable: Bookable, clock: Clock, **appointments: object) -> LiveServer:
+    """The centre's citizens' pages on `bookable`'s database, with these appointment settings."""
+    config = bookable.config
+    if appointments:
+        config = config.model_copy(
+            update={"appointments": config.appointments.model_copy(update=appointments)}
+        )
+    db = bookable.public_db
+    return serve(
+        create_public_app(
+            config,
+            db,
+            live=CentralLiveTickets(db),
+            bookings=CentralBookings(db, config, clock=clock),
+            clock=clock,
+        )
+    )

@@ -27,12 +27,11 @@ from kiosk.web.app import create_app
 from sync.booking_pull import SOURCE, BookingWindow, pull_bookings
 from sync.central import CentralTarget
 from sync.sites import name_site
-from tests.booking_fixtures import Bookable, Inbox, add_rule
+from tests.booking_fixtures import PHONE, Bookable, Inbox, add_rule, pages_of
 from tests.browser_fixtures import browser, needs_chromium  # noqa: F401 (the fixture)
 from tests.screens_touch import tap, texts, type_keys
 from tests.support import Clock
 from tests.sync_fixtures import CentralServer
-from tests.test_booking_web import PHONE, pages_of
 from tests.web_fixtures import PASSWORD, ToneAnnouncer, serve, sign_in_http
 
 CODE = re.compile(r"^Код: (\d{6})$", re.MULTILINE)

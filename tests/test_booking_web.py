@@ -18,34 +18,13 @@ from playwright.sync_api import Browser, expect
 
 from kiosk.db import Database
 from public_web.app import create_public_app
-from sync.bookings import CentralBookings
-from sync.public_centre import CentralLiveTickets
-from tests.booking_fixtures import Bookable, Inbox
+from tests.booking_fixtures import PHONE, Bookable, Inbox, pages_of
 from tests.browser_fixtures import browser, needs_chromium, shoot  # noqa: F401 (the fixture)
 from tests.support import Clock, make_config
 from tests.web_fixtures import LiveServer, serve
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "public"
-PHONE = {"width": 390, "height": 844}
 LINK = re.compile(r"/b/([A-Za-z0-9_-]{22})")
-
-
-def pages_of(bookable: Bookable, clock: Clock, **appointments: object) -> LiveServer:
-    config = bookable.config
-    if appointments:
-        config = config.model_copy(
-            update={"appointments": config.appointments.model_copy(update=appointments)}
-        )
-    db = bookable.public_db
-    return serve(
-        create_public_app(
-            config,
-            db,
-            live=CentralLiveTickets(db),
-            bookings=CentralBookings(db, config, clock=clock),
-            clock=clock,
-        )
-    )
 
 
 @pytest.fixture
