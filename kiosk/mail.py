@@ -17,6 +17,8 @@ from email.utils import formatdate, make_msgid
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.i18n import gettext_for
@@ -74,11 +76,13 @@ def compose(mail: BookingMail, *, sender: str, tz: ZoneInfo) -> EmailMessage:
     _ = gettext_for(mail.language)
     local = mail.starts_at.astimezone(tz)
     when = {"date": local.strftime("%d.%m.%Y"), "time": local.strftime("%H:%M")}
+    # read days later, "26.11.2026" alone makes the citizen count: the day's name says it
+    weekday = format_date(local.date(), "EEEE", locale=mail.language)
     lines = [
         _(_OPENINGS[mail.notice]),
         "",
         _("Code: {code}").format(code=mail.code),
-        _("When: {date} at {time}").format(**when),
+        _("When: {weekday}, {date} at {time}").format(weekday=weekday, **when),
         _("Where: {site}").format(site=mail.site_name.get(mail.language)),
         _("Service: {service}").format(service=mail.service_name.get(mail.language)),
     ]

@@ -35,7 +35,7 @@ from tests.sync_fixtures import CentralServer
 from tests.web_fixtures import PASSWORD, ToneAnnouncer, serve, sign_in_http
 
 CODE = re.compile(r"^Код: (\d{6})$", re.MULTILINE)
-WHEN = re.compile(r"^Кога: (\d\d\.\d\d\.\d{4}) в (\d\d:\d\d) ч\.$", re.MULTILINE)
+WHEN = re.compile(r"^Кога: (\w+), (\d\d\.\d\d\.\d{4}) в (\d\d:\d\d) ч\.$", re.MULTILINE)
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_booked_on_the_phone_checked_in_at_the_kiosk_called_before_the_walk_ins(
     body = message.get_content()
     assert message["To"] == "maria@example.bg"
     code = CODE.search(body).group(1)
-    assert WHEN.search(body).groups() == (tomorrow, slot_time)
+    assert WHEN.search(body).groups() == ("четвъртък", tomorrow, slot_time)
     assert code in message["Subject"] and code == on_the_page
     # 3. the site pulls its bookings over its own login, on the site's clock
     with kiosk_site.connect() as central:

@@ -82,7 +82,7 @@ def test_site_service_slot_contact_then_the_code_and_the_e_mail(
     assert message["To"] == "maria@example.bg"
     assert message["Subject"] == f"Часът ви на 25.11.2026 в 11:00: код {code}"
     assert f"https://opashka.tvarditsa.bg/b/{token}" in body
-    assert "Кога: 25.11.2026 в 11:00 ч." in body
+    assert "Кога: сряда, 25.11.2026 в 11:00 ч." in body
 
 
 def service_path(client: httpx.Client) -> str:
