@@ -64,17 +64,17 @@ class ThanksScreen(KioskScreen):
         )
         if reg is None:
             self.details = app.tr("Your rating helps us serve you better.")
-        elif self.code:
-            number = app.tr("Reg. No. {number} · Check code: {code}").format(
-                number=reg.reg_number, code=self.code
-            )
-            check = app.tr(
-                "With both, “Check a message” on this kiosk shows how your message is handled."
-            )
-            self.details = "\n".join([number, *what_happens_next(app, reg), check])
         else:
-            number = app.tr("Registration number: {number}").format(number=reg.reg_number)
-            self.details = "\n".join([number, *what_happens_next(app, reg)])
+            # the number and the check code stand large above: a line repeating them would only
+            # make a reader wonder whether they are two different numbers
+            lines = what_happens_next(app, reg)
+            if self.code:
+                lines.append(
+                    app.tr(
+                        "With both, “Check a message” on this kiosk shows how your message is handled."
+                    )
+                )
+            self.details = "\n".join(lines)
         result = app.receipt_result
         if result is None:
             self.print_text = ""

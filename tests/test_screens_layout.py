@@ -128,6 +128,32 @@ def test_staff_gesture_and_pin_open_the_admin_screen(app: Any) -> None:
     assert app.root.manager.current == "attract"
 
 
+def test_the_staff_screen_buttons_stay_put_as_its_texts_change(app: Any) -> None:
+    long_press_corner(app, 3.3)
+    admin = app.root.manager.current_screen
+    tap(admin.ids.pin)
+    type_keys(admin.ids.keyboard, os.environ["KIOSK_TEST_PIN"])
+    tap(admin.ids.unlock)
+    assert admin.step == "open"
+    names = ["test_print", "paper_replaced", "refresh", "restart", "exit", "leave"]
+
+    def boxes() -> list[tuple[float, float, float, float]]:
+        return [_window_box(admin.ids[name]) for name in names]
+
+    before = boxes()
+    # the printer's answer, the checks, a note and the exit question each arrive or change
+    wait_for(lambda: "проверка" not in admin.printer_text and bool(admin.checks_text))
+    tap(admin.ids.exit)  # the layout settles in the frames a tap runs
+    assert boxes() == before
+    tap(admin.ids.exit_no)
+    tap(admin.ids.paper_replaced)
+    assert admin.message and boxes() == before
+    tap(admin.ids.refresh)
+    wait_for(lambda: bool(admin.checks_text))
+    assert boxes() == before
+    tap(admin.ids.leave)
+
+
 def test_admin_screen_without_a_pin_says_why(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KIOSK_TEST_PIN")
     app.go_to("admin")

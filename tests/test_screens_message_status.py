@@ -8,6 +8,7 @@ from typing import Any
 
 from kiosk.messages import Draft, Kind, Registration, spaced_code
 from kiosk.register import Register
+from screens import headless
 from tests.screens_touch import tap, texts, type_keys, wait_for
 from tests.support import Clock
 
@@ -58,7 +59,26 @@ def test_the_thanks_screen_shows_the_code_large_and_in_groups(app: Any) -> None:
     grouped = spaced_code(reg.check_code).replace(" ", "\u00a0")  # never split over two lines
     assert screen.ids.code.text == f"Код за проверка: {grouped}"
     assert screen.ids.code.font_size > 2 * screen.ids.details.font_size * 0.8
-    assert f"Рег. № {reg.reg_number} · Код за проверка: {grouped}" in screen.ids.details.text
+    # shown once each, in either language: a second copy in the text below reads as another number
+    for lang in ("bg", "en"):
+        app.language = lang
+        screen.refresh()
+        shown = texts(screen)
+        assert shown.count(reg.reg_number) == 1 and shown.count(grouped) == 1, shown
+
+
+def test_after_a_message_the_next_ratings_done_button_spans_the_row(app: Any) -> None:
+    app.registration = _complaint(app)
+    app.go_to("thanks")
+    screen = app.root.manager.current_screen
+    tap(screen.ids.done)  # the layout settles in the frames a tap runs
+    app.registration = None  # a rating's thanks: no number, so no receipt button
+    app.go_to("thanks")
+    screen = app.root.manager.current_screen
+    headless.pump(2)
+    row = screen.ids.done.parent
+    assert screen.ids.print_receipt.width == 0
+    assert screen.ids.done.width > 0.9 * row.width
 
 
 def test_the_right_pair_shows_the_due_date_in_both_languages_and_never_the_text(
