@@ -22,16 +22,19 @@ LAYOUTS_DIR = Path(__file__).parent / "keyboards"
 LAYOUTS = {"phonetic": "ЯВЕРТЪ", "bds": "БДС", "latin": "ABC", "digits": "123"}
 #: A text field's layout follows the language on screen.
 TEXT_LAYOUT = {"bg": "phonetic", "en": "latin"}
-#: Fields whose content has one script whatever the language: an e-mail, a phone, a PIN, and
-#: a receipt's registration number (its site prefix may be left out, kiosk.message_status)
-#: and check code (digits only, kiosk.messages).
+#: Fields whose content has one script whatever the language: an e-mail, a phone, and a
+#: receipt's registration number (its site prefix may be left out, kiosk.message_status);
+#: a PIN and a check or booking code are digits alone (kiosk.messages, kiosk.appointments).
 FIXED_LAYOUT = {
     "email": "latin",
     "phone": "digits",
-    "digits": "digits",
     "reg_number": "digits",
-    "check_code": "digits",
+    "digits": "code",
+    "check_code": "code",
 }
+#: Layouts with nothing to switch to: a field of digits alone gets a telephone's keypad of
+#: big keys, and no letters or signs a visitor could press by mistake.
+ONLY_LAYOUT = frozenset({"code"})
 
 
 def layout_for(kind: str, language: str) -> str:
@@ -61,6 +64,8 @@ class OnScreenKeyboard(BoxLayout):
     shown = BooleanProperty(True)
     #: Whether a new visitor finds it open (a form) or closed until a field is touched (a search).
     opens_shown = BooleanProperty(True)
+    #: Whether the layout may be switched: not on a field of digits alone (ONLY_LAYOUT).
+    switchable = BooleanProperty(True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -90,6 +95,9 @@ class OnScreenKeyboard(BoxLayout):
     def on_target(self, *_args: object) -> None:
         if self.target is not None:
             self.layout = layout_for(self.target.keyboard, App.get_running_app().language)
+
+    def on_layout(self, *_args: object) -> None:
+        self.switchable = self.layout not in ONLY_LAYOUT
 
     def follow_language(self) -> None:
         """A text field's layout follows a language switch; an e-mail or phone field keeps its own."""

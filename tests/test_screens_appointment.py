@@ -57,7 +57,13 @@ def check_in_screen(app: Any) -> Any:
 def enter(screen: Any, code: str) -> None:
     keyboard = screen.ids.keyboard
     tap(screen.ids.code)
-    assert keyboard.shown and keyboard.layout == "digits"
+    assert keyboard.shown and keyboard.layout == "code"
+    # a telephone's keypad: digits, erase and enter, no letters or signs to press by mistake
+    keys = keyboard.ids.keypad.available_layouts["code"]
+    labels = {key[0] for row in range(1, keys["rows"] + 1) for key in keys[f"normal_{row}"]}
+    assert labels == {*"0123456789", "⌫", "⏎"}
+    assert not keyboard.switchable and keyboard.ids.phonetic.opacity == 0
+    assert keyboard.ids.phonetic.disabled
     type_keys(keyboard, code)
     assert screen.ids.code.text == code
     tap(screen.ids.check_in)

@@ -40,7 +40,12 @@ def _enter(screen: Any, number: str, code: str) -> None:
         if field.text:
             field.text = ""
         tap(field)
-        assert keyboard.shown and keyboard.layout == "digits"  # both are typed on the digit pad
+        # the number may hold its prefix's dash; the check code is digits alone, on big keys
+        # with no layout to switch to
+        pad = "digits" if field is screen.ids.number else "code"
+        assert keyboard.shown and keyboard.layout == pad
+        assert keyboard.switchable is (pad == "digits")
+        assert keyboard.ids.latin.opacity == (1 if pad == "digits" else 0)
         type_keys(keyboard, text)
         assert field.text == text
     tap(screen.ids.check)
