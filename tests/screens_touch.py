@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -120,3 +121,14 @@ def long_press_corner(app: Any, seconds: float) -> None:
         headless.pump(1)
     touch.touch_up()
     headless.pump(2)
+
+
+def open_staff_screen(app: Any) -> Any:
+    """Staff's way in: the corner held for 3.3 s, then the PIN typed on its pad; the screen."""
+    long_press_corner(app, 3.3)
+    admin = app.root.manager.current_screen
+    tap(admin.ids.pin)
+    type_keys(admin.ids.keyboard, os.environ["KIOSK_TEST_PIN"])
+    tap(admin.ids.unlock)
+    assert admin.step == "open"
+    return admin

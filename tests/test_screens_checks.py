@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from kiosk.models import SyncRun
-from tests.screens_touch import long_press_corner, tap, type_keys, wait_for
+from tests.screens_touch import open_staff_screen, tap, wait_for
 
 
 def test_the_staff_screen_lists_the_checks_with_the_clock_alert(app: Any) -> None:
@@ -25,11 +24,7 @@ def test_the_staff_screen_lists_the_checks_with_the_clock_alert(app: Any) -> Non
 
 def _staff_screen_shows_the_alert(app: Any) -> None:
     # WHEN staff open their screen with the PIN
-    long_press_corner(app, 3.3)
-    admin = app.root.manager.current_screen
-    tap(admin.ids.pin)
-    type_keys(admin.ids.keyboard, os.environ["KIOSK_TEST_PIN"])
-    tap(admin.ids.unlock)
+    admin = open_staff_screen(app)
     # THEN each quick check has its line, what is wrong in words
     wait_for(lambda: "изпълняват се" not in admin.checks_text)
     lines = admin.checks_text.splitlines()

@@ -12,7 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.models import DeviceEvent, SyncRun
-from tests.screens_touch import long_press_corner, shown, tap, texts, type_keys, wait_for
+from tests.screens_touch import (
+    long_press_corner,
+    open_staff_screen,
+    shown,
+    tap,
+    texts,
+    type_keys,
+    wait_for,
+)
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 SIZES = [(1080, 1920), (1920, 1080)]
@@ -129,12 +137,7 @@ def test_staff_gesture_and_pin_open_the_admin_screen(app: Any) -> None:
 
 
 def test_the_staff_screen_buttons_stay_put_as_its_texts_change(app: Any) -> None:
-    long_press_corner(app, 3.3)
-    admin = app.root.manager.current_screen
-    tap(admin.ids.pin)
-    type_keys(admin.ids.keyboard, os.environ["KIOSK_TEST_PIN"])
-    tap(admin.ids.unlock)
-    assert admin.step == "open"
+    admin = open_staff_screen(app)
     names = ["test_print", "paper_replaced", "refresh", "restart", "exit", "leave"]
 
     def boxes() -> list[tuple[float, float, float, float]]:
