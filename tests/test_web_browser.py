@@ -476,3 +476,28 @@ def test_the_panel_says_what_each_press_did_and_why_a_closed_counter_shows_nothi
     queue.issue(category="А")  # a queue event: the panel asks again
     expect(message).to_have_text("")
     expect(panel.locator("#current-status")).to_have_text("Няма извикан номер")
+
+
+def test_a_refused_out_of_turn_call_keeps_the_typed_reason(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    queue.issue(category="А")
+    wanted = queue.issue(category="А")
+    panel = sign_in(context, live, "maria")
+    expect(panel.locator("#waiting-labels option")).to_have_count(2)
+    panel.select_option("#waiting-labels", wanted.label)
+    reason = panel.locator("#call-ticket-form input[name=reason]")
+    reason.fill("Възрастен човек с бастун")
+    # GIVEN the counter is closed while the clerk types WHEN the call is refused
+    counters = Counters(sqlite_db, config, clock=clock)
+    mine = next(c for c in counters.setups() if c.number == 1)
+    counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=False)
+    panel.click("#call-ticket-form button")
+    expect(panel.locator("#message")).to_contain_text("Гише 1 е затворено")
+    # THEN the reason is still there to send again once it is open
+    expect(reason).to_have_value("Възрастен човек с бастун")
+    counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=True)
+    panel.click("#call-ticket-form button")
+    expect(panel.locator("#current-label")).to_have_text(wanted.label)
+    expect(reason).to_have_value("")

@@ -124,18 +124,22 @@
   const saidText = (action) =>
     root.dataset["said" + action.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())];
 
+  // true when the server did it: a refused form keeps what the clerk typed
   async function act(action, body) {
+    let done = false;
     try {
       const result = await postJSON("/api/panel/" + action, body);
       // what the press did, with the number: a bare number after Done or No-show read as
       // if that ticket were still at the counter
       if (action === "call" && !result.ticket) say(root.dataset.nobody);
       else say(result.ticket ? saidText(action).replace("{label}", result.ticket.label) : "");
+      done = true;
     } catch (err) {
       if (err.code === "called_not_started") askArrival(err.message, action, body);
       else say(err.message, true);
     }
     await refresh();
+    return done;
   }
 
   document.querySelectorAll("[data-action]").forEach((b) =>
@@ -149,10 +153,12 @@
       ? { to_category: value, reason }
       : { to_counter: Number(value), reason });
   });
-  $("call-ticket-form").addEventListener("submit", (e) => {
+  $("call-ticket-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    act("call-ticket", { label: $("waiting-labels").value, reason: e.target.reason.value });
-    e.target.reason.value = "";
+    const reason = e.target.reason;
+    if (await act("call-ticket", { label: $("waiting-labels").value, reason: reason.value })) {
+      reason.value = "";
+    }
   });
 
   const keys = { n: "call", r: "recall", s: "start", d: "finish", x: "no-show" };
