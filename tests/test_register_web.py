@@ -218,3 +218,15 @@ def test_handling_steps_and_views_are_under_one_identity_and_refusals_are_the_pa
     )
     letter = quality.get(f"/register/{reg.reg_number}/letter/extension").text
     assert "Гергана" in letter  # a letter is signed with the person's name
+
+
+def test_a_sites_register_names_the_site_not_its_id(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.COMPLAINT, text="Чаках два часа.", anonymous=True, health_safety=True)
+    )
+    listing = _client(app, "quality").get("/register").text
+    row = re.search(rf"{reg.reg_number}</a></td>(.*?)</tr>", listing, re.S)
+    assert row is not None
+    assert f"<td>{config.site.name_bg}</td>" in row[1] and config.site.id not in row[1]

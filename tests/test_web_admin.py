@@ -16,6 +16,7 @@ from kiosk.cli import main
 from kiosk.config import Config
 from kiosk.counters import CategoryInUse, CounterExists, Counters, NoCategories
 from kiosk.db import Database
+from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import SetupEvent
 from kiosk.queue import Queue
 from kiosk.staff import LastAdmin, Role, Staff
@@ -320,3 +321,19 @@ def test_every_web_text_has_its_bulgarian_translation() -> None:
     # and every placeholder of the English survives in the Bulgarian
     for source in sources:
         assert set(re.findall(r"{\w+}", source)) == set(re.findall(r"{\w+}", bulgarian[source]))
+
+
+def test_the_admin_page_names_the_kind_of_the_latest_messages_in_words(
+    web_app: FastAPI, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    # GIVEN a complaint from the kiosk
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.COMPLAINT, text="Няма рампа пред входа.", anonymous=True)
+    )
+    with TestClient(web_app) as admin:
+        sign_in_http(admin, "admin")
+        page = admin.get("/admin").text
+    # THEN the admin's list of the latest says "Жалба", not the stored code
+    line = re.search(rf"<li><strong>{reg.reg_number}</strong>[^<]*", page)
+    assert line is not None
+    assert "Жалба" in line[0] and "complaint" not in line[0]

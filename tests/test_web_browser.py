@@ -445,3 +445,59 @@ def test_a_refused_extension_redirects_so_a_reload_sends_nothing_and_keeps_the_t
     expect(page.locator("form[action$='/extend']")).to_have_count(0)  # answered: no handling
     page.reload()
     expect(page.locator("p.error[role=alert]")).to_have_count(0)
+
+
+def test_the_panel_says_what_each_press_did_and_why_a_closed_counter_shows_nothing(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    first, second = queue.issue(category="А"), queue.issue(category="А")
+    panel = sign_in(context, live, "maria")
+    expect(panel.locator("#waiting-labels option")).to_have_count(2)
+    message = panel.locator("#message")
+    # WHEN the clerk calls, serves and finishes THEN each press is said with its number
+    panel.click("[data-action=call]")
+    expect(message).to_have_text(f"{first.label} е извикан.")
+    panel.click("[data-action=start]")
+    expect(message).to_have_text(f"{first.label} се обслужва.")
+    panel.click("[data-action=finish]")
+    expect(message).to_have_text(f"{first.label} е обслужен.")
+    panel.click("[data-action=call]")
+    panel.click("[data-action=no-show]")
+    expect(message).to_have_text(f"{second.label} не се яви.")
+    # GIVEN the admin closes counter 1 for lunch WHEN its panel is opened
+    counters = Counters(sqlite_db, config, clock=clock)
+    mine = next(c for c in counters.setups() if c.number == 1)
+    counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=False)
+    panel.reload()
+    # THEN it says the counter is closed, and stops saying so once it is open again
+    expect(message).to_contain_text("Гише 1 е затворено")
+    counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=True)
+    queue.issue(category="А")  # a queue event: the panel asks again
+    expect(message).to_have_text("")
+    expect(panel.locator("#current-status")).to_have_text("Няма извикан номер")
+
+
+def test_a_refused_out_of_turn_call_keeps_the_typed_reason(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    queue.issue(category="А")
+    wanted = queue.issue(category="А")
+    panel = sign_in(context, live, "maria")
+    expect(panel.locator("#waiting-labels option")).to_have_count(2)
+    panel.select_option("#waiting-labels", wanted.label)
+    reason = panel.locator("#call-ticket-form input[name=reason]")
+    reason.fill("Възрастен човек с бастун")
+    # GIVEN the counter is closed while the clerk types WHEN the call is refused
+    counters = Counters(sqlite_db, config, clock=clock)
+    mine = next(c for c in counters.setups() if c.number == 1)
+    counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=False)
+    panel.click("#call-ticket-form button")
+    expect(panel.locator("#message")).to_contain_text("Гише 1 е затворено")
+    # THEN the reason is still there to send again once it is open
+    expect(reason).to_have_value("Възрастен човек с бастун")
+    counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=True)
+    panel.click("#call-ticket-form button")
+    expect(panel.locator("#current-label")).to_have_text(wanted.label)
+    expect(reason).to_have_value("")

@@ -137,8 +137,8 @@ class StaffWeb:
         """End what the server holds open (live streams) before it stops."""
 
     def site_names(self) -> Mapping[str, Text]:
-        """The names of the sites its pages show, by id: a site's web shows only its own
-        records, so none (the centre's reads its `sites` table)."""
+        """The names of the sites its pages show, by id: a site's web names its own (the
+        centre's reads its `sites` table); an id without a name is shown as it is."""
         return {}
 
 
@@ -177,6 +177,11 @@ class Site(StaffWeb):
 
     async def close(self) -> None:
         await self.feed.close()
+
+    def site_names(self) -> Mapping[str, Text]:
+        # the register's site column named its own records by the id (tvarditsa-ociu)
+        site = self.config.site
+        return {site.id: Text(bg=site.name_bg, en=site.name_en)}
 
 
 def get_web(request: Request) -> StaffWeb:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kiosk.counters import SetupError
 from kiosk.register import Register
+from kiosk.reports.wording import kind_text
 from kiosk.staff import Role, StaffAccount, StaffError
 from kiosk.vocabulary import SITE_ROLES
 from kiosk.web.alert_texts import site_alert_texts
@@ -77,6 +78,7 @@ def _admin_view(
         alerts=site_alert_texts(site, language(request)),
         version=version(),
         feedback=register.entries()[:LATEST_FEEDBACK],
+        kind_text=lambda k: kind_text(k, language(request)),
         roles=list(SITE_ROLES),
         error=error,
         status_code=status_code,

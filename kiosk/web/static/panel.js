@@ -83,10 +83,20 @@
   }
   setInterval(tickTimer, 1000);
 
+  let refusal = null; // why the server would not show the counter, until it does again
+
   async function refresh() {
     const response = await fetch("/api/panel", { credentials: "same-origin" });
     if (response.status === 401) { location.href = "/login"; return; }
-    if (response.ok) show(await response.json());
+    if (response.ok) {
+      show(await response.json());
+      if (refusal !== null && message.textContent === refusal) say("");
+      refusal = null;
+    } else {
+      // a closed counter is refused with why; an empty panel would look like an idle one
+      refusal = (await response.json().catch(() => ({}))).detail || response.statusText;
+      say(refusal, true);
+    }
   }
 
   // Calling while the current ticket was only called asks whether that visitor came, so a
@@ -110,16 +120,26 @@
       if (b.dataset.previous && action) act(action, { ...(body || {}), previous: b.dataset.previous });
     }));
 
+  // data-said-no-show → dataset["saidNoShow"]
+  const saidText = (action) =>
+    root.dataset["said" + action.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase())];
+
+  // true when the server did it: a refused form keeps what the clerk typed
   async function act(action, body) {
+    let done = false;
     try {
       const result = await postJSON("/api/panel/" + action, body);
+      // what the press did, with the number: a bare number after Done or No-show read as
+      // if that ticket were still at the counter
       if (action === "call" && !result.ticket) say(root.dataset.nobody);
-      else say(result.ticket ? result.ticket.label : "");
+      else say(result.ticket ? saidText(action).replace("{label}", result.ticket.label) : "");
+      done = true;
     } catch (err) {
       if (err.code === "called_not_started") askArrival(err.message, action, body);
       else say(err.message, true);
     }
     await refresh();
+    return done;
   }
 
   document.querySelectorAll("[data-action]").forEach((b) =>
@@ -133,10 +153,12 @@
       ? { to_category: value, reason }
       : { to_counter: Number(value), reason });
   });
-  $("call-ticket-form").addEventListener("submit", (e) => {
+  $("call-ticket-form").addEventListener("submit", async (e) => {
     e.preventDefault();
-    act("call-ticket", { label: $("waiting-labels").value, reason: e.target.reason.value });
-    e.target.reason.value = "";
+    const reason = e.target.reason;
+    if (await act("call-ticket", { label: $("waiting-labels").value, reason: reason.value })) {
+      reason.value = "";
+    }
   });
 
   const keys = { n: "call", r: "recall", s: "start", d: "finish", x: "no-show" };
