@@ -18,7 +18,7 @@ from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent, TicketEvent
 from kiosk.queue import Arrival, Queue, Status
-from tests.browser_fixtures import needs_chromium, shoot
+from tests.browser_fixtures import desk_context, needs_chromium, shoot
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, LiveServer, serve
 
@@ -358,6 +358,25 @@ def test_api_docs_render_from_the_package_under_the_strict_csp(
     page.screenshot(path=str(tmp_path / "web-docs.png"))
     assert refused == [] and outside == []
     assert page.request.get(f"{live.url}/redoc").status == 404  # dropped: /docs and the JSON
+
+
+def test_the_pages_ask_for_nothing_that_is_not_there(live: LiveServer, browser: Browser) -> None:
+    # a missing stylesheet, script or icon shows as a broken page only on some screens; a
+    # fresh context, as a clerk's browser of the morning, has nothing cached
+    context = desk_context(browser)
+    missing: list[str] = []
+    context.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}/board")
+        page.wait_for_load_state("networkidle")
+        for username in ("admin", "maria"):  # the admin's page, then the clerk's panel
+            signed_in = sign_in(context, live, username)
+            signed_in.wait_for_load_state("networkidle")
+            signed_in.close()
+    finally:
+        context.close()
+    assert missing == []
 
 
 def test_the_panel_asks_whether_a_called_visitor_came_before_the_next_call(
