@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from kiosk import waits
@@ -841,16 +841,31 @@ class Queue(SiteBound):
             row = s.get(QueueState, ticket_uuid)
             return TicketView.of(row) if row else None
 
-    def waiting(self, *, categories: list[str] | None = None) -> list[TicketView]:
-        """Today's waiting tickets in calling order."""
+    def waiting(
+        self, *, categories: list[str] | None = None, counter: int | None = None
+    ) -> list[TicketView]:
+        """Today's waiting tickets in calling order.
+
+        For a `counter`, as its next call sees them: the tickets sent to it first, whatever
+        their category, then those of `categories` sent to no other counter. A clerk's list
+        that left out the visitor a colleague sent over, or showed one sent elsewhere, would
+        not be the order the calls then take.
+        """
         day = self.today()
         with self.db.read() as s:
             query = select(QueueState).where(
                 QueueState.service_day == day, QueueState.status == Status.WAITING
             )
-            if categories is not None:
-                query = query.where(QueueState.category_code.in_(categories))
-            query = query.order_by(*calling_order())
+            in_categories = (
+                true() if categories is None else QueueState.category_code.in_(categories)
+            )
+            if counter is None:
+                query = query.where(in_categories).order_by(*calling_order())
+            else:
+                sent_here = QueueState.target_counter == counter
+                query = query.where(
+                    or_(sent_here, and_(QueueState.target_counter.is_(None), in_categories))
+                ).order_by(case((sent_here, 0), else_=1), *calling_order())
             return [TicketView.of(r) for r in s.scalars(query)]
 
     def call(self, *, event_seq: int) -> Call | None:

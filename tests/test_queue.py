@@ -92,10 +92,13 @@ def test_transfer_keeps_place_and_goes_to_the_other_queue(queue: Queue, clock: C
 
 
 def test_transfer_to_a_counter_is_called_there_first(queue: Queue) -> None:
-    queue.issue(category="Г")
+    other = queue.issue(category="Г")
     target = queue.issue(category="А")
     queue.call_next(counter=1)  # calls А001 (counter 1 does not serve Г)
     queue.transfer(counter=1, to_counter=4)
+    # the clerk at 4 sees the visitor sent over at the top of the list, the one at 1 does not
+    assert [t.uuid for t in queue.waiting(counter=4, categories=["Г"])] == [target.uuid, other.uuid]
+    assert target.uuid not in [t.uuid for t in queue.waiting(counter=1, categories=["А", "Г"])]
     assert queue.call_next(counter=4).uuid == target.uuid
 
 

@@ -108,6 +108,7 @@ def panel_data(request: Request, account: Clerk, site: SiteDep) -> PanelView:
     if mine is None:
         raise CounterClosed(f"counter {number} is closed", counter=number)
     served = set(mine.categories)
+    waiting = site.queue.waiting(counter=number, categories=sorted(served))
     return PanelView(
         counter=number,
         clerk=account.username,
@@ -119,7 +120,7 @@ def panel_data(request: Request, account: Clerk, site: SiteDep) -> PanelView:
             for c in status.categories
             if c.code in served
         ],
-        waiting=[t.label for t in site.queue.waiting(categories=sorted(served))][:50],
+        waiting=[t.label for t in waiting[:50]],
         transfer_categories=[c.code for c in status.categories],
         transfer_counters=[c.number for c in status.counters if c.number != number],
         alerts=site_alert_texts(site, language(request)),
