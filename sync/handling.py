@@ -155,8 +155,10 @@ def handling(db: Database, site_ids: list[str]) -> list[Handling]:
     """Each site's handler, with who set it and when (a site never set: at the site)."""
     with db.read() as s:
         rows = {r.site_id: r for r in s.execute(select(site_settings))}
-        waiting = {site for site in rows if pending(s, site)}
-        unseen = {site for site in rows if pending(s, site, forced_too=True)} - waiting
+        # one look per site: forced or not, whether the site has yet to learn its setting
+        unlearned = {site for site in rows if pending(s, site, forced_too=True)}
+    waiting = {site for site in unlearned if not rows[site].forced}
+    unseen = unlearned - waiting
     return [
         Handling(
             site_id=site,
