@@ -62,7 +62,7 @@ def enter(screen: Any, code: str) -> None:
     keys = keyboard.ids.keypad.available_layouts["code"]
     labels = {key[0] for row in range(1, keys["rows"] + 1) for key in keys[f"normal_{row}"]}
     assert labels == {*"0123456789", "⌫", "⏎"}
-    assert not keyboard.switchable and keyboard.ids.phonetic.opacity == 0
+    assert not keyboard.switchable and keyboard.ids.switches.opacity == 0
     assert keyboard.ids.phonetic.disabled
     type_keys(keyboard, code)
     assert screen.ids.code.text == code

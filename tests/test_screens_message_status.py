@@ -45,7 +45,7 @@ def _enter(screen: Any, number: str, code: str) -> None:
         pad = "digits" if field is screen.ids.number else "code"
         assert keyboard.shown and keyboard.layout == pad
         assert keyboard.switchable is (pad == "digits")
-        assert keyboard.ids.latin.opacity == (1 if pad == "digits" else 0)
+        assert keyboard.ids.switches.opacity == (1 if pad == "digits" else 0)
         type_keys(keyboard, text)
         assert field.text == text
     tap(screen.ids.check)
