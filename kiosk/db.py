@@ -132,8 +132,18 @@ def upsert_insert(session: Session) -> Any:
     return insert
 
 
+# Connections kept open: the staff web's ten clerks' requests and the board's status at
+# once. With SQLAlchemy's default of five, every request past the fifth opened a
+# connection of its own and closed it again (on SQLite each open ran the pragmas below).
+POOL = {"pool_size": 12, "max_overflow": 20}
+
+
 def _sqlite_engine(url: str, *, busy_timeout_ms: int, begin: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+    database = make_url(url).database
+    in_memory = not database or database == ":memory:"  # one connection, SQLAlchemy's own pool
+    engine = create_engine(
+        url, connect_args={"timeout": busy_timeout_ms / 1000}, **({} if in_memory else POOL)
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -341,7 +351,7 @@ class Database:
             # never waits: background work takes the write lock only when nobody holds it
             self._free_engine = _sqlite_engine(url, busy_timeout_ms=0, begin="BEGIN IMMEDIATE")
         else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_pre_ping=True, **POOL)
             self.write_engine = self._free_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         # bound to a batch's connection, a writer's session is a savepoint in its transaction
