@@ -201,8 +201,18 @@ def translator(request: Request) -> Callable[[str], str]:
     return translations(language(request), *get_web(request).text_packages).gettext
 
 
-SiteDep = Annotated[Site, Depends(get_site)]
-WebDep = Annotated[StaffWeb, Depends(get_web)]
+# Dependencies that do no I/O are coroutines: FastAPI runs a plain function in its thread
+# pool, and a request of the clerk's panel took five trips there and back before its own.
+async def _site(request: Request) -> Site:
+    return get_site(request)
+
+
+async def _web(request: Request) -> StaffWeb:
+    return get_web(request)
+
+
+SiteDep = Annotated[Site, Depends(_site)]
+WebDep = Annotated[StaffWeb, Depends(_web)]
 
 
 SESSION_KEY = "sid"  # the cookie's field with the server-side session's token
@@ -224,7 +234,7 @@ def optional_user(request: Request, web: WebDep) -> StaffAccount | None:
 OptionalUser = Annotated[StaffAccount | None, Depends(optional_user)]
 
 
-def current_user(account: OptionalUser) -> StaffAccount:
+async def current_user(account: OptionalUser) -> StaffAccount:
     if account is None:
         raise HTTPException(status_code=401, detail="sign in first")
     return account
@@ -233,7 +243,7 @@ def current_user(account: OptionalUser) -> StaffAccount:
 def require_role(*roles: Role) -> Callable[..., StaffAccount]:
     """A dependency that lets through only accounts with one of the roles."""
 
-    def check(account: Annotated[StaffAccount, Depends(current_user)]) -> StaffAccount:
+    async def check(account: Annotated[StaffAccount, Depends(current_user)]) -> StaffAccount:
         if account.role not in roles:
             raise HTTPException(status_code=403, detail="your role does not allow this")
         return account
