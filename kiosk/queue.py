@@ -217,7 +217,7 @@ def calling_order() -> tuple[ColumnElement[Any], ...]:
     )
 
 
-def calling_key(row: QueueState) -> tuple[int, int, dt.datetime, int]:
+def calling_key(row: waits.WaitingRow) -> tuple[int, int, dt.datetime, int]:
     """`calling_order` for rows already read."""
     booked = row.due_at is not None
     return (-row.priority, 0 if booked else 1, row.due_at or row.issued_at, row.ticket_seq)
@@ -960,9 +960,9 @@ class Queue(SiteBound):
             # one read of the queue for every category's wait, not a few queries each
             snap = self.waits.snapshot(s, categories=[c.code for c in active], day=day, now=now)
             waiting = collections.Counter(row.category_code for row in snap.waiting)
+            told = waits.estimates_new(snap, [(c.code, c.priority) for c in active])
             categories = []
-            for cat in active:
-                wait = waits.estimate(snap, category=cat.code, priority=cat.priority)
+            for cat, wait in zip(active, told, strict=True):
                 categories.append(
                     CategoryStatus(
                         code=cat.code,

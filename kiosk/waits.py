@@ -6,7 +6,9 @@ including those that arrive while one waits —, a counter being served at is no
 and a counter whose clerk is away calls nobody. So the estimate replays what the
 counters will do. Each counter that is open calls, when it is free, the ticket
 `Queue.call_next` would give it (one sent to it first, then priority, then a booked
-visitor's once the slot has come, then the oldest of its categories); each service takes the category's mean recent duration at this hour;
+visitor's once the slot has come, then the oldest of its categories); each service takes
+the category's mean recent duration at the hour it will begin (a ticket issued at noon is
+served in the slower afternoon);
 priority tickets are expected at today's recent rate. The ticket's wait is when a
 counter calls it. How sure that is depends on how many services lie before it, so a
 range comes with it.
@@ -20,7 +22,8 @@ import math
 import statistics
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +34,7 @@ DEFAULT_SERVICE_MINUTES = 6.0
 DEFAULT_VARIATION = 0.5  # spread of service times (std / mean) before there are any
 HISTORY_DAYS = 30
 HISTORY_SAMPLE = 200
+HOUR_WEIGHT = 20
 SAME_HOUR_MIN_SAMPLE = 8  # fewer than this at the hour: the category's times at any hour
 LONGEST_SERVICE_MINUTES = 90  # a ticket left open over lunch is not a service time
 OPEN_WINDOW = dt.timedelta(minutes=45)  # a counter that called within this is open
@@ -44,6 +48,7 @@ RANGE_FROM_MINUTES = 5  # a span at least this wide is said as a range
 PRIORITY_HORIZON_MINUTES = 240.0
 EXPECTED_SEQ = 2**62  # after every real ticket of the same time
 ZERO = dt.timedelta(0)
+PACES_MAX_AGE = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,9 @@ class Estimate:
         return self.high - self.low >= RANGE_FROM_MINUTES
 
 
-@dataclass(frozen=True)
+# one ticket each, however alike: equal by identity, which also keeps the play's removals
+# from comparing every field of every ticket before the one removed
+@dataclass(frozen=True, eq=False)
 class Waiting:
     #: call order: priority first, then booked (0) before walk-ins (1), each by its minute
     #: (the slot's or the issue's), then the ticket's key
@@ -88,12 +95,26 @@ class OpenCounter:
         return at
 
 
+@dataclass(frozen=True)
+class ServiceTimes:
+    """Mean minutes of a service of each category, by the local hour it begins where known."""
+
+    means: Mapping[str, float]  # at any hour
+    by_hour: Mapping[str, Mapping[int, float]] = field(default_factory=dict)
+    clock: float = 0.0  # local minutes past midnight now, to tell the hour `at` minutes on
+
+    def minutes(self, category: str, at: float) -> float:
+        hour = int((self.clock + at) // 60) % 24
+        at_hour = self.by_hour.get(category, {}).get(hour)
+        return at_hour or self.means.get(category, DEFAULT_SERVICE_MINUTES)
+
+
 def forecast(
     *,
     ticket: Waiting,
     queue: Sequence[Waiting],
     counters: Sequence[OpenCounter],
-    service_minutes: dict[str, float],
+    service_minutes: ServiceTimes,
 ) -> tuple[float, int] | None:
     """Minutes until `ticket` is called, and how many services come before it; None: never."""
     return play(
@@ -105,7 +126,7 @@ def play(
     *,
     queue: Sequence[Waiting],
     counters: Sequence[OpenCounter],
-    service_minutes: dict[str, float],
+    service_minutes: ServiceTimes,
     until: Waiting | None = None,
 ) -> dict[Waiting, tuple[float, int]]:
     """The counters' calls played forward: each ticket called, with the minutes until it is
@@ -138,10 +159,7 @@ def play(
             break
         (general if pick.target_counter is None else sent).remove(pick)
         served += 1
-        heapq.heappush(
-            free,
-            (at + service_minutes.get(pick.category, DEFAULT_SERVICE_MINUTES), number, counter),
-        )
+        heapq.heappush(free, (at + service_minutes.minutes(pick.category, at), number, counter))
     return called
 
 
@@ -162,8 +180,9 @@ def _next_for(
 
 @dataclass(frozen=True)
 class Pace:
-    mean: float  # minutes from call to finish
+    mean: float  # minutes from call to finish, at this hour where enough services
     variation: float  # std / mean
+    by_hour: Mapping[int, float] = field(default_factory=dict)  # local hour -> mean, where enough
 
     def remaining(self, elapsed: float) -> float:
         """Expected minutes left of a service already `elapsed` long.
@@ -229,22 +248,30 @@ def _pace(
     now: dt.datetime,
     tz: dt.tzinfo,
 ) -> Pace:
-    hour = now.astimezone(tz).hour
-    durations, same_hour = [], []
+    durations: list[float] = []
+    hours: dict[int, list[float]] = {}
     for called, finished in rows:
         if called is None or finished is None:
             continue
         minutes = (finished - called).total_seconds() / 60
         if 0 < minutes <= LONGEST_SERVICE_MINUTES:
             durations.append(minutes)
-            if called.astimezone(tz).hour == hour:
-                same_hour.append(minutes)
-    sample = same_hour if len(same_hour) >= SAME_HOUR_MIN_SAMPLE else durations
-    if not sample:
+            hours.setdefault(called.astimezone(tz).hour, []).append(minutes)
+    if not durations:
         return Pace(DEFAULT_SERVICE_MINUTES, DEFAULT_VARIATION)
-    mean = statistics.fmean(sample)  # the mean, not the median: long services add up
+    # the mean, not the median: long services add up
+    overall = statistics.fmean(durations)
+    # an hour's few services drawn towards all of them, as many as HOUR_WEIGHT services say:
+    # eight services' mean is off by a fifth, and that noise cost more than the hour told
+    by_hour = {
+        hour: (sum(some) + HOUR_WEIGHT * overall) / (len(some) + HOUR_WEIGHT)
+        for hour, some in hours.items()
+    }
+    now_hour = hours.get(now.astimezone(tz).hour, [])
+    sample = now_hour if len(now_hour) >= SAME_HOUR_MIN_SAMPLE else durations
+    mean = statistics.fmean(sample)
     spread = statistics.pstdev(sample) / mean if len(sample) > 2 else DEFAULT_VARIATION
-    return Pace(mean, spread)
+    return Pace(mean, spread, by_hour)
 
 
 def _served_by_counter(s: Session) -> dict[int, frozenset[str]]:
@@ -258,12 +285,45 @@ def _served_by_counter(s: Session) -> dict[int, frozenset[str]]:
     return {number: frozenset(codes) for number, codes in sorted(served.items())}
 
 
+class WaitingRow(Protocol):
+    """A waiting ticket as the estimate reads it: the columns of `WAITING_COLUMNS`."""
+
+    @property
+    def ticket_uuid(self) -> uuid.UUID: ...
+    @property
+    def ticket_seq(self) -> int: ...
+    @property
+    def category_code(self) -> str: ...
+    @property
+    def priority(self) -> bool: ...
+    @property
+    def issued_at(self) -> dt.datetime: ...
+    @property
+    def due_at(self) -> dt.datetime | None: ...
+    @property
+    def target_counter(self) -> int | None: ...
+
+
+# Columns, not ORM objects: the board's status reads every waiting ticket after each call,
+# and building 900 QueueState objects took longer than the estimate made from them.
+WAITING_COLUMNS = (
+    QueueState.ticket_uuid,
+    QueueState.ticket_seq,
+    QueueState.category_code,
+    QueueState.priority,
+    QueueState.issued_at,
+    QueueState.due_at,
+    QueueState.target_counter,
+)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The queue as an estimate reads it, read once for any number of categories."""
 
     now: dt.datetime
-    waiting: tuple[QueueState, ...]  # today's waiting tickets
+    tz: dt.tzinfo  # the site's: a service's hour is local
+    waiting: tuple[WaitingRow, ...]  # today's waiting tickets
     served: dict[int, frozenset[str]]  # open counters and their categories
     paces: dict[str, Pace]  # of every category served, and of those asked for
     expected: tuple[Waiting, ...]  # priority tickets likely to arrive
@@ -280,20 +340,27 @@ def snapshot(
     now: dt.datetime,
     tz: dt.tzinfo,
     past: Past | None = None,
+    recent: RecentPaces | None = None,
 ) -> Snapshot:
     """Read what the estimates of `categories` need: a few queries, however many there are."""
     served = _served_by_counter(s)
+    wanted = frozenset().union(*served.values(), categories)
     return Snapshot(
         now=now,
+        tz=tz,
         waiting=tuple(
-            s.scalars(
-                select(QueueState).where(
+            s.execute(
+                select(*WAITING_COLUMNS).where(
                     QueueState.service_day == day, QueueState.status == "waiting"
                 )
             )
         ),
         served=served,
-        paces=paces(s, categories=set().union(*served.values(), categories), now=now, tz=tz),
+        paces=(
+            recent.get(s, categories=wanted, now=now)
+            if recent
+            else paces(s, categories=wanted, now=now, tz=tz)
+        ),
         expected=tuple(_expected_priority(s, now=now, day=day)),
         active={
             row.counter_number: row
@@ -371,7 +438,7 @@ def _with_breaks(
 
 
 def _left_waiting(
-    categories: frozenset[str], waiting: Sequence[QueueState], now: dt.datetime
+    categories: frozenset[str], waiting: Sequence[WaitingRow], now: dt.datetime
 ) -> dt.datetime | None:
     """Since when the oldest of the counter's tickets has waited, if longer than it should."""
     oldest = min(
@@ -551,19 +618,55 @@ def _slots_of(span: Span, tz: dt.tzinfo) -> range:
     return range(_slot(span[0], tz), _slot(span[1] - dt.timedelta(microseconds=1), tz) + 1)
 
 
+class RecentPaces:
+    """`paces`, read again after PACES_MAX_AGE or in another hour.
+
+    The board's status is read after every call, and reading each category's latest 200
+    services was half of it; one more service among them moves a mean by a few seconds.
+    """
+
+    def __init__(self, tz: dt.tzinfo) -> None:
+        self.tz = tz
+        self._held: tuple[frozenset[str], dt.datetime, dict[str, Pace]] | None = None
+
+    def get(self, s: Session, *, categories: frozenset[str], now: dt.datetime) -> dict[str, Pace]:
+        held = self._held
+        if (
+            held is None
+            or held[0] != categories
+            or not (held[1] <= now < held[1] + PACES_MAX_AGE)
+            or held[1].astimezone(self.tz).hour != now.astimezone(self.tz).hour
+        ):
+            held = self._held = (
+                categories,
+                now,
+                paces(s, categories=categories, now=now, tz=self.tz),
+            )
+        return held[2]
+
+
 class WaitEstimator:
     """Estimates for one site; the counters' usual breaks are learnt once a day."""
 
     def __init__(self, tz: dt.tzinfo) -> None:
         self.tz = tz
         self._past: tuple[dt.date, Past] | None = None
+        self._paces = RecentPaces(tz)
 
     def snapshot(
         self, s: Session, *, categories: Collection[str], day: dt.date, now: dt.datetime
     ) -> Snapshot:
         if self._past is None or self._past[0] != day:
             self._past = (day, learn_past(s, day=day, tz=self.tz))
-        return snapshot(s, categories=categories, day=day, now=now, tz=self.tz, past=self._past[1])
+        return snapshot(
+            s,
+            categories=categories,
+            day=day,
+            now=now,
+            tz=self.tz,
+            past=self._past[1],
+            recent=self._paces,
+        )
 
     def estimate(
         self,
@@ -579,7 +682,7 @@ class WaitEstimator:
         return estimate(snap, category=category, priority=priority, ticket_uuid=ticket_uuid)
 
 
-def _entry(row: QueueState, now: dt.datetime) -> Waiting:
+def _entry(row: WaitingRow, now: dt.datetime) -> Waiting:
     if row.due_at is not None:
         due = (row.due_at - now).total_seconds() / 60
         key = (-row.priority, 0, due, row.ticket_seq)
@@ -592,6 +695,15 @@ def _entry(row: QueueState, now: dt.datetime) -> Waiting:
 
 def _paces(snap: Snapshot, categories: Collection[str]) -> dict[str, Pace]:
     return {code: snap.paces[code] for code in set().union(*snap.served.values(), categories)}
+
+
+def _service_times(snap: Snapshot, paces: Mapping[str, Pace]) -> ServiceTimes:
+    local = snap.now.astimezone(snap.tz)
+    return ServiceTimes(
+        means={code: p.mean for code, p in paces.items()},
+        by_hour={code: p.by_hour for code, p in paces.items()},
+        clock=local.hour * 60 + local.minute + local.second / 60,
+    )
 
 
 def _counters(snap: Snapshot, paces: Mapping[str, Pace]) -> list[OpenCounter]:
@@ -639,11 +751,34 @@ def estimate(
     )
     others = [_entry(w, snap.now) for w in snap.waiting if w is not ours]
     counters = _counters(snap, paces)
-    means = {code: p.mean for code, p in paces.items()}
     result = forecast(
-        ticket=ticket, queue=[*others, *snap.expected], counters=counters, service_minutes=means
+        ticket=ticket,
+        queue=[*others, *snap.expected],
+        counters=counters,
+        service_minutes=_service_times(snap, paces),
     )
     return _said(result, ticket, counters, paces.values())
+
+
+def estimates_new(snap: Snapshot, categories: Sequence[tuple[str, bool]]) -> list[Estimate]:
+    """The wait of a ticket of each (category, priority) issued now: what `estimate` tells
+    each, the queue read into the play once for all (the status of twelve categories read it
+    twelve times)."""
+    paces = _paces(snap, [code for code, _ in categories])
+    counters = _counters(snap, paces)
+    times = _service_times(snap, paces)
+    queue = sorted(
+        [*(_entry(w, snap.now) for w in snap.waiting), *snap.expected], key=lambda w: w.key
+    )
+    served = set().union(*snap.served.values())
+    told = []
+    for code, priority in categories:
+        ticket = Waiting((-priority, 1, 0.0, EXPECTED_SEQ - 1), code, 0.0)
+        result = forecast(ticket=ticket, queue=queue, counters=counters, service_minutes=times)
+        # the paces `estimate` averages for this category alone
+        own = [p for c, p in paces.items() if c in served or c == code]
+        told.append(_said(result, ticket, counters, own))
+    return told
 
 
 def estimates(snap: Snapshot) -> dict[uuid.UUID, Estimate]:
@@ -655,7 +790,7 @@ def estimates(snap: Snapshot) -> dict[uuid.UUID, Estimate]:
     played = play(
         queue=[*(w for _, w in entries.values()), *snap.expected],
         counters=counters,
-        service_minutes={code: p.mean for code, p in paces.items()},
+        service_minutes=_service_times(snap, paces),
     )
     served = set().union(*snap.served.values())
     return {

@@ -9,7 +9,7 @@ import pytest
 from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.queue import Arrival, Queue
-from kiosk.waits import OpenCounter, Pace, Waiting, forecast, learn_past
+from kiosk.waits import OpenCounter, Pace, ServiceTimes, Waiting, forecast, learn_past
 from tests.support import SOFIA, Clock
 
 
@@ -111,7 +111,7 @@ def test_forecast_follows_call_next_order() -> None:
         ticket=ours,
         queue=[older, expected_priority],
         counters=[counter],
-        service_minutes={"А": 6.0, "П": 4.0},
+        service_minutes=ServiceTimes({"А": 6.0, "П": 4.0}),
     )
     # THEN the older А goes first (0–6), the П that came meanwhile next (6–10), then ours
     assert (minutes, before) == (10.0, 2)
@@ -120,10 +120,12 @@ def test_forecast_follows_call_next_order() -> None:
 def test_forecast_skips_a_counters_break() -> None:
     counter = OpenCounter(1, frozenset({"А"}), free_in=3.0, away=((2.0, 30.0),))
     ours = Waiting((0, 1, 0.0, 1), "А", 0.0)
-    assert forecast(ticket=ours, queue=[], counters=[counter], service_minutes={}) == (30.0, 0)
+    assert forecast(
+        ticket=ours, queue=[], counters=[counter], service_minutes=ServiceTimes({})
+    ) == (30.0, 0)
     # a ticket no open counter serves is never called
     assert forecast(ticket=Waiting((0, 1, 0.0, 1), "Б", 0.0), queue=[], counters=[counter],
-                    service_minutes={}) is None  # fmt: skip
+                    service_minutes=ServiceTimes({})) is None  # fmt: skip
 
 
 def test_a_counter_that_leaves_its_tickets_waiting_is_expected_back_later(
