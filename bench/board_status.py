@@ -1,12 +1,14 @@
-"""How long `Queue.status()` takes on a busy day: today's queries against those of 8167c20.
+"""How long `Queue.status()` takes on a busy day: today's against that of f681682.
 
 The board and every counter panel read the whole status after each call. A site with 12
 categories and 12 counters (each counter serving its own category and Г), a few past days
 of served tickets, and today's morning (tickets served, called and waiting) is built on a
 SQLite file through the domain with a hand-moved clock. Then the status, with and without
-the counters, is read by the Queue of 8167c20 (the baseline, its queue and wait estimate
+the counters, is read by the Queue of f681682 (the baseline, its queue and wait estimate
 loaded from git) and by today's, interleaved, in the same run; both must give the same
-answer. Printed: median milliseconds and statements per read, and the ratio.
+answer but for the waits, which an estimator's change may move (bench/wait_estimate.py
+measures those). Printed: median milliseconds and statements per read, and the ratio.
+The baseline moves on when today's Queue no longer fits beside it (8167c20's took a dict).
 
     python bench/board_status.py [--days 3] [--tickets 240] [--runs 15]
 """
@@ -32,13 +34,13 @@ from kiosk.db import Database
 from kiosk.queue import Arrival, Queue
 from tests.support import SOFIA, Clock, make_config, upgraded
 
-BASELINE_COMMIT = "8167c20"
+BASELINE_COMMIT = "f681682"
 NEW_CATEGORIES = "ДЕЖЗИКЛ"  # with the seeded А Б В Г П: 12
 NEW_COUNTERS = range(5, 13)  # with the seeded 1–4: 12
 
 
 def _load_baseline() -> type:
-    """8167c20's Queue, with the wait estimate of its own commit."""
+    """The baseline's Queue, with the wait estimate of its own commit."""
     waits = module_at(BASELINE_COMMIT, "kiosk/waits.py", "waits_baseline")
     queue = module_at(BASELINE_COMMIT, "kiosk/queue.py", "queue_baseline")
     queue.waits = waits
@@ -81,6 +83,14 @@ def build_site(tmp: Path, *, days: int, tickets: int, seed: int) -> tuple[Databa
     return db, config, clock
 
 
+def _without_waits(status: object) -> dict:
+    data = dataclasses.asdict(status)
+    for category in data["categories"]:
+        category.pop("estimated_wait_minutes")
+        category.pop("wait_range")
+    return data
+
+
 def statements(db: Database, read: Callable[[], object]) -> int:
     """How many SQL statements one `read()` runs."""
     executed = []
@@ -121,7 +131,7 @@ def main() -> None:
         )
         current, baseline = Queue(db, config, clock=clock), Baseline(db, config, clock=clock)
         status = current.status()
-        assert dataclasses.asdict(status) == dataclasses.asdict(baseline.status()), "differ"
+        assert _without_waits(status) == _without_waits(baseline.status()), "differ"
         waiting = sum(c.waiting for c in status.categories)
         print(
             f"{len(status.categories)} categories, {len(status.counters)} counters, "
