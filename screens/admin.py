@@ -45,6 +45,8 @@ class AdminScreen(KioskScreen):
         self.ids.pin.text = ""
         pin = self.app.kiosk_config.secret("ui.admin_pin")
         self.step = "pin" if pin else "disabled"
+        # typed into at once, on the pad or a service keyboard, with no tap on the field first
+        self.ids.pin.focus = self.step == "pin"
 
     def unlock(self) -> None:
         app = self.app

@@ -136,6 +136,26 @@ def test_staff_gesture_and_pin_open_the_admin_screen(app: Any) -> None:
     assert app.root.manager.current == "attract"
 
 
+def test_the_pin_field_is_focused_when_the_staff_screen_opens(app: Any) -> None:
+    from kivy.core.window import Window
+
+    from screens import headless
+
+    # GIVEN the staff gesture; WHEN the PIN screen opens
+    long_press_corner(app, 3.3)
+    admin = app.root.manager.current_screen
+    # THEN its field has the focus and the keyboard is open on it, with no tap on the field
+    assert admin.step == "pin" and admin.ids.pin.focus
+    assert admin.ids.keyboard.shown and admin.ids.keyboard.target is admin.ids.pin
+    # and what a service keyboard types lands there: Enter opens the screen
+    for char in os.environ["KIOSK_TEST_PIN"]:
+        Window.dispatch("on_textinput", char)
+    Window.dispatch("on_key_down", 13, 40, None, [])
+    headless.pump(2)
+    assert admin.step == "open"
+    tap(admin.ids.leave)
+
+
 def test_the_staff_screen_buttons_stay_put_as_its_texts_change(app: Any) -> None:
     admin = open_staff_screen(app)
     names = ["test_print", "paper_replaced", "refresh", "restart", "exit", "leave"]
