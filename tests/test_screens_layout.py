@@ -84,6 +84,38 @@ def test_no_text_overflows_on_any_screen(app: Any, size: tuple[int, int], large_
     assert not found
 
 
+@pytest.mark.parametrize("large_text", [False, True], ids=["normal-text", "larger-text"])
+@pytest.mark.parametrize("language", ["bg", "en"])
+def test_the_volume_is_said_on_one_line(app: Any, language: str, large_text: bool) -> None:
+    from kivy.core.text import Label as CoreLabel
+
+    from screens import headless, scenes
+
+    # GIVEN the speech bar of a kiosk that reads aloud, at the loudest step (the widest number)
+    app.can_read_aloud = True
+    try:
+        scenes.show(app, "home", language=language)
+        app.large_text = large_text
+        app.volume_step = 4
+        headless.pump(4)
+        volume = app.root.speech_bar.ids.volume
+        # WHEN its words are set in one line of the same font
+        line = CoreLabel(
+            text=volume.text,
+            font_name=volume.font_name,
+            font_size=volume.font_size,
+            bold=volume.bold,
+        )
+        line.refresh()
+        # THEN the label is that one line, all inside it, and the bar's buttons keep their words
+        assert volume.text == ("Сила 5 от 5" if language == "bg" else "Volume 5 of 5")
+        assert tuple(volume.texture_size) == line.texture.size
+        assert volume.texture_size[0] <= volume.width and volume.texture_size[1] <= volume.height
+        assert not overflows(app.root.speech_bar)
+    finally:
+        app.can_read_aloud = False
+
+
 def test_escape_and_f1_do_nothing_and_kivy_is_locked_down(app: Any) -> None:
     from kivy.config import Config
     from kivy.core.window import Window
