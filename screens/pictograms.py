@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from kivy.graphics import Color, Ellipse, Line, Rectangle
 from kivy.properties import ColorProperty, StringProperty
@@ -55,25 +56,33 @@ class Pen:
             Line(circle=args, width=self.width)
 
 
-def _face(mood: float) -> Callable[[Pen], None]:
-    """A face whose mouth bends from -1 (very unhappy) to +1 (very happy)."""
+@dataclass(frozen=True)
+class Face:
+    """A rating face, told from its neighbours by more than how far the mouth bends."""
 
-    def draw(pen: Pen) -> None:
+    mouth: float  # -1 a deep frown, 0 a straight line, +1 a broad smile
+    open_mouth: bool = False  # a laugh: the smile closed by a line across, wider and deeper
+    brows: bool = False  # frowning brows
+    smiling_eyes: bool = False  # eyes as arcs, as when one laughs, not dots
+
+    def __call__(self, pen: Pen) -> None:
         pen.circle(0.5, 0.5, 0.44)
-        pen.circle(0.35, 0.62, 0.05, fill=True)
-        pen.circle(0.65, 0.62, 0.05, fill=True)
+        for x in (0.35, 0.65):
+            if self.smiling_eyes:
+                pen.circle(x, 0.58, 0.07, arc=(-70, 70))
+            else:
+                pen.circle(x, 0.62, 0.05, fill=True)
+        if self.brows:
+            pen.line(0.27, 0.76, 0.42, 0.71)
+            pen.line(0.73, 0.76, 0.58, 0.71)
+        half, depth = (0.22, 0.17) if self.open_mouth else (0.2, 0.1)
         steps = 12
         points: list[float] = []
         for i in range(steps + 1):
-            x = 0.3 + 0.4 * i / steps
-            bend = 1 - ((x - 0.5) / 0.2) ** 2  # 1 in the middle, 0 at the ends
-            points += [x, 0.33 - 0.1 * mood * bend + (0.05 if mood < 0 else 0)]
-        pen.line(*points)
-        if mood <= -1:
-            pen.line(0.27, 0.76, 0.42, 0.71)
-            pen.line(0.73, 0.76, 0.58, 0.71)
-
-    return draw
+            x = 0.5 - half + 2 * half * i / steps
+            bend = 1 - ((x - 0.5) / half) ** 2  # 1 in the middle, 0 at the ends
+            points += [x, 0.33 - depth * self.mouth * bend + (0.05 if self.mouth < 0 else 0)]
+        pen.line(*points, close=self.open_mouth)
 
 
 def _person(pen: Pen, cx: float, scale: float = 1.0) -> None:
@@ -392,7 +401,7 @@ def _hand(pen: Pen) -> None:
 DRAWINGS: dict[str, Callable[[Pen], None]] = {
     "ticket": _ticket,
     "services": _document,
-    "rate": _face(1.0),
+    "rate": Face(mouth=1.0),
     "message": _bubble,
     "language": _globe,
     "text_size": _letters,
@@ -432,8 +441,12 @@ DRAWINGS: dict[str, Callable[[Pen], None]] = {
     FeedbackReason.KIND: _smiling_person,
     FeedbackReason.HELPFUL: _light_bulb,
     FeedbackReason.OTHER: _more,
-    # the five faces, 1 = very unhappy … 5 = very happy
-    **{f"face_{score}": _face((score - 3) / 2) for score in range(1, 6)},
+    # the five rating faces, 1 = very unhappy … 5 = very happy: no two alike at a glance
+    "face_1": Face(mouth=-1.0, brows=True),
+    "face_2": Face(mouth=-0.6),
+    "face_3": Face(mouth=0.0),
+    "face_4": Face(mouth=0.6),
+    "face_5": Face(mouth=1.0, open_mouth=True, smiling_eyes=True),
 }
 
 #: A catalogue counter group's pictogram, for queue categories named by their groups.

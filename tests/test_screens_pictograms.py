@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import colorsys
+from itertools import combinations
 from typing import Any
 
 import pytest
@@ -55,3 +57,50 @@ def test_each_reason_chip_shows_its_pictogram_chosen_or_not(app: Any, score: int
             assert any(isinstance(i, Line | Ellipse) for i in pictogram.canvas.children)
             assert shown(chip.ids.tick) is selected
         chip.selected = False
+
+
+def _hue_apart(a: float, b: float) -> float:
+    """Degrees between two hues on the colour wheel."""
+    return min(abs(a - b), 360 - abs(a - b))
+
+
+@pytest.mark.parametrize("high_contrast", [False, True], ids=["normal", "high-contrast"])
+@pytest.mark.parametrize("language", ["bg", "en"])
+def test_no_two_faces_alike_in_drawing_word_or_colour(
+    app: Any, language: str, high_contrast: bool
+) -> None:
+    from kivy.graphics import Color
+
+    from screens import headless, scenes
+    from screens.pictograms import DRAWINGS
+    from screens.theme import contrast_ratio, theme_for
+
+    # GIVEN the five faces as a visitor finds them
+    scenes.show(app, "rating", language=language)
+    app.high_contrast = high_contrast
+    headless.pump(2)
+    faces = list(reversed(app.root.manager.current_screen.ids.faces.children))
+    assert [f.face for f in faces] == [1, 2, 3, 4, 5]
+    # WHEN their drawings, words and colours are read
+    shapes = [DRAWINGS[f.icon] for f in faces]
+    words = [f.text for f in faces]
+    colours = [
+        next(c.rgba for c in f.canvas.before.children if isinstance(c, Color)) for f in faces
+    ]
+    # THEN no two share what the eye tells at a glance: the mouth's way (down, straight,
+    # up; not only how far it bends), an open mouth, brows, laughing eyes
+    features = [
+        ((s.mouth > 0) - (s.mouth < 0), s.open_mouth, s.brows, s.smiling_eyes) for s in shapes
+    ]
+    assert len(set(features)) == 5, features
+    # AND no two share a word
+    assert len(set(words)) == 5 and all(w.strip() for w in words), words
+    # AND no two a hue (20° apart at least), each standing out from the screen behind it as a
+    # drawn part must (3:1, WCAG 1.4.11), with the same helper as the words' contrast
+    hues = [colorsys.rgb_to_hsv(*c[:3])[0] * 360 for c in colours]
+    close = [
+        (i + 1, j + 1) for i, j in combinations(range(5), 2) if _hue_apart(hues[i], hues[j]) < 20
+    ]
+    assert not close, hues
+    background = theme_for(high_contrast=high_contrast).background
+    assert all(contrast_ratio(c, background) >= 3 for c in colours), colours
