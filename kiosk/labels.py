@@ -166,6 +166,7 @@ def date_words(day: dt.date, language: str) -> str:
     # Babel out of the start)
     from babel.dates import format_date
 
-    # Babel keeps "г." to the year with a narrow no-break space, which the screens' font
-    # (Roboto) lacks and would draw as a box: a no-break space keeps them together too
-    return format_date(day, "long", locale=_DATE_LOCALES[language]).replace("\u202f", "\u00a0")
+    # one date, one line: no-break spaces hold it together where a sentence wraps (Babel's
+    # own, narrow one before "г." is not in the screens' font, Roboto, and would be a box)
+    words = format_date(day, "long", locale=_DATE_LOCALES[language])
+    return words.replace("\u202f", " ").replace(" ", "\u00a0")

@@ -63,12 +63,12 @@ def test_a_label_is_found_by_the_plain_string_too() -> None:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("bg", ["31 декември 2026\u00a0г.", "1 март 2027\u00a0г."]),
-        ("en", ["31 December 2026", "1 March 2027"]),
+        ("bg", ["31\u00a0декември\u00a02026\u00a0г.", "1\u00a0март\u00a02027\u00a0г."]),
+        ("en", ["31\u00a0December\u00a02026", "1\u00a0March\u00a02027"]),
     ],
 )
 def test_a_date_on_the_screens_has_its_month_in_words(language: str, words: list[str]) -> None:
     # GIVEN the last day of a year and a day in spring; THEN each reads day, month's name, year
-    # (and "г." stays on the year's line, with a space the screens' font has)
+    # on one line wherever a sentence wraps, with a space the screens' font has
     days = [dt.date(2026, 12, 31), dt.date(2027, 3, 1)]
     assert [date_words(day, language) for day in days] == words
