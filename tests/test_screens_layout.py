@@ -116,6 +116,30 @@ def test_the_volume_is_said_on_one_line(app: Any, language: str, large_text: boo
         app.can_read_aloud = False
 
 
+@pytest.mark.parametrize("size", SIZES, ids=["portrait", "landscape"])
+def test_the_reasons_step_fits_between_the_top_bar_and_the_screen_end(
+    app: Any, size: tuple[int, int]
+) -> None:
+    from screens import headless, scenes
+
+    # GIVEN the reasons after a low face (the most of them), with larger text and the speech
+    # bar below, as a kiosk that reads aloud has it
+    headless.resize(*size)
+    app.can_read_aloud = True
+    try:
+        for language in ("bg", "en"):
+            scenes.show(app, "rating", language=language, state="reasons")
+            app.large_text = True
+            headless.pump(4)
+            rating = app.root.manager.current_screen
+            # THEN the question is under the top bar, and the buttons above the screen's end
+            question, top = _window_box(rating.ids.question), _window_box(rating.ids.top)
+            assert question[3] <= top[1] + 1, (language, question, top)
+            assert _window_box(rating.ids.send)[1] >= _window_box(rating)[1] - 1, language
+    finally:
+        app.can_read_aloud = False
+
+
 def test_escape_and_f1_do_nothing_and_kivy_is_locked_down(app: Any) -> None:
     from kivy.config import Config
     from kivy.core.window import Window
