@@ -151,4 +151,22 @@ def wait_text(minutes: int, language: str, *, between: tuple[int, int] | None = 
 
 
 def date_text(day: dt.date, language: str) -> str:
+    """A date in digits, for paper (a slip's narrow line, a letter's reference)."""
     return day.strftime("%d.%m.%Y") if language == "bg" else day.isoformat()
+
+
+#: Babel's locale for each language: British English puts the day first, as Europe reads a date
+_DATE_LOCALES = {"bg": "bg", "en": "en_GB"}
+
+
+def date_words(day: dt.date, language: str) -> str:
+    """A date with its month in words, as the screens show it: "31 декември 2026 г.",
+    "31 December 2026"; no visitor has to work out which number is the month."""
+    # imported on the first date shown, not as the touchscreen starts (kiosk.i18n keeps
+    # Babel out of the start)
+    from babel.dates import format_date
+
+    # one date, one line: no-break spaces hold it together where a sentence wraps (Babel's
+    # own, narrow one before "г." is not in the screens' font, Roboto, and would be a box)
+    words = format_date(day, "long", locale=_DATE_LOCALES[language])
+    return words.replace("\u202f", " ").replace(" ", "\u00a0")

@@ -13,7 +13,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.checks import Finding, Status
 from kiosk.health import Health
-from kiosk.labels import PRINTER_STATES, label
+from kiosk.labels import PRINTER_STATES, date_words, label
 from screens.base import KioskScreen
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ class AdminScreen(KioskScreen):
         self.ids.pin.text = ""
         pin = self.app.kiosk_config.secret("ui.admin_pin")
         self.step = "pin" if pin else "disabled"
+        # typed into at once, on the pad or a service keyboard, with no tap on the field first
+        self.ids.pin.focus = self.step == "pin"
 
     def unlock(self) -> None:
         app = self.app
@@ -70,12 +72,13 @@ class AdminScreen(KioskScreen):
         if sync is None:
             self.status_text = app.tr("Last sync: never run on this kiosk.")
         else:
-            when = sync.started_at.astimezone(app.kiosk_config.tz).strftime("%d.%m.%Y %H:%M")
+            started = sync.started_at.astimezone(app.kiosk_config.tz)
+            when = {"date": date_words(started.date(), app.language), "time": f"{started:%H:%M}"}
             self.status_text = (
-                app.tr("Last sync: {when}, succeeded.").format(when=when)
+                app.tr("Last sync: {date} at {time}, succeeded.").format(**when)
                 if sync.ok
-                else app.tr("Last sync: {when}, failed: {error}").format(
-                    when=when, error=sync.error or "?"
+                else app.tr("Last sync: {date} at {time}, failed: {error}").format(
+                    **when, error=sync.error or "?"
                 )
             )
         self.printer_text = app.tr("Printer: checking…")

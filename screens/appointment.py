@@ -22,7 +22,7 @@ from kiosk.check_in import (
     TooEarly,
 )
 from kiosk.db import StorageFailed
-from kiosk.labels import date_text
+from kiosk.labels import date_words
 from kiosk.queue import QueueError
 from screens.base import PausingScreen
 from screens.issuing import show_ticket
@@ -34,7 +34,7 @@ def refusal_text(app: Any, refused: CheckInRefused) -> str:
     """Why a code gives no ticket, and what the visitor can do, by the refusal's code."""
     tz = app.kiosk_config.tz
     if isinstance(refused, OtherDay):
-        day = date_text(refused.day, app.language)
+        day = date_words(refused.day, app.language)
         if refused.past:
             return app.tr(
                 "This booking was for {date}. You can take a ticket and wait in turn."

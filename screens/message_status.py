@@ -12,7 +12,7 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from kiosk.labels import date_text
+from kiosk.labels import date_words
 from kiosk.message_status import ChecksPaused, MessageState, StatusCheck, WrongPair
 from kiosk.register import Status
 from screens.base import PausingScreen
@@ -21,11 +21,11 @@ from screens.base import PausingScreen
 def state_lines(app: Any, state: MessageState, today: dt.date) -> tuple[str, str]:
     """The state in the visitor's words, and what follows from it (a date, or why none)."""
     lang = app.language
-    due = date_text(state.due_date, lang) if state.due_date else ""
+    due = date_words(state.due_date, lang) if state.due_date else ""
     if state.status is Status.ANSWERED:
         assert state.answered_on is not None, "an answer has its day"
         return (
-            app.tr("Answered on {date}").format(date=date_text(state.answered_on, lang)),
+            app.tr("Answered on {date}").format(date=date_words(state.answered_on, lang)),
             app.tr("If the answer has not reached you, please ask at the counter."),
         )
     if state.status is Status.NOT_SUBJECT:

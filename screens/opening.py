@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.hours import ClosedReason
-from kiosk.labels import CLOSED_REASONS, date_text, label
+from kiosk.labels import CLOSED_REASONS, date_words, label
 
 
 def next_opening_text(app: Any) -> str:
-    """ "We open today at 08:30." or "We open again on 30.11.2026 at 08:30." """
+    """ "We open today at 08:30." or "We open again on 30 November 2026 at 08:30." """
     opens = app.queue.hours.next_opening(app.clock())
     if opens.date() == app.queue.today():
         return app.tr("We open today at {time}.").format(time=opens.strftime("%H:%M"))
     return app.tr("We open again on {date} at {time}.").format(
-        date=date_text(opens.date(), app.language), time=opens.strftime("%H:%M")
+        date=date_words(opens.date(), app.language), time=opens.strftime("%H:%M")
     )
 
 

@@ -1,7 +1,8 @@
-"""Pictograms drawn with Kivy's canvas: one for every category and every home action.
+"""Pictograms drawn with Kivy's canvas: one for every category, rating reason and home action.
 
-Keyed on plain names, and on `ServiceCategory` members for the catalogue's categories
-(a member is its name), so a category added without a drawing fails tests/test_labels.py.
+Keyed on plain names, and on `ServiceCategory` and `FeedbackReason` members (a member is
+its name), so a category or a reason added without a drawing fails
+tests/test_screens_pictograms.py.
 
 Drawn, not copied: each is a few lines and circles in a unit square (y upwards),
 scaled to the widget, in the theme's text colour, so they follow high contrast too.
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from kivy.graphics import Color, Ellipse, Line, Rectangle
 from kivy.properties import ColorProperty, StringProperty
 from kivy.uix.widget import Widget
 
-from kiosk.vocabulary import CounterGroup, ServiceCategory
+from kiosk.vocabulary import CounterGroup, FeedbackReason, ServiceCategory
 
 
 class Pen:
@@ -54,25 +56,33 @@ class Pen:
             Line(circle=args, width=self.width)
 
 
-def _face(mood: float) -> Callable[[Pen], None]:
-    """A face whose mouth bends from -1 (very unhappy) to +1 (very happy)."""
+@dataclass(frozen=True)
+class Face:
+    """A rating face, told from its neighbours by more than how far the mouth bends."""
 
-    def draw(pen: Pen) -> None:
+    mouth: float  # -1 a deep frown, 0 a straight line, +1 a broad smile
+    open_mouth: bool = False  # a laugh: the smile closed by a line across, wider and deeper
+    brows: bool = False  # frowning brows
+    smiling_eyes: bool = False  # eyes as arcs, as when one laughs, not dots
+
+    def __call__(self, pen: Pen) -> None:
         pen.circle(0.5, 0.5, 0.44)
-        pen.circle(0.35, 0.62, 0.05, fill=True)
-        pen.circle(0.65, 0.62, 0.05, fill=True)
+        for x in (0.35, 0.65):
+            if self.smiling_eyes:
+                pen.circle(x, 0.58, 0.07, arc=(-70, 70))
+            else:
+                pen.circle(x, 0.62, 0.05, fill=True)
+        if self.brows:
+            pen.line(0.27, 0.76, 0.42, 0.71)
+            pen.line(0.73, 0.76, 0.58, 0.71)
+        half, depth = (0.22, 0.17) if self.open_mouth else (0.2, 0.1)
         steps = 12
         points: list[float] = []
         for i in range(steps + 1):
-            x = 0.3 + 0.4 * i / steps
-            bend = 1 - ((x - 0.5) / 0.2) ** 2  # 1 in the middle, 0 at the ends
-            points += [x, 0.33 - 0.1 * mood * bend + (0.05 if mood < 0 else 0)]
-        pen.line(*points)
-        if mood <= -1:
-            pen.line(0.27, 0.76, 0.42, 0.71)
-            pen.line(0.73, 0.76, 0.58, 0.71)
-
-    return draw
+            x = 0.5 - half + 2 * half * i / steps
+            bend = 1 - ((x - 0.5) / half) ** 2  # 1 in the middle, 0 at the ends
+            points += [x, 0.33 - depth * self.mouth * bend + (0.05 if self.mouth < 0 else 0)]
+        pen.line(*points, close=self.open_mouth)
 
 
 def _person(pen: Pen, cx: float, scale: float = 1.0) -> None:
@@ -116,12 +126,71 @@ def _document(pen: Pen) -> None:
         pen.line(0.32, y, 0.68, y)
 
 
-def _bubble(pen: Pen) -> None:
+def _bubble_outline(pen: Pen) -> None:
     pen.line(
         0.1, 0.35, 0.1, 0.88, 0.9, 0.88, 0.9, 0.35, 0.45, 0.35, 0.25, 0.14, 0.28, 0.35, close=True
     )
+
+
+def _bubble(pen: Pen) -> None:
+    _bubble_outline(pen)
     pen.line(0.25, 0.7, 0.75, 0.7)
     pen.line(0.25, 0.53, 0.6, 0.53)
+
+
+def _harsh_words(pen: Pen) -> None:
+    """Impolite staff: a speech bubble with a jagged line where the words are."""
+    _bubble_outline(pen)
+    pen.line(0.22, 0.52, 0.36, 0.74, 0.5, 0.5, 0.64, 0.74, 0.78, 0.52, width=1.3)
+
+
+def _hourglass(pen: Pen) -> None:
+    pen.line(0.22, 0.92, 0.78, 0.92, width=1.3)
+    pen.line(0.22, 0.08, 0.78, 0.08, width=1.3)
+    pen.line(0.3, 0.92, 0.3, 0.8, 0.46, 0.5, 0.3, 0.2, 0.3, 0.08)
+    pen.line(0.7, 0.92, 0.7, 0.8, 0.54, 0.5, 0.7, 0.2, 0.7, 0.08)
+    # the sand that has run down, and its thread
+    pen.line(0.36, 0.16, 0.64, 0.16, 0.5, 0.32, close=True)
+    pen.line(0.5, 0.46, 0.5, 0.32)
+
+
+def _question(pen: Pen) -> None:
+    pen.circle(0.5, 0.66, 0.2, arc=(-80, 180))
+    pen.line(0.5, 0.46, 0.5, 0.3, width=1.2)
+    pen.circle(0.5, 0.14, 0.06, fill=True)
+
+
+def _two_documents(pen: Pen) -> None:
+    """Documents asked again: a second sheet behind the first."""
+    pen.line(0.32, 0.78, 0.32, 0.92, 0.86, 0.92, 0.86, 0.24, 0.7, 0.24)
+    pen.rect(0.14, 0.08, 0.56, 0.7)
+    for y in (0.6, 0.45, 0.3):
+        pen.line(0.24, y, 0.6, y)
+
+
+def _fast_forward(pen: Pen) -> None:
+    pen.line(0.08, 0.8, 0.5, 0.5, 0.08, 0.2, close=True)
+    pen.line(0.5, 0.8, 0.92, 0.5, 0.5, 0.2, close=True)
+
+
+def _smiling_person(pen: Pen) -> None:
+    pen.circle(0.5, 0.7, 0.2)
+    pen.circle(0.43, 0.75, 0.03, fill=True)
+    pen.circle(0.57, 0.75, 0.03, fill=True)
+    pen.circle(0.5, 0.7, 0.11, arc=(115, 245))
+    pen.circle(0.5, 0.06, 0.34, arc=(-90, 90))
+
+
+def _light_bulb(pen: Pen) -> None:
+    pen.circle(0.5, 0.6, 0.28, arc=(-145, 145))
+    pen.line(0.34, 0.37, 0.4, 0.24, 0.6, 0.24, 0.66, 0.37)
+    pen.line(0.4, 0.16, 0.6, 0.16)
+    pen.line(0.44, 0.08, 0.56, 0.08)
+
+
+def _more(pen: Pen) -> None:
+    for x in (0.2, 0.5, 0.8):
+        pen.circle(x, 0.5, 0.08, fill=True)
 
 
 def _globe(pen: Pen) -> None:
@@ -332,7 +401,7 @@ def _hand(pen: Pen) -> None:
 DRAWINGS: dict[str, Callable[[Pen], None]] = {
     "ticket": _ticket,
     "services": _document,
-    "rate": _face(1.0),
+    "rate": Face(mouth=1.0),
     "message": _bubble,
     "language": _globe,
     "text_size": _letters,
@@ -363,8 +432,21 @@ DRAWINGS: dict[str, Callable[[Pen], None]] = {
     ServiceCategory.AGRICULTURE: _wheat,
     ServiceCategory.TRADE_TOURISM: _bag,
     ServiceCategory.GENERAL: _info,
-    # the five faces, 1 = very unhappy … 5 = very happy
-    **{f"face_{score}": _face((score - 3) / 2) for score in range(1, 6)},
+    # the reasons after a face, each its own drawing for a visitor who reads little
+    FeedbackReason.WAITING: _hourglass,
+    FeedbackReason.COURTESY: _harsh_words,
+    FeedbackReason.UNCLEAR: _question,
+    FeedbackReason.DOCUMENTS: _two_documents,
+    FeedbackReason.FAST: _fast_forward,
+    FeedbackReason.KIND: _smiling_person,
+    FeedbackReason.HELPFUL: _light_bulb,
+    FeedbackReason.OTHER: _more,
+    # the five rating faces, 1 = very unhappy … 5 = very happy: no two alike at a glance
+    "face_1": Face(mouth=-1.0, brows=True),
+    "face_2": Face(mouth=-0.6),
+    "face_3": Face(mouth=0.0),
+    "face_4": Face(mouth=0.6),
+    "face_5": Face(mouth=1.0, open_mouth=True, smiling_eyes=True),
 }
 
 #: A catalogue counter group's pictogram, for queue categories named by their groups.

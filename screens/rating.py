@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kivy.factory import Factory
-from kivy.metrics import sp
+from kivy.metrics import dp, sp
 from kivy.properties import NumericProperty, StringProperty
 
 from kiosk.feedback import reasons_for
@@ -46,9 +46,15 @@ class RatingScreen(KioskScreen):
         for reason in reasons_for(int(self.score)):
             chip = Factory.Chip(
                 text=label(RATING_REASONS, reason, self.app.language),
+                icon=reason,  # a visitor who reads little chooses by the drawing
                 value=reason,
                 selected=reason in chosen,
-                base_font_size=sp(28),  # the reasons have the screen to themselves
+                # the reasons have the screen to themselves: the whole row's height, large
+                # words and drawings, the drawing clear of the rounded end
+                size_hint_y=1,
+                padding=(dp(24), dp(8)),
+                base_font_size=sp(28),
+                icon_size=dp(88),
             )
             chip.bind(on_release=lambda c: setattr(c, "selected", not c.selected))
             chips.add_widget(chip)

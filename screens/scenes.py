@@ -16,6 +16,7 @@ STATES = {
     "message_status": ("", "result", "wrong", "paused"),
     "appointment": ("", "wrong", "paused"),
     "ticket": ("", "booked", "late"),
+    "rating": ("", "reasons"),
 }
 
 
@@ -80,6 +81,13 @@ def _check_in(app: Any, state: str) -> None:
         screen.check_in()
 
 
+def _give_reasons(app: Any) -> None:
+    """The reasons after a low face (the more of them, and the longer words), one chosen."""
+    screen = app.current_screen
+    screen.rate(2)
+    screen.ids.reasons.children[-1].selected = True  # children are in reverse order
+
+
 def _sample_service(app: Any) -> Any:
     app.refresh_catalog()
     with_link = [s for s in app.services if s.eservice_url and s.documents]
@@ -119,6 +127,8 @@ def show(app: Any, name: str, *, language: str, state: str = "") -> None:
         _check_message(app, state, language)
     if name == "appointment":
         _check_in(app, state)
+    if name == "rating" and state:
+        _give_reasons(app)
     if name == "services":
         screen = app.current_screen
         screen.start_typing()

@@ -6,7 +6,7 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from kiosk.labels import date_text
+from kiosk.labels import date_words
 from kiosk.messages import Registration, ReviewNote, spaced_code
 from screens.base import KioskScreen
 
@@ -27,13 +27,13 @@ def what_happens_next(app: Any, reg: Registration) -> list[str]:
         lines.append(
             app.tr(
                 "We will review it by {date}. You gave no contact, so we cannot send you an answer."
-            ).format(date=date_text(reg.due_date, lang))
+            ).format(date=date_words(reg.due_date, lang))
         )
     else:
         lines.append(
             app.tr(
                 "We will answer you in writing by {date}. Quote your registration number if you ask about it."
-            ).format(date=date_text(reg.due_date, lang))
+            ).format(date=date_words(reg.due_date, lang))
         )
     if reg.flagged:
         lines.append(

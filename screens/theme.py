@@ -61,12 +61,14 @@ NORMAL = Theme(
     field=_hex("#ffffff"),
     field_text=_hex("#000000"),
     field_hint=_hex("#595959"),
+    # red to blue-green, each hue its own; light enough to stand out from the background
+    # (3:1), dark enough for white words (4.5:1)
     faces=(
-        _hex("#a32020"),
-        _hex("#a34a12"),
-        _hex("#6b5d00"),
-        _hex("#2c6e2c"),
-        _hex("#1b5e20"),
+        _hex("#e61c1c"),
+        _hex("#ae6215"),
+        _hex("#80770f"),
+        _hex("#108810"),
+        _hex("#108471"),
     ),
 )
 
@@ -89,8 +91,8 @@ HIGH_CONTRAST = Theme(
     field=_hex("#000000"),
     field_text=_hex("#ffff00"),
     field_hint=_hex("#cccccc"),
-    # dark enough for yellow words, still red to green as in the normal theme
-    faces=(_hex("#7a0000"), _hex("#803300"), _hex("#4d4d00"), _hex("#005000"), _hex("#003d1f")),
+    # the normal theme's hues, dark enough for yellow words, still 3:1 against the black
+    faces=(_hex("#ca0000"), _hex("#9c4e00"), _hex("#6e6400"), _hex("#007400"), _hex("#00705e")),
 )
 
 #: Every (text, background) pair the screens draw, by the theme's field names.

@@ -54,10 +54,14 @@ class TapButton(ButtonBehavior, BoxLayout):
 
 
 class Chip(ButtonBehavior, BoxLayout):
-    """A choice that is on or off; "on" shows a tick and a heavier border, not only a colour."""
+    """A choice that is on or off; "on" shows a tick and a heavier border, not only a colour.
+
+    Its pictogram stays beside the tick: the drawing still says what was chosen.
+    """
 
     text = StringProperty("")
     icon = StringProperty("")
+    icon_size = NumericProperty(dp(44))
     selected = BooleanProperty(False)
     value = ObjectProperty(None, allownone=True)
     base_font_size = NumericProperty(sp(22))

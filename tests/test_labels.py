@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 import pytest
@@ -16,6 +17,7 @@ from kiosk.labels import (
     REVIEW_NOTES,
     SERVICE_CATEGORIES,
     SPEEDS,
+    date_words,
     label,
 )
 from kiosk.vocabulary import (
@@ -56,3 +58,17 @@ def test_every_member_has_a_label_in_both_languages(
 def test_a_label_is_found_by_the_plain_string_too() -> None:
     """Codes read from a report row or a JSON body are plain strings: they find the same words."""
     assert label(SPEEDS, "express", "en") == label(SPEEDS, Speed.EXPRESS, "en") == "Express"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("bg", ["31\u00a0декември\u00a02026\u00a0г.", "1\u00a0март\u00a02027\u00a0г."]),
+        ("en", ["31\u00a0December\u00a02026", "1\u00a0March\u00a02027"]),
+    ],
+)
+def test_a_date_on_the_screens_has_its_month_in_words(language: str, words: list[str]) -> None:
+    # GIVEN the last day of a year and a day in spring; THEN each reads day, month's name, year
+    # on one line wherever a sentence wraps, with a space the screens' font has
+    days = [dt.date(2026, 12, 31), dt.date(2027, 3, 1)]
+    assert [date_words(day, language) for day in days] == words

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.labels import date_words
 from kiosk.models import Message, MessageContact, Rating, RatingReason, Ticket, TicketEvent
 from tests.screens_touch import tap, texts, type_keys, wait_for
 
@@ -138,10 +140,31 @@ def test_complaint_with_contact_details(app: Any) -> None:
     assert (contact.name, contact.contact, contact.consent) == ("иван", "0888123456", True)
     assert message.due_date is not None and message.review_status == "registered"
     assert thanks.number == message.reg_number
-    assert message.due_date.strftime("%d.%m.%Y") in texts(thanks)
+    assert date_words(message.due_date, "bg") in texts(thanks)
     tap(thanks.ids.print_receipt)
     wait_for(lambda: app.receipt_result is not None)
     assert "Вземете разписката" in texts(thanks)
+
+
+@pytest.mark.parametrize(
+    ("language", "by_date"),
+    [
+        ("bg", r"писмено до \d{1,2}\u00a0[а-я]+\u00a0\d{4}\u00a0г\. "),
+        ("en", r"in writing by \d{1,2}\u00a0[A-Z][a-z]+\u00a0\d{4}\. "),
+    ],
+)
+def test_the_thanks_screen_gives_the_answer_date_in_words(
+    app: Any, language: str, by_date: str
+) -> None:
+    from screens import scenes
+
+    # GIVEN a complaint sent in a language; WHEN its thanks screen shows
+    scenes.show(app, "thanks", language=language)
+    thanks = app.root.manager.current_screen
+    # THEN its answer date has the month's name, in that language, not digits to decode, and
+    # is never split over two lines
+    assert re.search(by_date, thanks.details), thanks.details
+    assert date_words(app.registration.due_date, language) in thanks.details
 
 
 def test_idle_timer_fires_mid_typing(app: Any) -> None:

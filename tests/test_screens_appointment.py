@@ -124,7 +124,7 @@ def test_a_code_that_gives_no_ticket_is_refused_in_words(app: Any) -> None:
     assert screen.problem == "Моля, въведете 6-те цифри на кода си."
     expected = {
         cancelled: "Този записан час е отменен.",
-        tomorrow: "Този час е записан за 26.11.2026. Моля, елате в този ден.",
+        tomorrow: "Този час е записан за 26\u00a0ноември\u00a02026\u00a0г. Моля, елате в този ден.",
         later: "Моля, елате отново след 14:00 ч.",
     }
     for code, words in expected.items():

@@ -84,6 +84,62 @@ def test_no_text_overflows_on_any_screen(app: Any, size: tuple[int, int], large_
     assert not found
 
 
+@pytest.mark.parametrize("large_text", [False, True], ids=["normal-text", "larger-text"])
+@pytest.mark.parametrize("language", ["bg", "en"])
+def test_the_volume_is_said_on_one_line(app: Any, language: str, large_text: bool) -> None:
+    from kivy.core.text import Label as CoreLabel
+
+    from screens import headless, scenes
+
+    # GIVEN the speech bar of a kiosk that reads aloud, at the loudest step (the widest number)
+    app.can_read_aloud = True
+    try:
+        scenes.show(app, "home", language=language)
+        app.large_text = large_text
+        app.volume_step = 4
+        headless.pump(4)
+        volume = app.root.speech_bar.ids.volume
+        # WHEN its words are set in one line of the same font
+        line = CoreLabel(
+            text=volume.text,
+            font_name=volume.font_name,
+            font_size=volume.font_size,
+            bold=volume.bold,
+        )
+        line.refresh()
+        # THEN the label is that one line, all inside it, and the bar's buttons keep their words
+        assert volume.text == ("Сила 5 от 5" if language == "bg" else "Volume 5 of 5")
+        assert tuple(volume.texture_size) == line.texture.size
+        assert volume.texture_size[0] <= volume.width and volume.texture_size[1] <= volume.height
+        assert not overflows(app.root.speech_bar)
+    finally:
+        app.can_read_aloud = False
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["portrait", "landscape"])
+def test_the_reasons_step_fits_between_the_top_bar_and_the_screen_end(
+    app: Any, size: tuple[int, int]
+) -> None:
+    from screens import headless, scenes
+
+    # GIVEN the reasons after a low face (the most of them), with larger text and the speech
+    # bar below, as a kiosk that reads aloud has it
+    headless.resize(*size)
+    app.can_read_aloud = True
+    try:
+        for language in ("bg", "en"):
+            scenes.show(app, "rating", language=language, state="reasons")
+            app.large_text = True
+            headless.pump(4)
+            rating = app.root.manager.current_screen
+            # THEN the question is under the top bar, and the buttons above the screen's end
+            question, top = _window_box(rating.ids.question), _window_box(rating.ids.top)
+            assert question[3] <= top[1] + 1, (language, question, top)
+            assert _window_box(rating.ids.send)[1] >= _window_box(rating)[1] - 1, language
+    finally:
+        app.can_read_aloud = False
+
+
 def test_escape_and_f1_do_nothing_and_kivy_is_locked_down(app: Any) -> None:
     from kivy.config import Config
     from kivy.core.window import Window
@@ -134,6 +190,26 @@ def test_staff_gesture_and_pin_open_the_admin_screen(app: Any) -> None:
     assert (event.device, event.status) == ("printer", "paper_replaced")
     tap(admin.ids.leave)
     assert app.root.manager.current == "attract"
+
+
+def test_the_pin_field_is_focused_when_the_staff_screen_opens(app: Any) -> None:
+    from kivy.core.window import Window
+
+    from screens import headless
+
+    # GIVEN the staff gesture; WHEN the PIN screen opens
+    long_press_corner(app, 3.3)
+    admin = app.root.manager.current_screen
+    # THEN its field has the focus and the keyboard is open on it, with no tap on the field
+    assert admin.step == "pin" and admin.ids.pin.focus
+    assert admin.ids.keyboard.shown and admin.ids.keyboard.target is admin.ids.pin
+    # and what a service keyboard types lands there: Enter opens the screen
+    for char in os.environ["KIOSK_TEST_PIN"]:
+        Window.dispatch("on_textinput", char)
+    Window.dispatch("on_key_down", 13, 40, None, [])
+    headless.pump(2)
+    assert admin.step == "open"
+    tap(admin.ids.leave)
 
 
 def test_the_staff_screen_buttons_stay_put_as_its_texts_change(app: Any) -> None:

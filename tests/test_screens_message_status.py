@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from kiosk.labels import date_words
 from kiosk.messages import Draft, Kind, Registration, spaced_code
 from kiosk.register import Register
 from screens import headless
@@ -97,11 +98,16 @@ def test_the_right_pair_shows_the_due_date_in_both_languages_and_never_the_text(
     assert screen.step == "result"
     shown = texts(screen)
     assert f"Рег. № {reg.reg_number}" in shown
-    assert "В срок до 25.12.2026" in shown and "Регистрирано, предстои разглеждане." in shown
+    assert (
+        "В срок до 25\u00a0декември\u00a02026\u00a0г." in shown
+        and "Регистрирано, предстои разглеждане." in shown
+    )
     assert "Чакането" not in shown and "Мария" not in shown and "0887" not in shown
     tap(screen.ids.top.ids.language)
     shown = texts(screen)
-    assert "Due by 2026-12-25" in shown and "Registered, waiting for review." in shown
+    assert (
+        "Due by 25\u00a0December\u00a02026" in shown and "Registered, waiting for review." in shown
+    )
     # the visit ends: the next visitor finds the fields empty and the result gone
     tap(screen.ids.done)
     assert app.root.manager.current == "attract"
@@ -119,7 +125,7 @@ def test_a_message_answered_at_the_site_shows_answered_on_its_day(app: Any) -> N
     year, number = reg.reg_number.split("-")[1:]
     _enter(screen, f"{year}-{int(number)}", reg.check_code)  # the zeros left out, too
     answered = (app.clock() + dt.timedelta(days=3)).astimezone(app.kiosk_config.tz).date()
-    assert screen.state_text == f"Отговорено на {answered:%d.%m.%Y}"
+    assert screen.state_text == f"Отговорено на {date_words(answered, 'bg')}"
     assert "Отговорихме" not in texts(screen)
 
 

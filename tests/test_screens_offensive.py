@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kiosk.labels import date_words
 from kiosk.models import Message
 from tests.screens_touch import tap, texts, type_keys, wait_for
 
@@ -58,7 +59,7 @@ def test_flagged_words_are_said_before_sending_and_sent_only_when_asked(app: Any
     assert message.text == "служителите са идиоти" and message.obscene
     assert message.review_status == "registered" and message.review_note is None
     shown = texts(thanks)
-    assert f"Ще ви отговорим писмено до {message.due_date.strftime('%d.%m.%Y')}" in shown
+    assert f"Ще ви отговорим писмено до {date_words(message.due_date, 'bg')}" in shown
     assert "служител ще реши дали на съобщението ще бъде отговорено" in shown
 
 
