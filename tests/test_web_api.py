@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 
 from kiosk.config import Config
+from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.models import TicketEvent
 from kiosk.queue import Queue
@@ -166,6 +167,8 @@ HOSTILE = [
     ("maria", "POST", "/api/panel/transfer", '{"to_category": "\\udfff"}'),
     ("maria", "POST", "/api/panel/call-ticket", '{"label": "\\ud800A1", "reason": "x"}'),
     ("maria", "POST", "/api/panel/call-ticket", '{"label": "А001", "reason": "\\u0000"}'),
+    ("maria", "POST", "/api/panel/counter/99999999999999999999999/close", None),
+    ("maria", "POST", "/api/panel/counter/1/lunch", None),
     ("maria", "GET", "/api/announce/99999999999999999999999.wav", None),
     ("maria", "GET", "/api/announce/1.wav?lang=%ED%A0%80", None),
     (None, "POST", "/login", "username=ma%00ria&password=x"),
@@ -231,3 +234,39 @@ def test_admin_edits_counters_and_accounts_clerk_may_not(
     staff = Staff(sqlite_db, config, clock=clock)
     assert staff.authenticate(username="petar", password="another long secret") is not None
     assert staff.authenticate(username="maria", password=PASSWORD) is None  # deactivated
+
+
+def test_a_clerk_closes_and_reopens_her_own_counter_and_no_other(
+    web_app: FastAPI, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    queue.issue(category="А")
+    with TestClient(web_app) as clerk:
+        headers = {"X-CSRF-Token": sign_in_http(clerk, "maria")}
+        # GIVEN a visitor called at her counter THEN she is asked to finish it first
+        clerk.post("/api/panel/call", headers=headers)
+        busy = clerk.post("/api/panel/counter/1/close", headers=headers)
+        assert busy.status_code == 409 and busy.json()["code"] == "counter_busy"
+        assert busy.json()["detail"].startswith("А001 е още на гишето: първо го приключете")
+        clerk.post("/api/panel/finish", headers=headers)
+        # WHEN she closes counter 1 THEN the panel and the board see it closed
+        closed = clerk.post("/api/panel/counter/1/close", headers=headers)
+        assert closed.status_code == 200 and closed.json()["active"] is False
+        assert clerk.get("/api/panel").json()["code"] == "counter_closed"
+        assert 1 not in [c.number for c in queue.status().counters]
+        # a colleague's counter is not hers, open or closed
+        for state in ("close", "open"):
+            other = clerk.post(f"/api/panel/counter/2/{state}", headers=headers)
+            assert other.status_code == 403 and other.json()["code"] == "not_your_counter"
+        assert 2 in [c.number for c in queue.status().counters]
+        # WHEN she is back THEN the counter calls again
+        opened = clerk.post("/api/panel/counter/1/open", headers=headers)
+        assert opened.status_code == 200 and opened.json()["active"] is True
+        assert clerk.get("/api/panel").status_code == 200
+    changes = Counters(sqlite_db, config, clock=clock).changes(limit=2)
+    assert [(c.actor, c.action) for c in changes] == [("maria", "opened"), ("maria", "closed")]
+    with TestClient(web_app) as admin:
+        sign_in_http(admin, "admin")
+        latest = admin.get("/admin/setup").text
+    assert "Затворено гише 1 (от служителя му)" in latest
+    assert "Отново отворено гише 1 (от служителя му)" in latest
