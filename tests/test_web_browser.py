@@ -19,6 +19,7 @@ from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent, TicketEvent
 from kiosk.queue import Arrival, Queue, Status
 from tests.browser_fixtures import desk_context, needs_chromium, shoot
+from tests.report_fixtures import build_evening
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, LiveServer, serve
 
@@ -558,3 +559,20 @@ def test_a_refused_out_of_turn_call_keeps_the_typed_reason(
     panel.click("#call-ticket-form button")
     expect(panel.locator("#current-label")).to_have_text(wanted.label)
     expect(reason).to_have_value("")
+
+
+def test_the_report_of_a_day_picked_on_the_page_counts_the_evening(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    day = build_evening(sqlite_db, config)
+    clock.set(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9), tzinfo=config.tz))
+    page = sign_in(context, live, "admin")
+    page.goto(f"{live.url}/reports")
+    # GIVEN the page WHEN the officer picks the day in its date field and asks for it
+    page.fill("#day-form input[type=date]", day.isoformat())
+    page.click("#day-form button")
+    # THEN the day's report, its one visitor served after closing counted
+    expect(page.locator("h2").first).to_contain_text("четвъртък, 3 декември 2026")
+    expect(page.locator("#summary tr").nth(1)).to_contain_text("Отчетени оценки1")
+    assert page.url.endswith(f"/reports?period={day.isoformat()}")
+    expect(page.locator(f"a[href='/reports/{day.isoformat()}.xlsx']")).to_be_visible()

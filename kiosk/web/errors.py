@@ -140,7 +140,10 @@ TEXTS: dict[str, str] = {
     ),
     # the configuration file
     # reports
-    "bad_period": N_("A report period is a year (2026), a quarter (2026-Q3) or a month (2026-09)."),
+    "bad_period": N_(
+        "A report period is a year (2026), a quarter (2026-Q3), a month (2026-09) or a day"
+        " (2026-09-14)."
+    ),
     "period_out_of_range": N_("Reports cover the years {first} to {last}."),
     "config": N_("A setting in kiosk.toml has a value that cannot be used: tell the IT person."),
     # the service catalogue and the site's database
