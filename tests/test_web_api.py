@@ -75,6 +75,45 @@ def test_two_clerks_calling_at_once_get_different_tickets(
     assert clerks == {1: "maria", 2: "ivan"}
 
 
+def test_a_call_and_a_close_at_once_never_leave_a_visitor_at_a_closed_counter(
+    live_any_db: LiveServer, db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(db, config, clock=clock)
+    for _ in range(6):
+        queue.issue(category="А")
+    # the clerk's panel open twice (her PC and the one beside it), each pressing at once
+    pcs = [httpx.Client(base_url=live_any_db.url) for _ in range(2)]
+    headers = [{"X-CSRF-Token": sign_in_http(pc, "maria")} for pc in pcs]
+    barrier = threading.Barrier(2)
+
+    def press(answers: dict[str, int], name: str, pc: int, path: str) -> None:
+        barrier.wait()
+        answers[name] = (
+            pcs[pc].post(path, headers=headers[pc], json={"previous": "arrived"}).status_code
+        )
+
+    for _ in range(5):
+        answers: dict[str, int] = {}
+        threads = [
+            threading.Thread(target=press, args=(answers, "call", 0, "/api/panel/call")),
+            threading.Thread(
+                target=press, args=(answers, "close", 1, "/api/panel/counter/1/close")
+            ),
+        ]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        # one of the two went first and the other was refused (409), never both done
+        assert sorted(answers.values()) == [200, 409], answers
+        if answers["close"] == 200:
+            assert queue.status().counters[0].number != 1
+            pcs[1].post("/api/panel/counter/1/open", headers=headers[1])
+        else:
+            assert queue.status().counters[0].current is not None
+            pcs[0].post("/api/panel/finish", headers=headers[0])
+
+
 def test_call_out_of_order_records_the_reason(
     live: LiveServer, sqlite_db: Database, config: Config, clock: Clock
 ) -> None:
