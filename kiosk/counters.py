@@ -17,8 +17,16 @@ from sqlalchemy.orm import Session
 
 from kiosk.config import Config
 from kiosk.errors import KioskError
-from kiosk.models import Counter, CounterCategory, QueueCategory, SetupEvent, TicketEvent
+from kiosk.models import (
+    Counter,
+    CounterCategory,
+    QueueCategory,
+    QueueState,
+    SetupEvent,
+    TicketEvent,
+)
 from kiosk.site import SiteBound
+from kiosk.vocabulary import TicketStatus
 
 CODE = re.compile(r"[A-ZА-Я]")
 MAX_CATEGORY_NAME = 120
@@ -81,6 +89,21 @@ class NoCategories(SetupError):
 class CategoryInUse(SetupError):
     code = "category_in_use"
     status = 409
+
+
+class CounterBusy(SetupError):
+    """A counter with a visitor called or being served is not closed for a break: the visitor
+    would be left at a counter no panel shows. `params`: number, label."""
+
+    code = "counter_busy"
+    status = 409
+
+
+class NotYourCounter(SetupError):
+    """A clerk opens and closes only the counter they work at; others are the admin's."""
+
+    code = "not_your_counter"
+    status = 403
 
 
 @dataclass(frozen=True)
@@ -311,52 +334,116 @@ class Counters(SiteBound):
         name_en: str | None = None,
         create: bool = False,
     ) -> CounterSetup:
-        """Add a counter (`create`) or change one: its names, categories, open or closed."""
+        """Add a counter (`create`) or change one: its names, categories, open or closed.
+
+        Closing leaves the counter's tickets as they are: those sent to it wait for it, and
+        the estimates and the board leave it out until it opens again."""
         if not 1 <= number <= MAX_COUNTER:
             raise BadCounterNumber(f"a counter's number is 1 to {MAX_COUNTER}", number=number)
+        with self.db.write() as s:
+            self._save_counter(
+                s,
+                actor=actor,
+                number=number,
+                categories=categories,
+                active=active,
+                names=(name_bg, name_en),
+                action="created" if create else "changed",
+            )
+        return next(c for c in self.setups() if c.number == number)
+
+    def open_counter(
+        self, *, actor: str, actor_counter: int | None, number: int, open: bool
+    ) -> CounterSetup:
+        """Its own clerk closes a counter for a break, or opens it again: the admin's change
+        (`save_counter`) with the names and categories kept, recorded as "closed" or "opened".
+
+        `actor_counter` is the counter the actor works at; any other is refused
+        (NotYourCounter). A counter whose visitor is called or being served is not closed
+        (CounterBusy): that visitor would stand at a counter no panel shows until it opens."""
+        if number != actor_counter:
+            raise NotYourCounter(f"{actor} works at counter {actor_counter}", number=number)
+        with self.db.write() as s:
+            # locked as a call at this counter locks it (Queue._counter_categories), so no
+            # visitor is called between the look below and the closing
+            counter = s.get(Counter, number, with_for_update=True)
+            if counter is None:
+                raise NoCounter(f"there is no counter {number}", number=number)
+            if not open:
+                called = s.scalar(
+                    select(QueueState.label).where(
+                        QueueState.counter_number == number,
+                        QueueState.status.in_((TicketStatus.CALLED, TicketStatus.SERVING)),
+                    )
+                )
+                if called is not None:
+                    raise CounterBusy(
+                        f"counter {number} has {called} called", number=number, label=called
+                    )
+            categories = s.scalars(
+                select(CounterCategory.category_code).where(
+                    CounterCategory.counter_number == number
+                )
+            )
+            self._save_counter(
+                s,
+                actor=actor,
+                number=number,
+                categories=list(categories),
+                active=open,
+                names=(None, None),
+                action="opened" if open else "closed",
+            )
+        return next(c for c in self.setups() if c.number == number)
+
+    def _save_counter(
+        self,
+        s: Session,
+        *,
+        actor: str,
+        number: int,
+        categories: list[str],
+        active: bool,
+        names: tuple[str | None, str | None],
+        action: str,
+    ) -> None:
         codes = list(dict.fromkeys(categories))
         if not codes:
             raise NoCategories("a counter serves at least one category")
-        with self.db.write() as s:
-            unknown = set(codes) - set(s.scalars(select(QueueCategory.code)))
-            if unknown:
-                listed = ", ".join(sorted(unknown))
-                raise UnknownCategories(f"unknown categories {listed}", codes=listed)
-            counter = s.get(Counter, number)
-            if create and counter is not None:
-                raise CounterExists(f"counter {number} exists already", number=number)
-            if not create and counter is None:
-                raise NoCounter(f"there is no counter {number}", number=number)
-            names = _names(
-                name_bg if name_bg is not None else (counter.name_bg if counter else ""),
-                name_en if name_en is not None else (counter.name_en if counter else ""),
-                MAX_COUNTER_NAME,
-            )
-            if counter is None:
-                counter = Counter(number=number)
-                s.add(counter)
-            counter.name_bg, counter.name_en = names
-            counter.active = active
-            s.flush()
-            s.execute(delete(CounterCategory).where(CounterCategory.counter_number == number))
-            for code in codes:
-                s.add(CounterCategory(counter_number=number, category_code=code))
-            saved = CounterSetup(
-                number=number,
-                name_bg=counter.name_bg,
-                name_en=counter.name_en,
-                active=active,
-                categories=tuple(codes),
-            )
-            self._record(
-                s,
-                actor=actor,
-                subject="counter",
-                key=str(number),
-                action="created" if create else "changed",
-                detail=saved,
-            )
-        return next(c for c in self.setups() if c.number == number)
+        unknown = set(codes) - set(s.scalars(select(QueueCategory.code)))
+        if unknown:
+            listed = ", ".join(sorted(unknown))
+            raise UnknownCategories(f"unknown categories {listed}", codes=listed)
+        counter = s.get(Counter, number)
+        if action == "created" and counter is not None:
+            raise CounterExists(f"counter {number} exists already", number=number)
+        if action != "created" and counter is None:
+            raise NoCounter(f"there is no counter {number}", number=number)
+        name_bg, name_en = names
+        checked = _names(
+            name_bg if name_bg is not None else (counter.name_bg if counter else ""),
+            name_en if name_en is not None else (counter.name_en if counter else ""),
+            MAX_COUNTER_NAME,
+        )
+        if counter is None:
+            counter = Counter(number=number)
+            s.add(counter)
+        counter.name_bg, counter.name_en = checked
+        counter.active = active
+        s.flush()
+        s.execute(delete(CounterCategory).where(CounterCategory.counter_number == number))
+        for code in codes:
+            s.add(CounterCategory(counter_number=number, category_code=code))
+        saved = CounterSetup(
+            number=number,
+            name_bg=counter.name_bg,
+            name_en=counter.name_en,
+            active=active,
+            categories=tuple(codes),
+        )
+        self._record(
+            s, actor=actor, subject="counter", key=str(number), action=action, detail=saved
+        )
 
     # --- config file against database ---------------------------------------------------
 

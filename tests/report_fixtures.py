@@ -10,7 +10,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.feedback import Feedback
 from kiosk.messages import Draft, Kind, Messages, Registration
-from kiosk.queue import Queue
+from kiosk.queue import Arrival, Queue
 from kiosk.register import Register
 from tests.support import Clock
 
@@ -146,3 +146,28 @@ def build_known_month(db: Database, config: Config) -> None:
     register.answer(message_uuid=c6.uuid, actor="quality1", text="Рампата ще бъде изградена.")
     clock.set(local(dt.date(2026, 12, 15), 11, 0))
     register.answer(message_uuid=c3.uuid, actor="quality1", text="Името е поправено.")
+
+
+def build_evening(db: Database, config: Config) -> dt.date:
+    """Thursday 3 December 2026, whose one visitor was served after closing (17:00): the
+    ticket issued at 16:40 (tickets stop at 16:45), called 17:05, served until 17:35, rated
+    4 at 17:36; and the next morning's first visitor, who is not that day's (rated 1)."""
+    ensure_catalog(db)
+    clock = Clock()
+    queue = Queue(db, config, clock=clock)
+    feedback = Feedback(db, config, clock=clock)
+    day = dt.date(2026, 12, 3)
+    clock.set(local(day, 16, 40))
+    queue.issue(category="А", service_id=CIVIL)
+    clock.set(local(day, 17, 5))
+    queue.call_next(counter=1)
+    queue.start(counter=1)
+    clock.set(local(day, 17, 35))
+    queue.finish(counter=1)
+    clock.set(local(day, 17, 36))
+    feedback.rate(score=4, counter_number=1)
+    clock.set(local(day + dt.timedelta(days=1), 8, 31))
+    queue.issue(category="А", service_id=CIVIL)
+    queue.call_next(counter=1, previous=Arrival.ARRIVED)
+    feedback.rate(score=1, counter_number=1)
+    return day

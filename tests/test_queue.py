@@ -10,13 +10,14 @@ from sqlalchemy import event, select
 
 from kiosk.catalog import ensure_catalog
 from kiosk.config import PanelConfig
-from kiosk.counters import Counters
+from kiosk.counters import CounterBusy, Counters, NotYourCounter
 from kiosk.db import Database
 from kiosk.hours import ClosedReason
 from kiosk.models import NO_CATEGORY, TicketEvent, TicketOutcome
 from kiosk.queue import (
     Arrival,
     CalledNotStarted,
+    CounterClosed,
     NoActiveTicket,
     Queue,
     QueueClosed,
@@ -100,6 +101,49 @@ def test_transfer_to_a_counter_is_called_there_first(queue: Queue) -> None:
     assert [t.uuid for t in queue.waiting(counter=4, categories=["Г"])] == [target.uuid, other.uuid]
     assert target.uuid not in [t.uuid for t in queue.waiting(counter=1, categories=["А", "Г"])]
     assert queue.call_next(counter=4).uuid == target.uuid
+
+
+def test_a_clerk_closes_their_counter_for_a_break_and_nobody_sent_to_it_is_lost(
+    queue: Queue, db: Database, config, clock: Clock
+) -> None:
+    counters = Counters(db, config, clock=clock)
+    for _ in range(6):
+        queue.issue(category="А")
+    sent = queue.issue(category="Г")
+    queue.call_next(counter=1)
+    # GIVEN a visitor called at counter 1 WHEN its clerk closes it THEN it is refused
+    with pytest.raises(CounterBusy) as busy:
+        counters.open_counter(actor="maria", actor_counter=1, number=1, open=False)
+    assert busy.value.params == {"number": 1, "label": "А001"}
+    # and counter 2 is not hers to close
+    with pytest.raises(NotYourCounter):
+        counters.open_counter(actor="maria", actor_counter=1, number=2, open=False)
+    queue.finish(counter=1)
+    # GIVEN a colleague sends a visitor over to counter 1
+    queue.call_ticket(counter=4, label=sent.label, clerk="ivan", reason="needs counter 1")
+    queue.transfer(counter=4, to_counter=1, clerk="ivan")
+    open_wait = next(c for c in queue.status().categories if c.code == "А")
+    # WHEN the clerk closes counter 1 for lunch
+    closed = counters.open_counter(actor="maria", actor_counter=1, number=1, open=False)
+    assert not closed.active and closed.categories == ("А", "П")
+    # THEN the board and the estimates have it no more, and no call is made there
+    status = queue.status()
+    assert 1 not in [c.number for c in status.counters]
+    closed_wait = next(c for c in status.categories if c.code == "А")
+    assert closed_wait.estimated_wait_minutes > open_wait.estimated_wait_minutes
+    with pytest.raises(CounterClosed):
+        queue.call_next(counter=1)
+    # and the visitor sent over still waits for counter 1, not taken by another counter
+    assert queue.ticket(sent.uuid).status is Status.WAITING
+    assert sent.uuid not in [t.uuid for t in queue.waiting(counter=4, categories=["В", "Г"])]
+    # WHEN it opens again THEN its first call is the visitor sent over
+    counters.open_counter(actor="maria", actor_counter=1, number=1, open=True)
+    assert queue.call_next(counter=1).uuid == sent.uuid
+    changes = counters.changes(limit=2)
+    assert [(c.actor, c.key, c.action) for c in changes] == [
+        ("maria", "1", "opened"),
+        ("maria", "1", "closed"),
+    ]
 
 
 def test_no_show_and_out_of_order_call(queue: Queue, db: Database) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from kiosk.db import Database
@@ -14,7 +16,7 @@ from kiosk.messages import Draft, Kind, Messages, ReviewNote
 from kiosk.models import MessageEvent
 from kiosk.staff import Role, Staff
 from kiosk.web.app import create_app
-from tests.report_fixtures import build_known_month
+from tests.report_fixtures import build_evening, build_known_month
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, add_staff
 
@@ -171,6 +173,40 @@ def test_report_page_and_workbook(app, sqlite_db: Database, config) -> None:
     printable = admin.get("/reports/2026-11/print").text
     assert "data:image/png;base64," in printable and "/reports/report.css" in printable
     assert _client(app, "maria").get("/reports").status_code == 403
+
+
+#: Babel's full date in Bulgarian, with its narrow no-break space before "г."
+THURSDAY = "четвъртък, 3 декември 2026\u202fг."
+
+
+def test_a_days_report_page_workbook_and_print_count_the_evening(
+    app, sqlite_db: Database, config
+) -> None:
+    day = build_evening(sqlite_db, config).isoformat()
+    quality = _client(app, "quality")
+    # the page offers today's report and a day to pick, then shows the day asked for
+    first = quality.get("/reports").text
+    today = re.search(r'href="/reports\?period=([\d-]+)"', first)[1]
+    assert today == Clock()().astimezone(config.tz).date().isoformat()
+    page = quality.get(f"/reports?period={day}").text
+    assert THURSDAY in page
+    assert f'type="date" name="period" value="{day}"' in page
+    # the one rating, given at 17:36 after the service that went on past closing
+    assert "<td>Отчетени оценки</td><td>1</td>" in page
+    # waited 16:40 → 17:05 and served 17:05 → 17:35, in minutes
+    assert (
+        "<td>Гражданско състояние</td><td>1</td><td>25,0</td><td>25,0</td><td>1</td><td>30,0</td>"
+        in page
+    )
+    xlsx = quality.get(f"/reports/{day}.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert f'filename="report-{day}.xlsx"' in xlsx.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(xlsx.content))
+    about = {row[0]: row[1] for row in book["report"].iter_rows(values_only=True) if row}
+    assert about["Период"] == THURSDAY
+    printable = quality.get(f"/reports/{day}/print").text
+    assert f"Период: {THURSDAY}" in printable
+    assert f"в сравнение с {THURSDAY.replace('3 декември', '26 ноември')}" in printable
 
 
 def test_handling_steps_and_views_are_under_one_identity_and_refusals_are_the_page(

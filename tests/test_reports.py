@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.db import Database
-from kiosk.reports.compute import Period, Report, Share, compute_report
-from tests.report_fixtures import build_known_month
+from kiosk.reports.compute import BadPeriod, Period, Report, Share, compute_report
+from tests.report_fixtures import build_evening, build_known_month
 
 SOFIA = ZoneInfo("Europe/Sofia")
 AS_OF = dt.date(2026, 12, 10)
@@ -33,6 +33,40 @@ def test_periods(text: str, start: dt.date, end: dt.date) -> None:
     period = Period.parse(text)
     assert (period.start, period.end, period.code) == (start, end, text)
     assert period.previous().end == start
+
+
+def test_a_day_is_a_period_compared_with_the_same_weekday_a_week_before() -> None:
+    day = Period.parse("2026-12-03")
+    assert (day.kind, day.start, day.end, day.code) == (
+        "day",
+        dt.date(2026, 12, 3),
+        dt.date(2026, 12, 4),
+        "2026-12-03",
+    )
+    # a Thursday against a Thursday: the day before a Monday would be a closed Sunday
+    assert day.previous() == Period("day", dt.date(2026, 11, 26), dt.date(2026, 11, 27))
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-02-30", "2026-13-01", "2026-12-3", "9999-12-31", "2026-12-03x"]
+)
+def test_a_day_that_is_no_date_is_refused(text: str) -> None:
+    with pytest.raises(BadPeriod):
+        Period.parse(text)
+
+
+def test_a_day_counts_the_service_that_went_on_after_closing(db: Database, config) -> None:
+    # GIVEN a day whose last visitor, issued a ticket before 17:00, was served after it
+    day = build_evening(db, config)
+    # WHEN the quality officer asks for that day
+    report = compute_report(db, period=Period.parse("2026-12-03"), tz=SOFIA, as_of=day)
+    # THEN the evening's service is in it, and nothing of the next morning
+    assert (report.tickets, report.heat) == (1, {(4, 16): 1})
+    t = report.times
+    assert (t.waited, t.wait_median, t.served, t.service_median) == (1, 1500.0, 1, 1800.0)
+    assert report.overall.faces == {4: 1}
+    assert report.by_hour == {17: report.overall}
+    assert report.previous.period.code == "2026-11-26" and report.previous.tickets == 0
 
 
 def test_ratings_only_counted_ones(report: Report) -> None:

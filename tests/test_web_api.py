@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import select
 
 from kiosk.config import Config
+from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.models import TicketEvent
 from kiosk.queue import Queue
@@ -72,6 +73,45 @@ def test_two_clerks_calling_at_once_get_different_tickets(
             ).all()
         )
     assert clerks == {1: "maria", 2: "ivan"}
+
+
+def test_a_call_and_a_close_at_once_never_leave_a_visitor_at_a_closed_counter(
+    live_any_db: LiveServer, db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(db, config, clock=clock)
+    for _ in range(6):
+        queue.issue(category="А")
+    # the clerk's panel open twice (her PC and the one beside it), each pressing at once
+    pcs = [httpx.Client(base_url=live_any_db.url) for _ in range(2)]
+    headers = [{"X-CSRF-Token": sign_in_http(pc, "maria")} for pc in pcs]
+    barrier = threading.Barrier(2)
+
+    def press(answers: dict[str, int], name: str, pc: int, path: str) -> None:
+        barrier.wait()
+        answers[name] = (
+            pcs[pc].post(path, headers=headers[pc], json={"previous": "arrived"}).status_code
+        )
+
+    for _ in range(5):
+        answers: dict[str, int] = {}
+        threads = [
+            threading.Thread(target=press, args=(answers, "call", 0, "/api/panel/call")),
+            threading.Thread(
+                target=press, args=(answers, "close", 1, "/api/panel/counter/1/close")
+            ),
+        ]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        # one of the two went first and the other was refused (409), never both done
+        assert sorted(answers.values()) == [200, 409], answers
+        if answers["close"] == 200:
+            assert queue.status().counters[0].number != 1
+            pcs[1].post("/api/panel/counter/1/open", headers=headers[1])
+        else:
+            assert queue.status().counters[0].current is not None
+            pcs[0].post("/api/panel/finish", headers=headers[0])
 
 
 def test_call_out_of_order_records_the_reason(
@@ -156,6 +196,10 @@ HOSTILE = [
     ("admin", "GET", "/reports/0001/print", None),
     ("admin", "GET", "/reports?period=1600", None),
     ("admin", "GET", "/reports/9999-12.xlsx", None),
+    ("admin", "GET", "/reports?period=2026-02-30", None),
+    ("admin", "GET", "/reports/9999-12-31.xlsx", None),
+    ("admin", "GET", "/reports/0001-01-01/print", None),
+    ("admin", "GET", "/reports/2026-12-03%00/print", None),
     ("admin", "POST", "/admin/counters/99999999999999999999999", None),
     ("admin", "POST", "/admin/counters/-1", None),
     ("maria", "POST", "/api/panel/transfer", '{"to_counter": 1e400}'),
@@ -166,6 +210,8 @@ HOSTILE = [
     ("maria", "POST", "/api/panel/transfer", '{"to_category": "\\udfff"}'),
     ("maria", "POST", "/api/panel/call-ticket", '{"label": "\\ud800A1", "reason": "x"}'),
     ("maria", "POST", "/api/panel/call-ticket", '{"label": "А001", "reason": "\\u0000"}'),
+    ("maria", "POST", "/api/panel/counter/99999999999999999999999/close", None),
+    ("maria", "POST", "/api/panel/counter/1/lunch", None),
     ("maria", "GET", "/api/announce/99999999999999999999999.wav", None),
     ("maria", "GET", "/api/announce/1.wav?lang=%ED%A0%80", None),
     (None, "POST", "/login", "username=ma%00ria&password=x"),
@@ -231,3 +277,39 @@ def test_admin_edits_counters_and_accounts_clerk_may_not(
     staff = Staff(sqlite_db, config, clock=clock)
     assert staff.authenticate(username="petar", password="another long secret") is not None
     assert staff.authenticate(username="maria", password=PASSWORD) is None  # deactivated
+
+
+def test_a_clerk_closes_and_reopens_her_own_counter_and_no_other(
+    web_app: FastAPI, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    queue.issue(category="А")
+    with TestClient(web_app) as clerk:
+        headers = {"X-CSRF-Token": sign_in_http(clerk, "maria")}
+        # GIVEN a visitor called at her counter THEN she is asked to finish it first
+        clerk.post("/api/panel/call", headers=headers)
+        busy = clerk.post("/api/panel/counter/1/close", headers=headers)
+        assert busy.status_code == 409 and busy.json()["code"] == "counter_busy"
+        assert busy.json()["detail"].startswith("А001 е още на гишето: първо го приключете")
+        clerk.post("/api/panel/finish", headers=headers)
+        # WHEN she closes counter 1 THEN the panel and the board see it closed
+        closed = clerk.post("/api/panel/counter/1/close", headers=headers)
+        assert closed.status_code == 200 and closed.json()["active"] is False
+        assert clerk.get("/api/panel").json()["code"] == "counter_closed"
+        assert 1 not in [c.number for c in queue.status().counters]
+        # a colleague's counter is not hers, open or closed
+        for state in ("close", "open"):
+            other = clerk.post(f"/api/panel/counter/2/{state}", headers=headers)
+            assert other.status_code == 403 and other.json()["code"] == "not_your_counter"
+        assert 2 in [c.number for c in queue.status().counters]
+        # WHEN she is back THEN the counter calls again
+        opened = clerk.post("/api/panel/counter/1/open", headers=headers)
+        assert opened.status_code == 200 and opened.json()["active"] is True
+        assert clerk.get("/api/panel").status_code == 200
+    changes = Counters(sqlite_db, config, clock=clock).changes(limit=2)
+    assert [(c.actor, c.action) for c in changes] == [("maria", "opened"), ("maria", "closed")]
+    with TestClient(web_app) as admin:
+        sign_in_http(admin, "admin")
+        latest = admin.get("/admin/setup").text
+    assert "Затворено гише 1 (от служителя му)" in latest
+    assert "Отново отворено гише 1 (от служителя му)" in latest

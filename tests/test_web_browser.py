@@ -19,6 +19,7 @@ from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent, TicketEvent
 from kiosk.queue import Arrival, Queue, Status
 from tests.browser_fixtures import desk_context, needs_chromium, shoot
+from tests.report_fixtures import build_evening
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, LiveServer, serve
 
@@ -497,6 +498,44 @@ def test_the_panel_says_what_each_press_did_and_why_a_closed_counter_shows_nothi
     expect(panel.locator("#current-status")).to_have_text("Няма извикан номер")
 
 
+def test_the_clerk_closes_her_counter_for_a_break_and_reopens_it(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    queue = Queue(sqlite_db, config, clock=clock)
+    first, second = queue.issue(category="А"), queue.issue(category="А")
+    panel = sign_in(context, live, "maria")
+    expect(panel.locator("#waiting-labels option")).to_have_count(2)
+    message = panel.locator("#message")
+    close, reopen = panel.locator("#close-counter"), panel.locator("#open-counter")
+    expect(reopen).to_be_hidden()
+    # GIVEN a called visitor WHEN the clerk closes for lunch THEN she is told to finish first
+    panel.click("[data-action=call]")
+    expect(panel.locator("#current-label")).to_have_text(first.label)
+    close.click()
+    expect(message).to_have_text(
+        f"{first.label} е още на гишето: първо го приключете"
+        " („Приключи“, „Не се яви“ или „Пренасочване“), после затворете гишето."
+    )
+    assert 1 in [c.number for c in queue.status().counters]
+    # WHEN the visitor is served and she closes THEN the panel says so and offers reopening
+    panel.click("[data-action=finish]")
+    close.click()
+    expect(message).to_have_text("Гише 1 е затворено. Отворете го отново, когато се върнете.")
+    expect(reopen).to_be_visible()
+    expect(close).to_be_hidden()
+    assert 1 not in [c.number for c in queue.status().counters]
+    # and a reload after lunch still shows the counter closed
+    panel.reload()
+    expect(message).to_have_text("Гише 1 е затворено. Отворете го отново, когато се върнете.")
+    expect(reopen).to_be_visible()
+    # WHEN she reopens THEN the counter calls the next visitor again
+    reopen.click()
+    expect(message).to_have_text("Гише 1 е отворено отново.")
+    expect(close).to_be_visible()
+    panel.click("[data-action=call]")
+    expect(panel.locator("#current-label")).to_have_text(second.label)
+
+
 def test_a_refused_out_of_turn_call_keeps_the_typed_reason(
     live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
 ) -> None:
@@ -520,3 +559,20 @@ def test_a_refused_out_of_turn_call_keeps_the_typed_reason(
     panel.click("#call-ticket-form button")
     expect(panel.locator("#current-label")).to_have_text(wanted.label)
     expect(reason).to_have_value("")
+
+
+def test_the_report_of_a_day_picked_on_the_page_counts_the_evening(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    day = build_evening(sqlite_db, config)
+    clock.set(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9), tzinfo=config.tz))
+    page = sign_in(context, live, "admin")
+    page.goto(f"{live.url}/reports")
+    # GIVEN the page WHEN the officer picks the day in its date field and asks for it
+    page.fill("#day-form input[type=date]", day.isoformat())
+    page.click("#day-form button")
+    # THEN the day's report, its one visitor served after closing counted
+    expect(page.locator("h2").first).to_contain_text("четвъртък, 3 декември 2026")
+    expect(page.locator("#summary tr").nth(1)).to_contain_text("Отчетени оценки1")
+    assert page.url.endswith(f"/reports?period={day.isoformat()}")
+    expect(page.locator(f"a[href='/reports/{day.isoformat()}.xlsx']")).to_be_visible()

@@ -148,8 +148,12 @@ def test_the_board_feed_logs_a_failing_read_once_and_keeps_streaming(
 @pytest.mark.parametrize(
     ("period", "bulgarian"),
     [
-        ("2026-13", "Периодът на справката е година (2026), тримесечие (2026-Q3) или месец"),
+        ("2026-13", "Периодът на справката е година (2026), тримесечие (2026-Q3), месец"),
         ("1600", "Справки има за годините от 2020 до"),
+        # a day that is no date, and one no record can be in
+        ("2026-02-30", "месец (2026-09) или ден (2026-09-14)."),
+        ("2026-12-3", "месец (2026-09) или ден (2026-09-14)."),
+        ("2019-12-31", "Справки има за годините от 2020 до"),
     ],
 )
 def test_a_report_period_refused_is_a_page_in_bulgarian(

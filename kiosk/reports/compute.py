@@ -55,7 +55,8 @@ ANSWERABLE = ("complaint", "signal", "suggestion")
 
 
 class BadPeriod(KioskError):
-    """Not a report period: a year (2026), a quarter (2026-Q3) or a month (2026-09)."""
+    """Not a report period: a year (2026), a quarter (2026-Q3), a month (2026-09) or a day
+    (2026-09-14)."""
 
     code = "bad_period"
 
@@ -69,7 +70,10 @@ class PeriodOutOfRange(KioskError):
 
 @dataclass(frozen=True)
 class Period:
-    """A month, quarter or year: [start, end) in local dates."""
+    """A year, quarter, month or day: [start, end) in local dates.
+
+    A day is the whole calendar day, not the opening hours: a visitor who took a ticket
+    before closing and was served after it counts on that day, with the rating given then."""
 
     kind: str
     start: dt.date
@@ -77,13 +81,15 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """'2026' (year), '2026-Q3' (quarter) or '2026-09' (month)."""
+        """'2026' (year), '2026-Q3' (quarter), '2026-09' (month) or '2026-09-14' (day)."""
         try:
             period = cls._parse(text)
         except (ValueError, OverflowError):  # a period ending past the year 9999
             period = None
         if period is None:
-            raise BadPeriod(f"a period like 2026, 2026-Q3 or 2026-09, not {text!r}", period=text)
+            raise BadPeriod(
+                f"a period like 2026, 2026-Q3, 2026-09 or 2026-09-14, not {text!r}", period=text
+            )
         return period
 
     @classmethod
@@ -97,6 +103,9 @@ class Period:
         if (m := re.fullmatch(r"(\d{4})-(\d{2})", text)) and 1 <= int(m[2]) <= 12:
             start = dt.date(int(m[1]), int(m[2]), 1)
             return cls("month", start, start + relativedelta(months=1))
+        if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
+            start = dt.date(int(m[1]), int(m[2]), int(m[3]))  # ValueError for 2026-02-30
+            return cls("day", start, start + dt.timedelta(days=1))
         return None
 
     @property
@@ -105,9 +114,17 @@ class Period:
             return f"{self.start.year}"
         if self.kind == "quarter":
             return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == "day":
+            return self.start.isoformat()
         return f"{self.start.year}-{self.start.month:02d}"
 
     def previous(self) -> Period:
+        """The period compared with: the one just before, or for a day the same weekday a
+        week before, since the day before a Monday is a Sunday with no service and each
+        weekday has its own crowd (the heat map's rows)."""
+        if self.kind == "day":
+            week = dt.timedelta(days=7)
+            return Period("day", self.start - week, self.end - week)
         step = {"year": relativedelta(years=1), "quarter": relativedelta(months=3)}.get(
             self.kind, relativedelta(months=1)
         )

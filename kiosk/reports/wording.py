@@ -27,6 +27,8 @@ def period_text(period: Period, language: str) -> str:
         return _("quarter {q} of {year}").format(
             q=(period.start.month - 1) // 3 + 1, year=period.start.year
         )
+    if period.kind == "day":
+        return format_date(period.start, "full", locale=language)
     return format_date(period.start, "LLLL y", locale=language)
 
 

@@ -31,7 +31,8 @@ TEXTS: dict[str, str] = {
     "unknown_category": N_("There is no open ticket category {category}."),
     "unknown_counter": N_("There is no counter {counter}."),
     "counter_closed": N_(
-        "Counter {counter} is closed. An administrator opens it in Administration."
+        "Counter {counter} is closed. Its clerk reopens it on the panel, an administrator in"
+        " Administration."
     ),
     "no_active_ticket": N_("Counter {counter} has no called ticket."),
     "ticket_not_waiting": N_("Ticket {label} is not waiting."),
@@ -52,6 +53,14 @@ TEXTS: dict[str, str] = {
     "no_categories": N_("A counter serves at least one ticket category."),
     "category_in_use": N_(
         "Counters {counters} serve only category {code}: give them another first."
+    ),
+    "counter_busy": N_(
+        "{label} is still at the counter: finish it first (Done, No-show or Transfer), then"
+        " close the counter."
+    ),
+    "not_your_counter": N_(
+        "You open and close only your own counter; counter {number} is an administrator's to"
+        " open or close."
     ),
     # staff accounts
     "staff_error": N_("This change to the account cannot be saved."),
@@ -131,7 +140,10 @@ TEXTS: dict[str, str] = {
     ),
     # the configuration file
     # reports
-    "bad_period": N_("A report period is a year (2026), a quarter (2026-Q3) or a month (2026-09)."),
+    "bad_period": N_(
+        "A report period is a year (2026), a quarter (2026-Q3), a month (2026-09) or a day"
+        " (2026-09-14)."
+    ),
     "period_out_of_range": N_("Reports cover the years {first} to {last}."),
     "config": N_("A setting in kiosk.toml has a value that cannot be used: tell the IT person."),
     # the service catalogue and the site's database

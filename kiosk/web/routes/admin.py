@@ -45,6 +45,9 @@ CHANGE_TEXTS = {
     ("category", "moved down"): N_("Category {key} moved down"),
     ("counter", "created"): N_("Counter {key} added"),
     ("counter", "changed"): N_("Counter {key} changed"),
+    # its own clerk's break (Counters.open_counter)
+    ("counter", "closed"): N_("Counter {key} closed by its clerk"),
+    ("counter", "opened"): N_("Counter {key} reopened by its clerk"),
 }
 
 

@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from kiosk.booked import VisitStatus
+from kiosk.counters import CounterSetup
 from kiosk.queue import Arrival, CounterClosed, TicketView
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.alert_texts import site_alert_texts
@@ -196,6 +197,29 @@ def call_next(account: Clerk, site: SiteDep, body: CallNextRequest | None = None
     """Call the next ticket. A called ticket never started is not counted as served: without
     `previous` (arrived / no_show) the answer is 409 `called_not_started`, and the panel asks."""
     return _act(site, account, "call_next", previous=body.previous if body else None)
+
+
+@router.post("/api/panel/counter/{number}/{state}", dependencies=[Depends(csrf_protect)])
+def open_or_close(
+    number: Annotated[int, Path(ge=1, le=MAX_COUNTER)],
+    state: Literal["open", "close"],
+    account: Clerk,
+    site: SiteDep,
+) -> CounterSetup:
+    """The clerk closes their own counter for a break, or opens it again; the number is the
+    one the panel shows, so a panel left open after the account moved counters is refused
+    (403) rather than closing the counter the account now has. Closing with a ticket called
+    or served is refused (409 `counter_busy`)."""
+    saved = site.counters.open_counter(
+        actor=account.username,
+        actor_counter=account.counter_number,
+        number=number,
+        open=state == "open",
+    )
+    # the board and the panels see the counter gone (or back) now, as after a call
+    site.status.changed()
+    site.feed.changed()
+    return saved
 
 
 @router.post("/api/panel/{action}", dependencies=[Depends(csrf_protect)])

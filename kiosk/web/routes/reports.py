@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -41,12 +42,17 @@ def reports_page(
 ) -> Response:
     report = _report(site, period)
     lang = language(request)
+    today = report.as_of  # the site's today, as `_report` asked for it
     return render(
         request,
         "reports/page.html",
         user=account,
         t=translator(lang),
         period=report.period.code,
+        # the day picker shows the day asked for, else today: the quality officer's usual ask
+        day=report.period.start if report.period.kind == "day" else today,
+        today=today,
+        first_day=dt.date(FIRST_YEAR, 1, 1),
         period_name=period_text(report.period, lang),
         tables=report_tables(report, lang),
         cell=lambda kind, value: cell_text(kind, value, lang),

@@ -85,19 +85,43 @@
 
   let refusal = null; // why the server would not show the counter, until it does again
 
+  function showOpen(open) {
+    $("close-counter").hidden = !open;
+    $("open-counter").hidden = open;
+  }
+
   async function refresh() {
     const response = await fetch("/api/panel", { credentials: "same-origin" });
     if (response.status === 401) { location.href = "/login"; return; }
     if (response.ok) {
       show(await response.json());
+      showOpen(true);
       if (refusal !== null && message.textContent === refusal) say("");
       refusal = null;
     } else {
       // a closed counter is refused with why; an empty panel would look like an idle one
-      refusal = (await response.json().catch(() => ({}))).detail || response.statusText;
-      say(refusal, true);
+      const refused = await response.json().catch(() => ({}));
+      const closed = refused.code === "counter_closed";
+      showOpen(!closed);
+      // closed is a state the clerk may end herself (a break), said so, not as a fault
+      refusal = closed
+        ? root.dataset.closed.replace("{number}", root.dataset.counter)
+        : refused.detail || response.statusText;
+      say(refusal, !closed);
     }
   }
+
+  async function openOrClose(state) {
+    try {
+      await postJSON("/api/panel/counter/" + root.dataset.counter + "/" + state);
+      if (state === "open") say(root.dataset.opened.replace("{number}", root.dataset.counter));
+    } catch (err) {
+      say(err.message, true);
+    }
+    await refresh();
+  }
+  $("close-counter").addEventListener("click", () => openOrClose("close"));
+  $("open-counter").addEventListener("click", () => openOrClose("open"));
 
   // Calling while the current ticket was only called asks whether that visitor came, so a
   // no-show is never recorded as served; the answer repeats the call with `previous`.
