@@ -161,6 +161,22 @@ def test_entry_page_keeps_a_clerks_own_reason(
     assert status.endswith(" · Повторно подадено")
 
 
+def test_an_answered_entry_shows_its_answer_once(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.COMPLAINT, text="Чаках два часа.", anonymous=True, health_safety=True)
+    )
+    quality = _client(app, "quality")
+    token = _csrf(quality, f"/register/{reg.reg_number}")
+    answer = "Отворихме второ гише за местните данъци."
+    quality.post(f"/register/{reg.reg_number}/answer", data={"csrf_token": token, "text": answer})
+    page = quality.get(f"/register/{reg.reg_number}").text
+    # in the answer's own row, with who and when; the status says only that it is answered
+    assert page.count(answer) == 1
+    assert re.search(r'<dd id="status">отговорено</dd>', page)
+
+
 def test_report_page_and_workbook(app, sqlite_db: Database, config) -> None:
     build_known_month(sqlite_db, config)
     admin = _client(app, "admin")
