@@ -343,6 +343,34 @@ def test_an_admin_sets_up_a_category_and_a_counter_in_the_browser(
         shoot(admin, tmp_path, name, DOCS)
 
 
+@pytest.mark.parametrize("lang", ["bg", "en"])
+def test_the_admins_bar_is_one_row_on_a_1366_laptop(
+    live: LiveServer, browser: Browser, lang: str
+) -> None:
+    # the admin's bar has the most links; 1366×768 is the municipality's common office
+    # laptop, and the Bulgarian labels are the longer
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="bg-BG")
+    try:
+        admin = sign_in(context, live, "admin")
+        if lang == "en":
+            admin.click("form[action='/language'] button")
+        expect(admin.locator("html")).to_have_attribute("lang", lang)
+        links = admin.locator(".topbar nav a").evaluate_all(
+            """(links) => links.map((a) => {
+                 const text = document.createRange();
+                 text.selectNodeContents(a);
+                 return {label: a.textContent, top: a.getBoundingClientRect().top,
+                         lines: text.getClientRects().length};
+               })"""
+        )
+    finally:
+        context.close()
+    assert len(links) == 6
+    # one row, and no label broken over two lines inside it (the row the laptop showed)
+    assert {link["top"] for link in links} == {links[0]["top"]}, links
+    assert [link["lines"] for link in links] == [1] * 6, links
+
+
 def test_api_docs_render_from_the_package_under_the_strict_csp(
     live: LiveServer, context: BrowserContext, tmp_path: Path
 ) -> None:
