@@ -396,15 +396,23 @@ def test_the_pages_ask_for_nothing_that_is_not_there(live: LiveServer, browser: 
     context.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
     try:
         page = context.new_page()
-        page.goto(f"{live.url}/board")
-        page.wait_for_load_state("networkidle")
+        for path in ("/login", "/board"):  # the sign-in page, and the lobby board
+            page.goto(f"{live.url}{path}")
+            page.wait_for_load_state("networkidle")
         for username in ("admin", "maria"):  # the admin's page, then the clerk's panel
             signed_in = sign_in(context, live, username)
             signed_in.wait_for_load_state("networkidle")
             signed_in.close()
+        # the icon the pages link, and the root's that a browser asks for whatever a page
+        # links (a headless one asks for neither, so the test does)
+        linked = page.locator("link[rel=icon]").get_attribute("href")
+        icons = {url: context.request.get(f"{live.url}{url}") for url in {linked, "/favicon.ico"}}
+        missing += [url for url, icon in icons.items() if not icon.ok]
+        kinds = {icon.body()[:4] for icon in icons.values() if icon.ok}
     finally:
         context.close()
     assert missing == []
+    assert kinds == {b"\x00\x00\x01\x00"}  # an icon file, as its name says
 
 
 def test_the_panel_asks_whether_a_called_visitor_came_before_the_next_call(
