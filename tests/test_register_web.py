@@ -177,6 +177,30 @@ def test_an_answered_entry_shows_its_answer_once(
     assert re.search(r'<dd id="status">отговорено</dd>', page)
 
 
+def test_an_english_register_names_statuses_and_steps_in_words(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    messages = Messages(sqlite_db, config, clock=clock)
+    closed = messages.submit(Draft(kind=Kind.COMPLAINT, text="Анонимно.", anonymous=True))
+    reviewed = messages.submit(
+        Draft(kind=Kind.COMPLAINT, text="Грубо.", name="Иван", contact="0888 123 456", consent=True)
+    )
+    quality = _client(app, "quality")
+    token = _csrf(quality, f"/register/{reviewed.reg_number}")
+    quality.post("/language", data={"lang": "en", "csrf_token": token})
+    quality.post(f"/register/{reviewed.reg_number}/review", data={"csrf_token": token})
+    quality.post(f"/register/{reviewed.reg_number}/personal", data={"csrf_token": token})
+    listing = quality.get("/register?filter=all").text
+    assert ">in review</td>" in listing and ">not subject to review</td>" in listing
+    page = quality.get(f"/register/{reviewed.reg_number}").text
+    assert '<dd id="status">in review</dd>' in page
+    assert " · in review · " in page and " · personal data viewed · " in page
+    # the codes the register keeps are never the words a reader gets
+    for text in (listing, page):
+        assert not re.search(r"\b(in_review|not_subject_to_review|pii_viewed)\b", text)
+    assert closed.reg_number in listing
+
+
 def test_report_page_and_workbook(app, sqlite_db: Database, config) -> None:
     build_known_month(sqlite_db, config)
     admin = _client(app, "admin")
