@@ -99,8 +99,9 @@ def register_list(
     )
 
 
-# the register's own few rules: the web's CSP allows no inline styles
-REGISTER_CSS = "tr.overdue td, .overdue { background: #fde2e1; } .flagged { background: #fff3c4; } .filters a[aria-current] { font-weight: bold; }"
+# the register's own few rules: the web's CSP allows no inline styles; a message and its
+# answer keep their line breaks (a letter typed in from paper has paragraphs)
+REGISTER_CSS = "tr.overdue td, .overdue { background: #fde2e1; } .flagged { background: #fff3c4; } .filters a[aria-current] { font-weight: bold; } .message-text, .answer-text { white-space: pre-wrap; }"
 
 
 @router.get("/register/{name}.css", include_in_schema=False)
