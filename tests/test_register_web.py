@@ -201,6 +201,21 @@ def test_an_english_register_names_statuses_and_steps_in_words(
     assert closed.reg_number in listing
 
 
+def test_the_registers_alerts_are_not_called_signals(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    # "Сигнал" is a kind of message (a report of wrongdoing); the card of overdue messages
+    # must not read as a list of those
+    Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.COMPLAINT, text="Чаках два часа.", anonymous=True, health_safety=True)
+    )
+    clock.advance(days=40)
+    listing = _client(app, "quality").get("/register").text
+    alerts = re.search(r'<section class="card" id="alerts".*?</section>', listing, re.S)[0]
+    assert "<h2>Предупреждения</h2>" in alerts and "просрочено" in alerts
+    assert "Сигнал" not in alerts
+
+
 def test_report_page_and_workbook(app, sqlite_db: Database, config) -> None:
     build_known_month(sqlite_db, config)
     admin = _client(app, "admin")
