@@ -58,6 +58,7 @@ def test_register_pages_for_quality_not_for_clerks(
     assert reg.reg_number in listing and "Иван Петров" not in listing
     entry = quality.get(f"/register/{reg.reg_number}").text
     assert "Чаках два часа." in entry and "Иван Петров" not in entry
+    assert "Още няма действия по преписката." in entry  # an empty history says so
     token = _csrf(quality, f"/register/{reg.reg_number}")
     shown = quality.post(f"/register/{reg.reg_number}/personal", data={"csrf_token": token}).text
     assert "Иван Петров" in shown and "0888 123 456" in shown
