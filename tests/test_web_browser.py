@@ -371,6 +371,22 @@ def test_the_admins_bar_is_one_row_on_a_1366_laptop(
     assert [link["lines"] for link in links] == [1] * 6, links
 
 
+def test_the_sign_in_fields_line_up_under_their_labels(live: LiveServer, browser: Browser) -> None:
+    # in Bulgarian "Потребителско име" pushed its field to a line of its own, the password's
+    # stayed beside its label: two fields out of line in a small card
+    context = desk_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}/login")
+        boxes = [page.locator(f"input[name={n}]").bounding_box() for n in ("username", "password")]
+        label = page.locator("form.login label").first.bounding_box()
+    finally:
+        context.close()
+    # each field under its label, at the label's left, both as wide
+    assert boxes[0]["x"] == boxes[1]["x"] == label["x"], (boxes, label)
+    assert boxes[0]["width"] == boxes[1]["width"]
+
+
 def test_api_docs_render_from_the_package_under_the_strict_csp(
     live: LiveServer, context: BrowserContext, tmp_path: Path
 ) -> None:
