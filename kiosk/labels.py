@@ -15,6 +15,7 @@ from kiosk.i18n import gettext_for, ngettext_for
 from kiosk.vocabulary import (
     Channel,
     FeedbackReason,
+    MessageEventKind,
     MessageKind,
     PrinterState,
     ReviewNote,
@@ -90,6 +91,18 @@ REVIEW = {
     ReviewStatus.REGISTERED: _("Registered"),
     ReviewStatus.NOT_SUBJECT_TO_REVIEW: _("Not subject to review"),
 }
+# a message's handling steps in the register: its history lists each, and the latest that
+# moves the message on is its status
+HANDLING_STEPS = {
+    MessageEventKind.IN_REVIEW: _("in review"),
+    MessageEventKind.EXTENDED: _("deadline extended"),
+    MessageEventKind.ANSWERED: _("answered"),
+    MessageEventKind.NOT_SUBJECT_TO_REVIEW: _("not subject to review"),
+    MessageEventKind.PII_VIEWED: _("personal data viewed"),
+    MessageEventKind.PII_ERASED: _("personal data erased"),
+}
+#: the status of a message that no step has moved on yet
+NEW_MESSAGE = _("new")
 # the notes the kiosk itself sets
 REVIEW_NOTES = {
     ReviewNote.ANONYMOUS: _("anonymous"),

@@ -110,6 +110,8 @@ def test_the_secretary_keeps_the_centres_accounts(centre: Centre, centre_live: L
             data={"username": "petya", "password": "short", "role": "quality", "csrf_token": token},
         )
         assert short.status_code == 422 and 'role="alert"' in short.text
+        # the form as typed but the password, as the site admin's (tests/test_web_admin.py)
+        assert 'value="petya"' in short.text and '<option value="quality" selected>' in short.text
         added = secretary.post(
             "/staff",
             data={

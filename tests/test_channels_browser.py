@@ -12,7 +12,9 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from sqlalchemy import select
 
 from kiosk.db import Database
+from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent
+from kiosk.register import Register
 from kiosk.staff import Role, Staff
 from kiosk.vocabulary import MessageEventKind
 from tests.browser_fixtures import CHROMIUM, shoot
@@ -164,3 +166,24 @@ def test_the_centre_officer_registers_a_letter_for_a_village_it_handles(
         ).one()
     assert stored.seq < 0 and stored.channel == "email"
     admin.dispose()
+
+
+def test_a_letters_paragraphs_and_its_answers_stay_apart_on_its_page(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config, clock: Clock
+) -> None:
+    Staff(sqlite_db, config, clock=clock).add(
+        username="quality", password=PASSWORD, role=Role.QUALITY, display_name="Гергана"
+    )
+    letter = "Уважаеми господин кмете,\n\nосветлението на ул. Христо Ботев не работи."
+    answer = "Уважаеми господин Иванов,\n\nлампите са сменени."
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.COMPLAINT, text=letter, anonymous=True, health_safety=True)
+    )
+    register = Register(sqlite_db, config, clock=clock)
+    register.start_review(message_uuid=reg.uuid, actor="quality")
+    register.answer(message_uuid=reg.uuid, actor="quality", text=answer)
+    page = sign_in(context, live, "quality")
+    page.goto(f"{live.url}/register/{reg.reg_number}")
+    # as the page shows them, not run together into one line
+    assert page.locator(".message-text").inner_text() == letter
+    assert page.locator(".answer-text").inner_text() == answer

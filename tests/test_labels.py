@@ -10,6 +10,7 @@ import pytest
 from kiosk.hours import ClosedReason
 from kiosk.labels import (
     CLOSED_REASONS,
+    HANDLING_STEPS,
     MESSAGE_KINDS,
     PRINTER_STATES,
     RATING_REASONS,
@@ -22,6 +23,7 @@ from kiosk.labels import (
 )
 from kiosk.vocabulary import (
     FeedbackReason,
+    MessageEventKind,
     MessageKind,
     PrinterState,
     ReviewNote,
@@ -39,6 +41,7 @@ LABELLED = [
     (PrinterState, PRINTER_STATES),
     (ReviewStatus, REVIEW),
     (ReviewNote, REVIEW_NOTES),
+    (MessageEventKind, HANDLING_STEPS),
 ]
 
 

@@ -60,6 +60,7 @@ def test_register_pages_for_quality_not_for_clerks(
     assert reg.reg_number in listing and "Иван Петров" not in listing
     entry = quality.get(f"/register/{reg.reg_number}").text
     assert "Чаках два часа." in entry and "Иван Петров" not in entry
+    assert "Още няма действия по преписката." in entry  # an empty history says so
     token = _csrf(quality, f"/register/{reg.reg_number}")
     shown = quality.post(f"/register/{reg.reg_number}/personal", data={"csrf_token": token}).text
     assert "Иван Петров" in shown and "0888 123 456" in shown
@@ -161,6 +162,61 @@ def test_entry_page_keeps_a_clerks_own_reason(
     page = quality.get(f"/register/{reg.reg_number}").text
     status = re.search(r'<dd id="status">([^<]*)</dd>', page).group(1)
     assert status.endswith(" · Повторно подадено")
+
+
+def test_an_answered_entry_shows_its_answer_once(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    reg = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.COMPLAINT, text="Чаках два часа.", anonymous=True, health_safety=True)
+    )
+    quality = _client(app, "quality")
+    token = _csrf(quality, f"/register/{reg.reg_number}")
+    answer = "Отворихме второ гише за местните данъци."
+    quality.post(f"/register/{reg.reg_number}/answer", data={"csrf_token": token, "text": answer})
+    page = quality.get(f"/register/{reg.reg_number}").text
+    # in the answer's own row, with who and when; the status says only that it is answered
+    assert page.count(answer) == 1
+    assert re.search(r'<dd id="status">отговорено</dd>', page)
+
+
+def test_an_english_register_names_statuses_and_steps_in_words(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    messages = Messages(sqlite_db, config, clock=clock)
+    closed = messages.submit(Draft(kind=Kind.COMPLAINT, text="Анонимно.", anonymous=True))
+    reviewed = messages.submit(
+        Draft(kind=Kind.COMPLAINT, text="Грубо.", name="Иван", contact="0888 123 456", consent=True)
+    )
+    quality = _client(app, "quality")
+    token = _csrf(quality, f"/register/{reviewed.reg_number}")
+    quality.post("/language", data={"lang": "en", "csrf_token": token})
+    quality.post(f"/register/{reviewed.reg_number}/review", data={"csrf_token": token})
+    quality.post(f"/register/{reviewed.reg_number}/personal", data={"csrf_token": token})
+    listing = quality.get("/register?filter=all").text
+    assert ">in review</td>" in listing and ">not subject to review</td>" in listing
+    page = quality.get(f"/register/{reviewed.reg_number}").text
+    assert '<dd id="status">in review</dd>' in page
+    assert " · in review · " in page and " · personal data viewed · " in page
+    # the codes the register keeps are never the words a reader gets
+    for text in (listing, page):
+        assert not re.search(r"\b(in_review|not_subject_to_review|pii_viewed)\b", text)
+    assert closed.reg_number in listing
+
+
+def test_the_registers_alerts_are_not_called_signals(
+    app, sqlite_db: Database, config, clock: Clock
+) -> None:
+    # "Сигнал" is a kind of message (a report of wrongdoing); the card of overdue messages
+    # must not read as a list of those
+    Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.COMPLAINT, text="Чаках два часа.", anonymous=True, health_safety=True)
+    )
+    clock.advance(days=40)
+    listing = _client(app, "quality").get("/register").text
+    alerts = re.search(r'<section class="card" id="alerts".*?</section>', listing, re.S)[0]
+    assert "<h2>Предупреждения</h2>" in alerts and "просрочено" in alerts
+    assert "Сигнал" not in alerts
 
 
 def test_report_page_and_workbook(app, sqlite_db: Database, config) -> None:

@@ -344,6 +344,50 @@ def test_an_admin_sets_up_a_category_and_a_counter_in_the_browser(
         shoot(admin, tmp_path, name, DOCS)
 
 
+@pytest.mark.parametrize("lang", ["bg", "en"])
+def test_the_admins_bar_is_one_row_on_a_1366_laptop(
+    live: LiveServer, browser: Browser, lang: str
+) -> None:
+    # the admin's bar has the most links; 1366×768 is the municipality's common office
+    # laptop, and the Bulgarian labels are the longer
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="bg-BG")
+    try:
+        admin = sign_in(context, live, "admin")
+        if lang == "en":
+            admin.click("form[action='/language'] button")
+        expect(admin.locator("html")).to_have_attribute("lang", lang)
+        links = admin.locator(".topbar nav a").evaluate_all(
+            """(links) => links.map((a) => {
+                 const text = document.createRange();
+                 text.selectNodeContents(a);
+                 return {label: a.textContent, top: a.getBoundingClientRect().top,
+                         lines: text.getClientRects().length};
+               })"""
+        )
+    finally:
+        context.close()
+    assert len(links) == 6
+    # one row, and no label broken over two lines inside it (the row the laptop showed)
+    assert {link["top"] for link in links} == {links[0]["top"]}, links
+    assert [link["lines"] for link in links] == [1] * 6, links
+
+
+def test_the_sign_in_fields_line_up_under_their_labels(live: LiveServer, browser: Browser) -> None:
+    # in Bulgarian "Потребителско име" pushed its field to a line of its own, the password's
+    # stayed beside its label: two fields out of line in a small card
+    context = desk_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}/login")
+        boxes = [page.locator(f"input[name={n}]").bounding_box() for n in ("username", "password")]
+        label = page.locator("form.login label").first.bounding_box()
+    finally:
+        context.close()
+    # each field under its label, at the label's left, both as wide
+    assert boxes[0]["x"] == boxes[1]["x"] == label["x"], (boxes, label)
+    assert boxes[0]["width"] == boxes[1]["width"]
+
+
 def test_api_docs_render_from_the_package_under_the_strict_csp(
     live: LiveServer, context: BrowserContext, tmp_path: Path
 ) -> None:
@@ -369,15 +413,23 @@ def test_the_pages_ask_for_nothing_that_is_not_there(live: LiveServer, browser: 
     context.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
     try:
         page = context.new_page()
-        page.goto(f"{live.url}/board")
-        page.wait_for_load_state("networkidle")
+        for path in ("/login", "/board"):  # the sign-in page, and the lobby board
+            page.goto(f"{live.url}{path}")
+            page.wait_for_load_state("networkidle")
         for username in ("admin", "maria"):  # the admin's page, then the clerk's panel
             signed_in = sign_in(context, live, username)
             signed_in.wait_for_load_state("networkidle")
             signed_in.close()
+        # the icon the pages link, and the root's that a browser asks for whatever a page
+        # links (a headless one asks for neither, so the test does)
+        linked = page.locator("link[rel=icon]").get_attribute("href")
+        icons = {url: context.request.get(f"{live.url}{url}") for url in {linked, "/favicon.ico"}}
+        missing += [url for url, icon in icons.items() if not icon.ok]
+        kinds = {icon.body()[:4] for icon in icons.values() if icon.ok}
     finally:
         context.close()
     assert missing == []
+    assert kinds == {b"\x00\x00\x01\x00"}  # an icon file, as its name says
 
 
 def test_the_panel_asks_whether_a_called_visitor_came_before_the_next_call(

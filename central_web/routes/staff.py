@@ -15,7 +15,7 @@ from central_web.deps import EVERYONE, change_by, get_centre
 from kiosk.staff import Role, StaffAccount, StaffError
 from kiosk.web.deps import language, render, require_role
 from kiosk.web.errors import error_text
-from kiosk.web.routes.accounts import accounts_router
+from kiosk.web.routes.accounts import NewAccount, accounts_router
 
 router = APIRouter(tags=["staff"])
 Secretary = Annotated[StaffAccount, Depends(require_role(Role.ADMIN))]
@@ -27,7 +27,12 @@ def staff_page(request: Request, account: Secretary) -> Response:
 
 
 def _staff_view(
-    request: Request, account: StaffAccount, *, error: str | None = None, status_code: int = 200
+    request: Request,
+    account: StaffAccount,
+    *,
+    error: str | None = None,
+    new_account: NewAccount | None = None,
+    status_code: int = 200,
 ) -> Response:
     centre = get_centre(request)
     return render(
@@ -40,12 +45,16 @@ def _staff_view(
         roles=list(EVERYONE),
         counters=(),
         error=error,
+        new_account=new_account,
         status_code=status_code,
     )
 
 
-def _refused(request: Request, account: StaffAccount, exc: StaffError) -> Response:
-    return _staff_view(request, account, error=error_text(exc, language(request)), status_code=422)
+def _refused(
+    request: Request, account: StaffAccount, exc: StaffError, new_account: NewAccount | None
+) -> Response:
+    text = error_text(exc, language(request))
+    return _staff_view(request, account, error=text, new_account=new_account, status_code=422)
 
 
 router.include_router(

@@ -8,8 +8,17 @@ from babel.dates import format_date, get_day_names
 from babel.numbers import format_decimal, format_percent
 
 from kiosk.i18n import gettext_for
-from kiosk.labels import CHANNELS, MESSAGE_KINDS, RATING_REASONS, SERVICE_CATEGORIES, label
+from kiosk.labels import (
+    CHANNELS,
+    HANDLING_STEPS,
+    MESSAGE_KINDS,
+    NEW_MESSAGE,
+    RATING_REASONS,
+    SERVICE_CATEGORIES,
+    label,
+)
 from kiosk.models import NO_CATEGORY
+from kiosk.register import Status
 from kiosk.reports.compute import Period
 
 PACKAGE = "kiosk.reports"
@@ -53,6 +62,18 @@ def kind_text(code: str, language: str) -> str:
 
 def channel_text(code: str, language: str) -> str:
     return label(CHANNELS, code, language) if code in CHANNELS else code
+
+
+def step_text(kind: str, language: str) -> str:
+    """A step of a message's handling, as the register's history lists it."""
+    return label(HANDLING_STEPS, kind, language)
+
+
+def status_text(status: str, language: str) -> str:
+    """A message's status: new, or the step that moved it on last."""
+    if status == Status.NEW:
+        return gettext_for(language)(NEW_MESSAGE)
+    return step_text(status, language)
 
 
 def counter_text(site: str, counter: int | None, language: str, *, with_site: bool) -> str:

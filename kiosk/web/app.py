@@ -12,7 +12,7 @@ import fastapi_offline
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -202,7 +202,14 @@ def staff_web_app(
     )
     upload_limit = web.config.register.attachment_max_bytes + MAX_BODY_BYTES
     app.add_middleware(LimitsMiddleware, uploads=dict.fromkeys(upload_paths, upload_limit))
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    static = Path(__file__).parent / "static"
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        # asked for at the root by every browser, also by pages that link none (the letters)
+        return FileResponse(static / "favicon.ico", media_type="image/x-icon")
+
     # Swagger UI as fastapi-offline ships it; the page starts it from a file, since the CSP
     # allows no inline script.
     app.mount("/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")

@@ -8,17 +8,52 @@ CSRF), and how a refused form comes back (its page again, with why, in the reade
 # no `from __future__ import annotations`: FastAPI reads the routes' annotations, and `Admin`
 # is this factory's own, which a string annotation could not name from the module's globals
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kiosk.staff import StaffAccount, StaffError, offered_role
+from kiosk.staff import (
+    AccountExists,
+    BadUsername,
+    ClerkNeedsCounter,
+    ConfusableUsername,
+    NoSuchCounter,
+    RoleNotHere,
+    StaffAccount,
+    StaffError,
+    offered_role,
+)
 from kiosk.vocabulary import Role
 from kiosk.web.deps import WebDep
 
-Refused = Callable[[Request, StaffAccount, StaffError], Response]
 Username = Annotated[str, Path(max_length=60)]
+# the new-account field a refusal is about; any other (a short password) is the password's
+FIELD_AT_FAULT: dict[type[StaffError], str] = {
+    BadUsername: "username",
+    ConfusableUsername: "username",
+    AccountExists: "username",
+    RoleNotHere: "role",
+    ClerkNeedsCounter: "counter",
+    NoSuchCounter: "counter",
+}
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """The new-account form as the admin typed it, to show it again after a refusal: all
+    but the password, which no page sends back. `fault` is the field to put right."""
+
+    username: str
+    display_name: str
+    role: Role
+    counter: str
+    fault: str
+
+
+#: the page again with why; the new account as typed when that form was refused, else None
+Refused = Callable[[Request, StaffAccount, StaffError, NewAccount | None], Response]
 
 
 def counter_or_none(text: str) -> int | None:
@@ -57,7 +92,14 @@ def accounts_router(
                 display_name=display_name.strip() or None,
             )
         except StaffError as exc:
-            return refused(request, account, exc)
+            typed = NewAccount(
+                username=username,
+                display_name=display_name,
+                role=role,
+                counter=counter.strip(),
+                fault=FIELD_AT_FAULT.get(type(exc), "password"),
+            )
+            return refused(request, account, exc, typed)
         return RedirectResponse(f"{page}#staff", status_code=303)
 
     @router.post(base + "/{username}")
@@ -75,7 +117,7 @@ def accounts_router(
                 username=username, role=offered_role(role, roles), counter=counter_or_none(counter)
             )
         except StaffError as exc:
-            return refused(request, account, exc)
+            return refused(request, account, exc, None)
         return RedirectResponse(f"{page}#staff", status_code=303)
 
     @router.post(base + "/{username}/active")
@@ -89,7 +131,7 @@ def accounts_router(
         try:
             web.staff.set_active(username=username, active=active == "on", by=account.username)
         except StaffError as exc:
-            return refused(request, account, exc)
+            return refused(request, account, exc, None)
         return RedirectResponse(f"{page}#staff", status_code=303)
 
     @router.post(base + "/{username}/sessions/end")
@@ -98,7 +140,7 @@ def accounts_router(
         try:
             web.sessions.end_all(username=username)
         except StaffError as exc:
-            return refused(request, account, exc)
+            return refused(request, account, exc, None)
         return RedirectResponse(f"{page}#sessions", status_code=303)
 
     return router

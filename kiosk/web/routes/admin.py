@@ -27,7 +27,7 @@ from kiosk.web.deps import (
     require_role,
 )
 from kiosk.web.errors import N_, error_text
-from kiosk.web.routes.accounts import accounts_router, counter_or_none
+from kiosk.web.routes.accounts import NewAccount, accounts_router, counter_or_none
 from kiosk.web.routes.checks import quick_checks
 
 router = APIRouter(tags=["admin"])
@@ -62,9 +62,11 @@ def _admin_view(
     site: SiteDep,
     *,
     error: str | None = None,
+    new_account: NewAccount | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The page; `error` is a message this server wrote, never text from the URL."""
+    """The page; `error` is a message this server wrote, never text from the URL, shown by
+    the new-account form when `new_account` (that form as typed) was refused."""
     register = Register(site.db, site.config, clock=site.clock)
     return render(
         request,
@@ -84,6 +86,7 @@ def _admin_view(
         kind_text=lambda k: kind_text(k, language(request)),
         roles=list(SITE_ROLES),
         error=error,
+        new_account=new_account,
         status_code=status_code,
     )
 
@@ -123,12 +126,17 @@ def _setup_view(
 
 
 def _refused(
-    request: Request, account: StaffAccount, site: SiteDep, exc: SetupError | StaffError
+    request: Request,
+    account: StaffAccount,
+    site: SiteDep,
+    exc: SetupError | StaffError,
+    new_account: NewAccount | None = None,
 ) -> Response:
     """The page of the refused form again, with why, in the reader's language."""
     text = error_text(exc, language(request))
-    view = _setup_view if isinstance(exc, SetupError) else _admin_view
-    return view(request, account, site, error=text, status_code=422)
+    if isinstance(exc, SetupError):
+        return _setup_view(request, account, site, error=text, status_code=422)
+    return _admin_view(request, account, site, error=text, new_account=new_account, status_code=422)
 
 
 def _groups(text: str) -> tuple[str, ...]:
@@ -265,6 +273,8 @@ router.include_router(
         page="/admin",
         roles=SITE_ROLES,
         admin=_admin_csrf,
-        refused=lambda request, account, exc: _refused(request, account, get_site(request), exc),
+        refused=lambda request, account, exc, typed: _refused(
+            request, account, get_site(request), exc, typed
+        ),
     )
 )

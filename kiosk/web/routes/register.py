@@ -25,7 +25,7 @@ from kiosk.messages import Kind
 from kiosk.register import Entry, Filter, Register, RegisterError, Status
 from kiosk.reports.render.letters import render_letter
 from kiosk.reports.render.publish import stylesheet
-from kiosk.reports.wording import channel_text, kind_text, translator
+from kiosk.reports.wording import channel_text, kind_text, status_text, step_text, translator
 from kiosk.staff import Role, StaffAccount
 from kiosk.web.deps import SiteDep, WebDep, csrf_protect, language, render, require_role
 from kiosk.web.errors import error_text
@@ -85,6 +85,7 @@ def register_list(
         user=account,
         t=translator(lang),
         kind_text=lambda k: kind_text(k, lang),
+        status_text=lambda s: status_text(s, lang),
         entries=register.entries(filter=filter, kind=kind),
         filter=filter,
         filters=list(Filter),
@@ -98,8 +99,9 @@ def register_list(
     )
 
 
-# the register's own few rules: the web's CSP allows no inline styles
-REGISTER_CSS = "tr.overdue td, .overdue { background: #fde2e1; } .flagged { background: #fff3c4; } .filters a[aria-current] { font-weight: bold; }"
+# the register's own few rules: the web's CSP allows no inline styles; a message and its
+# answer keep their line breaks (a letter typed in from paper has paragraphs)
+REGISTER_CSS = "tr.overdue td, .overdue { background: #fde2e1; } .flagged { background: #fff3c4; } .filters a[aria-current] { font-weight: bold; } .message-text, .answer-text { white-space: pre-wrap; }"
 
 
 @router.get("/register/{name}.css", include_in_schema=False)
@@ -137,6 +139,8 @@ def _entry_page(
         t=translator(lang),
         kind_text=lambda k: kind_text(k, lang),
         channel_text=lambda c: channel_text(c, lang),
+        status_text=lambda s: status_text(s, lang),
+        step_text=lambda k: step_text(k, lang),
         note_text=lambda n: review_note_text(n, lang),
         entry=entry,
         view=view,
