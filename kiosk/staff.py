@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.errors import KioskError
@@ -142,7 +143,7 @@ class StaffAccount:
     active: bool
 
 
-def account_of(row: StaffUser) -> StaffAccount:
+def account_of(row: StaffUser | Row[Any]) -> StaffAccount:
     return StaffAccount(
         username=row.username,
         display_name=row.display_name,

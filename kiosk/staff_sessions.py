@@ -12,8 +12,9 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Row, delete, or_, select, update
 
 from kiosk.models import StaffSession, StaffUser
 from kiosk.site import SiteBound
@@ -27,8 +28,8 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def account_stamp(row: StaffUser) -> str:
-    """Changes whenever the password, role or counter does."""
+def account_stamp(row: StaffUser | Row[Any]) -> str:
+    """Changes whenever the password, role or counter does (of an account or its columns)."""
     return hashlib.sha256(
         f"{row.password_hash}\x00{row.role}\x00{row.counter_number}".encode()
     ).hexdigest()
@@ -88,29 +89,39 @@ class StaffSessions(SiteBound):
         """The account of a valid session, or None (the session is then gone for good)."""
         key = _hash(token)
         now = self.clock()
+        # columns, not the two ORM objects: this runs on every request of every clerk
         with self.db.read() as s:
             found = s.execute(
-                select(StaffSession, StaffUser)
+                select(
+                    StaffSession.stamp,
+                    StaffSession.started_at,
+                    StaffSession.seen_at,
+                    StaffUser.username,
+                    StaffUser.display_name,
+                    StaffUser.role,
+                    StaffUser.counter_number,
+                    StaffUser.active,
+                    StaffUser.password_hash,
+                )
                 .join(StaffUser, StaffUser.id == StaffSession.user_id)
                 .where(StaffSession.token_hash == key)
             ).first()
         if found is None:
             return None
-        session, user = found
         if (
-            not user.active
-            or session.stamp != account_stamp(user)
-            or now - session.started_at > self._absolute
-            or now - session.seen_at > self._idle
+            not found.active
+            or found.stamp != account_stamp(found)
+            or now - found.started_at > self._absolute
+            or now - found.seen_at > self._idle
         ):
             self.end(token)
             return None
-        if now - session.seen_at > dt.timedelta(seconds=TOUCH_SECONDS):
+        if now - found.seen_at > dt.timedelta(seconds=TOUCH_SECONDS):
             with self.db.write() as s:
                 s.execute(
                     update(StaffSession).where(StaffSession.token_hash == key).values(seen_at=now)
                 )
-        return account_of(user)
+        return account_of(found)
 
     def end(self, token: str) -> None:
         with self.db.write() as s:
