@@ -42,7 +42,7 @@ def report_options(callback: Callable[..., Any]) -> Callable[..., Any]:
                 "--period",
                 type=_period,
                 metavar="PERIOD",
-                help="2026, 2026-Q3 or 2026-09",
+                help="2026, 2026-Q3, 2026-09 or 2026-09-14",
             ),
             click.option(
                 "--yearly",
