@@ -7,9 +7,18 @@ options when the window is created, so everything here must run first.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import tempfile
 from pathlib import Path
+
+
+def _not_an_unused_provider(record: logging.LogRecord) -> bool:
+    # At import Kivy loads every Linux touch provider and logs an ERROR with a traceback for
+    # each whose library is missing (MTDev without libmtdev); `configure` uses none of them,
+    # and the person installing the kiosk read it as the kiosk failing.
+    message = str(record.msg)
+    return not (message.startswith("Input: ") and "is not supported" in message)
 
 
 def prepare(*, kivy_home: Path | None = None, headless: bool | None = None) -> None:
@@ -25,6 +34,7 @@ def prepare(*, kivy_home: Path | None = None, headless: bool | None = None) -> N
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     # Kivy's own log mode takes over stderr; errors must stay where Python puts them.
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    logging.getLogger("kivy").addFilter(_not_an_unused_provider)
     home = kivy_home or Path(tempfile.mkdtemp(prefix="kivy-home-"))
     home.mkdir(parents=True, exist_ok=True)
     os.environ["KIVY_HOME"] = str(home)
