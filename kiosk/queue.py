@@ -310,15 +310,21 @@ class Queue(SiteBound):
             raise UnknownCategory(f"no ticket category {code!r}", category=code)
         return category
 
-    def _counter_categories(self, s: Session, counter: int, *, lock: bool = False) -> list[str]:
-        # lock=True serialises the counter's own actions on PostgreSQL (a double click on
-        # "call next"), as BEGIN IMMEDIATE does on SQLite: otherwise each of two concurrent
-        # calls finishes the same old ticket and calls a new one, leaving one stuck "called"
+    def _open_counter(self, s: Session, counter: int, *, lock: bool = False) -> None:
+        """Refuse an unknown or closed counter.
+
+        lock=True serialises the counter's own actions on PostgreSQL (a double click on
+        "call next"), as BEGIN IMMEDIATE does on SQLite: otherwise each of two concurrent
+        calls finishes the same old ticket and calls a new one, leaving one stuck "called".
+        """
         row = s.get(Counter, counter, with_for_update=lock)
         if row is None:
             raise UnknownCounter(f"no counter {counter}", counter=counter)
         if not row.active:
             raise CounterClosed(f"counter {counter} is closed", counter=counter)
+
+    def _counter_categories(self, s: Session, counter: int, *, lock: bool = False) -> list[str]:
+        self._open_counter(s, counter, lock=lock)
         return list(
             s.scalars(
                 select(CounterCategory.category_code).where(
@@ -639,6 +645,11 @@ class Queue(SiteBound):
             )
         )
         started = row.serving_at or row.called_at
+        category = None
+        if row.service_id is not None:  # most tickets name no service: no query for them
+            category = s.scalar(
+                select(CatalogService.category).where(CatalogService.id == row.service_id)
+            )
         s.add(
             TicketOutcome(
                 site_id=self.site_id,
@@ -648,12 +659,7 @@ class Queue(SiteBound):
                 service_day=row.service_day,
                 issued_at=row.issued_at,
                 service_id=row.service_id,
-                category=(
-                    s.scalar(
-                        select(CatalogService.category).where(CatalogService.id == row.service_id)
-                    )
-                    or NO_CATEGORY
-                ),
+                category=category or NO_CATEGORY,
                 hour=row.issued_at.astimezone(self.config.tz).hour,
                 counter_number=counter,
                 wait_s=_seconds(first_call, row.issued_at) if first_call else None,
@@ -712,7 +718,7 @@ class Queue(SiteBound):
         now = self.clock()
         day = self.today(now)
         with self.db.write() as s:
-            self._counter_categories(s, counter, lock=True)
+            self._open_counter(s, counter, lock=True)
             query = select(QueueState).where(
                 QueueState.service_day == day,
                 QueueState.label == label,
@@ -746,7 +752,7 @@ class Queue(SiteBound):
     ) -> TicketView:
         now = self.clock()
         with self.db.write() as s:
-            self._counter_categories(s, counter, lock=True)
+            self._open_counter(s, counter, lock=True)
             row = self._active(s, counter, lock=True)
             if row is None:
                 raise NoActiveTicket(f"counter {counter} has no called ticket", counter=counter)
@@ -794,11 +800,11 @@ class Queue(SiteBound):
             raise NoTransferTarget("transfer to exactly one of a category or a counter")
         now = self.clock()
         with self.db.write() as s:
-            self._counter_categories(s, counter, lock=True)
+            self._open_counter(s, counter, lock=True)
             if to_category is not None:
                 self._category(s, to_category)
             else:
-                self._counter_categories(s, to_counter)  # type: ignore[arg-type]
+                self._open_counter(s, to_counter)  # type: ignore[arg-type]
             row = self._active(s, counter, lock=True)
             if row is None:
                 raise NoActiveTicket(f"counter {counter} has no called ticket", counter=counter)
