@@ -17,7 +17,7 @@ from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent, TicketEvent
-from kiosk.queue import Arrival, Queue, Status
+from kiosk.queue import Arrival, Queue, Status, TicketView
 from tests.browser_fixtures import desk_context, needs_chromium, shoot
 from tests.report_fixtures import build_evening
 from tests.support import Clock
@@ -519,13 +519,21 @@ def test_a_refused_extension_redirects_so_a_reload_sends_nothing_and_keeps_the_t
     expect(page.locator("p.error[role=alert]")).to_have_count(0)
 
 
-def test_the_panel_says_what_each_press_did_and_why_a_closed_counter_shows_nothing(
+def _maria_with_two_waiting(
     live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
-) -> None:
+) -> tuple[Queue, TicketView, TicketView, Page]:
+    """Two А tickets waiting, and counter 1's clerk on her panel, which lists both."""
     queue = Queue(sqlite_db, config, clock=clock)
     first, second = queue.issue(category="А"), queue.issue(category="А")
     panel = sign_in(context, live, "maria")
     expect(panel.locator("#waiting-labels option")).to_have_count(2)
+    return queue, first, second, panel
+
+
+def test_the_panel_says_what_each_press_did_and_why_a_closed_counter_shows_nothing(
+    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+) -> None:
+    queue, first, second, panel = _maria_with_two_waiting(live, context, sqlite_db, config, clock)
     message = panel.locator("#message")
     # WHEN the clerk calls, serves and finishes THEN each press is said with its number
     panel.click("[data-action=call]")
@@ -553,10 +561,7 @@ def test_the_panel_says_what_each_press_did_and_why_a_closed_counter_shows_nothi
 def test_the_clerk_closes_her_counter_for_a_break_and_reopens_it(
     live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
 ) -> None:
-    queue = Queue(sqlite_db, config, clock=clock)
-    first, second = queue.issue(category="А"), queue.issue(category="А")
-    panel = sign_in(context, live, "maria")
-    expect(panel.locator("#waiting-labels option")).to_have_count(2)
+    queue, first, second, panel = _maria_with_two_waiting(live, context, sqlite_db, config, clock)
     message = panel.locator("#message")
     close, reopen = panel.locator("#close-counter"), panel.locator("#open-counter")
     expect(reopen).to_be_hidden()
