@@ -623,8 +623,9 @@ class Queue(SiteBound):
         elif status is Status.SERVING:
             row.serving_at = now
         elif status in FINAL:
-            self._outcome(s, row, status, now, counter)
+            # before the outcome's query flushes the row: one UPDATE of it, not two
             row.finished_at = now
+            self._outcome(s, row, status, now, counter)
         self._event(
             s,
             row.ticket_uuid,
