@@ -14,11 +14,16 @@ from pathlib import Path
 
 
 def _not_an_unused_provider(record: logging.LogRecord) -> bool:
-    # At import Kivy loads every Linux touch provider and logs an ERROR with a traceback for
-    # each whose library is missing (MTDev without libmtdev); `configure` uses none of them,
-    # and the person installing the kiosk read it as the kiosk failing.
+    # Kivy probes providers the kiosk never uses and logs each that is missing as an ERROR
+    # or CRITICAL with tracebacks: every Linux touch provider at import (MTDev without
+    # libmtdev; `configure` keeps none of them) and, on X11, the primary selection's tools
+    # (xclip, xsel; a public kiosk copies nothing). The person installing it read them as
+    # the kiosk failing.
     message = str(record.msg)
-    return not (message.startswith("Input: ") and "is not supported" in message)
+    return not (
+        (message.startswith("Input: ") and "is not supported" in message)
+        or message.startswith("Cutbuffer: Unable to find any valuable Cutbuffer provider")
+    )
 
 
 def prepare(*, kivy_home: Path | None = None, headless: bool | None = None) -> None:
