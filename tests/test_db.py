@@ -11,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, create_engine, select, text
 from sqlalchemy.orm import Session
 
 from kiosk.cli import main
@@ -180,3 +180,60 @@ def test_upgrading_works_out_the_outcomes_of_tickets_already_finished(
         }  # the ticket still called at the counter has no outcome yet
     finally:
         db.dispose()
+
+
+def _kill_connections(url: str) -> int:
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    admin.dispose()
+    return killed
+
+
+def test_a_pooled_postgresql_connection_killed_while_idle_is_replaced_unseen(
+    pg_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a site on PostgreSQL whose pooled connections the server ended (a restart)
+    url = fresh_pg_url(pg_server)
+    db = Database(url)
+    db.upgrade()
+    with db.read() as s:
+        assert s.scalar(text("SELECT 1")) == 1
+    assert _kill_connections(url) >= 1
+    # WHEN the next request comes after the connections' idle time
+    monkeypatch.setattr("kiosk.db.PING_AFTER_IDLE_S", 0.0)
+    # THEN it is answered on a new connection: the dead one was pinged and dropped
+    with db.write() as s:
+        assert s.scalar(text("SELECT 2")) == 2
+    with db.read() as s:
+        assert s.scalar(text("SELECT 3")) == 3
+    db.dispose()
+
+
+def test_a_connection_in_use_just_now_is_not_pinged_again(
+    pg_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(fresh_pg_url(pg_server))
+    db.upgrade()
+    dialect = db.engine.dialect
+    pings: list[object] = []
+
+    def ping(conn: object) -> bool:
+        pings.append(conn)
+        return type(dialect).do_ping(dialect, conn)
+
+    monkeypatch.setattr(dialect, "do_ping", ping)
+    for _ in range(5):  # one clerk's requests, one after another
+        with db.read() as s:
+            s.scalar(text("SELECT 1"))
+    assert pings == []
+    monkeypatch.setattr("kiosk.db.PING_AFTER_IDLE_S", 0.0)  # …and one after a quiet spell
+    with db.read() as s:
+        s.scalar(text("SELECT 1"))
+    assert len(pings) == 1
+    db.dispose()
