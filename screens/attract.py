@@ -48,7 +48,10 @@ class AttractScreen(KioskScreen):
                 c.code,
                 c.name.get(lang),
                 waiting_words(app, c.waiting),
-                wait_text(c.estimated_wait_minutes, lang),
+                # "nobody waiting" already says it: "no wait" beside it said it twice
+                ""
+                if c.waiting == 0 and c.estimated_wait_minutes <= 0
+                else wait_text(c.estimated_wait_minutes, lang),
             )
             for c in (status.categories if state.can_issue else ())
         ]

@@ -95,6 +95,9 @@ def test_open_it_shows_the_hours_and_the_waits(app: Any, at: Any) -> None:
     assert attract.issuing and attract.ids.waiting.opacity == 1
     assert attract.hours_text == "Днес работим 08:30–17:00 ч."
     assert "чакащи" in texts(attract)
+    # nobody waits yet: each row says so once, not "Няма чакащи" beside "без чакане"
+    assert all(row[2] == "Няма чакащи" and row[3] == "" for row in attract.waiting)
+    assert "без чакане" not in texts(attract)
     tap(attract)
     assert screen(app).name == "home"
 
