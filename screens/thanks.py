@@ -71,7 +71,8 @@ class ThanksScreen(KioskScreen):
             if self.code:
                 lines.append(
                     app.tr(
-                        "With both, “Check a message” on this kiosk shows how your message is handled."
+                        "With the number and the check code, “Check a message” on this kiosk"
+                        " shows how your message is handled."
                     )
                 )
             self.details = "\n".join(lines)
