@@ -192,6 +192,17 @@ def test_staff_gesture_and_pin_open_the_admin_screen(app: Any) -> None:
     assert app.root.manager.current == "attract"
 
 
+def test_the_staff_screen_opened_from_the_attract_screen_cancels_back_to_it(app: Any) -> None:
+    # GIVEN the kiosk waiting for a visitor WHEN staff hold the corner, then cancel
+    assert app.root.manager.current == "attract"
+    long_press_corner(app, 3.3)
+    admin = app.root.manager.current_screen
+    assert admin.name == "admin"
+    tap(admin.ids.cancel)
+    # THEN the attract screen is back: no visit was begun under the staff's finger
+    assert app.root.manager.current == "attract"
+
+
 def test_the_pin_field_is_focused_when_the_staff_screen_opens(app: Any) -> None:
     from kivy.core.window import Window
 

@@ -95,11 +95,17 @@ def test_open_it_shows_the_hours_and_the_waits(app: Any, at: Any) -> None:
     assert attract.issuing and attract.ids.waiting.opacity == 1
     assert attract.hours_text == "Днес работим 08:30–17:00 ч."
     assert "чакащи" in texts(attract)
-    # nobody waits yet: each row says so once, not "Няма чакащи" beside "без чакане"
-    assert all(row[2] == "Няма чакащи" and row[3] == "" for row in attract.waiting)
-    assert "без чакане" not in texts(attract)
     tap(attract)
     assert screen(app).name == "home"
+
+
+def test_a_category_nobody_waits_for_says_so_once(app: Any, at: Any) -> None:
+    # a day no other test issues a ticket on (the app's database is the session's): nobody
+    # waits, and each row says so once, not "Няма чакащи" beside "без чакане"
+    attract = at(dt.datetime(2027, 3, 10, 10, 0))
+    assert attract.issuing and len(attract.waiting) == 5
+    assert all(row[2] == "Няма чакащи" and row[3] == "" for row in attract.waiting)
+    assert "без чакане" not in texts(attract)
 
 
 def test_a_service_page_offers_no_ticket_when_none_is_issued(app: Any, at: Any) -> None:
