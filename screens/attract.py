@@ -66,14 +66,16 @@ class AttractScreen(KioskScreen):
             rows.add_widget(row)
 
     def on_touch_down(self, touch: Any) -> bool:
-        return True  # the visit starts when the finger lifts
+        # The visit starts when this finger lifts, not at the press: one held in the staff
+        # corner opens the staff screen meanwhile (and lets go of this grab), whose Cancel
+        # then comes back here, not to a visit begun under the staff's finger.
+        touch.grab(self)
+        return True
 
     def on_touch_up(self, touch: Any) -> bool:
-        # At the lift, not the press: a finger held in the staff corner opens the staff
-        # screen meanwhile, and its Cancel then comes back here, not to a visit begun
-        # under the staff's finger.
-        if self.manager is None or self.manager.current_screen is not self:
-            return False
+        if touch.grab_current is not self:
+            return False  # another's touch (the speech bar's buttons), or given up
+        touch.ungrab(self)
         # the touch comes in the manager's coordinates; the button's are this screen's own
         if self.ids.other_language.collide_point(*self.to_local(*touch.pos)):
             self.app.toggle_language()
