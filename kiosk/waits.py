@@ -34,7 +34,7 @@ DEFAULT_SERVICE_MINUTES = 6.0
 DEFAULT_VARIATION = 0.5  # spread of service times (std / mean) before there are any
 HISTORY_DAYS = 30
 HISTORY_SAMPLE = 200
-HOUR_WEIGHT = 20
+HOUR_WEIGHT = 20  # an hour's mean counts as if this many of all the category's were in it
 SAME_HOUR_MIN_SAMPLE = 8  # fewer than this at the hour: the category's times at any hour
 LONGEST_SERVICE_MINUTES = 90  # a ticket left open over lunch is not a service time
 OPEN_WINDOW = dt.timedelta(minutes=45)  # a counter that called within this is open
@@ -182,7 +182,7 @@ def _next_for(
 class Pace:
     mean: float  # minutes from call to finish, at this hour where enough services
     variation: float  # std / mean
-    by_hour: Mapping[int, float] = field(default_factory=dict)  # local hour -> mean, where enough
+    by_hour: Mapping[int, float] = field(default_factory=dict)  # local hour -> mean (shrunk)
 
     def remaining(self, elapsed: float) -> float:
         """Expected minutes left of a service already `elapsed` long.
@@ -742,13 +742,11 @@ def estimate(
     ticket_uuid: uuid.UUID | None = None,
 ) -> Estimate:
     """The wait of a waiting ticket, or of one of `category` issued now when no uuid is given."""
-    paces = _paces(snap, (category,))
     ours = next((w for w in snap.waiting if w.ticket_uuid == ticket_uuid), None)
-    ticket = (
-        _entry(ours, snap.now)
-        if ours
-        else Waiting((-priority, 1, 0.0, EXPECTED_SEQ - 1), category, 0.0)
-    )
+    if ours is None:
+        return estimates_new(snap, [(category, priority)])[0]
+    paces = _paces(snap, (category,))
+    ticket = _entry(ours, snap.now)
     others = [_entry(w, snap.now) for w in snap.waiting if w is not ours]
     counters = _counters(snap, paces)
     result = forecast(
