@@ -364,7 +364,7 @@ class Counters(SiteBound):
         if number != actor_counter:
             raise NotYourCounter(f"{actor} works at counter {actor_counter}", number=number)
         with self.db.write() as s:
-            # locked as a call at this counter locks it (Queue._counter_categories), so no
+            # locked as a call at this counter locks it (Queue._open_counter), so no
             # visitor is called between the look below and the closing
             counter = s.get(Counter, number, with_for_update=True)
             if counter is None:

@@ -166,11 +166,10 @@ def _postgresql_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_engine(url: str, *, busy_timeout_ms: int, begin: str) -> Engine:
-    database = make_url(url).database
-    in_memory = not database or database == ":memory:"  # one connection, SQLAlchemy's own pool
+def _sqlite_engine(url: str, *, busy_timeout_ms: int, begin: str, on_file: bool) -> Engine:
+    # in memory: one connection in SQLAlchemy's own pool, which takes no sizes
     engine = create_engine(
-        url, connect_args={"timeout": busy_timeout_ms / 1000}, **({} if in_memory else POOL)
+        url, connect_args={"timeout": busy_timeout_ms / 1000}, **(POOL if on_file else {})
     )
 
     @event.listens_for(engine, "connect")
@@ -369,15 +368,20 @@ class Database:
         self._writing = threading.local()
         self._wait_s = busy_timeout_ms / 1000
         if self.is_sqlite:
-            if parsed.database and parsed.database != ":memory:":
+            on_file = bool(parsed.database) and parsed.database != ":memory:"
+            if on_file:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
                 self._file_turn = _FileTurn(parsed.database)
-            self.engine = _sqlite_engine(url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN")
+            self.engine = _sqlite_engine(
+                url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN", on_file=on_file
+            )
             self.write_engine = _sqlite_engine(
-                url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN IMMEDIATE"
+                url, busy_timeout_ms=busy_timeout_ms, begin="BEGIN IMMEDIATE", on_file=on_file
             )
             # never waits: background work takes the write lock only when nobody holds it
-            self._free_engine = _sqlite_engine(url, busy_timeout_ms=0, begin="BEGIN IMMEDIATE")
+            self._free_engine = _sqlite_engine(
+                url, busy_timeout_ms=0, begin="BEGIN IMMEDIATE", on_file=on_file
+            )
         else:
             self.engine = _postgresql_engine(url)
             self.write_engine = self._free_engine = self.engine
