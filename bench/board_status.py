@@ -20,10 +20,13 @@ import dataclasses
 import datetime as dt
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' helpers
 
 from _at_commit import module_at
 from sqlalchemy import event

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' helpers
+
 import httpx
 
 from kiosk.config import load_config

@@ -22,10 +22,13 @@ import heapq
 import math
 import random
 import statistics
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' helpers
 
 from _at_commit import module_at
 

@@ -393,8 +393,9 @@ def _open_counters(snap: Snapshot, paces: Mapping[str, Pace]) -> list[OpenCounte
     its usual break, or else as the site's past absences longer than this one ended
     (`_still_away`).
     """
-    now, waiting, last_call = snap.now, snap.waiting, snap.last_call
+    now, last_call = snap.now, snap.last_call
     breaks = snap.past.breaks
+    oldest = _oldest_waiting(snap.waiting)
     counters = []
     for number, categories in snap.served.items():
         row = snap.active.get(number)
@@ -403,7 +404,7 @@ def _open_counters(snap: Snapshot, paces: Mapping[str, Pace]) -> list[OpenCounte
             free_in = usual.remaining((now - row.called_at).total_seconds() / 60)
         elif (
             (number in last_call and now - last_call[number] < OPEN_WINDOW)
-            or (left := _left_waiting(categories, waiting, now)) is None
+            or (left := _left_waiting(categories, oldest, now)) is None
             or any(start <= now < end for start, end in breaks.get(number, ()))
         ):
             free_in = 0.0  # a usual break ends as usual: the forecast waits for it
@@ -437,19 +438,24 @@ def _with_breaks(
     return OpenCounter(counter.number, counter.categories, counter.free_in, away)
 
 
+def _oldest_waiting(waiting: Sequence[WaitingRow]) -> dict[str, dt.datetime]:
+    """Since when the oldest ticket of each category has waited for any of its counters
+    (not one sent to a single counter): read once for all counters, not once each."""
+    oldest: dict[str, dt.datetime] = {}
+    for w in waiting:
+        if w.target_counter is None:
+            since = _waits_since(w.issued_at, w.due_at)
+            if w.category_code not in oldest or since < oldest[w.category_code]:
+                oldest[w.category_code] = since
+    return oldest
+
+
 def _left_waiting(
-    categories: frozenset[str], waiting: Sequence[WaitingRow], now: dt.datetime
+    categories: frozenset[str], oldest: Mapping[str, dt.datetime], now: dt.datetime
 ) -> dt.datetime | None:
     """Since when the oldest of the counter's tickets has waited, if longer than it should."""
-    oldest = min(
-        (
-            _waits_since(w.issued_at, w.due_at)
-            for w in waiting
-            if w.category_code in categories and w.target_counter is None
-        ),
-        default=None,
-    )
-    return oldest if oldest is not None and now - oldest > LEFT_WAITING else None
+    since = min((oldest[c] for c in categories if c in oldest), default=None)
+    return since if since is not None and now - since > LEFT_WAITING else None
 
 
 def _waits_since(issued_at: dt.datetime, due_at: dt.datetime | None) -> dt.datetime:
@@ -769,13 +775,24 @@ def estimates_new(snap: Snapshot, categories: Sequence[tuple[str, bool]]) -> lis
         [*(_entry(w, snap.now) for w in snap.waiting), *snap.expected], key=lambda w: w.key
     )
     served = set().union(*snap.served.values())
+    # A new ticket is called when the same counters come to it whatever its category: its
+    # own service time comes after. Categories of one priority served by the same counters
+    # share one play (a board of twelve categories played the whole queue twelve times),
+    # and one no counter serves is never called.
+    plays: dict[tuple[bool, frozenset[int]], tuple[float, int] | None] = {}
     told = []
     for code, priority in categories:
         ticket = Waiting((-priority, 1, 0.0, EXPECTED_SEQ - 1), code, 0.0)
-        result = forecast(ticket=ticket, queue=queue, counters=counters, service_minutes=times)
+        by = (priority, frozenset(c.number for c in counters if code in c.categories))
+        if by not in plays:
+            plays[by] = (
+                forecast(ticket=ticket, queue=queue, counters=counters, service_minutes=times)
+                if by[1]
+                else None
+            )
         # the paces `estimate` averages for this category alone
         own = [p for c, p in paces.items() if c in served or c == code]
-        told.append(_said(result, ticket, counters, own))
+        told.append(_said(plays[by], ticket, counters, own))
     return told
 
 

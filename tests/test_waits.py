@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from kiosk.config import Config
+from kiosk.config import Config, parse_config
 from kiosk.db import Database
 from kiosk.queue import Arrival, Queue
-from kiosk.waits import OpenCounter, Pace, ServiceTimes, Waiting, forecast, learn_past
-from tests.support import SOFIA, Clock
+from kiosk.waits import (
+    OpenCounter,
+    Pace,
+    ServiceTimes,
+    WaitEstimator,
+    Waiting,
+    estimates_new,
+    forecast,
+    learn_past,
+)
+from tests.support import SOFIA, Clock, upgraded
 
 
 @pytest.fixture
@@ -245,3 +255,43 @@ def test_a_lognormal_service_left_grows_with_what_it_has_run() -> None:
     assert left[0] == 11.0 and left[1] < 11.0  # at first a service is mostly still to come
     assert left[2] < left[3] < left[4]  # past its mean, the longer it runs the more is left
     assert left[3] > 0.5 * 11.0  # at three times the mean: more than half a service more
+
+
+def test_the_boards_waits_are_what_each_category_alone_is_told(tmp_path: Path) -> None:
+    # GIVEN counters 1 and 2 for А and Б alike, counter 3 for В, and Г on no counter
+    config = parse_config(
+        {
+            "paths": {"data_dir": str(tmp_path / "var")},
+            "counters": [
+                {"number": 1, "categories": ["А", "Б"]},
+                {"number": 2, "categories": ["А", "Б"]},
+                {"number": 3, "categories": ["В"]},
+                {"number": 4, "categories": ["В"]},
+            ],
+        },
+        base_dir=tmp_path,
+        source="test",
+    )
+    db = upgraded(f"sqlite:///{tmp_path / 'site.sqlite'}", config)
+    clock = Clock()
+    queue = Queue(db, config, clock=clock)
+    for code in "АББАВБА":
+        queue.issue(category=code)
+    queue.call_next(counter=1)
+    clock.advance(minutes=2)
+    # WHEN the board reads every category's wait at once (А and Б share one play)
+    status = {c.code: c for c in queue.status().categories}
+    # THEN each is what a ticket of that category alone is told, and Г, which no counter
+    # calls, tells no wait
+    estimator = WaitEstimator(SOFIA)
+    with db.read() as s:
+        for code, told in status.items():
+            snap = estimator.snapshot(s, categories=[code], day=clock().date(), now=clock())
+            alone = estimates_new(snap, [(code, told.priority)])[0]
+            assert (told.estimated_wait_minutes, told.wait_range) == (
+                alone.minutes,
+                (alone.low, alone.high) if alone.is_range else None,
+            ), code
+    assert status["А"].estimated_wait_minutes == status["Б"].estimated_wait_minutes > 0
+    assert status["Г"].estimated_wait_minutes == 0
+    db.dispose()
