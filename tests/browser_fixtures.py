@@ -51,6 +51,24 @@ def sign_in(ctx: BrowserContext, url: str, username: str) -> Page:
     return page
 
 
+def bar_links(page: Page) -> list[dict]:
+    """Each link of the staff bar: its label, the top of its box and the lines its text takes."""
+    return page.locator(".topbar nav a").evaluate_all(
+        """(links) => links.map((a) => {
+             const text = document.createRange();
+             text.selectNodeContents(a);
+             return {label: a.textContent, top: a.getBoundingClientRect().top,
+                     lines: text.getClientRects().length};
+           })"""
+    )
+
+
+def assert_one_row(links: list[dict]) -> None:
+    """The bar's links on one row, and no label broken over two lines inside it."""
+    assert {link["top"] for link in links} == {links[0]["top"]}, links
+    assert [link["lines"] for link in links] == [1] * len(links), links
+
+
 def shoot(
     target: Page | Locator, tmp_path: Path, name: str, docs: Path, *, full_page: bool = True
 ) -> Path:

@@ -18,7 +18,13 @@ from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent, TicketEvent
 from kiosk.queue import Arrival, Queue, Status, TicketView
-from tests.browser_fixtures import desk_context, needs_chromium, shoot
+from tests.browser_fixtures import (
+    assert_one_row,
+    bar_links,
+    desk_context,
+    needs_chromium,
+    shoot,
+)
 from tests.report_fixtures import build_evening
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, LiveServer, serve
@@ -356,20 +362,11 @@ def test_the_admins_bar_is_one_row_on_a_1366_laptop(
         if lang == "en":
             admin.click("form[action='/language'] button")
         expect(admin.locator("html")).to_have_attribute("lang", lang)
-        links = admin.locator(".topbar nav a").evaluate_all(
-            """(links) => links.map((a) => {
-                 const text = document.createRange();
-                 text.selectNodeContents(a);
-                 return {label: a.textContent, top: a.getBoundingClientRect().top,
-                         lines: text.getClientRects().length};
-               })"""
-        )
+        links = bar_links(admin)
     finally:
         context.close()
     assert len(links) == 6
-    # one row, and no label broken over two lines inside it (the row the laptop showed)
-    assert {link["top"] for link in links} == {links[0]["top"]}, links
-    assert [link["lines"] for link in links] == [1] * 6, links
+    assert_one_row(links)  # the row the laptop showed had labels broken in two
 
 
 def test_the_sign_in_fields_line_up_under_their_labels(live: LiveServer, browser: Browser) -> None:
