@@ -69,6 +69,18 @@ def assert_one_row(links: list[dict]) -> None:
     assert [link["lines"] for link in links] == [1] * len(links), links
 
 
+def missing_icons(ctx: BrowserContext, url: str, page: Page) -> list[str]:
+    """Of the icon `page` links and the root's `/favicon.ico` (a browser asks for it whatever a
+    page links; a headless one asks for neither, so the test does), those not served as one."""
+    linked = page.locator("link[rel=icon]").get_attribute("href")
+    missing = []
+    for path in sorted({str(linked), "/favicon.ico"}):
+        icon = ctx.request.get(f"{url}{path}")
+        if not icon.ok or icon.body()[:4] != b"\x00\x00\x01\x00":  # an icon file's first bytes
+            missing.append(path)
+    return missing
+
+
 def shoot(
     target: Page | Locator, tmp_path: Path, name: str, docs: Path, *, full_page: bool = True
 ) -> Path:

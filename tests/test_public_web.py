@@ -27,7 +27,7 @@ from kiosk.queue import Queue
 from kiosk.ticket_links import TOKEN, token_hash
 from kiosk.vocabulary import TicketStatus
 from public_web.app import create_public_app
-from tests.browser_fixtures import shoot
+from tests.browser_fixtures import missing_icons, shoot
 from tests.support import Clock, make_config, upgraded
 from tests.web_fixtures import CHROMIUM_ARGS, LiveServer, free_port, serve
 
@@ -290,6 +290,26 @@ def test_a_phone_follows_its_number_until_called_and_sees_a_stale_page(
             browser.close()
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
+def test_the_ticket_page_asks_for_nothing_that_is_not_there(
+    public: LiveServer, site: tuple[Config, Database], clock: Clock, browser: Browser
+) -> None:
+    # a phone scanning the QR code has nothing cached, and shows a broken icon for a 404
+    config, db = site
+    mine = Queue(db, config, clock=clock).issue(category="А")
+    context = browser.new_context(viewport=PHONE, locale="bg-BG", is_mobile=True)
+    missing: list[str] = []
+    context.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    try:
+        page = context.new_page()
+        page.goto(f"{public.url}/t/{mine.live_token}")
+        expect(page.locator("#headline")).to_have_text("Вашият номер е А001")
+        missing += missing_icons(context, public.url, page)
+    finally:
+        context.close()
+    assert missing == []
 
 
 def test_a_bad_token_never_opens_a_stream(public: LiveServer) -> None:
