@@ -543,15 +543,23 @@ def test_the_panel_says_what_each_press_did_and_why_a_closed_counter_shows_nothi
     counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=False)
     panel.reload()
     # THEN it says the counter is closed, and stops saying so once it is open again
-    expect(message).to_contain_text("Гише 1 е затворено")
+    note = panel.locator("#closed-note")
+    expect(note).to_contain_text("Гише 1 е затворено")
+    expect(message).to_have_text("")
     counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=True)
     queue.issue(category="А")  # a queue event: the panel asks again
+    expect(note).to_be_hidden()
     expect(message).to_have_text("")
     expect(panel.locator("#current-status")).to_have_text("Няма извикан номер")
 
 
 def test_the_clerk_closes_her_counter_for_a_break_and_reopens_it(
-    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+    live: LiveServer,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+    tmp_path: Path,
 ) -> None:
     queue, first, second, panel = _maria_with_two_waiting(live, context, sqlite_db, config, clock)
     message = panel.locator("#message")
@@ -566,21 +574,42 @@ def test_the_clerk_closes_her_counter_for_a_break_and_reopens_it(
         " („Приключи“, „Не се яви“ или „Пренасочване“), после затворете гишето."
     )
     assert 1 in [c.number for c in queue.status().counters]
-    # WHEN the visitor is served and she closes THEN the panel says so and offers reopening
+    # WHEN the visitor is served and she closes THEN the panel says so and offers reopening,
+    # and no call the server would refuse (409) is offered
     panel.click("[data-action=finish]")
     close.click()
-    expect(message).to_have_text("Гише 1 е затворено. Отворете го отново, когато се върнете.")
+    note = panel.locator("#closed-note")
+    calls = panel.locator("[data-action], #transfer-form button, #call-ticket-form button")
+    closed_text = (
+        "Гише 1 е затворено: не може да се вика номер."
+        " Натиснете „Отвори гишето отново“ по-долу, когато се върнете."
+    )
+    expect(note).to_have_text(closed_text)
+    expect(message).to_have_text("")
     expect(reopen).to_be_visible()
     expect(close).to_be_hidden()
+    assert calls.count() == 7
+    for button in calls.all():
+        expect(button).to_be_disabled()
     assert 1 not in [c.number for c in queue.status().counters]
+    # the keys call nothing either
+    posted: list[str] = []
+    panel.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    panel.keyboard.press("n")
     # and a reload after lunch still shows the counter closed
     panel.reload()
-    expect(message).to_have_text("Гише 1 е затворено. Отворете го отново, когато се върнете.")
+    expect(note).to_have_text(closed_text)
     expect(reopen).to_be_visible()
+    expect(calls.first).to_be_disabled()
+    assert posted == []
+    shoot(panel, tmp_path, "web-panel-closed.png", DOCS)
     # WHEN she reopens THEN the counter calls the next visitor again
     reopen.click()
     expect(message).to_have_text("Гише 1 е отворено отново.")
     expect(close).to_be_visible()
+    expect(note).to_be_hidden()
+    for button in calls.all():
+        expect(button).to_be_enabled()
     panel.click("[data-action=call]")
     expect(panel.locator("#current-label")).to_have_text(second.label)
 
