@@ -18,6 +18,7 @@ from sqlalchemy import select
 from devices.printer import VirtualPrinter
 from devices.render import decode
 from kiosk.config import Config
+from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.errors import KioskError
 from kiosk.live_ticket import VISITOR_LEFT, LiveTickets, UnknownTicket
@@ -133,6 +134,37 @@ def test_the_state_follows_the_ticket_and_leaving_is_recorded(
     with pytest.raises(KioskError) as refused:
         live.leave(first.live_token or "")  # called already: not waiting
     assert refused.value.code == "ticket_not_waiting"
+
+
+def test_a_ticket_sent_to_a_closed_counter_is_told_of_the_break(
+    public: LiveServer, site: tuple[Config, Database], clock: Clock
+) -> None:
+    # GIVEN a visitor sent to counter 2, whose clerk then goes on a break
+    config, db = site
+    queue = Queue(db, config, clock=clock)
+    mine = queue.issue(category="А")
+    queue.call_next(counter=1)
+    queue.transfer(counter=1, to_counter=2)
+    live = LiveTickets(db, config, clock=clock)
+    before = live.version()
+    Counters(db, config, clock=clock).open_counter(
+        actor="ivan", actor_counter=2, number=2, open=False
+    )
+    # THEN the phone's state says so, on the board every page reads and asked alone
+    assert live.version() != before  # the pages learn of it without a ticket's event
+    token = mine.live_token or ""
+    assert live.board().get(token).closed_counter == 2
+    assert live.state(token).closed_counter == 2
+    with httpx.Client(base_url=public.url) as client:
+        page = client.get(f"/t/{token}").text
+    assert "Гише 2 е в кратка почивка: номерът ви запазва мястото си" in page
+    assert "Всеки момент ще ви повикат на гише." not in page
+    # WHEN it opens again THEN the break is no longer said
+    Counters(db, config, clock=clock).open_counter(
+        actor="ivan", actor_counter=2, number=2, open=True
+    )
+    assert live.board().get(token).closed_counter is None
+    assert live.state(token).closed_counter is None
 
 
 def test_the_page_speaks_the_phones_language_and_sets_no_cookie(
