@@ -38,16 +38,18 @@ from kiosk.web.routes.intake import NEW_MESSAGE
 CENTRE_TEMPLATES = Path(__file__).parent / "templates"
 CENTRE_STATIC = Path(__file__).parent / "static"
 
+# The bar's labels are short names of the pages (their headings say the whole): nine links,
+# the brand and the account's buttons on one row of a 1366 px office laptop in Bulgarian.
 CENTRE_NAV: tuple[NavLink, ...] = (
     NavLink("/sites", "Sites", EVERYONE),
-    NavLink("/register", "Complaint register", EVERYONE),
-    NavLink(NEW_MESSAGE, "Register a message", (Role.ADMIN, Role.QUALITY)),
+    NavLink("/register", "Register", EVERYONE),
+    NavLink(NEW_MESSAGE, "New message", (Role.ADMIN, Role.QUALITY)),
     NavLink("/handling", "Who handles", EVERYONE),
     NavLink("/catalogue", "Catalogue", EVERYONE),
     NavLink("/appointments", "Appointments", EVERYONE),
     NavLink("/reports/yearly", "Yearly report", EVERYONE),
-    NavLink("/staff", "Staff accounts", (Role.ADMIN,)),
-    NavLink("/audit", "Log of views", (Role.ADMIN, Role.AUDITOR)),
+    NavLink("/staff", "Staff", (Role.ADMIN,)),
+    NavLink("/audit", "Views log", (Role.ADMIN, Role.AUDITOR)),
 )
 
 

@@ -26,7 +26,7 @@ from kiosk.config import Config
 from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.errors import KioskError
-from kiosk.models import QueueState, TicketLink, utcnow
+from kiosk.models import Counter, QueueState, TicketLink, utcnow
 from kiosk.queue import Queue, TicketNotWaiting, TicketView, calling_key
 from kiosk.text import Text
 from kiosk.ticket_links import TOKEN, ticket_of, token_hash
@@ -57,6 +57,9 @@ class LiveTicket:
     #: "I'm leaving" was pressed at the centre and the site has not answered yet
     leaving: bool = False
     site_name: Text | None = None  # the centre serves every site: the page says which
+    #: while waiting: the counter it was sent to, when that counter is closed (a break); the
+    #: ticket waits for it, and no other counter will call it
+    closed_counter: int | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def live_ticket(
     ahead: int | None,
     wait: waits.Estimate | None,
     site_name: Text | None = None,
+    closed_counter: int | None = None,
 ) -> LiveTicket:
     waiting = row.status is TicketStatus.WAITING
     return LiveTicket(
@@ -109,6 +113,7 @@ def live_ticket(
         else None,
         as_of=as_of,
         site_name=site_name,
+        closed_counter=closed_counter if waiting else None,
     )
 
 
@@ -125,7 +130,9 @@ class LiveTickets:
         self.site_name = config.site.name
 
     def version(self) -> int:
-        return self.counters.latest_event_seq()
+        # a set-up change moves it too: a counter closing tells the tickets sent to it
+        ticket, setup = self.counters.latest_change()
+        return (ticket or 0) + (setup or 0)
 
     def ticket_uuid(self, token: str) -> uuid.UUID:
         with self.db.read() as s:
@@ -162,6 +169,10 @@ class LiveTickets:
                     ahead=ahead.get(row.ticket_uuid),
                     wait=told.get(row.ticket_uuid),
                     site_name=self.site_name,
+                    # the snapshot's counters are the open ones
+                    closed_counter=row.target_counter
+                    if row.target_counter is not None and row.target_counter not in snap.served
+                    else None,
                 )
                 for hashed, row in linked
             },
@@ -172,12 +183,19 @@ class LiveTickets:
         view = self.queue.ticket(ticket)
         if view is None:
             raise UnknownTicket("no ticket has this link")
+        with self.db.read() as s:
+            closed = s.scalar(
+                select(QueueState.target_counter)
+                .join(Counter, Counter.number == QueueState.target_counter)
+                .where(QueueState.ticket_uuid == ticket, Counter.active.is_(False))
+            )
         return live_ticket(
             view,
             as_of=self.clock(),
             ahead=self.queue.ahead_of(ticket),
             wait=self.queue.wait_of(ticket),
             site_name=self.site_name,
+            closed_counter=closed,
         )
 
     def leave(self, token: str) -> None:

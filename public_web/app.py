@@ -19,7 +19,7 @@ from kiosk.db import Database
 from kiosk.errors import KioskError
 from kiosk.live_ticket import LiveBoard, LiveSource, LiveTicket, LiveTickets
 from kiosk.models import utcnow
-from kiosk.web.app import LimitsMiddleware
+from kiosk.web.app import LimitsMiddleware, serve_favicon
 from kiosk.web.app_info import version
 from kiosk.web.events import EventFeed, SharedStatus
 from public_web import booking, routes
@@ -90,7 +90,8 @@ class RateLimitMiddleware:
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+        # files, not pages: a phone asks for the icon with every page it has not cached
+        if scope["type"] == "http" and not scope["path"].startswith(("/static/", "/favicon.ico")):
             client = scope.get("client")
             if not self.limits.admit(client[0] if client else "?"):
                 response = Response(
@@ -149,6 +150,7 @@ def create_public_app(
     app.add_middleware(CrossSiteMiddleware)
     app.add_middleware(RateLimitMiddleware, limits=limits)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    serve_favicon(app)
     app.include_router(routes.router)
     app.include_router(booking.router)
 

@@ -57,7 +57,13 @@ def wording(
             if ahead
             else _("You are next.")
         )
-        if state.wait_range:
+        if state.closed_counter is not None:
+            # sent to that counter on purpose: no other calls it, and no estimate says when
+            wait = _(
+                "Counter {counter} is on a short break: your number keeps its place and is"
+                " called there when it opens again."
+            ).format(counter=state.closed_counter)
+        elif state.wait_range:
             wait = _("Expected wait: {low}–{high} minutes").format(
                 low=state.wait_range[0], high=state.wait_range[1]
             )

@@ -54,6 +54,7 @@ def _ticket(row: Row) -> LiveTicket:
         wait_minutes=row.wait_minutes,
         wait_range=(low, high) if low is not None and high is not None else None,
         counter=row.counter_number,
+        closed_counter=row.closed_counter,
         as_of=row.as_of,
         reported_at=row.reported_at,
         leaving=bool(row.leaving),

@@ -57,6 +57,7 @@ def _row(ticket: LiveTicket) -> dict[str, Any]:
         "wait_low": low,
         "wait_high": high,
         "counter_number": ticket.counter,
+        "closed_counter": ticket.closed_counter,
     }
 
 

@@ -50,7 +50,9 @@ from kiosk.vocabulary import HandledAt
 # 6: the handover's version (`site_settings.version`, `sync_log.settings_version`), so a
 # handover that commits during a site's run never counts as learned by it; a forced
 # takeover; each site's register prefix; site_status kept to a bounded history (`_handover`)
-SCHEMA_VERSION = 6
+# 7: a live ticket sent to a counter that is closed says which (`public_tickets.closed_counter`),
+# so the citizen's page says it waits out a break instead of "a counter will call you"
+SCHEMA_VERSION = 7
 GROUP_ROLE = "kiosk_sites"
 SITE_ROLE_PREFIX = "site_"
 #: the group role of the centre's staff web: reads every site, writes only what it handles
@@ -310,6 +312,7 @@ public_tickets = Table(
     Column("wait_low", Integer),
     Column("wait_high", Integer),
     Column("counter_number", Integer),
+    Column("closed_counter", Integer),  # added by version 7
     # no time of its own: a row the site sends again only when it changed is as of the
     # site's newest report (public_feeds.as_of)
     Index("ix_public_tickets_token_hash", "token_hash"),
@@ -717,6 +720,7 @@ def _public_tables(conn: Connection) -> None:
     is waiting there: it reads no other table, and a leave request it makes holds no more
     than the ticket's hash."""
     group, public = _ident(conn, GROUP_ROLE), _ident(conn, PUBLIC_ROLE)
+    conn.execute(text("ALTER TABLE public_tickets ADD COLUMN IF NOT EXISTS closed_counter integer"))
     names = ", ".join(_ident(conn, t.name) for t in PUBLIC_TABLES)
     conn.execute(text(f"REVOKE ALL ON {names} FROM PUBLIC, {group}, {public}"))
     conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON public_tickets TO {group}"))

@@ -51,6 +51,36 @@ def sign_in(ctx: BrowserContext, url: str, username: str) -> Page:
     return page
 
 
+def bar_links(page: Page) -> list[dict]:
+    """Each link of the staff bar: its label, the top of its box and the lines its text takes."""
+    return page.locator(".topbar nav a").evaluate_all(
+        """(links) => links.map((a) => {
+             const text = document.createRange();
+             text.selectNodeContents(a);
+             return {label: a.textContent, top: a.getBoundingClientRect().top,
+                     lines: text.getClientRects().length};
+           })"""
+    )
+
+
+def assert_one_row(links: list[dict]) -> None:
+    """The bar's links on one row, and no label broken over two lines inside it."""
+    assert {link["top"] for link in links} == {links[0]["top"]}, links
+    assert [link["lines"] for link in links] == [1] * len(links), links
+
+
+def missing_icons(ctx: BrowserContext, url: str, page: Page) -> list[str]:
+    """Of the icon `page` links and the root's `/favicon.ico` (a browser asks for it whatever a
+    page links; a headless one asks for neither, so the test does), those not served as one."""
+    linked = page.locator("link[rel=icon]").get_attribute("href")
+    missing = []
+    for path in sorted({str(linked), "/favicon.ico"}):
+        icon = ctx.request.get(f"{url}{path}")
+        if not icon.ok or icon.body()[:4] != b"\x00\x00\x01\x00":  # an icon file's first bytes
+            missing.append(path)
+    return missing
+
+
 def shoot(
     target: Page | Locator, tmp_path: Path, name: str, docs: Path, *, full_page: bool = True
 ) -> Path:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from kiosk.staff import Role, Staff
-from tests.browser_fixtures import needs_chromium, shoot
+from tests.browser_fixtures import assert_one_row, bar_links, needs_chromium, shoot, sign_in
 from tests.central_web_fixtures import Centre
 from tests.web_fixtures import PASSWORD, LiveServer
 
@@ -53,9 +54,9 @@ def test_the_secretary_and_the_auditor_in_chromium(
     ctx = _context(browser)
     page = _sign_in(ctx, centre_live, "secretary")
     expect(page).to_have_url(f"{centre_live.url}/sites")
-    expect(page.locator("nav")).to_contain_text("Дневник на прегледите")
+    expect(page.locator("nav")).to_contain_text("Прегледи")
     _shot(page, "centre-sites.png", tmp_path)
-    page.click("nav >> text=Профили на служителите")
+    page.click("nav >> text=Служители")
     expect(page).to_have_url(f"{centre_live.url}/staff")
     form = page.locator("form.add-staff")
     form.locator("input[name=username]").fill("petya")
@@ -77,8 +78,8 @@ def test_the_secretary_and_the_auditor_in_chromium(
 
     ctx = _context(browser)
     auditor = _sign_in(ctx, centre_live, "petya")
-    expect(auditor.locator("nav")).not_to_contain_text("Профили на служителите")
-    auditor.click("nav >> text=Дневник на прегледите")
+    expect(auditor.locator("nav")).not_to_contain_text("Служители")
+    auditor.click("nav >> text=Прегледи")
     views = auditor.locator("#views tbody tr")
     expect(views.filter(has_text="/sites?site=shivachevo")).to_have_count(1)
     auditor.select_option("select[name=who]", "officer")
@@ -88,3 +89,22 @@ def test_the_secretary_and_the_auditor_in_chromium(
     assert auditor.locator("main form[method=post]").count() == 0  # nothing to change here
     _shot(auditor, "centre-audit.png", tmp_path)
     ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["bg", "en"])
+def test_the_secretarys_bar_is_one_row_on_a_1366_laptop(
+    centre_live: LiveServer, browser: Browser, lang: str
+) -> None:
+    # the secretary has the centre's nine links, half again the site admin's six; the
+    # administration's laptops are 1366 px wide
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="bg-BG")
+    try:
+        page = sign_in(ctx, centre_live.url, "secretary")
+        if lang == "en":
+            page.click("form[action='/language'] button")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        links = bar_links(page)
+    finally:
+        ctx.close()
+    assert len(links) == 9
+    assert_one_row(links)

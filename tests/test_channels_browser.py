@@ -145,7 +145,7 @@ def test_the_centre_officer_registers_a_letter_for_a_village_it_handles(
     page.fill("input[name=username]", "officer")
     page.fill("input[name=password]", PASSWORD)
     page.click("button.primary")
-    page.click("nav >> text=Регистриране на съобщение")
+    page.click("nav >> text=Ново съобщение")
     expect(page.locator("select[name=site] option")).to_have_text(["shivachevo"])
     page.select_option("select[name=channel]", "email")
     today = page.locator("input[name=received_on]").get_attribute("max")

@@ -18,10 +18,11 @@ import httpx
 import psycopg
 import pytest
 from playwright.sync_api import Browser, expect
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
 from kiosk.config import Config
+from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.live_ticket import VISITOR_LEFT, LiveTickets
 from kiosk.models import TicketEvent
@@ -31,6 +32,7 @@ from public_web.app import create_public_app
 from sync.central import CentralTarget
 from sync.public_centre import CentralLiveTickets
 from sync.public_feed import PublicFeeder
+from sync.schema import SCHEMA_VERSION, init_central
 from sync.sites import add_public_login
 from tests.browser_fixtures import browser, needs_chromium, shoot  # noqa: F401 (the fixture)
 from tests.support import Clock, make_config, upgraded
@@ -261,6 +263,47 @@ def test_the_feeder_reports_changes_only_and_brings_leaving_back(
     state = linked.centre.state(second.live_token or "")
     assert (state.status, state.leaving) == (TicketStatus.CANCELLED, False)
     assert _central(linked, "SELECT outcome FROM public_leave_requests") == [("cancelled",)]
+
+
+def test_a_break_at_the_counter_a_ticket_was_sent_to_reaches_the_centres_page(
+    linked: Linked, centre_pages: LiveServer, clock: Clock
+) -> None:
+    # GIVEN a visitor sent to counter 2, reported to the centre
+    mine = linked.queue.issue(category="А")
+    linked.queue.call_next(counter=1)
+    linked.queue.transfer(counter=1, to_counter=2)
+    linked.feeder.round()
+    token = mine.live_token or ""
+    assert linked.centre.state(token).closed_counter is None
+    # WHEN its clerk goes on a break THEN the feeder's next round carries it to the centre
+    counters = Counters(linked.site_db, linked.config, clock=clock)
+    counters.open_counter(actor="ivan", actor_counter=2, number=2, open=False)
+    assert linked.feeder.round().rows == 1
+    assert _central(linked, "SELECT closed_counter FROM public_tickets") == [(2,)]
+    assert linked.centre.state(token).closed_counter == 2
+    with httpx.Client(base_url=centre_pages.url) as client:
+        page = client.get(f"/t/{token}").text
+    assert "Гише 2 е в кратка почивка: номерът ви запазва мястото си" in page
+    # and its reopening too
+    counters.open_counter(actor="ivan", actor_counter=2, number=2, open=True)
+    linked.feeder.round()
+    assert linked.centre.state(token).closed_counter is None
+
+
+def test_a_centre_of_version_6_gains_the_closed_counter_on_init(linked: Linked) -> None:
+    # GIVEN the central tables as version 6 made them, and a live ticket
+    linked.queue.issue(category="А")
+    admin = create_engine(linked.admin_url)
+    with admin.begin() as conn:
+        conn.execute(text("ALTER TABLE public_tickets DROP COLUMN closed_counter"))
+        conn.execute(text("UPDATE central_schema SET version = 6"))
+    # WHEN `kiosk central init` runs THEN the column is added, and a site's
+    # feeder reports into it
+    with admin.begin() as conn:
+        assert init_central(conn) == (6, SCHEMA_VERSION)
+    admin.dispose()
+    assert linked.feeder.round().rows == 1
+    assert _central(linked, "SELECT label, closed_counter FROM public_tickets") == [("А001", None)]
 
 
 def test_the_feeder_survives_the_centre_going_away(

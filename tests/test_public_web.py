@@ -18,6 +18,7 @@ from sqlalchemy import select
 from devices.printer import VirtualPrinter
 from devices.render import decode
 from kiosk.config import Config
+from kiosk.counters import Counters
 from kiosk.db import Database
 from kiosk.errors import KioskError
 from kiosk.live_ticket import VISITOR_LEFT, LiveTickets, UnknownTicket
@@ -27,7 +28,7 @@ from kiosk.queue import Queue
 from kiosk.ticket_links import TOKEN, token_hash
 from kiosk.vocabulary import TicketStatus
 from public_web.app import create_public_app
-from tests.browser_fixtures import shoot
+from tests.browser_fixtures import missing_icons, shoot
 from tests.support import Clock, make_config, upgraded
 from tests.web_fixtures import CHROMIUM_ARGS, LiveServer, free_port, serve
 
@@ -133,6 +134,37 @@ def test_the_state_follows_the_ticket_and_leaving_is_recorded(
     with pytest.raises(KioskError) as refused:
         live.leave(first.live_token or "")  # called already: not waiting
     assert refused.value.code == "ticket_not_waiting"
+
+
+def test_a_ticket_sent_to_a_closed_counter_is_told_of_the_break(
+    public: LiveServer, site: tuple[Config, Database], clock: Clock
+) -> None:
+    # GIVEN a visitor sent to counter 2, whose clerk then goes on a break
+    config, db = site
+    queue = Queue(db, config, clock=clock)
+    mine = queue.issue(category="А")
+    queue.call_next(counter=1)
+    queue.transfer(counter=1, to_counter=2)
+    live = LiveTickets(db, config, clock=clock)
+    before = live.version()
+    Counters(db, config, clock=clock).open_counter(
+        actor="ivan", actor_counter=2, number=2, open=False
+    )
+    # THEN the phone's state says so, on the board every page reads and asked alone
+    assert live.version() != before  # the pages learn of it without a ticket's event
+    token = mine.live_token or ""
+    assert live.board().get(token).closed_counter == 2
+    assert live.state(token).closed_counter == 2
+    with httpx.Client(base_url=public.url) as client:
+        page = client.get(f"/t/{token}").text
+    assert "Гише 2 е в кратка почивка: номерът ви запазва мястото си" in page
+    assert "Всеки момент ще ви повикат на гише." not in page
+    # WHEN it opens again THEN the break is no longer said
+    Counters(db, config, clock=clock).open_counter(
+        actor="ivan", actor_counter=2, number=2, open=True
+    )
+    assert live.board().get(token).closed_counter is None
+    assert live.state(token).closed_counter is None
 
 
 def test_the_page_speaks_the_phones_language_and_sets_no_cookie(
@@ -290,6 +322,26 @@ def test_a_phone_follows_its_number_until_called_and_sees_a_stale_page(
             browser.close()
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium missing")
+def test_the_ticket_page_asks_for_nothing_that_is_not_there(
+    public: LiveServer, site: tuple[Config, Database], clock: Clock, browser: Browser
+) -> None:
+    # a phone scanning the QR code has nothing cached, and shows a broken icon for a 404
+    config, db = site
+    mine = Queue(db, config, clock=clock).issue(category="А")
+    context = browser.new_context(viewport=PHONE, locale="bg-BG", is_mobile=True)
+    missing: list[str] = []
+    context.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    try:
+        page = context.new_page()
+        page.goto(f"{public.url}/t/{mine.live_token}")
+        expect(page.locator("#headline")).to_have_text("Вашият номер е А001")
+        missing += missing_icons(context, public.url, page)
+    finally:
+        context.close()
+    assert missing == []
 
 
 def test_a_bad_token_never_opens_a_stream(public: LiveServer) -> None:

@@ -33,7 +33,7 @@ def test_the_auditor_reads_the_register_and_the_officer_opens_the_scanned_letter
     letter = register_letter(centre)
 
     auditor = sign_in(desk, centre_live.url, "auditor")
-    auditor.get_by_role("link", name="Регистър на жалбите").click()
+    auditor.get_by_role("link", name="Регистър", exact=True).click()
     rows = auditor.locator("#register tr:has(td a)")
     expect(rows).to_have_count(3)  # every site's open messages, each with its site's name
     expect(auditor.locator("#new-message")).to_have_count(0)

@@ -18,7 +18,14 @@ from kiosk.db import Database
 from kiosk.messages import Draft, Kind, Messages
 from kiosk.models import MessageEvent, TicketEvent
 from kiosk.queue import Arrival, Queue, Status, TicketView
-from tests.browser_fixtures import desk_context, needs_chromium, shoot
+from tests.browser_fixtures import (
+    assert_one_row,
+    bar_links,
+    desk_context,
+    missing_icons,
+    needs_chromium,
+    shoot,
+)
 from tests.report_fixtures import build_evening
 from tests.support import Clock
 from tests.web_fixtures import PASSWORD, LiveServer, serve
@@ -356,20 +363,11 @@ def test_the_admins_bar_is_one_row_on_a_1366_laptop(
         if lang == "en":
             admin.click("form[action='/language'] button")
         expect(admin.locator("html")).to_have_attribute("lang", lang)
-        links = admin.locator(".topbar nav a").evaluate_all(
-            """(links) => links.map((a) => {
-                 const text = document.createRange();
-                 text.selectNodeContents(a);
-                 return {label: a.textContent, top: a.getBoundingClientRect().top,
-                         lines: text.getClientRects().length};
-               })"""
-        )
+        links = bar_links(admin)
     finally:
         context.close()
     assert len(links) == 6
-    # one row, and no label broken over two lines inside it (the row the laptop showed)
-    assert {link["top"] for link in links} == {links[0]["top"]}, links
-    assert [link["lines"] for link in links] == [1] * 6, links
+    assert_one_row(links)  # the row the laptop showed had labels broken in two
 
 
 def test_the_sign_in_fields_line_up_under_their_labels(live: LiveServer, browser: Browser) -> None:
@@ -420,16 +418,10 @@ def test_the_pages_ask_for_nothing_that_is_not_there(live: LiveServer, browser: 
             signed_in = sign_in(context, live, username)
             signed_in.wait_for_load_state("networkidle")
             signed_in.close()
-        # the icon the pages link, and the root's that a browser asks for whatever a page
-        # links (a headless one asks for neither, so the test does)
-        linked = page.locator("link[rel=icon]").get_attribute("href")
-        icons = {url: context.request.get(f"{live.url}{url}") for url in {linked, "/favicon.ico"}}
-        missing += [url for url, icon in icons.items() if not icon.ok]
-        kinds = {icon.body()[:4] for icon in icons.values() if icon.ok}
+        missing += missing_icons(context, live.url, page)
     finally:
         context.close()
     assert missing == []
-    assert kinds == {b"\x00\x00\x01\x00"}  # an icon file, as its name says
 
 
 def test_the_panel_asks_whether_a_called_visitor_came_before_the_next_call(
@@ -551,15 +543,23 @@ def test_the_panel_says_what_each_press_did_and_why_a_closed_counter_shows_nothi
     counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=False)
     panel.reload()
     # THEN it says the counter is closed, and stops saying so once it is open again
-    expect(message).to_contain_text("Гише 1 е затворено")
+    note = panel.locator("#closed-note")
+    expect(note).to_contain_text("Гише 1 е затворено")
+    expect(message).to_have_text("")
     counters.save_counter(actor="admin", number=1, categories=list(mine.categories), active=True)
     queue.issue(category="А")  # a queue event: the panel asks again
+    expect(note).to_be_hidden()
     expect(message).to_have_text("")
     expect(panel.locator("#current-status")).to_have_text("Няма извикан номер")
 
 
 def test_the_clerk_closes_her_counter_for_a_break_and_reopens_it(
-    live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
+    live: LiveServer,
+    context: BrowserContext,
+    sqlite_db: Database,
+    config: Config,
+    clock: Clock,
+    tmp_path: Path,
 ) -> None:
     queue, first, second, panel = _maria_with_two_waiting(live, context, sqlite_db, config, clock)
     message = panel.locator("#message")
@@ -574,21 +574,42 @@ def test_the_clerk_closes_her_counter_for_a_break_and_reopens_it(
         " („Приключи“, „Не се яви“ или „Пренасочване“), после затворете гишето."
     )
     assert 1 in [c.number for c in queue.status().counters]
-    # WHEN the visitor is served and she closes THEN the panel says so and offers reopening
+    # WHEN the visitor is served and she closes THEN the panel says so and offers reopening,
+    # and no call the server would refuse (409) is offered
     panel.click("[data-action=finish]")
     close.click()
-    expect(message).to_have_text("Гише 1 е затворено. Отворете го отново, когато се върнете.")
+    note = panel.locator("#closed-note")
+    calls = panel.locator("[data-action], #transfer-form button, #call-ticket-form button")
+    closed_text = (
+        "Гише 1 е затворено: не може да се вика номер."
+        " Натиснете „Отвори гишето отново“ по-долу, когато се върнете."
+    )
+    expect(note).to_have_text(closed_text)
+    expect(message).to_have_text("")
     expect(reopen).to_be_visible()
     expect(close).to_be_hidden()
+    assert calls.count() == 7
+    for button in calls.all():
+        expect(button).to_be_disabled()
     assert 1 not in [c.number for c in queue.status().counters]
+    # the keys call nothing either
+    posted: list[str] = []
+    panel.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
+    panel.keyboard.press("n")
     # and a reload after lunch still shows the counter closed
     panel.reload()
-    expect(message).to_have_text("Гише 1 е затворено. Отворете го отново, когато се върнете.")
+    expect(note).to_have_text(closed_text)
     expect(reopen).to_be_visible()
+    expect(calls.first).to_be_disabled()
+    assert posted == []
+    shoot(panel, tmp_path, "web-panel-closed.png", DOCS)
     # WHEN she reopens THEN the counter calls the next visitor again
     reopen.click()
     expect(message).to_have_text("Гише 1 е отворено отново.")
     expect(close).to_be_visible()
+    expect(note).to_be_hidden()
+    for button in calls.all():
+        expect(button).to_be_enabled()
     panel.click("[data-action=call]")
     expect(panel.locator("#current-label")).to_have_text(second.label)
 

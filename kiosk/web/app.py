@@ -41,6 +41,7 @@ from kiosk.web.security import session_secret
 
 MAX_BODY_BYTES = 64 * 1024
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+STATIC = Path(__file__).parent / "static"
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -152,6 +153,15 @@ def create_app(
     )
 
 
+def serve_favicon(app: FastAPI) -> None:
+    """`/favicon.ico`, the municipality's one icon, for the staff webs and the citizens' pages."""
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        # asked for at the root by every browser, also by pages that link none (the letters)
+        return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
+
+
 def staff_web_app(
     web: StaffWeb,
     *,
@@ -202,13 +212,8 @@ def staff_web_app(
     )
     upload_limit = web.config.register.attachment_max_bytes + MAX_BODY_BYTES
     app.add_middleware(LimitsMiddleware, uploads=dict.fromkeys(upload_paths, upload_limit))
-    static = Path(__file__).parent / "static"
-    app.mount("/static", StaticFiles(directory=static), name="static")
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> Response:
-        # asked for at the root by every browser, also by pages that link none (the letters)
-        return FileResponse(static / "favicon.ico", media_type="image/x-icon")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    serve_favicon(app)
 
     # Swagger UI as fastapi-offline ships it; the page starts it from a file, since the CSP
     # allows no inline script.

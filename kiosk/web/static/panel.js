@@ -84,10 +84,17 @@
   setInterval(tickTimer, 1000);
 
   let refusal = null; // why the server would not show the counter, until it does again
+  let closed = false;
+  // every press and form that calls or moves a ticket: a closed counter is refused them all
+  const calls = document.querySelectorAll(
+    "[data-action], #transfer-form button, #call-ticket-form button");
 
   function showOpen(open) {
+    closed = !open;
     $("close-counter").hidden = !open;
     $("open-counter").hidden = open;
+    $("closed-note").hidden = open;
+    calls.forEach((b) => { b.disabled = !open; });
   }
 
   async function refresh() {
@@ -101,20 +108,25 @@
     } else {
       // a closed counter is refused with why; an empty panel would look like an idle one
       const refused = await response.json().catch(() => ({}));
-      const closed = refused.code === "counter_closed";
-      showOpen(!closed);
-      // closed is a state the clerk may end herself (a break), said so, not as a fault
-      refusal = closed
-        ? root.dataset.closed.replace("{number}", root.dataset.counter)
-        : refused.detail || response.statusText;
-      say(refusal, !closed);
+      const isClosed = refused.code === "counter_closed";
+      showOpen(!isClosed);
+      if (isClosed) {
+        // a state the clerk may end herself (a break), said by the note, not as a fault; what
+        // a press said before (the refusal of a call made as it closed) gives way to it
+        if (refusal !== null && message.textContent === refusal) say("");
+        refusal = null;
+      } else {
+        refusal = refused.detail || response.statusText;
+        say(refusal, true);
+      }
     }
   }
 
   async function openOrClose(state) {
     try {
       await postJSON("/api/panel/counter/" + root.dataset.counter + "/" + state);
-      if (state === "open") say(root.dataset.opened.replace("{number}", root.dataset.counter));
+      // closing, the note says it; what the last press did is no longer the news
+      say(state === "open" ? root.dataset.opened.replace("{number}", root.dataset.counter) : "");
     } catch (err) {
       say(err.message, true);
     }
@@ -189,6 +201,7 @@
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.altKey || e.metaKey || e.target.closest("input, select, textarea")) return;
     if (!ask.hidden) return; // the question is answered with its own buttons
+    if (closed) return; // as its buttons, the keys call nothing at a closed counter
     const key = e.key.toLowerCase();
     if (keys[key]) { e.preventDefault(); act(keys[key]); }
     else if (key === "t") { e.preventDefault(); $("transfer-target").focus(); }
