@@ -21,9 +21,7 @@ SCRIPTS = sorted(
 
 
 def test_the_benchmarks_are_found() -> None:
-    assert {"counter_load.py", "wait_estimate.py", "search_quality.py"} <= {
-        p.name for p in SCRIPTS
-    }
+    assert {"counter_load.py", "wait_estimate.py", "search_quality.py"} <= {p.name for p in SCRIPTS}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
