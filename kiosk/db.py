@@ -382,10 +382,16 @@ class Database:
             self._free_engine = _sqlite_engine(
                 url, busy_timeout_ms=0, begin="BEGIN IMMEDIATE", on_file=on_file
             )
+            readers: Engine = self.engine
         else:
             self.engine = _postgresql_engine(url)
             self.write_engine = self._free_engine = self.engine
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+            # In READ COMMITTED each statement reads its own snapshot, in a transaction or
+            # not, so a read's BEGIN and COMMIT bought nothing but two more round trips: a
+            # clerk's every request reads its session, and the board's status after each
+            # call. Reads that must agree with each other ask for REPEATABLE READ themselves.
+            readers = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._read = sessionmaker(readers, expire_on_commit=False)
         # bound to a batch's connection, a writer's session is a savepoint in its transaction
         self._write = sessionmaker(
             self.write_engine, expire_on_commit=False, join_transaction_mode="create_savepoint"

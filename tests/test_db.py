@@ -237,3 +237,29 @@ def test_a_connection_in_use_just_now_is_not_pinged_again(
         s.scalar(text("SELECT 1"))
     assert len(pings) == 1
     db.dispose()
+
+
+def test_a_postgresql_read_sends_no_begin_and_leaves_writes_transactional(
+    pg_server: str,
+) -> None:
+    db = Database(fresh_pg_url(pg_server))
+    db.upgrade()
+    db.engine.dispose()  # one connection in the pool: the read's is the write's after it
+    # GIVEN a read: in READ COMMITTED a BEGIN and COMMIT around it buy nothing but round trips
+    with db.read() as s:
+        assert s.connection().connection.dbapi_connection.autocommit is True
+        assert s.scalar(text("SELECT count(*) FROM counters")) == 0
+    # WHEN a write on that same connection fails half-way
+    with pytest.raises(RuntimeError), db.write() as s:
+        assert s.connection().connection.dbapi_connection.autocommit is False
+        s.execute(
+            text(
+                "INSERT INTO counters (number, name_bg, name_en, active) "
+                "VALUES (7, 'Гише 7', 'Counter 7', true)"
+            )
+        )
+        raise RuntimeError("the request failed")
+    # THEN nothing of it stays: the write was one transaction
+    with db.read() as s:
+        assert s.scalar(text("SELECT count(*) FROM counters")) == 0
+    db.dispose()
