@@ -59,6 +59,14 @@ class Arrival(StrEnum):
     NO_SHOW = "no_show"  #: the visitor did not come
 
 
+def _refuse_unless_open(counter: int, active: bool | None) -> None:
+    """Refuse a counter that does not exist (None) or is closed."""
+    if active is None:
+        raise UnknownCounter(f"no counter {counter}", counter=counter)
+    if not active:
+        raise CounterClosed(f"counter {counter} is closed", counter=counter)
+
+
 class QueueError(KioskError):
     """A queue operation that cannot be done now."""
 
@@ -318,20 +326,19 @@ class Queue(SiteBound):
         calls finishes the same old ticket and calls a new one, leaving one stuck "called".
         """
         row = s.get(Counter, counter, with_for_update=lock)
-        if row is None:
-            raise UnknownCounter(f"no counter {counter}", counter=counter)
-        if not row.active:
-            raise CounterClosed(f"counter {counter} is closed", counter=counter)
+        _refuse_unless_open(counter, None if row is None else row.active)
 
     def _counter_categories(self, s: Session, counter: int, *, lock: bool = False) -> list[str]:
-        self._open_counter(s, counter, lock=lock)
-        return list(
-            s.scalars(
-                select(CounterCategory.category_code).where(
-                    CounterCategory.counter_number == counter
-                )
-            )
+        """`_open_counter`, and the counter's categories read with it: one round trip of the
+        clerk's every call fewer."""
+        query = (
+            select(Counter.active, CounterCategory.category_code)
+            .outerjoin(CounterCategory, CounterCategory.counter_number == Counter.number)
+            .where(Counter.number == counter)
         )
+        rows = s.execute(query.with_for_update(of=Counter) if lock else query).all()
+        _refuse_unless_open(counter, rows[0].active if rows else None)
+        return [row.category_code for row in rows if row.category_code is not None]
 
     def _counters_for(self, s: Session, code: str) -> list[int]:
         return list(
