@@ -191,3 +191,42 @@ def test_physical_sizes_of_the_default_screen() -> None:
     assert screen.min_target_px == pytest.approx(24.4, abs=0.1)
     smaller = Screen(width=1080, height=1920, diagonal_in=21.5, distance_mm=500)
     assert smaller.min_capital_px(large_text=True) > screen.min_capital_px(large_text=True)
+
+
+@pytest.mark.parametrize("language", ["bg", "en"])
+def test_larger_text_enlarges_the_speech_bar(app: Any, language: str) -> None:
+    from kivy.uix.label import Label
+
+    from screens import headless, scenes
+    from screens.theme import LARGE_TEXT_SCALE
+
+    # GIVEN the speech bar of a kiosk that reads aloud, under the home screen
+    app.can_read_aloud = True
+    try:
+        measured = {}
+        for large_text in (False, True):
+            scenes.show(app, "home", language=language)
+            app.large_text = large_text
+            headless.pump(4)
+            bar = app.root.speech_bar
+            measured[large_text] = (
+                bar.height,
+                {
+                    w.text: capital_height(w.font_name, round(w.font_size, 1), w.bold)
+                    for w in bar.walk(restrict=True)
+                    if isinstance(w, Label) and w.text.strip() and shown(w)
+                },
+            )
+        # THEN with larger text the bar is taller and every one of its words as enlarged as
+        # the screen's (a capital's rows of ink, less a row for rounding)
+        (normal_height, normal), (large_height, large) = measured[False], measured[True]
+        assert large_height >= normal_height * LARGE_TEXT_SCALE - 1
+        assert normal.keys() == large.keys() and len(normal) == 5
+        small = {
+            text: (normal[text], large[text])
+            for text in normal
+            if large[text] < normal[text] * LARGE_TEXT_SCALE - 1
+        }
+        assert not small, f"capital px, normal → larger text: {small}"
+    finally:
+        app.can_read_aloud = False
