@@ -123,19 +123,24 @@ def test_every_label_is_big_enough_to_read(
 
 def test_the_keyboard_keys_are_big_enough(app: Any) -> None:
     from screens import headless, scenes
+    from screens.keyboard import LAYOUTS
 
     screen = physical(app)
     for large_text in (False, True):
         scenes.show(app, "message", language="bg")
         app.large_text = large_text
         headless.pump(4)
-        keys = app.root.manager.current_screen.ids.keyboard.ids.keypad
+        keyboard = app.root.manager.current_screen.ids.keyboard
+        keys = keyboard.ids.keypad
         cap = capital_height("Roboto", round(keys.font_size, 1), False)
         assert cap >= screen.min_capital_px(large_text=large_text)
-        for name, geometry in keys.layout_geometry.items():
-            if name.startswith("LINE_") and not name.startswith("LINE_HINT_"):
-                for _pos, (w, h) in geometry:
-                    assert min(w, h) >= screen.min_target_px, f"{keys.layout} key {w}x{h}"
+        for layout in LAYOUTS:  # the Latin one has a fifth row, of digits
+            keyboard.layout = layout
+            headless.pump(2)
+            for name, geometry in keys.layout_geometry.items():
+                if name.startswith("LINE_") and not name.startswith("LINE_HINT_"):
+                    for _pos, (w, h) in geometry:
+                        assert min(w, h) >= screen.min_target_px, f"{keys.layout} key {w}x{h}"
 
 
 def test_every_touch_target_is_at_least_9_mm(app: Any) -> None:
