@@ -145,6 +145,58 @@ def test_the_reasons_step_fits_between_the_top_bar_and_the_screen_end(
         app.can_read_aloud = False
 
 
+def uneven_button_rows(root: Any) -> list[str]:
+    """Rows of buttons side by side whose shown buttons differ in height, or whose one shown
+    button stands off the row's centre (a hidden neighbour's gap kept beside it)."""
+    from kivy.uix.boxlayout import BoxLayout
+
+    from screens.widgets import TapButton
+
+    problems = []
+    for row in root.walk(restrict=True):
+        if not isinstance(row, BoxLayout) or isinstance(row, TapButton):
+            continue
+        if row.orientation != "horizontal" or not shown(row) or len(row.children) < 2:
+            continue
+        if not all(isinstance(c, TapButton) for c in row.children):
+            continue
+        buttons = [c for c in row.children if shown(c)]
+        heights = {round(b.height) for b in buttons}
+        if len(heights) > 1:
+            problems.append(f"{[b.text for b in buttons]}: heights {sorted(heights)}")
+        if len(buttons) == 1 and abs(buttons[0].center_x - row.center_x) > 1:
+            off = buttons[0].center_x - row.center_x
+            problems.append(f"{buttons[0].text!r}: {off:+.0f} px off its row's centre")
+    return problems
+
+
+@pytest.mark.parametrize("large_text", [False, True], ids=["normal-text", "larger-text"])
+def test_buttons_side_by_side_are_alike_and_a_lone_one_is_centred(
+    app: Any, large_text: bool
+) -> None:
+    from screens import SCREENS, headless, scenes
+    from screens.scenes import STATES
+
+    found = {}
+    for language in ("bg", "en"):
+        for name in SCREENS:
+            for state in STATES.get(name, ("",)):
+                scenes.show(app, name, language=language, state=state)
+                app.large_text = large_text
+                headless.pump(4)
+                if problems := uneven_button_rows(app.root):
+                    found[f"{name}-{state}-{language}"] = problems
+        # the thanks after a rating: no receipt to print, "Done" alone
+        scenes.show(app, "rating", language=language)
+        app.current_screen.rate(4)
+        app.current_screen.send()
+        app.large_text = large_text
+        headless.pump(4)
+        if problems := uneven_button_rows(app.root):
+            found[f"thanks-rating-{language}"] = problems
+    assert not found
+
+
 def test_escape_and_f1_do_nothing_and_kivy_is_locked_down(app: Any) -> None:
     from kivy.config import Config
     from kivy.core.window import Window
