@@ -18,11 +18,11 @@ from tests.screens_touch import shown
 
 
 @cache
-def capital_height(font_name: str, font_size: float, bold: bool) -> int:
+def capital_height(font_name: str, font_size: float, bold: bool, text: str = "H") -> int:
     """Rows of ink in a rendered "H": what the eye sees of a capital at this size."""
     from kivy.core.text import Label as CoreLabel
 
-    core = CoreLabel(text="H", font_name=font_name, font_size=font_size, bold=bold)
+    core = CoreLabel(text=text, font_name=font_name, font_size=font_size, bold=bold)
     core.refresh()
     pixels = core.texture.pixels  # RGBA rows
     width, height = core.texture.size
@@ -235,3 +235,24 @@ def test_larger_text_enlarges_the_speech_bar(app: Any, language: str) -> None:
         assert not small, f"capital px, normal → larger text: {small}"
     finally:
         app.can_read_aloud = False
+
+
+@pytest.mark.parametrize("large_text", [False, True], ids=["normal-text", "larger-text"])
+def test_the_pin_shows_each_digit_typed_as_a_mark_as_tall_as_the_words(
+    app: Any, large_text: bool
+) -> None:
+    from kivy.metrics import sp
+
+    from screens import headless, scenes
+
+    # GIVEN the staff PIN with two digits typed
+    scenes.show(app, "admin", language="bg")
+    app.large_text = large_text
+    pin = app.current_screen.ids.pin
+    pin.text = "12"
+    headless.pump(4)
+    # THEN each mark inks at least a capital of the screen's body text, and the field holds it
+    mark = capital_height(pin.font_name, round(pin.font_size, 1), False, pin.password_mask)
+    body = capital_height("Roboto", round(sp(24) * app.font_scale, 1), False)
+    assert mark >= body, (mark, body)
+    assert pin.height >= pin.line_height + pin.padding[1] + pin.padding[3]
