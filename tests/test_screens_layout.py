@@ -180,7 +180,8 @@ def test_buttons_side_by_side_are_alike_and_a_lone_one_is_centred(
     found = {}
     for language in ("bg", "en"):
         for name in SCREENS:
-            for state in STATES.get(name, ("",)):
+            # not the wrong codes: the pause they lead to would last into the next tests
+            for state in set(STATES.get(name, ("",))) - {"wrong", "paused"}:
                 scenes.show(app, name, language=language, state=state)
                 app.large_text = large_text
                 headless.pump(4)
@@ -362,11 +363,13 @@ LAYOUT_ROWS = {
 def test_keyboard_layouts_have_the_standard_rows(name: str) -> None:
     layout = json.loads((SCREENS_DIR / "keyboards" / f"{name}.json").read_text(encoding="utf-8"))
     for mode, case in (("normal", str.lower), ("shift", str.upper)):
-        rows = [
+        letters = [
             " ".join(k[1] for k in layout[f"{mode}_{line}"] if k[1] and k[1].isalpha())
-            for line in range(1, 4)
+            for line in range(1, layout["rows"] + 1)
         ]
-        assert rows == [case(r) for r in LAYOUT_ROWS[name]]
+        assert [row for row in letters if row] == [case(r) for r in LAYOUT_ROWS[name]]
+    if name == "latin":  # a phone number and an e-mail address typed on the one layout
+        assert [k[1] for k in layout["normal_1"]][:10] == list("1234567890")
     # every row fits the declared width, as VKeyboard needs
     for key, row in layout.items():
         if key.startswith(("normal_", "shift_")):
