@@ -198,14 +198,18 @@ def test_physical_sizes_of_the_default_screen() -> None:
     assert smaller.min_capital_px(large_text=True) > screen.min_capital_px(large_text=True)
 
 
+@pytest.mark.parametrize("row", ["speech_bar", "access"])
 @pytest.mark.parametrize("language", ["bg", "en"])
-def test_larger_text_enlarges_the_speech_bar(app: Any, language: str) -> None:
+def test_larger_text_enlarges_the_rows_of_buttons_of_a_fixed_height(
+    app: Any, language: str, row: str
+) -> None:
     from kivy.uix.label import Label
 
     from screens import headless, scenes
     from screens.theme import LARGE_TEXT_SCALE
 
-    # GIVEN the speech bar of a kiosk that reads aloud, under the home screen
+    # GIVEN the speech bar of a kiosk that reads aloud, under the home screen, and the home
+    # screen's row of language, larger text and contrast
     app.can_read_aloud = True
     try:
         measured = {}
@@ -213,7 +217,7 @@ def test_larger_text_enlarges_the_speech_bar(app: Any, language: str) -> None:
             scenes.show(app, "home", language=language)
             app.large_text = large_text
             headless.pump(4)
-            bar = app.root.speech_bar
+            bar = app.root.speech_bar if row == "speech_bar" else app.current_screen.ids.access
             measured[large_text] = (
                 bar.height,
                 {
@@ -226,7 +230,7 @@ def test_larger_text_enlarges_the_speech_bar(app: Any, language: str) -> None:
         # the screen's (a capital's rows of ink, less a row for rounding)
         (normal_height, normal), (large_height, large) = measured[False], measured[True]
         assert large_height >= normal_height * LARGE_TEXT_SCALE - 1
-        assert normal.keys() == large.keys() and len(normal) == 5
+        assert normal.keys() == large.keys() and len(normal) == (5 if row == "speech_bar" else 3)
         small = {
             text: (normal[text], large[text])
             for text in normal
