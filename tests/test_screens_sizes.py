@@ -260,3 +260,39 @@ def test_the_pin_shows_each_digit_typed_as_a_mark_as_tall_as_the_words(
     body = capital_height("Roboto", round(sp(24) * app.font_scale, 1), False)
     assert mark >= body, (mark, body)
     assert pin.height >= pin.line_height + pin.padding[1] + pin.padding[3]
+
+
+@pytest.mark.parametrize("language", ["bg", "en"])
+def test_larger_text_enlarges_the_words_of_every_button(app: Any, language: str) -> None:
+    from screens import SCREENS, headless, scenes
+    from screens.theme import LARGE_TEXT_SCALE
+    from screens.widgets import FitLabel
+
+    # GIVEN every screen with normal and with larger text, the speech bar below
+    app.can_read_aloud = True
+    try:
+        found = {}
+        for name in SCREENS:
+            sizes: dict[bool, dict[str, float]] = {}
+            for large_text in (False, True):
+                scenes.show(app, name, language=language)
+                app.large_text = large_text
+                headless.pump(4)
+                sizes[large_text] = {}
+                for w in app.root.walk(restrict=True):
+                    if isinstance(w, FitLabel) and w.text.strip() and shown(w):
+                        sizes[large_text][w.text] = min(
+                            w.font_size, sizes[large_text].get(w.text, w.font_size)
+                        )
+            # THEN a button's words, which shrink to fit their button, are not shrunk back
+            # by a button of a fixed height: larger text enlarges them as every other label
+            small = {
+                text: (round(size), round(sizes[True].get(text, 0)))
+                for text, size in sizes[False].items()
+                if sizes[True].get(text, 0) < size * LARGE_TEXT_SCALE * 0.97
+            }
+            if small:
+                found[name] = small
+    finally:
+        app.can_read_aloud = False
+    assert not found, f"font size, normal → larger text: {found}"
