@@ -8,9 +8,9 @@ from kivy.factory import Factory
 from kivy.properties import StringProperty
 
 from kiosk.labels import wait_text
-from kiosk.translit import to_latin
 from screens.base import KioskScreen
 from screens.issuing import take_ticket
+from screens.latin import latin_hint
 from screens.pictograms import GROUP_PICTOGRAMS
 
 
@@ -20,15 +20,6 @@ def category_pictogram(priority: bool, counter_groups: tuple[str, ...]) -> str:
     if not counter_groups or "general" in counter_groups:
         return "general"  # a category for all sorts of services
     return GROUP_PICTOGRAMS.get(counter_groups[0], "general")
-
-
-#: Cyrillic capitals that look like the Latin letter they read as: no hint needed.
-SAME_IN_LATIN = frozenset("АЕКМОТ")
-
-
-def latin_hint(code: str) -> str:
-    """How an English reader says a category letter ("Б" → "B", "В" → "V"), or "" for "А"."""
-    return "" if code in SAME_IN_LATIN else to_latin(code).upper()
 
 
 def letter(app: Any, code: str) -> str:

@@ -25,8 +25,11 @@ TEXT_LAYOUT = {"bg": "phonetic", "en": "latin"}
 #: Fields whose content has one script whatever the language: an e-mail, a phone, and a
 #: receipt's registration number (its site prefix may be left out, kiosk.message_status);
 #: a PIN and a check or booking code are digits alone (kiosk.messages, kiosk.appointments).
+#: A phone-or-e-mail field opens on the Latin letters, whose top row is the digits: on the
+#: digit pad a visitor with an e-mail address met no letters and no sign of where they were.
 FIXED_LAYOUT = {
     "email": "latin",
+    "contact": "latin",
     "phone": "digits",
     "reg_number": "digits",
     "digits": "code",

@@ -16,6 +16,7 @@ from kiosk.labels import date_words
 from kiosk.message_status import ChecksPaused, MessageState, StatusCheck, WrongPair
 from kiosk.register import Status
 from screens.base import PausingScreen
+from screens.latin import latin_reading
 
 
 def state_lines(app: Any, state: MessageState, today: dt.date) -> tuple[str, str]:
@@ -82,7 +83,9 @@ class MessageStatusScreen(PausingScreen):
         if state is not None:
             today = self.checks.clock().astimezone(self.app.kiosk_config.tz).date()
             self.state_text, self.state_detail = state_lines(self.app, state, today)
-            self.number_text = self.app.tr("Reg. No. {number}").format(number=state.reg_number)
+            number = self.app.tr("Reg. No. {number}").format(number=state.reg_number)
+            latin = latin_reading(self.app, state.reg_number)
+            self.number_text = f"{number} {latin}" if latin else number
         if self.paused:
             self.tick()
 

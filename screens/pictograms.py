@@ -139,9 +139,20 @@ def _bubble(pen: Pen) -> None:
 
 
 def _harsh_words(pen: Pen) -> None:
-    """Impolite staff: a speech bubble with a jagged line where the words are."""
-    _bubble_outline(pen)
-    pen.line(0.22, 0.52, 0.36, 0.74, 0.5, 0.5, 0.64, 0.74, 0.78, 0.52, width=1.3)
+    """Impolite staff: a shout, as comics draw it — a spiky balloon with "!" in it.
+
+    A plain bubble with a zigzag inside read as a chart or a scribble at chip size.
+    """
+    cx, cy, corners = 0.56, 0.58, 24
+    points: list[float] = []
+    for i in range(corners):
+        angle = 2 * math.pi * i / corners
+        rx, ry = (0.42, 0.36) if i % 2 == 0 else (0.33, 0.27)
+        points += [cx + rx * math.cos(angle), cy + ry * math.sin(angle)]
+    pen.line(*points, close=True)
+    pen.line(0.29, 0.42, 0.08, 0.08, 0.4, 0.35)  # the tail, towards the one spoken to
+    pen.line(cx, 0.77, cx, 0.55, width=1.7)
+    pen.circle(cx, 0.43, 0.05, fill=True)
 
 
 def _hourglass(pen: Pen) -> None:

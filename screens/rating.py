@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.factory import Factory
 from kivy.metrics import dp, sp
 from kivy.properties import NumericProperty, StringProperty
@@ -24,18 +26,34 @@ class RatingScreen(KioskScreen):
     score = NumericProperty(0)
     face_words = StringProperty("")  # the chosen face's word, in English (translated in kv)
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.app.bind(landscape=lambda *_a: self._lay_faces())
+
     def refresh(self) -> None:
         app = self.app
         faces = self.ids.faces
         faces.clear_widgets()
         for score, words in FACES.items():
             face = Factory.TapButton(
-                icon=f"face_{score}", face=score, text=app.tr(words), size_hint_y=1
+                icon=f"face_{score}",
+                face=score,
+                text=app.tr(words),
+                size_hint_y=1,
+                base_font_size=sp(36),
             )
             face.score = score
             face.bind(on_release=lambda b: self.rate(b.score))
             faces.add_widget(face)
+        self._lay_faces()
         self._fill_reasons()
+
+    def _lay_faces(self) -> None:
+        # Upright, five columns side by side were a fifth of the width each and most of the
+        # screen's height: small faces in tall, empty bars. One face a row, beside its word,
+        # gives each the row's height; a wide screen keeps them side by side.
+        for face in self.ids.faces.children:
+            face.orientation = "vertical" if self.app.landscape else "horizontal"
 
     def _fill_reasons(self) -> None:
         chips = self.ids.reasons

@@ -9,6 +9,7 @@ from kivy.properties import StringProperty
 from kiosk.labels import date_words
 from kiosk.messages import Registration, ReviewNote, spaced_code
 from screens.base import KioskScreen
+from screens.latin import latin_reading
 
 
 def what_happens_next(app: Any, reg: Registration) -> list[str]:
@@ -46,6 +47,7 @@ def what_happens_next(app: Any, reg: Registration) -> list[str]:
 
 class ThanksScreen(KioskScreen):
     number = StringProperty("")
+    number_latin = StringProperty("")  # in English: the number's letters as Latin ones
     code = StringProperty("")  # the check code, in groups of three
     details = StringProperty("")
     print_text = StringProperty("")
@@ -58,6 +60,9 @@ class ThanksScreen(KioskScreen):
         app = self.app
         reg = app.registration
         self.number = reg.reg_number if reg else ""
+        # an English reader quotes the number in a letter or on the phone: "ОЦУИГ" is not
+        # something they can write or say
+        self.number_latin = latin_reading(app, self.number) if reg else ""
         # no-break spaces: a code split over two lines would be copied as two
         self.code = (
             spaced_code(reg.check_code).replace(" ", "\u00a0") if reg and reg.check_code else ""

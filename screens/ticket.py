@@ -11,7 +11,7 @@ from kiosk.check_in import CheckedIn
 from kiosk.labels import wait_text
 from kiosk.spoken import spoken_label
 from screens.base import KioskScreen
-from screens.categories import latin_hint
+from screens.latin import latin_hint
 
 #: How long an unprinted number stays on screen for its visitor before the next one's turn.
 FAILED_STAYS_MIN = 3

@@ -104,3 +104,27 @@ def test_no_two_faces_alike_in_drawing_word_or_colour(
     assert not close, hues
     background = theme_for(high_contrast=high_contrast).background
     assert all(contrast_ratio(c, background) >= 3 for c in colours), colours
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
+def test_the_faces_are_drawn_large_and_all_in_view(app: Any, size: tuple[int, int]) -> None:
+    from screens import headless, scenes
+
+    # GIVEN the faces with larger text, the speech bar below, as a kiosk that reads aloud has it
+    headless.resize(*size)
+    app.can_read_aloud = True
+    try:
+        scenes.show(app, "rating", language="bg")
+        app.large_text = True
+        headless.pump(4)
+        rating = app.root.manager.current_screen
+        faces = list(reversed(rating.ids.faces.children))
+        bar_top = app.root.speech_bar.top
+        for face in faces:
+            drawing = next(c for c in face.children if c.__class__.__name__ == "Pictogram")
+            # THEN each face is drawn large (upright, five columns side by side left it 166 px
+            # of a fifth of the width, in bars of empty colour), and none is cut off
+            assert min(drawing.width, drawing.height) >= 200, (face.text, drawing.size)
+            assert face.to_window(face.x, face.y)[1] >= bar_top - 1, face.text
+    finally:
+        app.can_read_aloud = False

@@ -18,11 +18,11 @@ from tests.screens_touch import shown
 
 
 @cache
-def capital_height(font_name: str, font_size: float, bold: bool) -> int:
+def capital_height(font_name: str, font_size: float, bold: bool, text: str = "H") -> int:
     """Rows of ink in a rendered "H": what the eye sees of a capital at this size."""
     from kivy.core.text import Label as CoreLabel
 
-    core = CoreLabel(text="H", font_name=font_name, font_size=font_size, bold=bold)
+    core = CoreLabel(text=text, font_name=font_name, font_size=font_size, bold=bold)
     core.refresh()
     pixels = core.texture.pixels  # RGBA rows
     width, height = core.texture.size
@@ -123,19 +123,24 @@ def test_every_label_is_big_enough_to_read(
 
 def test_the_keyboard_keys_are_big_enough(app: Any) -> None:
     from screens import headless, scenes
+    from screens.keyboard import LAYOUTS
 
     screen = physical(app)
     for large_text in (False, True):
         scenes.show(app, "message", language="bg")
         app.large_text = large_text
         headless.pump(4)
-        keys = app.root.manager.current_screen.ids.keyboard.ids.keypad
+        keyboard = app.root.manager.current_screen.ids.keyboard
+        keys = keyboard.ids.keypad
         cap = capital_height("Roboto", round(keys.font_size, 1), False)
         assert cap >= screen.min_capital_px(large_text=large_text)
-        for name, geometry in keys.layout_geometry.items():
-            if name.startswith("LINE_") and not name.startswith("LINE_HINT_"):
-                for _pos, (w, h) in geometry:
-                    assert min(w, h) >= screen.min_target_px, f"{keys.layout} key {w}x{h}"
+        for layout in LAYOUTS:  # the Latin one has a fifth row, of digits
+            keyboard.layout = layout
+            headless.pump(2)
+            for name, geometry in keys.layout_geometry.items():
+                if name.startswith("LINE_") and not name.startswith("LINE_HINT_"):
+                    for _pos, (w, h) in geometry:
+                        assert min(w, h) >= screen.min_target_px, f"{keys.layout} key {w}x{h}"
 
 
 def test_every_touch_target_is_at_least_9_mm(app: Any) -> None:
@@ -191,3 +196,103 @@ def test_physical_sizes_of_the_default_screen() -> None:
     assert screen.min_target_px == pytest.approx(24.4, abs=0.1)
     smaller = Screen(width=1080, height=1920, diagonal_in=21.5, distance_mm=500)
     assert smaller.min_capital_px(large_text=True) > screen.min_capital_px(large_text=True)
+
+
+@pytest.mark.parametrize("row", ["speech_bar", "access"])
+@pytest.mark.parametrize("language", ["bg", "en"])
+def test_larger_text_enlarges_the_rows_of_buttons_of_a_fixed_height(
+    app: Any, language: str, row: str
+) -> None:
+    from kivy.uix.label import Label
+
+    from screens import headless, scenes
+    from screens.theme import LARGE_TEXT_SCALE
+
+    # GIVEN the speech bar of a kiosk that reads aloud, under the home screen, and the home
+    # screen's row of language, larger text and contrast
+    app.can_read_aloud = True
+    try:
+        measured = {}
+        for large_text in (False, True):
+            scenes.show(app, "home", language=language)
+            app.large_text = large_text
+            headless.pump(4)
+            bar = app.root.speech_bar if row == "speech_bar" else app.current_screen.ids.access
+            measured[large_text] = (
+                bar.height,
+                {
+                    w.text: capital_height(w.font_name, round(w.font_size, 1), w.bold)
+                    for w in bar.walk(restrict=True)
+                    if isinstance(w, Label) and w.text.strip() and shown(w)
+                },
+            )
+        # THEN with larger text the bar is taller and every one of its words as enlarged as
+        # the screen's (a capital's rows of ink, less a row for rounding)
+        (normal_height, normal), (large_height, large) = measured[False], measured[True]
+        assert large_height >= normal_height * LARGE_TEXT_SCALE - 1
+        assert normal.keys() == large.keys() and len(normal) == (5 if row == "speech_bar" else 3)
+        small = {
+            text: (normal[text], large[text])
+            for text in normal
+            if large[text] < normal[text] * LARGE_TEXT_SCALE - 1
+        }
+        assert not small, f"capital px, normal → larger text: {small}"
+    finally:
+        app.can_read_aloud = False
+
+
+@pytest.mark.parametrize("large_text", [False, True], ids=["normal-text", "larger-text"])
+def test_the_pin_shows_each_digit_typed_as_a_mark_as_tall_as_the_words(
+    app: Any, large_text: bool
+) -> None:
+    from kivy.metrics import sp
+
+    from screens import headless, scenes
+
+    # GIVEN the staff PIN with two digits typed
+    scenes.show(app, "admin", language="bg")
+    app.large_text = large_text
+    pin = app.current_screen.ids.pin
+    pin.text = "12"
+    headless.pump(4)
+    # THEN each mark inks at least a capital of the screen's body text, and the field holds it
+    mark = capital_height(pin.font_name, round(pin.font_size, 1), False, pin.password_mask)
+    body = capital_height("Roboto", round(sp(24) * app.font_scale, 1), False)
+    assert mark >= body, (mark, body)
+    assert pin.height >= pin.line_height + pin.padding[1] + pin.padding[3]
+
+
+@pytest.mark.parametrize("language", ["bg", "en"])
+def test_larger_text_enlarges_the_words_of_every_button(app: Any, language: str) -> None:
+    from screens import SCREENS, headless, scenes
+    from screens.theme import LARGE_TEXT_SCALE
+    from screens.widgets import FitLabel
+
+    # GIVEN every screen with normal and with larger text, the speech bar below
+    app.can_read_aloud = True
+    try:
+        found = {}
+        for name in SCREENS:
+            sizes: dict[bool, dict[str, float]] = {}
+            for large_text in (False, True):
+                scenes.show(app, name, language=language)
+                app.large_text = large_text
+                headless.pump(4)
+                sizes[large_text] = {}
+                for w in app.root.walk(restrict=True):
+                    if isinstance(w, FitLabel) and w.text.strip() and shown(w):
+                        sizes[large_text][w.text] = min(
+                            w.font_size, sizes[large_text].get(w.text, w.font_size)
+                        )
+            # THEN a button's words, which shrink to fit their button, are not shrunk back
+            # by a button of a fixed height: larger text enlarges them as every other label
+            small = {
+                text: (round(size), round(sizes[True].get(text, 0)))
+                for text, size in sizes[False].items()
+                if sizes[True].get(text, 0) < size * LARGE_TEXT_SCALE * 0.97
+            }
+            if small:
+                found[name] = small
+    finally:
+        app.can_read_aloud = False
+    assert not found, f"font size, normal → larger text: {found}"

@@ -222,7 +222,7 @@ def test_fields_clear_enter_and_keyboard_per_field(app: Any) -> None:
     type_keys(keyboard, "мария")
     type_keys(keyboard, "\n")  # Enter: on to the contact
     assert form.ids.contact.focus and keyboard.target is form.ids.contact.__self__
-    assert keyboard.layout == "digits"  # a phone number, most often
+    assert keyboard.layout == "latin"  # a phone number or an e-mail: letters under digits
     type_keys(keyboard, "0888")
     type_keys(keyboard, "\n")  # Enter on the last field: the keyboard makes way for "Send"
     assert not keyboard.shown and keyboard.height == 0
@@ -249,3 +249,28 @@ def test_fields_clear_enter_and_keyboard_per_field(app: Any) -> None:
     assert not keyboard.shown
     tap(form.ids.text)
     assert keyboard.shown and keyboard.layout == "phonetic"
+
+
+def test_the_contact_field_takes_a_phone_number_and_an_e_mail_on_one_layout(app: Any) -> None:
+    from screens import headless
+
+    # GIVEN a complaint's form, where a name and a phone or e-mail are asked
+    tap(screen(app))
+    tap(screen(app).ids.message)
+    form = screen(app)
+    tap({c.value: c for c in form.ids.kinds.children}["complaint"])
+    keyboard, contact = form.ids.keyboard, form.ids.contact
+    for language in ("bg", "en"):
+        app.language = language
+        headless.pump(2)
+        # WHEN the visitor touches "Phone or e-mail"
+        tap(form.ids.name)
+        tap(contact)
+        # THEN the keyboard shows Latin letters and the digits, and the layouts to switch to
+        assert keyboard.target is contact.__self__ and keyboard.layout == "latin", language
+        assert keyboard.switchable and keyboard.ids.latin.selected
+        # AND a phone number and an e-mail address are both typed without switching
+        for typed in ("0888123456", "ivan@abv.bg"):
+            contact.text = ""
+            type_keys(keyboard, typed)
+            assert contact.text == typed and keyboard.layout == "latin", language

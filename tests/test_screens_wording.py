@@ -96,3 +96,26 @@ def test_the_staff_long_press_on_back_does_not_go_back(app: Any) -> None:
     long_press_corner(app, 3.3)
     assert screen(app).name == "admin"
     assert back.state == "normal"
+
+
+def test_the_registration_number_has_its_latin_reading_in_english(app: Any) -> None:
+    from screens import headless, scenes
+
+    # GIVEN a complaint just registered, its number in the site's Cyrillic prefix
+    for language in ("bg", "en"):
+        scenes.show(app, "thanks", language=language)
+        headless.pump(2)
+        thanks = screen(app)
+        number = thanks.ids.number.text
+        assert number.startswith("ОЦУИГ-")
+        # THEN in English the number is also written as an English reader can copy and say it,
+        # as the letters of the queues are ("Б (B)"); in Bulgarian nothing is added
+        latin = thanks.ids.number_latin.text
+        if language == "en":
+            assert latin == f"(in Latin letters: OTSUIG-{number.partition('-')[2]})"
+        else:
+            assert latin == "" and thanks.ids.number_latin.height == 0
+    # AND the status check, in English, says it the same way
+    scenes.show(app, "message_status", language="en", state="result")
+    headless.pump(2)
+    assert "(in Latin letters: OTSUIG-" in screen(app).number_text
