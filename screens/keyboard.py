@@ -22,15 +22,13 @@ LAYOUTS_DIR = Path(__file__).parent / "keyboards"
 LAYOUTS = {"phonetic": "ЯВЕРТЪ", "bds": "БДС", "latin": "ABC", "digits": "123"}
 #: A text field's layout follows the language on screen.
 TEXT_LAYOUT = {"bg": "phonetic", "en": "latin"}
-#: Fields whose content has one script whatever the language: an e-mail, a phone, and a
+#: Fields whose content has one script whatever the language: a phone or an e-mail, and a
 #: receipt's registration number (its site prefix may be left out, kiosk.message_status);
 #: a PIN and a check or booking code are digits alone (kiosk.messages, kiosk.appointments).
 #: A phone-or-e-mail field opens on the Latin letters, whose top row is the digits: on the
 #: digit pad a visitor with an e-mail address met no letters and no sign of where they were.
 FIXED_LAYOUT = {
-    "email": "latin",
     "contact": "latin",
-    "phone": "digits",
     "reg_number": "digits",
     "digits": "code",
     "check_code": "code",

@@ -85,11 +85,10 @@ class KioskField(TextInput):
     """
 
     error = StringProperty("")
-    #: text (the language's letters), email or contact (a phone or an e-mail: Latin with
-    #: digits), phone, digits, a registration number or a check code (the digit pad)
+    #: text (the language's letters), contact (a phone or an e-mail: Latin with digits),
+    #: digits, a registration number or a check code (the digit pad)
     keyboard = OptionProperty(
-        "text",
-        options=("text", "email", "contact", "phone", "digits", "reg_number", "check_code"),
+        "text", options=("text", "contact", "digits", "reg_number", "check_code")
     )
     max_length = NumericProperty(0)  # 0: no limit
 
