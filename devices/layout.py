@@ -34,7 +34,7 @@ from kiosk.labels import (
 )
 from kiosk.messages import spaced_code
 from kiosk.printing import ComplaintReceipt, TicketSlip
-from kiosk.translit import to_latin
+from kiosk.translit import latin_reading, to_latin
 
 # In order of preference; only CP1251 also has € and the Bulgarian quotes.
 CYRILLIC_PAGES = ("CP1251", "CP866")
@@ -233,6 +233,9 @@ def receipt(paper: Paper, slip: ComplaintReceipt) -> None:
     paper.line(label(MESSAGE_KINDS, slip.kind, slip.language), bold=True)
     paper.line(_("Registration number"))
     paper.line(slip.reg_number, bold=True, size=2)
+    # as the English screen says it: the reader quotes the number it cannot read
+    if latin := latin_reading(slip.reg_number, slip.language):
+        paper.line(_("(in Latin letters: {latin})").format(latin=latin))
     if slip.check_code is not None:
         paper.line(_("Check code"))
         paper.line(spaced_code(slip.check_code), bold=True, size=2)

@@ -11,3 +11,10 @@ _OFFICIAL = str.maketrans({"ъ": "а", "Ъ": "А", "ь": "й", "Ь": "Й"})
 
 def to_latin(text: str) -> str:
     return cyrtranslit.to_latin(text.translate(_OFFICIAL), "bg")
+
+
+def latin_reading(text: str, language: str) -> str | None:
+    """A number with Cyrillic letters ("ОЦУИГ-2026-00009") as an English reader says and
+    writes it ("OTSUIG-2026-00009"); None in Bulgarian, or when the two are alike."""
+    latin = to_latin(text).upper()
+    return None if language == "bg" or latin == text else latin

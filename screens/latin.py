@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.translit import latin_reading as latin_of
 from kiosk.translit import to_latin
 
 #: Cyrillic capitals that look like the Latin letter they read as: no hint needed.
@@ -18,7 +19,5 @@ def latin_hint(code: str) -> str:
 def latin_reading(app: Any, text: str) -> str:
     """Cyrillic letters in a number ("ОЦУИГ-2026-00009") as an English reader says and
     writes them, "(in Latin letters: OTSUIG-2026-00009)"; "" in Bulgarian or when alike."""
-    latin = to_latin(text).upper()
-    if app.language == "bg" or latin == text:
-        return ""
-    return app.tr("(in Latin letters: {latin})").format(latin=latin)
+    latin = latin_of(text, app.language)
+    return app.tr("(in Latin letters: {latin})").format(latin=latin) if latin else ""

@@ -149,3 +149,26 @@ def test_a_receipt_writes_both_its_dates_alike(
     )
     lines = decode(printer.jobs[-1]).text.splitlines()
     assert registered in lines and due in lines
+
+
+@pytest.mark.parametrize(
+    ("language", "latin"),
+    [("en", "(in Latin letters: OTSUIG-2026-00001)"), ("bg", None)],
+)
+def test_an_english_receipt_gives_the_number_in_latin_letters_too(
+    sqlite_db: Database, config: Config, clock: Clock, language: str, latin: str | None
+) -> None:
+    # an English reader quotes the number on the paper as the screen gave it
+    registration = Messages(sqlite_db, config, clock=clock).submit(
+        Draft(kind=Kind.SUGGESTION, text="Benches in the waiting room.")
+    )
+    printer = VirtualPrinter(config.data_dir / "printer")
+    printer.print_receipt(
+        complaint_receipt(registration=registration, config=config, language=language)
+    )
+    lines = decode(printer.jobs[-1]).text.splitlines()
+    number = lines.index(registration.reg_number)
+    if latin is None:
+        assert not any("латински" in line or "Latin" in line for line in lines)
+    else:
+        assert lines[number + 1] == latin
