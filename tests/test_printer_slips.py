@@ -130,6 +130,20 @@ def test_an_unsure_wait_is_printed_as_a_range(
     assert f"Очаквано чакане: от {low} до {high} минути" in lines
 
 
+def _printed_receipt(
+    db: Database, config: Config, clock: Clock, language: str
+) -> tuple[str, list[str]]:
+    """A suggestion sent, and the lines of its receipt in `language`: (number, lines)."""
+    registration = Messages(db, config, clock=clock).submit(
+        Draft(kind=Kind.SUGGESTION, text="Пейки в чакалнята.")
+    )
+    printer = VirtualPrinter(config.data_dir / "printer")
+    printer.print_receipt(
+        complaint_receipt(registration=registration, config=config, language=language)
+    )
+    return registration.reg_number, decode(printer.jobs[-1]).text.splitlines()
+
+
 @pytest.mark.parametrize(
     ("language", "registered", "due"),
     [
@@ -140,14 +154,7 @@ def test_an_unsure_wait_is_printed_as_a_range(
 def test_a_receipt_writes_both_its_dates_alike(
     sqlite_db: Database, config: Config, clock: Clock, language: str, registered: str, due: str
 ) -> None:
-    registration = Messages(sqlite_db, config, clock=clock).submit(
-        Draft(kind=Kind.SUGGESTION, text="Пейки в чакалнята.")
-    )
-    printer = VirtualPrinter(config.data_dir / "printer")
-    printer.print_receipt(
-        complaint_receipt(registration=registration, config=config, language=language)
-    )
-    lines = decode(printer.jobs[-1]).text.splitlines()
+    _, lines = _printed_receipt(sqlite_db, config, clock, language)
     assert registered in lines and due in lines
 
 
@@ -159,15 +166,8 @@ def test_an_english_receipt_gives_the_number_in_latin_letters_too(
     sqlite_db: Database, config: Config, clock: Clock, language: str, latin: str | None
 ) -> None:
     # an English reader quotes the number on the paper as the screen gave it
-    registration = Messages(sqlite_db, config, clock=clock).submit(
-        Draft(kind=Kind.SUGGESTION, text="Benches in the waiting room.")
-    )
-    printer = VirtualPrinter(config.data_dir / "printer")
-    printer.print_receipt(
-        complaint_receipt(registration=registration, config=config, language=language)
-    )
-    lines = decode(printer.jobs[-1]).text.splitlines()
-    number = lines.index(registration.reg_number)
+    reg_number, lines = _printed_receipt(sqlite_db, config, clock, language)
+    number = lines.index(reg_number)
     if latin is None:
         assert not any("латински" in line or "Latin" in line for line in lines)
     else:
