@@ -522,7 +522,7 @@ def _maria_with_two_waiting(
     return queue, first, second, panel
 
 
-def test_the_panel_says_what_each_press_did_and_why_a_closed_counter_shows_nothing(
+def test_the_panel_says_what_each_press_did_and_that_its_counter_is_closed(
     live: LiveServer, context: BrowserContext, sqlite_db: Database, config: Config, clock: Clock
 ) -> None:
     queue, first, second, panel = _maria_with_two_waiting(live, context, sqlite_db, config, clock)
@@ -596,11 +596,14 @@ def test_the_clerk_closes_her_counter_for_a_break_and_reopens_it(
     posted: list[str] = []
     panel.on("request", lambda r: posted.append(r.url) if r.method == "POST" else None)
     panel.keyboard.press("n")
-    # and a reload after lunch still shows the counter closed
+    # and a reload after lunch still shows the counter closed, with who waits for her
     panel.reload()
     expect(note).to_have_text(closed_text)
     expect(reopen).to_be_visible()
     expect(calls.first).to_be_disabled()
+    waiting_a = panel.locator("#waiting-categories li", has_text="А · ")
+    expect(waiting_a).to_have_text("А · Гражданско състояние (ГРАО): 1")
+    expect(panel.locator("#waiting-labels option")).to_have_text([second.label])
     assert posted == []
     shoot(panel, tmp_path, "web-panel-closed.png", DOCS)
     # WHEN she reopens THEN the counter calls the next visitor again
