@@ -153,10 +153,13 @@ def create_app(
     )
 
 
+FAVICON = "/favicon.ico"
+
+
 def serve_favicon(app: FastAPI) -> None:
     """`/favicon.ico`, the municipality's one icon, for the staff webs and the citizens' pages."""
 
-    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get(FAVICON, include_in_schema=False)
     def favicon() -> Response:
         # asked for at the root by every browser, also by pages that link none (the letters)
         return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
