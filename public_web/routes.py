@@ -142,7 +142,11 @@ def N_(message: str) -> str:
     return message
 
 
-#: a refusal's words by its code (kiosk.errors: a citizen never reads an English exception)
+#: a refusal's words by its code (kiosk.errors: a citizen never reads an English exception).
+#: Not the staff web's `kiosk.web.errors.TEXTS`: where staff read the case ("Ticket А012 is
+#: not waiting"), a citizen is told what to do next (cancel a booking, try tomorrow, call), in
+#: this listener's own catalogue; the four texts both tables share are one wording for two
+#: readers, free to part.
 REFUSALS = {
     "unknown_ticket": N_("This link names no ticket. Check the address on your ticket."),
     "ticket_not_waiting": N_("Your number is no longer waiting, so it cannot be cancelled."),
