@@ -125,7 +125,7 @@ def create_app(
         health=Health(db, config, clock=clock),
         templates=templates,
         feed=EventFeed(
-            latest_seq=counters.latest_event_seq,
+            version=counters.latest_change,
             snapshot=lambda: board_payload(status.get()),
             poll_seconds=poll_seconds,
         ),
