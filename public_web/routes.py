@@ -210,7 +210,7 @@ async def ticket_events(request: Request, token: str) -> Response:
         try:
             while True:
                 # the board of the version the feed read: computed once for every stream
-                state = await asyncio.to_thread(public.state, token, version=public.feed.seq)
+                state = await asyncio.to_thread(public.state, token, version=public.feed.seen)
                 words = words_of(request, state, lang)
                 payload = {k: v for k, v in words.items() if k not in CLOCK_KEYS}
                 if payload != sent:

@@ -95,7 +95,7 @@ class EventFeed:
         self.version = version
         self.snapshot = snapshot
         self.poll_seconds = poll_seconds
-        self.seen: Hashable = None
+        self.seen: Hashable | None = None  # the version last sent; None before the first
         self.last: str | None = None
         self._subscribers: set[asyncio.Queue[str | None]] = set()
         self._task: asyncio.Task[None] | None = None
@@ -121,7 +121,7 @@ class EventFeed:
             forced, self._forced = self._forced, False
             try:
                 version = await asyncio.to_thread(self.version)
-                if version != self.seen or forced:
+                if version != self.seen or self.last is None or forced:
                     data = await asyncio.to_thread(self.snapshot)
                     built_at = loop.time()
                     self.seen = version
