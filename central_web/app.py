@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.routing import Mount
 
 from central_web.audit import AuditMiddleware
 from central_web.deps import EVERYONE, Centre, auditor_reads_only
@@ -29,7 +30,7 @@ from kiosk.sign_in_limit import SignInLimit
 from kiosk.staff import Staff, StaffAccount
 from kiosk.staff_sessions import StaffSessions
 from kiosk.vocabulary import Role
-from kiosk.web.app import staff_web_app
+from kiosk.web.app import FAVICON, staff_web_app
 from kiosk.web.deps import TEMPLATES_DIR, NavLink
 from kiosk.web.routes import auth
 from kiosk.web.routes import register as site_register
@@ -55,6 +56,14 @@ CENTRE_NAV: tuple[NavLink, ...] = (
 
 def home_for(account: StaffAccount) -> str:
     return "/sites"
+
+
+def file_paths(app: FastAPI) -> tuple[str, ...]:
+    """The icon and every mount of static files: what the log of views leaves out."""
+    mounts = (
+        f"{r.path}/" for r in app.routes if isinstance(r, Mount) and isinstance(r.app, StaticFiles)
+    )
+    return (FAVICON, *mounts)
 
 
 def create_central_app(
@@ -100,5 +109,5 @@ def create_central_app(
     # the pages' own styles as a file: the security policy allows no inline style
     app.mount("/centre-static", StaticFiles(directory=CENTRE_STATIC), name="centre-static")
     # outermost: it reads who was signed in once the app inside has answered
-    app.add_middleware(AuditMiddleware, db=db, clock=clock)
+    app.add_middleware(AuditMiddleware, db=db, clock=clock, files=file_paths(app))
     return app

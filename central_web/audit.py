@@ -40,13 +40,24 @@ def _first(keys: tuple[str, ...], *sources: dict[str, object]) -> str | None:
 
 
 class AuditMiddleware:
-    def __init__(self, app: ASGIApp, *, db: Database, clock: Callable[[], dt.datetime]) -> None:
+    """`files`: path prefixes that serve files, not pages (the icon, styles, scripts): a page
+    opened is one view, not one per file the browser fetches with it."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        db: Database,
+        clock: Callable[[], dt.datetime],
+        files: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.db = db
         self.clock = clock
+        self.files = files
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(self.files):
             await self.app(scope, receive, send)
             return
 

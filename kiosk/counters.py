@@ -205,11 +205,6 @@ class Counters(SiteBound):
                 for e in s.scalars(select(SetupEvent).order_by(SetupEvent.id.desc()).limit(limit))
             ]
 
-    def latest_event_seq(self) -> int:
-        """The newest queue event's number: a cheap way for another process to see a change."""
-        with self.db.read() as s:
-            return s.scalar(select(func.max(TicketEvent.seq))) or 0
-
     def latest_change(self) -> tuple[int | None, int | None]:
         """The newest queue event's and set-up change's numbers, in one query: what a status
         shown to the board and the panels follows from."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +49,7 @@ class Public:
     #: the booking pages' source: the centre's listener has one, the lobby's none
     bookings: CentralBookings | None = None
 
-    def state(self, token: str, *, version: int | None = None) -> LiveTicket:
+    def state(self, token: str, *, version: Hashable | None = None) -> LiveTicket:
         """The ticket as of the board of `version` (a stream passes the feed's), else read
         afresh: a ticket of another day is on no board; raises UnknownTicket."""
         return self.boards.get(version).get(token) or self.live.state(token)
@@ -124,7 +124,7 @@ def create_public_app(
     # one poller per process reads the source's version; every stream then reads the board
     # of that version, computed once
     feed = EventFeed(
-        latest_seq=source.version, snapshot=lambda: {"changed": True}, poll_seconds=poll_seconds
+        version=source.version, snapshot=lambda: {"changed": True}, poll_seconds=poll_seconds
     )
     public = Public(
         config=config,

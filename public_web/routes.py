@@ -142,7 +142,11 @@ def N_(message: str) -> str:
     return message
 
 
-#: a refusal's words by its code (kiosk.errors: a citizen never reads an English exception)
+#: a refusal's words by its code (kiosk.errors: a citizen never reads an English exception).
+#: Not the staff web's `kiosk.web.errors.TEXTS`: where staff read the case ("Ticket А012 is
+#: not waiting"), a citizen is told what to do next (cancel a booking, try tomorrow, call), in
+#: this listener's own catalogue; the four texts both tables share are one wording for two
+#: readers, free to part.
 REFUSALS = {
     "unknown_ticket": N_("This link names no ticket. Check the address on your ticket."),
     "ticket_not_waiting": N_("Your number is no longer waiting, so it cannot be cancelled."),
@@ -206,7 +210,7 @@ async def ticket_events(request: Request, token: str) -> Response:
         try:
             while True:
                 # the board of the version the feed read: computed once for every stream
-                state = await asyncio.to_thread(public.state, token, version=public.feed.seq)
+                state = await asyncio.to_thread(public.state, token, version=public.feed.seen)
                 words = words_of(request, state, lang)
                 payload = {k: v for k, v in words.items() if k not in CLOCK_KEYS}
                 if payload != sent:

@@ -4,6 +4,7 @@ uvicorn over loopback, on the central PostgreSQL as the web's own login)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 
@@ -182,6 +183,24 @@ def test_every_signed_in_view_is_logged_and_read_on_the_audit_page(
         assert bad.status_code == 422 and "Посочете деня като дата" in bad.text
     mine = views(centre.db, tz=centre.config.tz, username="auditor")
     assert [v.path for v in reversed(mine)][-1] == "/audit?day=yesterday"
+
+
+def test_a_page_is_logged_once_and_its_icon_styles_and_scripts_not_at_all(
+    centre: Centre, centre_live: LiveServer
+) -> None:
+    with httpx.Client(base_url=centre_live.url) as officer:
+        sign_in_centre(officer, "officer")  # reads /sites once for its CSRF token
+        # WHEN the officer opens a page, and her browser fetches what it links and the icon
+        page = officer.get("/appointments")
+        assert page.status_code == 200
+        linked = re.findall(r'<(?:link|script)[^>]* (?:href|src)="(/[^"]+)"', page.text)
+        assets = sorted({*linked, "/favicon.ico"})
+        assert {a.split("/")[1] for a in assets} >= {"favicon.ico", "static", "centre-static"}
+        for path in assets:
+            assert officer.get(path).status_code == 200, path
+    # THEN the log holds the page each time it was opened, and none of the files
+    logged = views(centre.db, tz=centre.config.tz, username="officer")
+    assert [v.path for v in reversed(logged)] == ["/sites", "/appointments"]
 
 
 def test_the_sign_in_limit_holds_on_the_centres_web(

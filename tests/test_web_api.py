@@ -295,8 +295,14 @@ def test_a_clerk_closes_and_reopens_her_own_counter_and_no_other(
         # WHEN she closes counter 1 THEN the panel and the board see it closed
         closed = clerk.post("/api/panel/counter/1/close", headers=headers)
         assert closed.status_code == 200 and closed.json()["active"] is False
-        assert clerk.get("/api/panel").json()["code"] == "counter_closed"
         assert 1 not in [c.number for c in queue.status().counters]
+        # and her panel still shows who waits for her, said closed (a break is not a fault)
+        queue.issue(category="А")
+        panel = clerk.get("/api/panel")
+        assert panel.status_code == 200
+        assert panel.json()["closed"] is True
+        assert panel.json()["waiting"] == ["А002"]
+        assert panel.json()["current"] is None and panel.json()["served_today"] is None
         # a colleague's counter is not hers, open or closed
         for state in ("close", "open"):
             other = clerk.post(f"/api/panel/counter/2/{state}", headers=headers)
@@ -305,9 +311,15 @@ def test_a_clerk_closes_and_reopens_her_own_counter_and_no_other(
         # WHEN she is back THEN the counter calls again
         opened = clerk.post("/api/panel/counter/1/open", headers=headers)
         assert opened.status_code == 200 and opened.json()["active"] is True
-        assert clerk.get("/api/panel").status_code == 200
+        panel = clerk.get("/api/panel")
+        assert panel.status_code == 200 and panel.json()["closed"] is False
+        assert panel.json()["served_today"] == 1
     changes = Counters(sqlite_db, config, clock=clock).changes(limit=2)
     assert [(c.actor, c.action) for c in changes] == [("maria", "opened"), ("maria", "closed")]
+    with TestClient(web_app) as admin:
+        sign_in_http(admin, "admin")
+        # an account with no counter has no panel to show, closed or not
+        assert admin.get("/api/panel").status_code == 403
     with TestClient(web_app) as admin:
         sign_in_http(admin, "admin")
         latest = admin.get("/admin/setup").text

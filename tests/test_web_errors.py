@@ -122,14 +122,14 @@ def test_the_board_feed_logs_a_failing_read_once_and_keeps_streaming(
     # GIVEN a database that fails twice, then answers
     answers: list[int | Exception] = [OSError("database is locked"), OSError("again"), 7]
 
-    def latest_seq() -> int:
+    def version() -> int:
         answer = answers.pop(0) if len(answers) > 1 else answers[0]
         if isinstance(answer, Exception):
             raise answer
         return answer
 
     async def watch() -> str | None:
-        feed = EventFeed(latest_seq=latest_seq, snapshot=lambda: {"seq": 7}, poll_seconds=0.01)
+        feed = EventFeed(version=version, snapshot=lambda: {"seq": 7}, poll_seconds=0.01)
         stream = feed.subscribe()
         try:
             return await asyncio.wait_for(stream.get(), timeout=10)

@@ -125,7 +125,7 @@ def create_app(
         health=Health(db, config, clock=clock),
         templates=templates,
         feed=EventFeed(
-            latest_seq=counters.latest_event_seq,
+            version=counters.latest_change,
             snapshot=lambda: board_payload(status.get()),
             poll_seconds=poll_seconds,
         ),
@@ -153,10 +153,13 @@ def create_app(
     )
 
 
+FAVICON = "/favicon.ico"
+
+
 def serve_favicon(app: FastAPI) -> None:
     """`/favicon.ico`, the municipality's one icon, for the staff webs and the citizens' pages."""
 
-    @app.get("/favicon.ico", include_in_schema=False)
+    @app.get(FAVICON, include_in_schema=False)
     def favicon() -> Response:
         # asked for at the root by every browser, also by pages that link none (the letters)
         return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")

@@ -86,14 +86,16 @@ class EventFeed:
     def __init__(
         self,
         *,
-        latest_seq: Callable[[], int],
+        version: Callable[[], Hashable],
         snapshot: Callable[[], dict[str, Any]],
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
-        self.latest_seq = latest_seq
+        #: what moves with a change another process makes: the newest queue event, and the
+        #: newest set-up change, since an admin reopening a counter must wake its panel too
+        self.version = version
         self.snapshot = snapshot
         self.poll_seconds = poll_seconds
-        self.seq = -1
+        self.seen: Hashable | None = None  # the version last sent; None before the first
         self.last: str | None = None
         self._subscribers: set[asyncio.Queue[str | None]] = set()
         self._task: asyncio.Task[None] | None = None
@@ -118,11 +120,11 @@ class EventFeed:
             wake.clear()
             forced, self._forced = self._forced, False
             try:
-                seq = await asyncio.to_thread(self.latest_seq)
-                if seq != self.seq or forced:
+                version = await asyncio.to_thread(self.version)
+                if version != self.seen or self.last is None or forced:
                     data = await asyncio.to_thread(self.snapshot)
                     built_at = loop.time()
-                    self.seq = seq
+                    self.seen = version
                     self.last = json.dumps(data, ensure_ascii=False, default=str)
                     for q in list(self._subscribers):
                         q.put_nowait(self.last)
@@ -130,14 +132,12 @@ class EventFeed:
                 # The streams stay open and show the last data; the poller tries again. A
                 # database that stays away is logged once, not every second.
                 if not failing:
-                    log.exception(
-                        "the board's feed cannot read the queue (after event %s)", self.seq
-                    )
+                    log.exception("the board's feed cannot read the queue (after %s)", self.seen)
                 failing = True
                 await asyncio.sleep(1)
             else:
                 if failing:
-                    log.info("the board's feed reads the queue again (event %s)", self.seq)
+                    log.info("the board's feed reads the queue again (at %s)", self.seen)
                 failing = False
             # Changes that come while a snapshot is built are coalesced into the next one.
             with contextlib.suppress(TimeoutError):

@@ -63,13 +63,16 @@ class PanelView:
     clerk: str
     now: dt.datetime
     current: TicketView | None
-    served_today: int
+    #: None for a closed counter: the queue's status counts the services of open ones only
+    served_today: int | None
     categories: list[WaitingCategory]
     waiting: list[str]
     transfer_categories: list[str]
     transfer_counters: list[int]
     alerts: list[str]  # what is wrong with the kiosk, in the clerk's language
     appointments: list[PanelBooking]
+    #: on a break or closed by an admin: the queue is shown, and the panel offers no call
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,20 +105,27 @@ def panel_page(request: Request, account: Clerk) -> Response:
 
 @router.get("/api/panel")
 def panel_data(request: Request, account: Clerk, site: SiteDep) -> PanelView:
-    """The counter's current ticket, its waiting queue and today's served count."""
+    """The counter's current ticket, its waiting queue and today's served count; a closed
+    counter's queue too, with `closed`: a clerk back from a break sees who waits for her."""
     number = counter_of(account)
     status = site.status.get()  # computed once per change for every panel and the board
     mine = next((c for c in status.counters if c.number == number), None)
     if mine is None:
-        raise CounterClosed(f"counter {number} is closed", counter=number)
-    served = set(mine.categories)
+        # the status holds open counters only: a closed one's categories are its set-up's
+        setup = next((c for c in site.counters.setups() if c.number == number), None)
+        if setup is None:
+            raise CounterClosed(f"counter {number} is closed", counter=number)
+        categories, current, served_today = setup.categories, None, None
+    else:
+        categories, current, served_today = mine.categories, mine.current, mine.served_today
+    served = set(categories)
     waiting = site.queue.waiting(counter=number, categories=sorted(served))
     return PanelView(
         counter=number,
         clerk=account.username,
         now=site.clock(),
-        current=mine.current,
-        served_today=mine.served_today,
+        current=current,
+        served_today=served_today,
         categories=[
             WaitingCategory(code=c.code, name_bg=c.name.bg, name_en=c.name.en, waiting=c.waiting)
             for c in status.categories
@@ -136,6 +146,7 @@ def panel_data(request: Request, account: Clerk, site: SiteDep) -> PanelView:
             )
             for v in site.booked.today(categories=served)
         ],
+        closed=mine is None,
     )
 
 

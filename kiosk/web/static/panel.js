@@ -31,7 +31,7 @@
     current = view.current && ["called", "serving"].includes(view.current.status) ? view.current : null;
     $("current-label").textContent = current ? current.label : "—";
     $("current-status").textContent = current ? root.dataset["status" + current.status[0].toUpperCase() + current.status.slice(1)] : root.dataset.none;
-    $("served-today").textContent = view.served_today;
+    $("served-today").textContent = view.served_today ?? "—"; // null: not counted while closed
     const ul = $("waiting-categories");
     ul.replaceChildren();
     view.categories.forEach((c) => {
@@ -89,36 +89,32 @@
   const calls = document.querySelectorAll(
     "[data-action], #transfer-form button, #call-ticket-form button");
 
+  // open, closed (a break: reopened here), or null: no counter to show, nothing to offer
   function showOpen(open) {
-    closed = !open;
-    $("close-counter").hidden = !open;
-    $("open-counter").hidden = open;
-    $("closed-note").hidden = open;
-    calls.forEach((b) => { b.disabled = !open; });
+    closed = open !== true;
+    $("close-counter").hidden = open !== true;
+    $("open-counter").hidden = open !== false;
+    $("closed-note").hidden = open !== false;
+    calls.forEach((b) => { b.disabled = closed; });
   }
 
   async function refresh() {
     const response = await fetch("/api/panel", { credentials: "same-origin" });
     if (response.status === 401) { location.href = "/login"; return; }
     if (response.ok) {
-      show(await response.json());
-      showOpen(true);
+      // a closed counter comes with its queue: the clerk on a break sees who waits for her
+      const view = await response.json();
+      show(view);
+      showOpen(!view.closed);
       if (refusal !== null && message.textContent === refusal) say("");
       refusal = null;
     } else {
-      // a closed counter is refused with why; an empty panel would look like an idle one
+      // no counter to show (none in the set-up, or the account has none) offers nothing; a
+      // passing fault (a busy database) leaves the buttons as they were
       const refused = await response.json().catch(() => ({}));
-      const isClosed = refused.code === "counter_closed";
-      showOpen(!isClosed);
-      if (isClosed) {
-        // a state the clerk may end herself (a break), said by the note, not as a fault; what
-        // a press said before (the refusal of a call made as it closed) gives way to it
-        if (refusal !== null && message.textContent === refusal) say("");
-        refusal = null;
-      } else {
-        refusal = refused.detail || response.statusText;
-        say(refusal, true);
-      }
+      if ([403, 409].includes(response.status)) showOpen(null);
+      refusal = refused.detail || response.statusText;
+      say(refusal, true);
     }
   }
 
