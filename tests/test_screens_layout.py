@@ -198,6 +198,29 @@ def test_buttons_side_by_side_are_alike_and_a_lone_one_is_centred(
     assert not found
 
 
+def test_a_service_seen_while_tickets_issue_then_after_keeps_no_gap(app: Any) -> None:
+    from screens import headless, scenes
+
+    # GIVEN a visitor who read a service in the morning, its ticket button beside "Print"
+    scenes.show(app, "service", language="bg")
+    headless.pump(4)
+    assert app.current_screen.ids.take_ticket.width > 1 and not uneven_button_rows(app.root)
+    app.end_visit()
+    # WHEN the next one reads a service after tickets stopped for the day
+    app.test_clock.advance(hours=6, minutes=55)  # 16:55
+    try:
+        scenes.show(app, "service", language="bg")
+        headless.pump(4)
+        screen = app.current_screen
+        assert not screen.can_issue
+        # THEN "Print this information" stands alone at the centre, no gap kept beside it
+        assert not uneven_button_rows(app.root)
+        assert screen.ids.take_ticket.width <= 1
+    finally:
+        app.end_visit()
+        app.test_clock.advance(hours=-6, minutes=-55)
+
+
 def test_escape_and_f1_do_nothing_and_kivy_is_locked_down(app: Any) -> None:
     from kivy.config import Config
     from kivy.core.window import Window

@@ -54,6 +54,8 @@ def _events(app: Any) -> list[str]:
 
 
 def test_the_notice_sits_by_the_number_and_one_retry_prints(kiosk: Any) -> None:
+    from screens import headless
+
     app = kiosk
     ticket = _ticket_with_the_cable_pulled(app)
     label = app.current_ticket.label
@@ -71,7 +73,36 @@ def test_the_notice_sits_by_the_number_and_one_retry_prints(kiosk: Any) -> None:
     wait_for(lambda: app.print_result is not None)
     assert app.print_result.ok and "Вземете билетчето си" in texts(ticket)
     assert ids.retry_print.opacity == 0 and ticket.print_icon == "check"
+    headless.pump(2)
+    assert done_stands_alone_at_the_centre(ticket)
     assert _events(app) == ["issued", "print_failed", "printed"]
+
+
+def done_stands_alone_at_the_centre(ticket: Any) -> bool:
+    """The hidden retry gives its room back: "Done" alone, in the middle of its row."""
+    retry, done = ticket.ids.retry_print, ticket.ids.done
+    return retry.width <= 1 and abs(done.center_x - done.parent.center_x) <= 1
+
+
+def test_the_next_visitor_finds_done_alone_at_the_centre(kiosk: Any) -> None:
+    from screens import headless
+
+    app = kiosk
+    # GIVEN a visitor whose ticket did not print, shown "Try printing again" beside "Done"
+    ticket = _ticket_with_the_cable_pulled(app)
+    headless.pump(2)
+    assert ticket.ids.retry_print.width > 1 and not done_stands_alone_at_the_centre(ticket)
+    tap(ticket.ids.done)
+    # WHEN the next visitor takes a ticket that prints
+    app.printer = working_printer()
+    tap(screen(app))
+    tap(screen(app).ids.take_ticket)
+    tap(next(b for b in screen(app).ids.grid.children if b.category == "Б"))
+    wait_for(lambda: app.print_result is not None)
+    assert app.print_result.ok and screen(app) is ticket
+    headless.pump(2)
+    # THEN no empty gap is kept where the retry was: "Done" is alone at the centre
+    assert done_stands_alone_at_the_centre(ticket)
 
 
 def test_only_one_retry(kiosk: Any) -> None:
