@@ -27,14 +27,21 @@ class AttractScreen(KioskScreen):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._tick: Any = None
+        self.refreshing = Clock.create_trigger(self._refresh_tick, REFRESH_S, interval=True)
 
-    def on_enter(self, *_args: object) -> None:
-        self._tick = Clock.schedule_interval(lambda _dt: self.refresh(), REFRESH_S)
+    def _refresh_tick(self, _dt: float) -> None:
+        self.refresh()
 
-    def on_leave(self, *_args: object) -> None:
-        if self._tick is not None:
-            self._tick.cancel()
+    # The pre_ events, not on_enter/on_leave: Kivy sends those only when a change of screen
+    # runs to its end, and a second change in the same frame stops the first without them.
+    # A timer started on entry then outlived the screen, one more for each such visit, each
+    # reading the queue every 20 s all day.
+    def on_pre_enter(self, *args: object) -> None:
+        super().on_pre_enter(*args)
+        self.refreshing()
+
+    def on_pre_leave(self, *_args: object) -> None:
+        self.refreshing.cancel()
 
     def refresh(self) -> None:
         app, lang = self.app, self.app.language

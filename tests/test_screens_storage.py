@@ -19,7 +19,7 @@ from kiosk.db import Database
 from kiosk.health_alerts import HealthAlertCode, health_alerts
 from kiosk.models import Ticket
 from kiosk.queue import Queue
-from tests.screens_touch import tap, texts
+from tests.screens_touch import tap, texts, wait_for
 from tests.support import make_config, upgraded
 from tests.support import small_disk as support_small_disk
 
@@ -111,6 +111,7 @@ def test_a_full_disk_and_a_read_only_one_issue_no_ticket_and_say_so(
     screen = ask_for_a_ticket(app)
     assert screen.name == "ticket" and tickets(db) == 1
     label = app.current_ticket.label
+    wait_for(lambda: app.print_result is not None)  # its printing noted before the disk turns
 
     # GIVEN the file system turned read-only (a failing disk does that; tmpfs is remounted so
     # only with no file open for writing, so the connections are closed first)

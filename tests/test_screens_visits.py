@@ -274,3 +274,28 @@ def test_the_contact_field_takes_a_phone_number_and_an_e_mail_on_one_layout(app:
             contact.text = ""
             type_keys(keyboard, typed)
             assert contact.text == typed and keyboard.layout == "latin", language
+
+
+def test_the_waits_refresh_on_one_timer_only_while_the_attract_screen_shows(app: Any) -> None:
+    from kivy.clock import Clock
+
+    from screens import headless
+
+    attract = app.screen("attract")
+
+    def refresh_timers() -> int:
+        return sum(1 for e in Clock.get_events() if e.get_callback() == attract._refresh_tick)
+
+    headless.pump(2)
+    assert screen(app).name == "attract" and refresh_timers() == 1
+    for _ in range(3):
+        # GIVEN a visit begun and ended within one frame (a touch as the idle timer fires):
+        # Kivy then stops the change to "home" without its on_enter and on_leave
+        app.start_visit()
+        app.end_visit()
+        headless.pump(2)
+        # THEN the attract screen reads the waits on one timer, not one more per such visit
+        assert screen(app).name == "attract" and refresh_timers() == 1
+    # and on none while the visitor is elsewhere
+    tap(screen(app))
+    assert screen(app).name == "home" and refresh_timers() == 0
