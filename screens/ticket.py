@@ -108,7 +108,8 @@ class TicketScreen(KioskScreen):
             )
             lines.append(
                 app.tr("Estimated wait: {wait}").format(
-                    wait=wait_text(ticket.estimated_wait_minutes, lang)
+                    # the range the paper prints, when the estimate is unsure: one wait told
+                    wait=wait_text(ticket.estimated_wait_minutes, lang, between=ticket.wait_range)
                 )
             )
         if ticket.counters:

@@ -269,3 +269,35 @@ def test_every_screen_has_its_own_class_in_a_visitors_order(app: Any) -> None:
     assert all(screen_class(name).__module__ == f"screens.{name}" for name in SCREENS)
     with pytest.raises(KeyError):
         screen_class("keyboard")  # a module of screens/, but no screen
+
+
+def test_an_unsure_wait_is_told_on_the_screen_as_the_paper_prints_it(
+    app: Any, tmp_path: Any
+) -> None:
+    from kiosk.queue import Queue
+    from tests.support import make_config, upgraded
+
+    # GIVEN a long queue at В, on a database of its own (the app's serves the whole session)
+    config = make_config(tmp_path)
+    db = upgraded(f"sqlite:///{tmp_path / 'long-queue.sqlite'}", config)
+    kept, app.queue = app.queue, Queue(db, app.kiosk_config, clock=app.clock)
+    try:
+        for _ in range(12):
+            app.queue.issue(category="В")
+        # WHEN the next visitor takes a В ticket
+        tap(screen(app))
+        tap(screen(app).ids.take_ticket)
+        tap(next(b for b in screen(app).ids.grid.children if getattr(b, "category", "") == "В"))
+        ticket = app.current_ticket
+        assert screen(app).name == "ticket" and ticket.wait_range is not None
+        low, high = ticket.wait_range
+        # THEN the screen tells the range its slip prints (tests/test_printer_slips.py), not
+        # "about N minutes" above a paper that says otherwise
+        shown = texts(screen(app))
+        assert f"Очаквано чакане: от {low} до {high} минути" in shown
+        assert "Очаквано чакане: около" not in shown
+        wait_for(lambda: app.print_result is not None)
+    finally:
+        app.end_visit()
+        app.queue = kept
+        db.dispose()
